@@ -1,0 +1,158 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+// User and Conversation are the neutral identities shared with the domain.
+type (
+	User         = incidents.User
+	Conversation = incidents.Conversation
+)
+
+// EventKind says what a person did.
+type EventKind string
+
+const (
+	// EventCommand is "/payissue <args>"; Text holds the args.
+	EventCommand EventKind = "command"
+	// EventMessage is a plain message in a channel or thread.
+	EventMessage EventKind = "message"
+	// EventAction is a button press or a select; Action and Value say which.
+	EventAction EventKind = "action"
+)
+
+// Event is one inbound thing a person did, translated by an adapter.
+type Event struct {
+	// ID is unique per platform delivery target (Slack event_id, Discord
+	// interaction id, console line number). Redelivery of the same ID has no
+	// effect. Adapters prefix it with the platform.
+	ID           string       `json:"id"`
+	Kind         EventKind    `json:"kind"`
+	Conversation Conversation `json:"conversation"`
+	User         User         `json:"user"`
+	Text         string       `json:"text,omitempty"`
+	// Action is the id of a pressed button or select: a step id, or a
+	// command such as "escalate", "ack", "resolve".
+	Action string   `json:"action,omitempty"`
+	Values []string `json:"values,omitempty"`
+	// Mention is true when the message addressed the bot directly.
+	Mention bool      `json:"mention,omitempty"`
+	At      time.Time `json:"at"`
+	// ReplyToken is opaque to the core: an adapter uses it to answer an
+	// interaction (Slack response_url, Discord interaction token).
+	ReplyToken string `json:"reply_token,omitempty"`
+}
+
+// MessageKind tells an adapter how to render a message.
+type MessageKind string
+
+const (
+	KindText     MessageKind = "text"
+	KindCard     MessageKind = "card"     // the incident card; Card is set
+	KindQuestion MessageKind = "question" // an intake question; Expects and Choices are set
+	KindAnswers  MessageKind = "answers"  // knowledge-base answers; Hits is set
+	KindNotice   MessageKind = "notice"   // a warning the sender must see (masked data, refusals)
+	KindSummary  MessageKind = "summary"  // the intake summary awaiting confirmation
+)
+
+// Choice is a button or select option.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// Card is the incident card posted in the channel and updated in place.
+type Card struct {
+	Ref      string `json:"ref"`
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Status   string `json:"status"`
+	Reporter User   `json:"reporter"`
+	Category string `json:"category,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	SLA      string `json:"sla,omitempty"`
+	// Actions are the buttons on the card ("escalate", "ack", "resolve").
+	Actions []Choice `json:"actions,omitempty"`
+}
+
+// Hit is one knowledge-base answer.
+type Hit struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Snippet string `json:"snippet"`
+	Source  string `json:"source"` // "internal KB", "community answer", "reference code", "past incident PAY-12"
+	URL     string `json:"url,omitempty"`
+}
+
+// Message is one outbound message, neutral of platform.
+type Message struct {
+	Conversation Conversation `json:"conversation"`
+	Incident     string       `json:"incident,omitempty"` // the ref, when the message belongs to one
+	Kind         MessageKind  `json:"kind"`
+	Text         string       `json:"text"`
+	Card         *Card        `json:"card,omitempty"`
+	// Expects is the id of the intake step awaiting an answer, if any.
+	Expects string   `json:"expects,omitempty"`
+	Choices []Choice `json:"choices,omitempty"`
+	Multi   bool     `json:"multi,omitempty"`
+	Hits    []Hit    `json:"hits,omitempty"`
+	// To, when set on a notice, means only that person needs to see it;
+	// adapters with the Ephemeral capability show it privately.
+	To         *User  `json:"to,omitempty"`
+	ReplyToken string `json:"-"`
+}
+
+// MessageRef identifies a posted message so it can be updated.
+type MessageRef struct {
+	Conversation Conversation `json:"conversation"`
+	ID           string       `json:"id"`
+}
+
+// Handler receives events from an adapter. The engine implements it.
+type Handler interface {
+	// HandleEvent processes ev. It returns once the event is durably
+	// accepted; errors mean the adapter should report failure to the platform
+	// so that it retries.
+	HandleEvent(ctx context.Context, ev Event) error
+}
+
+// Adapter connects one chat platform. It translates and decides nothing.
+type Adapter interface {
+	// Platform is the name used in User.Platform and Conversation.Platform.
+	Platform() string
+	// Post sends msg to msg.Conversation and returns its reference.
+	Post(ctx context.Context, msg Message) (MessageRef, error)
+	// Update replaces a posted message.
+	Update(ctx context.Context, ref MessageRef, msg Message) error
+	// OpenThread starts a thread on a posted message and returns it. name is
+	// a short title (the incident ref and title).
+	OpenThread(ctx context.Context, root MessageRef, name string) (Conversation, error)
+	// Start delivers events to h until ctx is done.
+	Start(ctx context.Context, h Handler) error
+}
+
+// Optional capabilities, discovered with a type assertion. Where one is
+// missing the core falls back to a plain post.
+
+// Mentioner writes a mention of a user in the platform's syntax.
+type Mentioner interface {
+	Mention(u User) string
+}
+
+// DirectMessenger sends a private message to a person.
+type DirectMessenger interface {
+	DirectMessage(ctx context.Context, to User, msg Message) error
+}
+
+// Ephemeral shows a message in a conversation to one person only.
+type Ephemeral interface {
+	PostEphemeral(ctx context.Context, to User, msg Message) error
+}
+
+// ErrUnsupported is returned when an adapter lacks a capability.
+var ErrUnsupported = errors.New("not supported by this chat platform")

@@ -1,0 +1,126 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Errors returned by the domain and by every Store. Callers test them with
+// errors.Is; adapters turn them into a sentence for the user.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrConflict   = errors.New("changed by someone else, try again")
+	ErrTransition = errors.New("status change not allowed")
+	ErrInvalid    = errors.New("invalid")
+	ErrDuplicate  = errors.New("already processed")
+)
+
+// Timeline event kinds.
+const (
+	EventCreated  = "created"
+	EventAnswer   = "answer"
+	EventSeverity = "severity"
+	EventStatus   = "status"
+	EventNote     = "note"
+)
+
+// TimelineEntry is one line of an incident's append-only history.
+type TimelineEntry struct {
+	Seq        int64             `json:"seq"` // assigned by the store
+	IncidentID uuid.UUID         `json:"incident_id"`
+	At         time.Time         `json:"at"`
+	Actor      User              `json:"actor"`
+	Kind       string            `json:"kind"`
+	Text       string            `json:"text"`
+	Data       map[string]string `json:"data,omitempty"`
+}
+
+// Change is everything that must commit atomically with an incident write.
+type Change struct {
+	// Timeline entries to append.
+	Timeline []TimelineEntry
+	// EventKey, when set, marks a platform event as processed in the same
+	// transaction, so a redelivery is recognised. If the key is already
+	// marked processed the whole change is refused with ErrDuplicate.
+	EventKey string
+}
+
+// PendingEvent is an inbound event received but not yet processed.
+type PendingEvent struct {
+	Key        string
+	Payload    []byte
+	ReceivedAt time.Time
+}
+
+// ListFilter selects incidents. Zero values select everything.
+type ListFilter struct {
+	Statuses []Status
+	Platform string
+	Limit    int
+}
+
+// Store keeps incidents durably. Implementations: incidents/sqlite and
+// incidents/postgres; incidents/storetest holds the conformance suite both run.
+type Store interface {
+	// CreateIncident assigns inc.Ref (PAY-<n>, unique per store) and Version 1,
+	// and inserts it with the change. Errors: ErrDuplicate when ch.EventKey
+	// was already processed.
+	CreateIncident(ctx context.Context, inc *Incident, ch Change) error
+
+	// UpdateIncident saves inc when the stored version equals inc.Version, then
+	// increments inc.Version. Errors: ErrNotFound, ErrConflict on a stale
+	// version, ErrDuplicate when ch.EventKey was already processed.
+	UpdateIncident(ctx context.Context, inc *Incident, ch Change) error
+
+	// Incident returns the incident with id. Errors: ErrNotFound.
+	Incident(ctx context.Context, id uuid.UUID) (*Incident, error)
+
+	// IncidentByRef looks up "PAY-12" (case-insensitive). Errors: ErrNotFound.
+	IncidentByRef(ctx context.Context, ref string) (*Incident, error)
+
+	// IncidentByConversation returns the incident whose thread is c.
+	// Errors: ErrNotFound.
+	IncidentByConversation(ctx context.Context, c Conversation) (*Incident, error)
+
+	// ListIncidents returns matching incidents, newest first.
+	ListIncidents(ctx context.Context, f ListFilter) ([]*Incident, error)
+
+	// Timeline returns an incident's entries in order. Errors: ErrNotFound
+	// when the incident does not exist.
+	Timeline(ctx context.Context, id uuid.UUID) ([]TimelineEntry, error)
+
+	// EventProcessed reports whether a platform event key has been marked
+	// processed.
+	EventProcessed(ctx context.Context, key string) (bool, error)
+
+	// MarkEventProcessed records key as processed without any other change.
+	// It returns ErrDuplicate when it already was.
+	MarkEventProcessed(ctx context.Context, key string, at time.Time) error
+
+	// EnqueueEvent durably records an inbound event before the platform is
+	// acknowledged, so work survives a crash between ack and processing.
+	// Errors: ErrDuplicate when key was received before (processed or not).
+	EnqueueEvent(ctx context.Context, key string, payload []byte, at time.Time) error
+
+	// PendingEvents returns enqueued events not yet marked processed, oldest
+	// first, at most limit of them.
+	PendingEvents(ctx context.Context, limit int) ([]PendingEvent, error)
+
+	// Close releases the store.
+	Close() error
+}
+
+// Clock tells the time. Production uses SystemClock; tests use a fake that
+// they move forward by hand.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock reads the wall clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
