@@ -1,0 +1,241 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+const (
+	// maxBody caps an interaction request body.
+	maxBody = 1 << 20
+	// freshness is how far a signature timestamp may be from now.
+	freshness = 5 * time.Minute
+	// InteractionsPath is where Discord posts interactions.
+	InteractionsPath = "/discord/interactions"
+)
+
+const msgBusy = "Paybot could not take this in right now. Please try again in a moment."
+
+// InteractionsHandler serves POST /discord/interactions.
+func (a *Adapter) InteractionsHandler() http.Handler { return http.HandlerFunc(a.serveInteraction) }
+
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if a.pubKey == nil {
+		http.Error(w, "interactions endpoint not configured", http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	if !a.verify(r, body) {
+		a.log.Info("discord interaction refused: bad or stale signature", "remote", r.RemoteAddr)
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	i, hint, err := parseInteraction(body)
+	if err != nil {
+		a.log.Info("discord interaction refused: malformed body", "err", err)
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	tr, err := a.translateInteraction(i, hint)
+	switch {
+	case errors.Is(err, errIgnore):
+		writeJSON(w, ephemeral("Paybot does not handle this interaction."))
+		return
+	case err != nil:
+		a.log.Info("discord interaction refused", "err", err)
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	resp, ix := a.accept(r.Context(), i, tr)
+	writeJSON(w, resp)
+	if ix != nil {
+		ix.ack()
+	}
+}
+
+// verify checks the Ed25519 signature over timestamp+body with
+// discordgo.VerifyInteraction, then the timestamp's age, which the library
+// does not check: a replay older than 5 minutes is refused.
+func (a *Adapter) verify(r *http.Request, body []byte) bool {
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !discordgo.VerifyInteraction(r, a.pubKey) {
+		return false
+	}
+	ts, err := strconv.ParseInt(r.Header.Get("X-Signature-Timestamp"), 10, 64)
+	if err != nil {
+		return false
+	}
+	age := a.now().Sub(time.Unix(ts, 0))
+	return age <= freshness && age >= -freshness
+}
+
+// parseInteraction decodes a body with discordgo's types, never panicking.
+// A "message" holding component types discordgo cannot parse is dropped and
+// the rest retried; the message id is kept.
+func parseInteraction(body []byte) (i *discordgo.Interaction, hint *channelHint, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			i, hint, err = nil, nil, errors.New("unparseable interaction")
+		}
+	}()
+	var head struct {
+		Type    *int            `json:"type"`
+		Channel *channelHint    `json:"channel"`
+		Message json.RawMessage `json:"message"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, nil, err
+	}
+	if head.Type == nil {
+		return nil, nil, errors.New("interaction without type")
+	}
+	i = new(discordgo.Interaction)
+	if err := json.Unmarshal(body, i); err != nil {
+		if len(head.Message) == 0 {
+			return nil, nil, err
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(body, &raw) != nil {
+			return nil, nil, err
+		}
+		var msgID struct {
+			ID        string `json:"id"`
+			ChannelID string `json:"channel_id"`
+		}
+		_ = json.Unmarshal(head.Message, &msgID)
+		delete(raw, "message")
+		stripped, _ := json.Marshal(raw)
+		i = new(discordgo.Interaction)
+		if err2 := json.Unmarshal(stripped, i); err2 != nil {
+			return nil, nil, err
+		}
+		if msgID.ID != "" {
+			i.Message = &discordgo.Message{ID: msgID.ID, ChannelID: msgID.ChannelID}
+		}
+	}
+	return i, head.Channel, nil
+}
+
+// accept hands a translated interaction to the handler and returns the
+// response for Discord. A duplicate is acknowledged without a second
+// handler call. The returned pending interaction must be acked once the
+// response is on its way.
+func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, tr translation) (*discordgo.InteractionResponse, *pendingIx) {
+	if !tr.Handle {
+		return tr.Response, nil
+	}
+	h := a.getHandler()
+	if h == nil {
+		return ephemeral(msgBusy), nil
+	}
+	if !a.seen.claim(tr.Event.ID) {
+		a.log.Debug("duplicate interaction ignored", "id", tr.Event.ID)
+		return tr.Response, nil
+	}
+	ix := &pendingIx{
+		id: i.ID, appID: i.AppID, token: i.Token,
+		channelID:       i.ChannelID,
+		userID:          tr.Event.User.ID,
+		created:         a.now(),
+		deferredMessage: tr.Response.Type == respDeferredMessage,
+		acked:           make(chan struct{}),
+	}
+	if ix.appID == "" {
+		ix.appID = a.cfg.AppID
+	}
+	if i.Token != "" && ix.appID != "" {
+		a.pending.add(ix)
+	} else {
+		ix = nil
+	}
+	if err := h.HandleEvent(ctx, tr.Event); err != nil {
+		a.seen.release(tr.Event.ID)
+		if ix != nil {
+			a.pending.remove(ix.id)
+		}
+		a.log.Error("discord event not accepted", "id", tr.Event.ID, "err", err)
+		return ephemeral(msgBusy), nil
+	}
+	return tr.Response, ix
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Gateway handlers feed the same translation.
+
+func (a *Adapter) onInteractionCreate(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	if ic == nil || ic.Interaction == nil {
+		return
+	}
+	tr, err := a.translateInteraction(ic.Interaction, nil)
+	if errors.Is(err, errIgnore) {
+		return
+	}
+	if err != nil {
+		a.log.Info("discord interaction ignored", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	resp, ix := a.accept(ctx, ic.Interaction, tr)
+	if err := s.InteractionRespond(ic.Interaction, resp, discordgo.WithContext(ctx)); err != nil {
+		a.log.Warn("discord interaction response failed", "id", ic.ID, "err", err)
+	}
+	if ix != nil {
+		ix.ack()
+	}
+}
+
+func (a *Adapter) onMessageCreate(_ *discordgo.Session, mc *discordgo.MessageCreate) {
+	if mc == nil {
+		return
+	}
+	ev, ok := a.translateMessage(mc.Message)
+	if !ok {
+		return
+	}
+	h := a.getHandler()
+	if h == nil || !a.seen.claim(ev.ID) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.HandleEvent(ctx, ev); err != nil {
+		a.seen.release(ev.ID)
+		a.log.Error("discord message not accepted", "id", ev.ID, "err", err)
+	}
+}

@@ -1,0 +1,303 @@
+package discord
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/paybot/paybot/bot"
+)
+
+// Platform is the name used in bot.User and bot.Conversation.
+const Platform = "discord"
+
+// CommandName is the application command users type.
+const CommandName = "payissue"
+
+// Interaction callback types (Discord's numbers).
+const (
+	respPong            = discordgo.InteractionResponsePong                             // 1
+	respMessage         = discordgo.InteractionResponseChannelMessageWithSource         // 4
+	respDeferredMessage = discordgo.InteractionResponseDeferredChannelMessageWithSource // 5
+	respDeferredUpdate  = discordgo.InteractionResponseDeferredMessageUpdate            // 6
+	respAutocomplete    = discordgo.InteractionApplicationCommandAutocompleteResult     // 8
+	respModal           = discordgo.InteractionResponseModal                            // 9
+)
+
+// errIgnore marks an interaction the bot does not act on.
+var errIgnore = errors.New("interaction not for paybot")
+
+// channelHint is what an HTTP interaction's "channel" object says about the
+// channel (discordgo's Interaction drops it).
+type channelHint struct {
+	ID       string                `json:"id"`
+	Type     discordgo.ChannelType `json:"type"`
+	ParentID string                `json:"parent_id"`
+}
+
+// translation is the result of translating one interaction: the event for the
+// core (when Handle is true) and the immediate response for Discord.
+type translation struct {
+	Event    bot.Event
+	Handle   bool
+	Response *discordgo.InteractionResponse
+}
+
+// translateInteraction is the one translation layer for gateway and HTTP
+// interactions.
+func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHint) (translation, error) {
+	if i.Type == discordgo.InteractionPing {
+		return translation{Response: &discordgo.InteractionResponse{Type: respPong}}, nil
+	}
+	if i.ID == "" || i.Data == nil {
+		return translation{}, fmt.Errorf("interaction without id or data")
+	}
+	ev := bot.Event{
+		ID:           "discord:" + i.ID,
+		Conversation: a.conversationOf(i.ChannelID, hint),
+		User:         interactionUser(i),
+		At:           snowflakeTime(i.ID),
+		ReplyToken:   i.ID,
+	}
+	switch d := i.Data.(type) {
+	case discordgo.ApplicationCommandInteractionData:
+		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			return translation{Response: &discordgo.InteractionResponse{Type: respAutocomplete, Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}}, nil
+		}
+		if d.Name != CommandName {
+			return translation{}, errIgnore
+		}
+		text, openForm := commandText(d.Options)
+		if openForm {
+			return translation{Response: openModal()}, nil
+		}
+		ev.Kind = bot.EventCommand
+		ev.Text = text
+		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredMessage}}, nil
+
+	case discordgo.MessageComponentInteractionData:
+		verb, args, ok := parseCustomID(d.CustomID)
+		if !ok {
+			return translation{}, errIgnore
+		}
+		ev.Kind = bot.EventAction
+		switch verb {
+		case "step": // pb:step:<step>:<value>
+			if len(args) < 2 {
+				return translation{}, fmt.Errorf("custom_id %q: want pb:step:<step>:<value>", d.CustomID)
+			}
+			ev.Action, ev.Values = args[0], []string{strings.Join(args[1:], ":")}
+		case "pick": // pb:pick:<step>:<n>
+			if len(args) < 1 {
+				return translation{}, fmt.Errorf("custom_id %q: want pb:pick:<step>", d.CustomID)
+			}
+			ev.Action, ev.Values = args[0], append([]string(nil), d.Values...)
+		case "open":
+			return translation{Response: openModal()}, nil
+		default: // pb:<action>:<ref> on the card
+			ev.Action = verb
+			if len(args) > 0 {
+				ev.Values = []string{strings.Join(args, ":")}
+			}
+			// A thread started from a message has that message's id, so a
+			// card button belongs to the incident's thread.
+			if i.Message != nil && ev.Conversation.Thread == "" {
+				ev.Conversation.Thread = i.Message.ID
+			}
+		}
+		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredUpdate}}, nil
+
+	case discordgo.ModalSubmitInteractionData:
+		if d.CustomID != modalOpenID {
+			return translation{}, errIgnore
+		}
+		vals := modalValues(d.Components)
+		summary := strings.TrimSpace(vals["summary"])
+		if summary == "" {
+			return translation{Response: ephemeral("An incident needs a summary.")}, nil
+		}
+		if det := strings.TrimSpace(vals["details"]); det != "" {
+			summary += "\n" + det
+		}
+		ev.Kind = bot.EventCommand
+		ev.Text = summary
+		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredMessage}}, nil
+	}
+	return translation{}, errIgnore
+}
+
+// commandText turns /payissue's subcommand and options into the core's text
+// form: "open" gives the summary itself, the others "status PAY-3" and so on.
+// openForm is true for "open" without a summary: the modal asks for it.
+func commandText(opts []*discordgo.ApplicationCommandInteractionDataOption) (text string, openForm bool) {
+	if len(opts) == 0 || opts[0].Type != discordgo.ApplicationCommandOptionSubCommand {
+		return "help", false
+	}
+	sub := opts[0]
+	var args []string
+	for _, o := range sub.Options {
+		if o == nil {
+			continue
+		}
+		if v := strings.TrimSpace(fmt.Sprint(o.Value)); o.Value != nil && v != "" {
+			args = append(args, v)
+		}
+	}
+	arg := strings.Join(args, " ")
+	if sub.Name == "open" {
+		if arg == "" {
+			return "", true
+		}
+		return arg, false
+	}
+	return strings.TrimSpace(sub.Name + " " + arg), false
+}
+
+// parseCustomID splits "pb:<verb>:<args…>".
+func parseCustomID(id string) (verb string, args []string, ok bool) {
+	parts := strings.Split(id, ":")
+	if len(parts) < 2 || parts[0] != "pb" || parts[1] == "" {
+		return "", nil, false
+	}
+	return parts[1], parts[2:], true
+}
+
+const modalOpenID = "pb:open"
+
+// openModal is the "open incident" form: ActionsRow and TextInput only, two
+// inputs (Discord allows 1 to 5; newer component types fail to parse in
+// discordgo v0.29).
+func openModal() *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{
+		Type: respModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: modalOpenID,
+			Title:    "Open a payment incident",
+			Components: []discordgo.MessageComponent{
+				discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.TextInput{
+					CustomID: "summary", Label: "What is happening?", Style: discordgo.TextInputShort,
+					Placeholder: "checkout declines spiking", Required: true, MinLength: 3, MaxLength: 200,
+				}}},
+				discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.TextInput{
+					CustomID: "details", Label: "Details (no card numbers, please)", Style: discordgo.TextInputParagraph,
+					Required: false, MaxLength: 1500,
+				}}},
+			},
+		},
+	}
+}
+
+func modalValues(comps []discordgo.MessageComponent) map[string]string {
+	vals := map[string]string{}
+	var walk func([]discordgo.MessageComponent)
+	walk = func(cs []discordgo.MessageComponent) {
+		for _, c := range cs {
+			switch v := c.(type) {
+			case *discordgo.ActionsRow:
+				walk(v.Components)
+			case discordgo.ActionsRow:
+				walk(v.Components)
+			case *discordgo.TextInput:
+				vals[v.CustomID] = v.Value
+			case discordgo.TextInput:
+				vals[v.CustomID] = v.Value
+			}
+		}
+	}
+	walk(comps)
+	return vals
+}
+
+func ephemeral(text string) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{Type: respMessage, Data: &discordgo.InteractionResponseData{
+		Content: text, Flags: discordgo.MessageFlagsEphemeral,
+		AllowedMentions: &discordgo.MessageAllowedMentions{},
+	}}
+}
+
+func interactionUser(i *discordgo.Interaction) bot.User {
+	var u *discordgo.User
+	nick := ""
+	if i.Member != nil {
+		u, nick = i.Member.User, i.Member.Nick
+	}
+	if u == nil {
+		u = i.User
+	}
+	if u == nil {
+		return bot.User{Platform: Platform}
+	}
+	return bot.User{Platform: Platform, ID: u.ID, Name: displayName(u, nick)}
+}
+
+func displayName(u *discordgo.User, nick string) string {
+	switch {
+	case nick != "":
+		return nick
+	case u.GlobalName != "":
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// snowflakeTime reads the creation time out of a Discord id; the zero time
+// when id is not a snowflake.
+func snowflakeTime(id string) time.Time {
+	t, err := discordgo.SnowflakeTimestamp(id)
+	if err != nil || t.Year() < 2015 {
+		return time.Now().UTC()
+	}
+	return t.UTC()
+}
+
+// translateMessage turns a MessageCreate into an EventMessage: messages in a
+// thread, and messages elsewhere that mention the bot. ok is false for
+// anything else (bots, webhooks, empty messages, other channels).
+func (a *Adapter) translateMessage(m *discordgo.Message) (bot.Event, bool) {
+	if m == nil || m.Author == nil || m.Author.Bot || m.WebhookID != "" || m.ID == "" {
+		return bot.Event{}, false
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return bot.Event{}, false
+	}
+	conv := a.conversationOf(m.ChannelID, nil)
+	botID := a.botUserID()
+	mentioned := false
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == botID && botID != "" {
+			mentioned = true
+		}
+	}
+	if conv.Thread == "" && !mentioned {
+		return bot.Event{}, false
+	}
+	text := m.Content
+	if botID != "" {
+		text = strings.ReplaceAll(text, "<@"+botID+">", "")
+		text = strings.ReplaceAll(text, "<@!"+botID+">", "")
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return bot.Event{}, false
+	}
+	nick := ""
+	if m.Member != nil {
+		nick = m.Member.Nick
+	}
+	at := m.Timestamp
+	if at.IsZero() {
+		at = snowflakeTime(m.ID)
+	}
+	return bot.Event{
+		ID:           "discord:" + m.ID,
+		Kind:         bot.EventMessage,
+		Conversation: conv,
+		User:         bot.User{Platform: Platform, ID: m.Author.ID, Name: displayName(m.Author, nick)},
+		Text:         text,
+		Mention:      mentioned,
+		At:           at.UTC(),
+	}, true
+}
