@@ -1,6 +1,75 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	slackadapter "github.com/paybot/paybot/adapters/slack"
+)
 
 // setupSlack starts the Slack adapter when SLACK_* settings are present.
-func setupSlack(ctx context.Context, deps platformDeps) (bool, error) { return false, nil }
+//
+//   - No SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET or SLACK_APP_TOKEN: not started.
+//   - SLACK_BOT_TOKEN with SLACK_APP_TOKEN: Socket Mode (no public URL needed).
+//     With SLACK_SIGNING_SECRET as well, the HTTP routes are served too.
+//   - SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET: HTTP on deps.Mux
+//     (/slack/commands, /slack/events, /slack/interactions).
+//   - Anything else is half-configured and fails fast.
+//
+// SLACK_API_URL points the Web API client elsewhere (a fake API, Enterprise,
+// a proxy).
+func setupSlack(ctx context.Context, deps platformDeps) (bool, error) {
+	get := func(k string) string { return strings.TrimSpace(deps.Lookup(k)) }
+	botToken, secret, appToken := get("SLACK_BOT_TOKEN"), get("SLACK_SIGNING_SECRET"), get("SLACK_APP_TOKEN")
+	apiURL := get("SLACK_API_URL")
+	if botToken == "" && secret == "" && appToken == "" {
+		return false, nil
+	}
+	switch {
+	case botToken == "":
+		return false, errors.New("slack is half-configured: SLACK_BOT_TOKEN is missing (SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set)")
+	case secret == "" && appToken == "":
+		return false, errors.New("slack is half-configured: SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is missing (or set SLACK_APP_TOKEN for Socket Mode)")
+	case appToken != "" && !strings.HasPrefix(appToken, "xapp-"):
+		return false, errors.New("slack: SLACK_APP_TOKEN must be an app-level token (xapp-…)")
+	}
+	a, err := slackadapter.New(slackadapter.Options{
+		BotToken:      botToken,
+		SigningSecret: secret,
+		AppToken:      appToken,
+		APIURL:        apiURL,
+		Logger:        deps.Logger,
+	})
+	if err != nil {
+		return false, fmt.Errorf("slack: %w", err)
+	}
+	if deps.Engine != nil {
+		deps.Engine.AddAdapter(a)
+	}
+	a.SetHandler(deps.Async)
+	transport := "socket mode"
+	if secret != "" {
+		a.Routes(deps.Mux)
+		if appToken == "" {
+			transport = "http"
+		} else {
+			transport = "socket mode + http"
+		}
+	}
+	go func() {
+		if err := a.Start(ctx, deps.Async); err != nil {
+			deps.Logger.Error("slack adapter stopped", "err", err)
+		}
+	}()
+	attrs := []any{"transport", transport}
+	if secret != "" {
+		attrs = append(attrs, "routes", "/slack/commands /slack/events /slack/interactions")
+	}
+	if apiURL != "" {
+		attrs = append(attrs, "api_url", apiURL)
+	}
+	deps.Logger.Info("slack adapter started", attrs...)
+	return true, nil
+}

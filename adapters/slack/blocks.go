@@ -1,0 +1,317 @@
+package slack
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/paybot/paybot/bot"
+)
+
+// Slack's Block Kit limits.
+const (
+	maxSectionText = 3000
+	maxBlocks      = 50
+	maxHeaderText  = 150
+	maxFieldText   = 2000
+	maxButtonText  = 75
+	maxOptionText  = 75
+	maxOptionValue = 150
+	maxButtonValue = 2000
+	maxFallback    = 3000
+	maxButtons     = 5   // more choices than this become a select
+	maxOptions     = 100 // static_select options
+)
+
+// actionSep separates a step id from a button's index in an action_id: Slack
+// requires action ids to be unique in a message, so the buttons of step
+// "category" are "category|0", "category|1", … and translate back to
+// Action "category".
+const actionSep = "|"
+
+// Card button action ids, as the core expects them.
+var defaultCardActions = []bot.Choice{
+	{Value: "escalate", Label: "Escalate"},
+	{Value: "ack", Label: "Acknowledge"},
+	{Value: "resolve", Label: "Resolve"},
+}
+
+// Render turns msg into Block Kit blocks and a plain-text fallback (used for
+// notifications and screen readers).
+func Render(msg bot.Message) (blocks []slack.Block, fallback string) {
+	switch msg.Kind {
+	case bot.KindCard:
+		if msg.Card != nil {
+			blocks, fallback = renderCard(msg)
+			break
+		}
+		blocks, fallback = renderText(msg.Text, "")
+	case bot.KindAnswers:
+		blocks, fallback = renderAnswers(msg)
+	case bot.KindNotice:
+		blocks, fallback = renderText(msg.Text, ":warning: ")
+	case bot.KindSummary:
+		blocks, fallback = renderText(msg.Text, "")
+		blocks = append([]slack.Block{slack.NewHeaderBlock(plain(trim("Incident summary", maxHeaderText)))}, blocks...)
+	default: // text, question
+		blocks, fallback = renderText(msg.Text, "")
+	}
+	if msg.Expects != "" && len(msg.Choices) > 0 {
+		blocks = append(blocks, choiceBlock(msg.Expects, msg.Choices, msg.Multi))
+	}
+	return capBlocks(blocks), trim(fallback, maxFallback)
+}
+
+func renderCard(msg bot.Message) ([]slack.Block, string) {
+	c := msg.Card
+	title := c.Title
+	if c.Ref != "" {
+		title = c.Ref + " · " + c.Title
+	}
+	var fields []*slack.TextBlockObject
+	add := func(label, value string) {
+		if value == "" {
+			return
+		}
+		fields = append(fields, mrkdwn(trim("*"+label+"*\n"+value, maxFieldText)))
+	}
+	add("Severity", c.Severity)
+	add("Status", c.Status)
+	if !c.Reporter.IsZero() {
+		add("Reporter", mentionOf(c.Reporter))
+	}
+	add("Category", escapeText(c.Category))
+	add("Provider", escapeText(c.Provider))
+	add("SLA", escapeText(c.SLA))
+
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(trim(title, maxHeaderText))),
+	}
+	if len(fields) > 0 {
+		if len(fields) > 10 {
+			fields = fields[:10]
+		}
+		blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
+	}
+	if msg.Text != "" {
+		tb, _ := renderText(msg.Text, "")
+		blocks = append(blocks, tb...)
+	}
+	actions := c.Actions
+	if actions == nil {
+		actions = defaultCardActions
+	}
+	if len(actions) > 0 {
+		var els []slack.BlockElement
+		for _, a := range actions {
+			b := slack.NewButtonBlockElement(a.Value, trim(c.Ref, maxButtonValue), plain(trim(a.Label, maxButtonText)))
+			switch a.Value {
+			case "escalate", "resolve":
+				b.Style = slack.StyleDanger
+			case "ack":
+				b.Style = slack.StylePrimary
+			}
+			els = append(els, b)
+		}
+		blocks = append(blocks, slack.NewActionBlock("card_actions", els...))
+	}
+	fb := title
+	if c.Severity != "" || c.Status != "" {
+		fb += " (" + strings.Trim(c.Severity+", "+c.Status, ", ") + ")"
+	}
+	return blocks, fb
+}
+
+func renderAnswers(msg bot.Message) ([]slack.Block, string) {
+	var blocks []slack.Block
+	fb := msg.Text
+	if msg.Text != "" {
+		tb, _ := renderText(msg.Text, "")
+		blocks = append(blocks, tb...)
+	}
+	for i, h := range msg.Hits {
+		if i > 0 {
+			blocks = append(blocks, slack.NewDividerBlock())
+		}
+		title := "*" + escapeText(h.Title) + "*"
+		if h.URL != "" {
+			title = "*<" + h.URL + "|" + escapeLinkLabel(h.Title) + ">*"
+		}
+		body := title
+		if h.Snippet != "" {
+			body += "\n" + escapeText(h.Snippet)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(trim(body, maxSectionText)), nil, nil))
+		if h.Source != "" {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(trim("Source: "+escapeText(h.Source), maxSectionText))))
+		}
+		if fb == "" {
+			fb = h.Title
+		}
+	}
+	if len(blocks) == 0 {
+		blocks, fb = renderText("No answers found.", "")
+	}
+	return blocks, fb
+}
+
+// renderText splits text into sections of at most 3,000 characters, cut at
+// line breaks where possible.
+func renderText(text, prefix string) ([]slack.Block, string) {
+	text = prefix + escapeText(text)
+	if strings.TrimSpace(text) == "" {
+		text = " "
+	}
+	var blocks []slack.Block
+	for _, part := range splitText(text, maxSectionText) {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(part), nil, nil))
+	}
+	return blocks, text
+}
+
+// choiceBlock renders the answers of an intake step: buttons for up to five
+// single choices, a static select for more, a multi-select for multi-choice.
+func choiceBlock(step string, choices []bot.Choice, multi bool) slack.Block {
+	blockID := "step:" + trim(step, 200)
+	if !multi && len(choices) <= maxButtons {
+		var els []slack.BlockElement
+		for i, c := range choices {
+			els = append(els, slack.NewButtonBlockElement(fmt.Sprintf("%s%s%d", step, actionSep, i), trim(c.Value, maxButtonValue), plain(trim(label(c), maxButtonText))))
+		}
+		return slack.NewActionBlock(blockID, els...)
+	}
+	if len(choices) > maxOptions {
+		choices = choices[:maxOptions]
+	}
+	var opts []*slack.OptionBlockObject
+	for _, c := range choices {
+		opts = append(opts, slack.NewOptionBlockObject(trim(c.Value, maxOptionValue), plain(trim(label(c), maxOptionText)), nil))
+	}
+	if multi {
+		el := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, plain("Choose one or more"), step, opts...)
+		return slack.NewActionBlock(blockID, el)
+	}
+	el := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose one"), step, opts...)
+	return slack.NewActionBlock(blockID, el)
+}
+
+func label(c bot.Choice) string {
+	if c.Label != "" {
+		return c.Label
+	}
+	return c.Value
+}
+
+// capBlocks keeps at most 50 blocks; the last one says that text was cut.
+func capBlocks(blocks []slack.Block) []slack.Block {
+	if len(blocks) <= maxBlocks {
+		return blocks
+	}
+	// Keep a trailing actions block (the buttons matter most).
+	last := blocks[len(blocks)-1]
+	keepLast := last.BlockType() == slack.MBTAction
+	n := maxBlocks - 1
+	if keepLast {
+		n--
+	}
+	out := append([]slack.Block{}, blocks[:n]...)
+	out = append(out, slack.NewContextBlock("", mrkdwn("_(truncated: the message was too long for Slack)_")))
+	if keepLast {
+		out = append(out, last)
+	}
+	return out
+}
+
+// splitText cuts s into pieces of at most max runes, preferring line breaks,
+// then spaces.
+func splitText(s string, max int) []string {
+	var parts []string
+	for utf8.RuneCountInString(s) > max {
+		cut := byteIndexOfRune(s, max)
+		head := s[:cut]
+		if i := strings.LastIndex(head, "\n"); i > max/2 {
+			cut = i + 1
+		} else if i := strings.LastIndex(head, " "); i > max/2 {
+			cut = i + 1
+		}
+		parts = append(parts, s[:cut])
+		s = s[cut:]
+	}
+	if s != "" || len(parts) == 0 {
+		parts = append(parts, s)
+	}
+	return parts
+}
+
+func byteIndexOfRune(s string, n int) int {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return pos
+		}
+		i++
+	}
+	return len(s)
+}
+
+// trim shortens s to max runes, ending with an ellipsis when cut.
+func trim(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return s[:byteIndexOfRune(s, max-1)] + "…"
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func mentionOf(u bot.User) string {
+	if u.ID == "" {
+		return escapeText(u.Name)
+	}
+	return "<@" + u.ID + ">"
+}
+
+// controlSeq matches Slack's control sequences that the core may produce on
+// purpose (mentions written through Mentioner, channel links, special
+// mentions and links); everything else of <, > and & is escaped.
+var controlSeq = regexp.MustCompile(`<(?:[@#][A-Z0-9]+(?:\|[^<>]*)?|![a-z^][^<>]*|(?:https?|mailto):[^<>\s]+)>`)
+
+// escapeText escapes &, < and > as Slack's mrkdwn requires, keeping the
+// control sequences above intact.
+func escapeText(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range controlSeq.FindAllStringIndex(s, -1) {
+		b.WriteString(escapeRaw(s[last:m[0]]))
+		b.WriteString(s[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(escapeRaw(s[last:]))
+	return b.String()
+}
+
+var rawEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func escapeRaw(s string) string { return rawEscaper.Replace(s) }
+
+func escapeLinkLabel(s string) string {
+	return strings.ReplaceAll(escapeRaw(s), "|", "¦")
+}
+
+var rawUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// unescapeText turns Slack's escaped message text back into what the person
+// typed (control sequences such as <@U123> stay as they are).
+func unescapeText(s string) string { return rawUnescaper.Replace(s) }
