@@ -1,0 +1,245 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+// Learner is optionally implemented by the Searcher: it keeps community
+// answers and past incidents searchable.
+type Learner interface {
+	// LearnAnswer stores a question and its answer as a community answer.
+	LearnAnswer(ctx context.Context, question, answer string, inc *incidents.Incident, by User) error
+	// IndexIncident makes an incident findable as a past incident.
+	IndexIncident(ctx context.Context, inc *incidents.Incident) error
+}
+
+func (e *Engine) cmdHelp(_ context.Context, r *reply, _ string) error {
+	var b strings.Builder
+	b.WriteString("Paybot coordinates payment incidents. Commands:\n")
+	b.WriteString("  /payissue <summary> — open an incident, for example /payissue card payments failing at checkout\n")
+	cmds := append([]*command(nil), e.order...)
+	sort.SliceStable(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "  %s — %s\n", c.usage, c.help)
+	}
+	b.WriteString("In an incident thread, reply to my questions; ask anything ending with ? and I'll search the knowledge base.")
+	r.say(KindText, b.String())
+	return nil
+}
+
+func (e *Engine) cmdStatus(ctx context.Context, r *reply, args string) error {
+	inc, err := e.incidentFor(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	r.say(KindText, e.statusText(inc)).Incident = inc.Ref
+	return nil
+}
+
+func (e *Engine) statusText(inc *incidents.Incident) string {
+	card := cardMessage(inc)
+	var b strings.Builder
+	b.WriteString(card.Text)
+	fmt.Fprintf(&b, "\nOpened %s ago", roughDuration(e.clock.Now().Sub(inc.CreatedAt)))
+	if inc.Status == incidents.StatusIntake {
+		if s := e.flow.Current(inc); s != nil {
+			fmt.Fprintf(&b, "; intake waiting for %q", s.ID)
+		}
+	}
+	if sum := e.flow.Summary(inc); sum != "" {
+		b.WriteString("\n" + sum)
+	}
+	return b.String()
+}
+
+func roughDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}
+
+func (e *Engine) cmdList(ctx context.Context, r *reply, _ string) error {
+	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{
+		Statuses: []incidents.Status{incidents.StatusIntake, incidents.StatusOpen, incidents.StatusEscalated},
+		Limit:    50,
+	})
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		r.say(KindText, "No open incidents.")
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d open incident(s):", len(list))
+	for _, inc := range list {
+		fmt.Fprintf(&b, "\n  %s", cardMessage(inc).Text)
+	}
+	r.say(KindText, b.String())
+	return nil
+}
+
+func (e *Engine) cmdCancel(ctx context.Context, r *reply, args string) error {
+	inc, err := e.incidentFor(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	entry, err := inc.Transition(incidents.StatusCancelled, r.ev.User, r.ev.At)
+	if err != nil {
+		return userErrorf("%s is %s and can't be cancelled.", inc.Ref, inc.Status)
+	}
+	if err := r.save(ctx, inc, entry); err != nil {
+		return err
+	}
+	r.cardUpdate = inc
+	r.add(Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindText,
+		Text: fmt.Sprintf("%s was cancelled by %s.", inc.Ref, e.mention(inc.Conversation.Platform, r.ev.User))})
+	return nil
+}
+
+func (e *Engine) cmdSearch(ctx context.Context, r *reply, args string) error {
+	if strings.TrimSpace(args) == "" {
+		return userErrorf("What should I look for? For example: /payissue search stripe do_not_honor")
+	}
+	return e.answerQuestion(ctx, r, args)
+}
+
+// noAnswer is said when the knowledge base has nothing good enough.
+const noAnswer = "I don't have a good answer for that. Try the exact error code or message, " +
+	"or escalate to a person with /payissue escalate."
+
+func (e *Engine) answerQuestion(ctx context.Context, r *reply, question string) error {
+	if e.kb == nil {
+		r.say(KindText, "The knowledge base isn't available right now. Escalate with /payissue escalate if this is urgent.")
+		return nil
+	}
+	hits, confident, err := e.kb.Ask(ctx, question, 3)
+	if err != nil {
+		return err
+	}
+	if !confident || len(hits) == 0 {
+		r.say(KindText, noAnswer)
+		return nil
+	}
+	m := r.say(KindAnswers, answersText(hits))
+	m.Hits = hits
+	return nil
+}
+
+func answersText(hits []Hit) string {
+	var b strings.Builder
+	b.WriteString("Here is what I found:")
+	for i, h := range hits {
+		fmt.Fprintf(&b, "\n%d. %s [%s]", i+1, h.Title, h.Source)
+		if h.Snippet != "" {
+			fmt.Fprintf(&b, "\n   %s", h.Snippet)
+		}
+		if h.URL != "" {
+			fmt.Fprintf(&b, "\n   %s", h.URL)
+		}
+	}
+	return b.String()
+}
+
+// suggest offers articles for a freshly opened incident's codes and title.
+func (e *Engine) suggest(ctx context.Context, r *reply, inc *incidents.Incident) {
+	if l, ok := e.kb.(Learner); ok {
+		if err := l.IndexIncident(ctx, inc); err != nil {
+			e.log.Warn("indexing incident", "incident", inc.Ref, "err", err)
+		}
+	}
+	if e.kb == nil {
+		return
+	}
+	var q []string
+	for _, c := range inc.Details.Codes {
+		q = append(q, c.Value)
+	}
+	q = append(q, inc.Details.Provider, inc.Title)
+	hits, confident, err := e.kb.Ask(ctx, strings.Join(q, " "), 3)
+	if err != nil || !confident || len(hits) == 0 {
+		return
+	}
+	// A past incident that is this incident is no suggestion.
+	kept := hits[:0]
+	for _, h := range hits {
+		if !strings.HasSuffix(h.ID, inc.Ref) {
+			kept = append(kept, h)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	r.add(Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindAnswers,
+		Text: strings.Replace(answersText(kept), "Here is what I found:", "These articles may help:", 1), Hits: kept})
+}
+
+func (e *Engine) cmdLearn(ctx context.Context, r *reply, args string) error {
+	l, ok := e.kb.(Learner)
+	if !ok {
+		return userErrorf("The knowledge base can't learn answers in this setup.")
+	}
+	question, answer, found := strings.Cut(args, "::")
+	question, answer = strings.TrimSpace(question), strings.TrimSpace(answer)
+	inc, _ := e.threadIncident(ctx, r.ev.Conversation)
+	if !found {
+		answer, question = question, ""
+		if inc != nil {
+			question = lastQuestion(ctx, e.store, inc)
+		}
+	}
+	if question == "" || answer == "" {
+		return userErrorf("Tell me the question and the answer: /payissue learn <question> :: <answer>. " +
+			"In an incident thread, /payissue learn <answer> uses the last question asked there.")
+	}
+	if err := l.LearnAnswer(ctx, question, answer, inc, r.ev.User); err != nil {
+		return err
+	}
+	r.say(KindText, fmt.Sprintf("Thanks, I saved that as a community answer to %q.", question))
+	return nil
+}
+
+func lastQuestion(ctx context.Context, store incidents.Store, inc *incidents.Incident) string {
+	tl, err := store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return ""
+	}
+	for i := len(tl) - 1; i >= 0; i-- {
+		if tl[i].Kind == incidents.EventNote && strings.HasSuffix(strings.TrimSpace(tl[i].Text), "?") {
+			return tl[i].Text
+		}
+	}
+	return ""
+}
+
+// Resume re-asks the pending question of every unfinished intake on a
+// platform, newest last, so a restarted console carries on where it was.
+func (e *Engine) Resume(ctx context.Context, platform string) error {
+	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake}, Platform: platform, Limit: 20})
+	if err != nil {
+		return err
+	}
+	for i := len(list) - 1; i >= 0; i-- {
+		inc := list[i]
+		if inc.Conversation.IsZero() {
+			continue
+		}
+		e.post(ctx, Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindText,
+			Text: fmt.Sprintf("Resuming the intake of %s (%s).", inc.Ref, inc.Title)})
+		e.post(ctx, e.question(inc, inc.Conversation))
+	}
+	return nil
+}

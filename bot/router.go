@@ -1,0 +1,310 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+// CommandFunc runs one /payissue subcommand. args is the text after the
+// subcommand's name.
+type CommandFunc func(ctx context.Context, r *reply, args string) error
+
+type command struct {
+	name    string
+	aliases []string
+	usage   string
+	help    string
+	run     CommandFunc
+}
+
+// register adds a subcommand; later features (escalate, ack, resolve…) slot
+// in here without touching the router.
+func (e *Engine) register(c *command) {
+	e.commands[c.name] = c
+	for _, a := range c.aliases {
+		e.commands[a] = c
+	}
+	e.order = append(e.order, c)
+}
+
+func (e *Engine) registerCoreCommands() {
+	e.register(&command{name: "help", usage: "/payissue help", help: "show this help", run: e.cmdHelp})
+	e.register(&command{name: "status", usage: "/payissue status [REF]", help: "show an incident (in a thread: the thread's incident)", run: e.cmdStatus})
+	e.register(&command{name: "list", usage: "/payissue list", help: "list open incidents", run: e.cmdList})
+	e.register(&command{name: "cancel", usage: "/payissue cancel [REF]", help: "cancel an incident", run: e.cmdCancel})
+	e.register(&command{name: "search", aliases: []string{"ask"}, usage: "/payissue search <question>", help: "search the knowledge base", run: e.cmdSearch})
+	e.register(&command{name: "learn", usage: "/payissue learn <question> :: <answer>", help: "save an answer for next time (in a thread, the last question asked there is used when you give only the answer)", run: e.cmdLearn})
+}
+
+// route sends an event to the command, the intake or the knowledge base.
+func (e *Engine) route(ctx context.Context, r *reply, ev Event) error {
+	switch ev.Kind {
+	case EventCommand:
+		name, args := splitCommand(ev.Text)
+		if name == "" {
+			return e.cmdHelp(ctx, r, "")
+		}
+		if c, ok := e.commands[strings.ToLower(name)]; ok {
+			return c.run(ctx, r, args)
+		}
+		// Anything else is the summary of a new incident.
+		return e.openIncident(ctx, r, strings.TrimSpace(ev.Text))
+	case EventAction:
+		return e.action(ctx, r, ev)
+	case EventMessage:
+		return e.message(ctx, r, ev)
+	default:
+		return fmt.Errorf("%w: event kind %q", incidents.ErrInvalid, ev.Kind)
+	}
+}
+
+func splitCommand(text string) (name, args string) {
+	text = strings.TrimSpace(text)
+	text = strings.TrimPrefix(text, "/payissue")
+	text = strings.TrimSpace(text)
+	name, args, _ = strings.Cut(text, " ")
+	return name, strings.TrimSpace(args)
+}
+
+// threadIncident returns the incident whose thread the event came from.
+func (e *Engine) threadIncident(ctx context.Context, c Conversation) (*incidents.Incident, error) {
+	if c.Thread == "" {
+		return nil, incidents.ErrNotFound
+	}
+	return e.store.IncidentByConversation(ctx, c)
+}
+
+// incidentFor resolves "REF" or, when empty, the thread's incident.
+func (e *Engine) incidentFor(ctx context.Context, r *reply, ref string) (*incidents.Incident, error) {
+	if ref = strings.TrimSpace(ref); ref != "" {
+		ref, _, _ = strings.Cut(ref, " ")
+		return e.store.IncidentByRef(ctx, ref)
+	}
+	inc, err := e.threadIncident(ctx, r.ev.Conversation)
+	if errors.Is(err, incidents.ErrNotFound) {
+		return nil, userErrorf("Which incident? Run this inside an incident thread, or give its ref, for example PAY-12.")
+	}
+	return inc, err
+}
+
+func (e *Engine) message(ctx context.Context, r *reply, ev Event) error {
+	text := strings.TrimSpace(ev.Text)
+	if strings.HasPrefix(text, "/payissue") {
+		ev.Kind = EventCommand
+		return e.route(ctx, r, ev)
+	}
+	inc, err := e.threadIncident(ctx, ev.Conversation)
+	switch {
+	case err == nil && inc.Status == incidents.StatusIntake:
+		return e.answerIntake(ctx, r, inc, text)
+	case err == nil:
+		if ev.Mention || strings.HasSuffix(text, "?") {
+			return e.answerQuestion(ctx, r, text)
+		}
+		// Plain updates in the thread go on the timeline.
+		return r.save(ctx, inc, incidents.TimelineEntry{
+			IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventNote, Text: text,
+		})
+	case errors.Is(err, incidents.ErrNotFound):
+		if ev.Mention {
+			return e.answerQuestion(ctx, r, text)
+		}
+		return nil // chatter in a channel is none of our business
+	default:
+		return err
+	}
+}
+
+func (e *Engine) action(ctx context.Context, r *reply, ev Event) error {
+	if c, ok := e.commands[ev.Action]; ok {
+		return c.run(ctx, r, strings.Join(ev.Values, " "))
+	}
+	inc, err := e.threadIncident(ctx, ev.Conversation)
+	if err != nil {
+		return err
+	}
+	if inc.Status != incidents.StatusIntake || inc.Intake.Step != ev.Action {
+		return userErrorf("That question has already been answered. The intake is at a later step now.")
+	}
+	return e.answerIntake(ctx, r, inc, strings.Join(ev.Values, ", "))
+}
+
+func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) error {
+	ev := r.ev
+	if len(summary) < 3 {
+		return userErrorf("Give a short summary, for example: /payissue card payments failing at checkout")
+	}
+	if len(summary) > 200 {
+		summary = summary[:200]
+	}
+	inc := incidents.New(summary, ev.User, Conversation{Platform: ev.Conversation.Platform, Channel: ev.Conversation.Channel}, ev.At)
+	e.flow.Start(inc)
+	created := incidents.TimelineEntry{IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventCreated, Text: summary}
+	if err := e.store.CreateIncident(ctx, inc, incidents.Change{Timeline: []incidents.TimelineEntry{created}, EventKey: ev.ID}); err != nil {
+		return err
+	}
+	r.marked = true
+
+	// The card and the thread are platform objects that exist only once
+	// posted, so they are created here and then recorded on the incident.
+	// A new incident starts in the channel even when typed in a thread.
+	origin := ev.Conversation
+	origin.Thread = ""
+	a, err := e.adapter(origin.Platform)
+	if err != nil {
+		return err
+	}
+	card := cardMessage(inc)
+	card.Conversation = origin
+	card.ReplyToken = ev.ReplyToken
+	cardRef, err := a.Post(ctx, card)
+	if err != nil {
+		return fmt.Errorf("posting the card of %s: %w", inc.Ref, err)
+	}
+	thread, err := a.OpenThread(ctx, cardRef, inc.Ref+" "+inc.Title)
+	if err != nil {
+		return fmt.Errorf("opening the thread of %s: %w", inc.Ref, err)
+	}
+	inc.Conversation = thread
+	inc.CardMessage = cardRef.ID
+	inc.Origin = cardRef.Conversation
+	if err := e.store.UpdateIncident(ctx, inc, incidents.Change{}); err != nil {
+		return err
+	}
+	r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText,
+		Text: fmt.Sprintf("Thanks %s. I'll ask a few questions, one at a time, to get %s ready for the right people. "+
+			"Reply in this thread. Say skip to skip an optional question, back to change the previous answer, cancel to drop the incident.",
+			e.mention(thread.Platform, ev.User), inc.Ref)})
+	r.add(e.question(inc, thread))
+	return nil
+}
+
+func (e *Engine) answerIntake(ctx context.Context, r *reply, inc *incidents.Incident, text string) error {
+	res := e.flow.Answer(inc, r.ev.User, text, r.ev.At, e.loc)
+	thread := inc.Conversation
+	if err := r.save(ctx, inc, res.Timeline...); err != nil {
+		return err
+	}
+	switch res.Kind {
+	case incidents.IntakeReasked:
+		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindNotice,
+			Text: "That doesn't fit: " + res.Err.Error()})
+		r.add(e.question(inc, thread))
+	case incidents.IntakeAsked, incidents.IntakeEdit, incidents.IntakeSummary:
+		r.add(e.question(inc, thread))
+	case incidents.IntakeOpened:
+		r.cardUpdate = inc
+		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText,
+			Text: fmt.Sprintf("%s is open as %s. %s", inc.Ref, inc.Severity, openedAdvice(inc))})
+		e.suggest(ctx, r, inc)
+	case incidents.IntakeCancelled:
+		r.cardUpdate = inc
+		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText, Text: inc.Ref + " is cancelled. Nothing more will happen in this thread."})
+	}
+	return nil
+}
+
+func openedAdvice(inc *incidents.Incident) string {
+	switch inc.Severity {
+	case incidents.Sev1:
+		return "This is the highest severity: escalate now with /payissue escalate."
+	case incidents.Sev2:
+		return "Escalate with /payissue escalate if it isn't improving."
+	default:
+		return "Ask me anything about it in this thread; I'll search the knowledge base."
+	}
+}
+
+// question renders the step the incident awaits.
+func (e *Engine) question(inc *incidents.Incident, thread Conversation) Message {
+	step := e.flow.Current(inc)
+	if step == nil {
+		return Message{Conversation: thread, Incident: inc.Ref, Kind: KindText, Text: "The intake is complete."}
+	}
+	m := Message{Conversation: thread, Incident: inc.Ref, Kind: KindQuestion, Expects: step.ID, Multi: step.Kind == incidents.KindMulti}
+	var b strings.Builder
+	if step.Kind == incidents.KindConfirm {
+		m.Kind = KindSummary
+		b.WriteString("Here is what I have for " + inc.Ref + ":\n")
+		b.WriteString(e.flow.Summary(inc))
+		b.WriteString("\n" + step.Prompt)
+	} else {
+		fmt.Fprintf(&b, "%s (%d/%d)", step.Prompt, e.stepNumber(step.ID), len(e.flow.Steps))
+	}
+	for i, c := range step.Choices {
+		m.Choices = append(m.Choices, Choice{Value: c.Value, Label: c.Label})
+		fmt.Fprintf(&b, "\n  %d) %s", i+1, c.Label)
+	}
+	var hints []string
+	switch {
+	case step.Kind == incidents.KindMulti:
+		hints = append(hints, "pick one or more, for example 1, 3")
+	case len(step.Choices) > 0 && step.Kind != incidents.KindConfirm:
+		hints = append(hints, "reply with a number or a name")
+	}
+	if step.Example != "" && len(step.Choices) == 0 {
+		hints = append(hints, "for example: "+step.Example)
+	}
+	if !step.Required && step.Kind != incidents.KindConfirm {
+		hints = append(hints, "skip")
+	}
+	if len(inc.Intake.History) > 0 {
+		hints = append(hints, "back")
+	}
+	if len(hints) > 0 {
+		b.WriteString("\n(" + strings.Join(hints, " · ") + ")")
+	}
+	m.Text = b.String()
+	return m
+}
+
+func (e *Engine) stepNumber(id string) int {
+	for i, s := range e.flow.Steps {
+		if s.ID == id {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// cardMessage renders the incident card.
+func cardMessage(inc *incidents.Incident) Message {
+	sev := "not assessed"
+	if inc.Severity != incidents.SevUnknown {
+		sev = inc.Severity.String()
+	}
+	c := &Card{
+		Ref: inc.Ref, Title: inc.Title, Severity: sev, Status: string(inc.Status),
+		Reporter: inc.Reporter, Category: inc.Details.Category, Provider: inc.Details.Provider,
+	}
+	switch inc.Status {
+	case incidents.StatusOpen:
+		c.Actions = []Choice{{Value: "escalate", Label: "Escalate"}, {Value: "resolve", Label: "Resolve"}}
+	case incidents.StatusEscalated:
+		c.Actions = []Choice{{Value: "ack", Label: "Acknowledge"}, {Value: "resolve", Label: "Resolve"}}
+	}
+	return Message{
+		Conversation: inc.Origin, Incident: inc.Ref, Kind: KindCard, Card: c,
+		Text: fmt.Sprintf("%s · %s · %s — %s (reported by %s)", inc.Ref, sev, inc.Status, inc.Title, displayName(inc.Reporter)),
+	}
+}
+
+func displayName(u User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.ID
+}
+
+func (e *Engine) mention(platform string, u User) string {
+	if a, err := e.adapter(platform); err == nil {
+		if m, ok := a.(Mentioner); ok {
+			return m.Mention(u)
+		}
+	}
+	return "@" + displayName(u)
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/kb"
+)
+
+func (a *app) kbCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageError{"kb: use index, import, search, eval or bench"}
+	}
+	sub, rest := args[0], args[1:]
+	if sub == "bench" {
+		return a.kbBench(ctx, rest)
+	}
+	fs := flag.NewFlagSet("kb "+sub, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	limit := fs.Int("limit", 5, "hits per query")
+	questions := fs.String("questions", "", "question file (JSON Lines: {\"q\", \"gold\"})")
+	minTop3 := fs.Float64("min-top3", 0, "eval: exit non-zero when top-3 is below this")
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	index, err := kb.Open(ctx, filepath.Join(a.dataDir, "kb"), kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+	if err != nil {
+		return err
+	}
+	defer index.Close()
+	switch sub {
+	case "index":
+		if err := index.Rebuild(ctx); err != nil {
+			return err
+		}
+		n, _ := index.Count()
+		fmt.Fprintf(a.stdout, "index rebuilt: %d documents\n", n)
+		return nil
+	case "import":
+		if fs.NArg() == 0 {
+			return usageError{"kb import: give one or more JSON Lines files"}
+		}
+		return a.kbImport(ctx, index, fs.Args())
+	case "search":
+		if fs.NArg() == 0 {
+			return usageError{"kb search: give a QUERY, or - to read queries from stdin"}
+		}
+		return a.kbSearch(ctx, index, strings.Join(fs.Args(), " "), *limit, *asJSON)
+	case "eval":
+		if *questions == "" {
+			return usageError{"kb eval: --questions FILE is required"}
+		}
+		f, err := os.Open(*questions)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rep, err := kb.Eval(ctx, index, f)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if err := writeJSON(a.stdout, rep); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(a.stdout, "questions: %d\ntop-1: %.3f\ntop-3: %.3f\nMRR@10: %.3f\n", rep.Questions, rep.Top1, rep.Top3, rep.MRR10)
+		}
+		if rep.Top3 < *minTop3 {
+			return fmt.Errorf("top-3 %.3f is below the required %.2f", rep.Top3, *minTop3)
+		}
+		return nil
+	default:
+		return usageError{fmt.Sprintf("kb: unknown subcommand %q", sub)}
+	}
+}
+
+func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) error {
+	total, bad := 0, 0
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		docs, problems := kb.ImportJSONL(f)
+		f.Close()
+		for _, p := range problems {
+			fmt.Fprintf(a.stderr, "%s:%d: %s\n", name, p.Line, p.Reason)
+		}
+		if err := index.Upsert(ctx, docs...); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(a.stdout, "%s: imported %d documents, rejected %d lines\n", name, len(docs), len(problems))
+		total += len(docs)
+		bad += len(problems)
+	}
+	n, _ := index.Count()
+	fmt.Fprintf(a.stdout, "summary: %d imported, %d rejected, %d documents in the index\n", total, bad, n)
+	if bad > 0 && total == 0 {
+		return fmt.Errorf("no valid documents imported")
+	}
+	return nil
+}
+
+type searchOutput struct {
+	Query     string   `json:"query"`
+	Confident bool     `json:"confident"`
+	Hits      []kb.Hit `json:"hits"`
+}
+
+func (a *app) kbSearch(ctx context.Context, index *kb.Index, query string, limit int, asJSON bool) error {
+	one := func(q string) error {
+		res, err := index.Search(ctx, q, limit)
+		if err != nil {
+			return err
+		}
+		if asJSON || query == "-" {
+			hits := res.Hits
+			if hits == nil {
+				hits = []kb.Hit{}
+			}
+			b, err := json.Marshal(searchOutput{Query: q, Confident: res.Confident, Hits: hits})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s\n", b)
+			return nil
+		}
+		if !res.Confident {
+			fmt.Fprintln(a.stdout, "(no confident answer)")
+		}
+		for i, h := range res.Hits {
+			fmt.Fprintf(a.stdout, "%d. %s  [%s, %s, score %.2f]\n", i+1, h.Title, h.Kind, h.ID, h.Score)
+			if h.Snippet != "" {
+				fmt.Fprintf(a.stdout, "   %s\n", h.Snippet)
+			}
+			if h.URL != "" {
+				fmt.Fprintf(a.stdout, "   %s\n", h.URL)
+			}
+		}
+		return nil
+	}
+	if query != "-" {
+		return one(query)
+	}
+	sc := bufio.NewScanner(a.stdin)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		q := strings.TrimSpace(sc.Text())
+		if q == "" {
+			continue
+		}
+		if err := one(q); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func (a *app) kbBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("kb bench", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	docs := fs.Int("docs", 100000, "synthetic documents")
+	queries := fs.Int("queries", 2000, "queries to time")
+	dir := fs.String("dir", "", "where to build the bench index (default: a temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d := *dir
+	if d == "" {
+		tmp, err := os.MkdirTemp("", "paybot-kb-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		d = tmp
+	}
+	_, err := kb.RunBench(ctx, d, *docs, *queries, a.stdout)
+	return err
+}
+
+// kbSearcher adapts the index to the engine's Searcher and Learner.
+type kbSearcher struct {
+	index *kb.Index
+	clock incidents.Clock
+}
+
+var (
+	_ bot.Searcher = (*kbSearcher)(nil)
+	_ bot.Learner  = (*kbSearcher)(nil)
+)
+
+var sourceLabels = map[string]string{
+	"article":   "internal KB",
+	"community": "community answer",
+	"reference": "reference code",
+	"incident":  "past incident",
+}
+
+func (s *kbSearcher) Ask(ctx context.Context, question string, limit int) ([]bot.Hit, bool, error) {
+	res, err := s.index.Search(ctx, question, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	hits := make([]bot.Hit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		src := sourceLabels[h.Kind]
+		if src == "" {
+			src = h.Kind
+		}
+		if h.Kind == "incident" {
+			src = "past incident " + strings.TrimPrefix(h.ID, "incident:")
+		}
+		hits = append(hits, bot.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Source: src, URL: h.URL})
+	}
+	return hits, res.Confident, nil
+}
+
+func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, inc *incidents.Incident, by bot.User) error {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(question))))
+	doc := kb.Doc{
+		ID:     "community:" + hex.EncodeToString(sum[:8]),
+		Kind:   "community",
+		Title:  question,
+		Body:   answer,
+		Source: "chat",
+	}
+	if inc != nil {
+		doc.Source = "chat " + inc.Ref
+		doc.Provider = strings.ToLower(inc.Details.Provider)
+		doc.Category = inc.Details.Category
+	}
+	return s.index.Upsert(ctx, doc)
+}
+
+func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident) error {
+	d := inc.Details
+	var body []string
+	for _, part := range []string{d.ErrorMessages, d.StepsTaken, d.Extra["root_cause"], d.Extra["resolution"]} {
+		if part != "" {
+			body = append(body, part)
+		}
+	}
+	var codes []string
+	for _, c := range d.Codes {
+		codes = append(codes, c.Value)
+	}
+	return s.index.Upsert(ctx, kb.Doc{
+		ID:       "incident:" + inc.Ref,
+		Kind:     "incident",
+		Title:    inc.Ref + ": " + inc.Title,
+		Body:     strings.Join(body, "\n"),
+		Codes:    codes,
+		Tags:     append([]string{d.Category, d.Environment}, d.PaymentMethods...),
+		Provider: strings.ToLower(d.Provider),
+		Category: d.Category,
+		Source:   "paybot",
+	})
+}
