@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,10 @@ type Choice struct {
 // Step is one question of the intake. Flows are data: the default flow is
 // built in and a YAML file can replace or reorder it.
 type Step struct {
-	ID       string   `yaml:"id" json:"id"`
+	ID string `yaml:"id" json:"id"`
+	// Label is the short name of the answer in the summary ("Provider").
+	// When empty, it is derived from ID.
+	Label    string   `yaml:"label,omitempty" json:"label,omitempty"`
 	Prompt   string   `yaml:"prompt" json:"prompt"`
 	Kind     StepKind `yaml:"kind" json:"kind"`
 	Required bool     `yaml:"required" json:"required"`
@@ -44,9 +48,40 @@ type Step struct {
 	Pattern string `yaml:"pattern,omitempty" json:"pattern,omitempty"`
 }
 
+// Title is the step's Label, or a readable form of its ID
+// ("error_messages" becomes "Error messages").
+func (s Step) Title() string {
+	if s.Label != "" {
+		return s.Label
+	}
+	t := strings.TrimSpace(strings.NewReplacer("_", " ", "-", " ").Replace(s.ID))
+	if t == "" {
+		return s.ID
+	}
+	return strings.ToUpper(t[:1]) + t[1:]
+}
+
 // Flow is the ordered list of intake steps.
 type Flow struct {
 	Steps []Step `yaml:"steps" json:"steps"`
+}
+
+// Index returns the position of the step with id, or -1.
+func (f *Flow) Index(id string) int {
+	for i := range f.Steps {
+		if f.Steps[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Step returns the step with id, or nil.
+func (f *Flow) Step(id string) *Step {
+	if i := f.Index(id); i >= 0 {
+		return &f.Steps[i]
+	}
+	return nil
 }
 
 // Answer is a validated answer to one step.
@@ -63,6 +98,7 @@ type Answer struct {
 }
 
 // AnswerError explains why an answer was refused and shows what would fit.
+// It matches ErrInvalid under errors.Is.
 type AnswerError struct {
 	Step    string
 	Reason  string
@@ -75,3 +111,6 @@ func (e *AnswerError) Error() string {
 	}
 	return fmt.Sprintf("%s For example: %s", e.Reason, e.Example)
 }
+
+// Unwrap lets errors.Is(err, ErrInvalid) recognise a refused answer.
+func (e *AnswerError) Unwrap() error { return ErrInvalid }
