@@ -79,6 +79,9 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredMessage}}, nil
 
 	case discordgo.MessageComponentInteractionData:
+		if d.CustomID == "" {
+			return translation{}, fmt.Errorf("component interaction without custom_id")
+		}
 		verb, args, ok := parseCustomID(d.CustomID)
 		if !ok {
 			return translation{}, errIgnore
