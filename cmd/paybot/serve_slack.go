@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	slackadapter "github.com/paybot/paybot/adapters/slack"
@@ -21,6 +22,9 @@ import (
 // SLACK_API_URL points the Web API client elsewhere (a fake API, Enterprise,
 // a proxy).
 func setupSlack(ctx context.Context, deps platformDeps) (bool, error) {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
 	get := func(k string) string { return strings.TrimSpace(deps.Lookup(k)) }
 	botToken, secret, appToken := get("SLACK_BOT_TOKEN"), get("SLACK_SIGNING_SECRET"), get("SLACK_APP_TOKEN")
 	apiURL := get("SLACK_API_URL")
