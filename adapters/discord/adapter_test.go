@@ -174,12 +174,16 @@ func TestRefusedRequests(t *testing.T) {
 		{"no type", func() (int, string) { return hs.signed(`{"id":"1"}`) }, 400},
 		{"wrong types", func() (int, string) { return hs.signed(`{"id":1,"type":"two","data":[]}`) }, 400},
 		{"command without data", func() (int, string) { return hs.signed(`{"id":"1300000000000000042","type":2,"token":"t"}`) }, 400},
-		{"component without data", func() (int, string) { return hs.signed(`{"id":"1300000000000000043","type":3,"token":"t","data":null}`) }, 400},
+		{"component without data", func() (int, string) {
+			return hs.signed(`{"id":"1300000000000000043","type":3,"token":"t","data":null}`)
+		}, 400},
 		{"bad custom id", func() (int, string) {
 			return hs.signed(componentBody("1300000000000000044", "t", "c1", "", "m1", "pb:step", 2, nil))
 		}, 400},
 		{"empty body", func() (int, string) { return hs.signed(``) }, 400},
-		{"too large", func() (int, string) { return hs.signed(`{"id":"1","type":2,"x":"` + strings.Repeat("a", maxBody) + `"}`) }, 413},
+		{"too large", func() (int, string) {
+			return hs.signed(`{"id":"1","type":2,"x":"` + strings.Repeat("a", maxBody) + `"}`)
+		}, 413},
 	}
 	for _, c := range cases {
 		code, body := c.do()
