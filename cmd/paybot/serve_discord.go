@@ -1,6 +1,74 @@
 package main
 
-import "context"
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	discordadapter "github.com/paybot/paybot/adapters/discord"
+)
 
 // setupDiscord starts the Discord adapter when DISCORD_* settings are present.
-func setupDiscord(ctx context.Context, deps platformDeps) (bool, error) { return false, nil }
+//
+//   - No DISCORD_* setting: not started.
+//   - A half-configured or malformed setup fails fast with the reason
+//     (for example DISCORD_MODE=http without DISCORD_PUBLIC_KEY, or the
+//     gateway without DISCORD_BOT_TOKEN).
+//   - DISCORD_PUBLIC_KEY set: POST /discord/interactions is served on deps.Mux.
+//   - DISCORD_MODE gateway or both (the default with a bot token): the gateway
+//     connects in the background, retrying with backoff; in http mode no
+//     gateway connection is attempted.
+//   - DISCORD_APP_ID and DISCORD_BOT_TOKEN set: /payissue is registered with a
+//     bulk overwrite in the background (guild-scoped with DISCORD_GUILD_ID).
+//
+// DISCORD_API_URL points REST calls elsewhere (a fake API, a proxy).
+func setupDiscord(ctx context.Context, deps platformDeps) (bool, error) {
+	log := deps.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg, configured, err := discordadapter.ConfigFromLookup(deps.Lookup)
+	if !configured {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	a, err := discordadapter.New(cfg, discordadapter.Options{Logger: log})
+	if err != nil {
+		return false, err
+	}
+	a.SetHandler(deps.Async)
+	if cfg.PublicKey != "" && deps.Mux != nil {
+		deps.Mux.Handle("POST "+discordadapter.InteractionsPath, a.InteractionsHandler())
+	}
+	if deps.Engine != nil {
+		deps.Engine.AddAdapter(a)
+	}
+	go func() {
+		if err := a.Start(ctx, deps.Async); err != nil {
+			log.Error("discord adapter stopped", "err", err)
+		}
+	}()
+	if cfg.AppID != "" && cfg.Token != "" {
+		go func() {
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			if err := a.Register(rctx); err != nil {
+				log.Warn("discord command registration failed; run `paybot discord register` later", "err", err)
+			}
+		}()
+	}
+	attrs := []any{"mode", cfg.Mode, "gateway", cfg.Gateway(), "guild", cfg.GuildID}
+	if cfg.HTTP() {
+		attrs = append(attrs, "interactions", discordadapter.InteractionsPath)
+	}
+	if cfg.APIURL != "" {
+		attrs = append(attrs, "api_url", cfg.APIURL)
+	}
+	if cfg.Token == "" {
+		log.Warn("discord: no DISCORD_BOT_TOKEN: interactions are answered through their tokens only; threads and channel messages will fail")
+	}
+	log.Info("discord started", attrs...)
+	return true, nil
+}
