@@ -185,7 +185,7 @@ func ExtractCodes(text string) []Code {
 		if isClaimed(m[0], m[1]) {
 			continue
 		}
-		if hasKeyword(prevWords(text, m[0], 3), map[string]bool{"code": true, "reason": true, "decline": true, "declined": true, "as": true}) {
+		if hasKeyword(prevWords(text, m[0], 3), map[string]bool{"code": true, "declinecode": true, "reason": true, "decline": true, "declined": true, "as": true}) {
 			claim(m[0], m[1])
 			found = append(found, foundCode{m[0], Code{CodeStripe, "fraudulent"}})
 		}
