@@ -1,0 +1,48 @@
+package slack
+
+import (
+	"context"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paybot/paybot/adapters/slack/loadgen"
+)
+
+var slackLoad = flag.Bool("slackload", false, "run the 60-second, 300 req/s acknowledgement benchmark")
+
+// TestLoadSmoke is a 2-second version of the benchmark against the real
+// handlers with a fake inbox.
+func TestLoadSmoke(t *testing.T) {
+	h := newHarness(t)
+	rep, err := loadgen.RunLoad(context.Background(), loadgen.LoadConfig{
+		BaseURL: h.srv.URL, SigningSecret: testSecret, Rate: 200, Duration: 2 * time.Second, RetryEvery: 10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(rep)
+	if rep.Errors != 0 {
+		t.Fatalf("errors: %v", rep.FirstErrors)
+	}
+	evs := h.h.Events()
+	if len(evs) != rep.Commands+rep.Events {
+		t.Fatalf("%d distinct events reached the handler, want %d", len(evs), rep.Commands+rep.Events)
+	}
+	if int(h.h.calls.Load()) != rep.Sent {
+		t.Fatalf("handler deliveries %d, requests %d", h.h.calls.Load(), rep.Sent)
+	}
+	cmds := 0
+	for _, e := range evs {
+		if strings.HasPrefix(e.Text, "loadtest "+rep.RunID) {
+			cmds++
+		}
+	}
+	if cmds != rep.Commands {
+		t.Fatalf("%d commands delivered, want %d", cmds, rep.Commands)
+	}
+	if rep.P99 > 50*time.Millisecond {
+		t.Errorf("p99 %s over 50ms", rep.P99)
+	}
+}
