@@ -64,9 +64,9 @@ type LoadReport struct {
 	Errors   int // transport errors and non-2xx answers
 	Status   map[int]int
 	// FirstErrors holds up to five error descriptions.
-	FirstErrors []string
-	Elapsed     time.Duration
-	Rate        float64 // achieved requests per second
+	FirstErrors              []string
+	Elapsed                  time.Duration
+	Rate                     float64 // achieved requests per second
 	P50, P90, P99, P999, Max time.Duration
 	// CommandTitles lists the incident title of every distinct command, so a
 	// caller can check that each opened exactly one incident.
