@@ -1,0 +1,206 @@
+package kb
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Code normalisation.
+//
+// Every code, at index time and at query time, is reduced to one canonical
+// keyword so that the spellings people type meet the spellings sources use:
+//
+//	05, 5, 005        -> "5"        (numeric codes: leading zeros dropped)
+//	R01, r01, r1, R-01 -> "r01"     (letter + number: number padded to 2 digits)
+//	do_not_honor, DO-NOT-HONOR, "do not honor" (as a phrase) -> "do_not_honor"
+//	INSTRUMENT_DECLINED -> "instrument_declined"
+//
+// Besides the bare code, each document also gets a qualified code
+// "<system>:<code>" (system = the id prefix, e.g. "iso8583_1987_field39:51",
+// "3ds-transstatusreason:4", "ach-return:r01", or the provider for articles),
+// so a question that names its code system ("DE39 59", "transStatusReason 6",
+// "action code 100") prefers that system's record.
+
+// canonCode returns the canonical form of s, or "" when s cannot be a code.
+func canonCode(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.Trim(s, "`'\"()[]{}.,;:!?")
+	if s == "" || len(s) > 80 {
+		return ""
+	}
+	// numeric
+	if isDigits(s) {
+		t := strings.TrimLeft(s, "0")
+		if t == "" {
+			t = "0"
+		}
+		if len(t) > 4 {
+			return ""
+		}
+		return t
+	}
+	// letter + number, e.g. r01, r1, r-01, c02, n7
+	if len(s) >= 2 && isLetter(s[0]) {
+		rest := strings.TrimPrefix(s[1:], "-")
+		if rest != "" && len(rest) <= 3 && isDigits(rest) {
+			n := strings.TrimLeft(rest, "0")
+			if n == "" {
+				n = "0"
+			}
+			for len(n) < 2 {
+				n = "0" + n
+			}
+			return s[:1] + n
+		}
+	}
+	// symbolic: letters, digits, separators
+	var b strings.Builder
+	lastSep := true
+	letters := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isLetter(c):
+			letters++
+			b.WriteByte(c)
+			lastSep = false
+		case c >= '0' && c <= '9':
+			b.WriteByte(c)
+			lastSep = false
+		case c == '_' || c == '-' || c == ' ' || c == '.':
+			if !lastSep {
+				b.WriteByte('_')
+			}
+			lastSep = true
+		default:
+			return ""
+		}
+	}
+	if letters == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "_")
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// codeSystem returns the qualifier of a document: the id prefix before the
+// first ':' for ids shaped like "system:...:code", else the provider.
+func codeSystem(d Doc) string {
+	if i := strings.IndexByte(d.ID, ':'); i > 0 {
+		return strings.ToLower(d.ID[:i])
+	}
+	return strings.ToLower(strings.TrimSpace(d.Provider))
+}
+
+// docCodes extracts the canonical codes of a document for the codes field:
+// the codes listed in the document, the code part of a "system:code" id, and
+// code-looking tokens of the title (snake_case / SCREAMING_SNAKE words and
+// letter+number codes such as R01). Each code is also emitted qualified by
+// the document's system.
+func docCodes(d Doc) []string {
+	var raw []string
+	raw = append(raw, d.Codes...)
+	if i := strings.LastIndexByte(d.ID, ':'); i > 0 && i < len(d.ID)-1 {
+		raw = append(raw, d.ID[i+1:])
+	}
+	for _, tok := range splitRawTokens(d.Title) {
+		if looksLikeCode(tok) {
+			raw = append(raw, tok)
+		}
+	}
+	sys := codeSystem(d)
+	seen := map[string]bool{}
+	var out []string
+	add := func(c string) {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, r := range raw {
+		c := canonCode(r)
+		if c == "" {
+			continue
+		}
+		add(c)
+		if sys != "" {
+			add(sys + ":" + c)
+		}
+	}
+	return out
+}
+
+// looksLikeCode reports whether a raw token, as typed, is written like a
+// code: snake_case or kebab with digits, SCREAMING words of 4+ letters, a
+// letter followed by digits (R01, C02), or a number of 1-3 digits.
+func looksLikeCode(tok string) bool {
+	if tok == "" {
+		return false
+	}
+	if strings.Contains(tok, "_") {
+		return canonCode(tok) != ""
+	}
+	l := strings.ToLower(tok)
+	if len(l) >= 2 && len(l) <= 4 && isLetter(l[0]) {
+		rest := strings.TrimPrefix(l[1:], "-")
+		if isDigits(rest) && len(rest) <= 2 {
+			return true
+		}
+	}
+	if isDigits(tok) && len(tok) <= 3 {
+		return true
+	}
+	if len(tok) >= 4 && strings.ToUpper(tok) == tok && strings.ToLower(tok) != tok {
+		for i := 0; i < len(tok); i++ {
+			if !(tok[i] >= 'A' && tok[i] <= 'Z') {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// splitRawTokens splits text into tokens of letters, digits, '_' and inner
+// '-' (so "R-01" and "do_not_honor" survive), keeping the original case.
+// An apostrophe inside a word is kept ("what's").
+func splitRawTokens(s string) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			t := strings.Trim(string(cur), "-_'")
+			if t != "" {
+				out = append(out, t)
+			}
+			cur = cur[:0]
+		}
+	}
+	rs := []rune(s)
+	for i, r := range rs {
+		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-'
+		if (r == '\'' || r == '\u2019') && len(cur) > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]) {
+			ok, r = true, '\''
+		}
+		if ok {
+			cur = append(cur, r)
+		} else {
+			flush()
+		}
+	}
+	flush()
+	return out
+}

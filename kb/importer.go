@@ -1,0 +1,309 @@
+package kb
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed starter/*.md
+var starterFS embed.FS
+
+// SourceInternalKB is the Source given to Markdown articles.
+const SourceInternalKB = "internal KB"
+
+const maxIDLen = 512
+
+// jsonDoc is the import line format. Pointers tell "absent" from "empty".
+type jsonDoc struct {
+	ID       *string  `json:"id"`
+	Title    *string  `json:"title"`
+	Body     *string  `json:"body"`
+	Kind     string   `json:"kind"`
+	Tags     []string `json:"tags"`
+	Codes    []string `json:"codes"`
+	Provider string   `json:"provider"`
+	Category string   `json:"category"`
+	URL      string   `json:"url"`
+	Source   string   `json:"source"`
+	License  string   `json:"license"`
+}
+
+// ImportJSONL reads JSON Lines, one document per line:
+// {"id", "title", "body", "kind", "tags", "url", "source", "license"} (plus
+// optional "codes", "provider", "category"). id, title and body are
+// required; kind defaults to "community". Bad lines are reported with their
+// 1-based line number and a reason; the good lines are still returned. When
+// an id repeats, the last line wins. Blank lines are ignored.
+func ImportJSONL(r io.Reader) (docs []Doc, problems []LineError) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	index := map[string]int{}
+	for line := 1; ; line++ {
+		raw, err := br.ReadBytes('\n')
+		if len(raw) > 0 {
+			if line == 1 {
+				raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+			}
+			d, reason := parseJSONLine(raw)
+			switch {
+			case reason == "-":
+				// blank
+			case reason != "":
+				problems = append(problems, LineError{Line: line, Reason: reason})
+			default:
+				if i, ok := index[d.ID]; ok {
+					docs[i] = d
+				} else {
+					index[d.ID] = len(docs)
+					docs = append(docs, d)
+				}
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				problems = append(problems, LineError{Line: line, Reason: "read error: " + err.Error()})
+			}
+			break
+		}
+	}
+	return docs, problems
+}
+
+func parseJSONLine(raw []byte) (Doc, string) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return Doc{}, "-"
+	}
+	if !utf8.Valid(raw) {
+		return Doc{}, "not valid UTF-8"
+	}
+	if raw[0] != '{' {
+		return Doc{}, "not a JSON object"
+	}
+	var j jsonDoc
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&j); err != nil {
+		return Doc{}, "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+	}
+	if dec.More() {
+		return Doc{}, "invalid JSON: extra data after the object"
+	}
+	req := func(name string, p *string) string {
+		if p == nil {
+			return "missing required field " + name
+		}
+		if strings.TrimSpace(*p) == "" {
+			return "empty required field " + name
+		}
+		return ""
+	}
+	for _, f := range []struct {
+		n string
+		p *string
+	}{{"id", j.ID}, {"title", j.Title}, {"body", j.Body}} {
+		if r := req(f.n, f.p); r != "" {
+			return Doc{}, r
+		}
+	}
+	id := strings.TrimSpace(*j.ID)
+	if len(id) > maxIDLen {
+		return Doc{}, fmt.Sprintf("id longer than %d bytes", maxIDLen)
+	}
+	kind := strings.ToLower(strings.TrimSpace(j.Kind))
+	if kind == "" {
+		kind = KindCommunity
+	}
+	if !validKind(kind) {
+		return Doc{}, fmt.Sprintf("unknown kind %q (want article, community, reference or incident)", j.Kind)
+	}
+	return Doc{
+		ID: id, Title: strings.TrimSpace(*j.Title), Body: strings.TrimSpace(*j.Body), Kind: kind,
+		Tags: cleanList(j.Tags), Codes: cleanList(j.Codes), Provider: strings.TrimSpace(j.Provider),
+		Category: j.Category, URL: j.URL, Source: j.Source, License: j.License,
+	}, ""
+}
+
+func validKind(k string) bool {
+	switch k {
+	case KindArticle, KindCommunity, KindReference, KindIncident:
+		return true
+	}
+	return false
+}
+
+func cleanList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// frontMatter is the YAML header of an article.
+type frontMatter struct {
+	ID       string   `yaml:"id"`
+	Title    string   `yaml:"title"`
+	Tags     []string `yaml:"tags"`
+	Codes    []string `yaml:"codes"`
+	Provider string   `yaml:"provider"`
+	Category string   `yaml:"category"`
+	URL      string   `yaml:"url"`
+	Kind     string   `yaml:"kind"`
+	Source   string   `yaml:"source"`
+	License  string   `yaml:"license"`
+}
+
+// ParseArticle parses a Markdown article with YAML front matter (title, tags,
+// codes, provider, category, url and an optional id, which defaults to the
+// file name without ".md"). The body is the Markdown after the front matter.
+func ParseArticle(name string, data []byte) (Doc, error) {
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text = strings.TrimPrefix(text, "\ufeff")
+	if !strings.HasPrefix(text, "---\n") {
+		return Doc{}, fmt.Errorf("%s: missing front matter (the file must start with a --- line)", name)
+	}
+	rest := text[4:]
+	end := strings.Index(rest, "\n---\n")
+	var fm, body string
+	switch {
+	case end >= 0:
+		fm, body = rest[:end], rest[end+5:]
+	case strings.HasSuffix(rest, "\n---"):
+		fm = strings.TrimSuffix(rest, "\n---")
+	case strings.HasPrefix(rest, "---\n"):
+		body = rest[4:]
+	default:
+		return Doc{}, fmt.Errorf("%s: front matter is not closed by a --- line", name)
+	}
+	var m frontMatter
+	if err := yaml.Unmarshal([]byte(fm), &m); err != nil {
+		return Doc{}, fmt.Errorf("%s: front matter: %v", name, err)
+	}
+	id := strings.TrimSpace(m.ID)
+	if id == "" {
+		id = strings.TrimSuffix(path.Base(filepath.ToSlash(name)), ".md")
+	}
+	if id == "" {
+		return Doc{}, fmt.Errorf("%s: no id", name)
+	}
+	if strings.TrimSpace(m.Title) == "" {
+		return Doc{}, fmt.Errorf("%s: front matter has no title", name)
+	}
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return Doc{}, fmt.Errorf("%s: empty body", name)
+	}
+	kind := strings.ToLower(strings.TrimSpace(m.Kind))
+	if kind == "" {
+		kind = KindArticle
+	}
+	if !validKind(kind) {
+		return Doc{}, fmt.Errorf("%s: unknown kind %q", name, m.Kind)
+	}
+	src := m.Source
+	if src == "" {
+		src = SourceInternalKB
+	}
+	return Doc{
+		ID: id, Title: strings.TrimSpace(m.Title), Body: body, Kind: kind,
+		Tags: cleanList(m.Tags), Codes: cleanList(m.Codes), Provider: strings.TrimSpace(m.Provider),
+		Category: m.Category, URL: m.URL, Source: src, License: m.License,
+	}, nil
+}
+
+// StarterArticles returns the starter knowledge base embedded in the binary.
+func StarterArticles() ([]Doc, error) {
+	entries, err := starterFS.ReadDir("starter")
+	if err != nil {
+		return nil, err
+	}
+	var docs []Doc
+	seen := map[string]string{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") {
+			continue
+		}
+		data, err := starterFS.ReadFile("starter/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		d, err := ParseArticle(e.Name(), data)
+		if err != nil {
+			return nil, fmt.Errorf("starter article %w", err)
+		}
+		if prev, ok := seen[d.ID]; ok {
+			return nil, fmt.Errorf("starter articles %s and %s share the id %q", prev, e.Name(), d.ID)
+		}
+		seen[d.ID] = e.Name()
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// LoadArticlesDir parses every *.md file under dir (recursively).
+func LoadArticlesDir(dir string) ([]Doc, error) {
+	var docs []Doc
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".md") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		doc, err := ParseArticle(p, data)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, doc)
+		return nil
+	})
+	return docs, err
+}
+
+// allArticles merges the starter set with the configured directory; a
+// directory article overrides a starter article with the same id.
+func allArticles(dir string) ([]Doc, error) {
+	docs, err := StarterArticles()
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return docs, nil
+	}
+	extra, err := LoadArticlesDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("articles dir: %w", err)
+	}
+	byID := map[string]int{}
+	for i, d := range docs {
+		byID[d.ID] = i
+	}
+	for _, d := range extra {
+		if i, ok := byID[d.ID]; ok {
+			docs[i] = d
+		} else {
+			byID[d.ID] = len(docs)
+			docs = append(docs, d)
+		}
+	}
+	sort.Slice(docs, func(i, j int) bool { return docs[i].ID < docs[j].ID })
+	return docs, nil
+}

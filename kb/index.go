@@ -1,0 +1,679 @@
+package kb
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/char/regexp"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// On-disk layout under <data dir>/kb/:
+//
+//	CURRENT        name of the live index directory
+//	index-<stamp>/ the bleve scorch index (BM25)
+//	sources.jsonl  every document given to Upsert (imports, community
+//	               answers, incidents) and delete tombstones, so that a
+//	               rebuild can recreate them; compacted by Rebuild
+//	articles.json  fingerprint of the Markdown articles last indexed
+const (
+	currentFile  = "CURRENT"
+	sourcesFile  = "sources.jsonl"
+	articlesFile = "articles.json"
+	batchSize    = 1000
+
+	analyzerText    = "kbtext"
+	analyzerKeyword = "kbkeyword"
+)
+
+// Index is the knowledge-base search index. It is safe for concurrent use.
+type Index struct {
+	dir  string // <data dir>/kb
+	opts Options
+
+	mu     sync.Mutex // serialises writers: Upsert, Delete, Rebuild, Close
+	alias  bleve.IndexAlias
+	cur    atomic.Pointer[generation]
+	closed atomic.Bool
+}
+
+type generation struct {
+	name string
+	idx  bleve.Index
+}
+
+// newMapping builds the index mapping: BM25 scoring, text fields analysed
+// with an English analyzer that also splits snake_case and kebab-case, and
+// keyword fields for codes, kind, provider and source. There is no _all
+// field and no doc values: search never sorts or facets, and that keeps
+// indexing fast.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = index.BM25Scoring
+	if err := im.AddCustomCharFilter("kb_separators", map[string]interface{}{
+		"type": regexp.Name, "regexp": `[_\-/.:]`, "replace": " ",
+	}); err != nil {
+		return nil, err
+	}
+	if err := im.AddCustomAnalyzer(analyzerText, map[string]interface{}{
+		"type":          custom.Name,
+		"char_filters":  []string{"kb_separators"},
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, en.SnowballStemmerName},
+	}); err != nil {
+		return nil, err
+	}
+	if err := im.AddCustomAnalyzer(analyzerKeyword, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []string{lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	im.DefaultAnalyzer = analyzerText
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+
+	text := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzerText
+		f.Store = store
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	keyword := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzerKeyword
+		f.Store = true
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	stored := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	dm := bleve.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt("title", text(true))
+	dm.AddFieldMappingsAt("body", text(true))
+	dm.AddFieldMappingsAt("tags", text(true))
+	dm.AddFieldMappingsAt("codes", keyword())
+	dm.AddFieldMappingsAt("kind", keyword())
+	dm.AddFieldMappingsAt("provider", keyword())
+	dm.AddFieldMappingsAt("source", keyword())
+	dm.AddFieldMappingsAt("url", stored())
+	im.DefaultMapping = dm
+	if err := im.Validate(); err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+var knownProviders = toSet(strings.Fields(`stripe paypal square adyen braintree checkout worldpay
+authorize.net authorizenet klarna mollie razorpay nacha ach`))
+
+// indexable turns a Doc into the bleve document.
+func indexable(d Doc) map[string]interface{} {
+	prov := strings.ToLower(strings.TrimSpace(d.Provider))
+	if prov == "" {
+		for _, t := range d.Tags {
+			if lt := strings.ToLower(t); knownProviders[lt] {
+				prov = lt
+				break
+			}
+		}
+	}
+	m := map[string]interface{}{
+		"title": d.Title,
+		"body":  d.Body,
+		"codes": docCodes(d),
+		"kind":  d.Kind,
+	}
+	if len(d.Tags) > 0 {
+		m["tags"] = d.Tags
+	}
+	if prov != "" {
+		m["provider"] = prov
+	}
+	if d.Source != "" {
+		m["source"] = d.Source
+	}
+	if d.URL != "" {
+		m["url"] = d.URL
+	}
+	return m
+}
+
+func normaliseDoc(d Doc) (Doc, error) {
+	d.ID = strings.TrimSpace(d.ID)
+	if d.ID == "" {
+		return d, errors.New("document without id")
+	}
+	if strings.TrimSpace(d.Title) == "" {
+		return d, fmt.Errorf("document %q has no title", d.ID)
+	}
+	if strings.TrimSpace(d.Body) == "" {
+		return d, fmt.Errorf("document %q has no body", d.ID)
+	}
+	d.Kind = strings.ToLower(strings.TrimSpace(d.Kind))
+	if d.Kind == "" {
+		d.Kind = KindCommunity
+	}
+	if !validKind(d.Kind) {
+		return d, fmt.Errorf("document %q has unknown kind %q", d.ID, d.Kind)
+	}
+	return d, nil
+}
+
+// Open opens the knowledge base under dataDir/kb, creating it and indexing
+// the starter articles, opts.ArticlesDir and any persisted sources on first
+// use. An existing index is opened without re-indexing (only Markdown
+// articles whose content changed since the last open are re-indexed). When
+// another process holds the index, Open fails after opts.Timeout with an
+// error that wraps ErrIndexInUse.
+func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	dir := filepath.Join(dataDir, "kb")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("kb: %w", err)
+	}
+	ix := &Index{dir: dir, opts: opts}
+	name, _ := os.ReadFile(filepath.Join(dir, currentFile))
+	cur := strings.TrimSpace(string(name))
+	if cur != "" && !strings.ContainsAny(cur, `/\`) {
+		if _, err := os.Stat(filepath.Join(dir, cur, "index_meta.json")); err == nil {
+			idx, err := bleve.OpenUsing(filepath.Join(dir, cur), ix.runtimeConfig())
+			if err != nil {
+				return nil, ix.openError(err)
+			}
+			ix.install(&generation{name: cur, idx: idx})
+			ix.removeStale(cur)
+			if err := ix.syncArticles(ctx); err != nil {
+				_ = ix.Close()
+				return nil, err
+			}
+			return ix, nil
+		}
+	}
+	// first start: build from all sources
+	g, err := ix.build(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	ix.install(g)
+	if err := ix.setCurrent(g.name); err != nil {
+		_ = ix.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+func (ix *Index) runtimeConfig() map[string]interface{} {
+	return map[string]interface{}{"bolt_timeout": ix.opts.Timeout.String()}
+}
+
+func (ix *Index) openError(err error) error {
+	if errors.Is(err, bolterrors.ErrTimeout) || strings.Contains(err.Error(), "timeout") {
+		return fmt.Errorf("%w (%s; waited %s)", ErrIndexInUse, ix.dir, ix.opts.Timeout)
+	}
+	return fmt.Errorf("kb: open index: %w", err)
+}
+
+func (ix *Index) install(g *generation) {
+	ix.cur.Store(g)
+	ix.alias = bleve.NewIndexAlias(g.idx)
+}
+
+// build creates a fresh index generation from every source plus extra.
+func (ix *Index) build(ctx context.Context, extra []Doc) (*generation, error) {
+	im, err := newMapping()
+	if err != nil {
+		return nil, err
+	}
+	name := "index-" + time.Now().UTC().Format("20060102T150405.000000000")
+	path := filepath.Join(ix.dir, name)
+	idx, err := bleve.NewUsing(path, im, scorch.Name, scorch.Name, ix.runtimeConfig())
+	if err != nil {
+		return nil, ix.openError(err)
+	}
+	fail := func(err error) (*generation, error) {
+		_ = idx.Close()
+		_ = os.RemoveAll(path)
+		return nil, err
+	}
+	arts, err := allArticles(ix.opts.ArticlesDir)
+	if err != nil {
+		return fail(err)
+	}
+	if err := indexDocs(ctx, idx, arts); err != nil {
+		return fail(err)
+	}
+	if err := ix.writeArticlesMeta(arts); err != nil {
+		return fail(err)
+	}
+	src, err := ix.readSources()
+	if err != nil {
+		return fail(err)
+	}
+	if err := indexDocs(ctx, idx, src); err != nil {
+		return fail(err)
+	}
+	if err := indexDocs(ctx, idx, extra); err != nil {
+		return fail(err)
+	}
+	return &generation{name: name, idx: idx}, nil
+}
+
+func indexDocs(ctx context.Context, idx bleve.Index, docs []Doc) error {
+	b := idx.NewBatch()
+	for _, d := range docs {
+		if err := b.Index(d.ID, indexable(d)); err != nil {
+			return fmt.Errorf("kb: index %q: %w", d.ID, err)
+		}
+		if b.Size() >= batchSize {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := idx.Batch(b); err != nil {
+				return fmt.Errorf("kb: index batch: %w", err)
+			}
+			b.Reset()
+		}
+	}
+	if b.Size() > 0 {
+		if err := idx.Batch(b); err != nil {
+			return fmt.Errorf("kb: index batch: %w", err)
+		}
+	}
+	return nil
+}
+
+func (ix *Index) setCurrent(name string) error {
+	tmp := filepath.Join(ix.dir, currentFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(name+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(ix.dir, currentFile))
+}
+
+// removeStale deletes index generations left behind by an interrupted
+// rebuild. It runs only while this process holds the live index.
+func (ix *Index) removeStale(keep string) {
+	ents, _ := os.ReadDir(ix.dir)
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "index-") && e.Name() != keep {
+			_ = os.RemoveAll(filepath.Join(ix.dir, e.Name()))
+		}
+	}
+}
+
+type articlesMeta struct {
+	Hash string   `json:"hash"`
+	IDs  []string `json:"ids"`
+}
+
+func articlesHash(arts []Doc) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, a := range arts {
+		_ = enc.Encode(a)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (ix *Index) writeArticlesMeta(arts []Doc) error {
+	m := articlesMeta{Hash: articlesHash(arts)}
+	for _, a := range arts {
+		m.IDs = append(m.IDs, a.ID)
+	}
+	data, _ := json.Marshal(m)
+	tmp := filepath.Join(ix.dir, articlesFile+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(ix.dir, articlesFile))
+}
+
+// syncArticles re-indexes the Markdown articles when they differ from the
+// ones indexed last time (a new binary, an edited articles directory).
+func (ix *Index) syncArticles(ctx context.Context) error {
+	arts, err := allArticles(ix.opts.ArticlesDir)
+	if err != nil {
+		return err
+	}
+	var old articlesMeta
+	if data, err := os.ReadFile(filepath.Join(ix.dir, articlesFile)); err == nil {
+		_ = json.Unmarshal(data, &old)
+	}
+	if old.Hash == articlesHash(arts) {
+		return nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	g := ix.cur.Load()
+	keep := map[string]bool{}
+	for _, a := range arts {
+		keep[a.ID] = true
+	}
+	b := g.idx.NewBatch()
+	for _, id := range old.IDs {
+		if !keep[id] {
+			b.Delete(id)
+		}
+	}
+	if b.Size() > 0 {
+		if err := g.idx.Batch(b); err != nil {
+			return err
+		}
+	}
+	if err := indexDocs(ctx, g.idx, arts); err != nil {
+		return err
+	}
+	return ix.writeArticlesMeta(arts)
+}
+
+// sourceRec is one line of sources.jsonl.
+type sourceRec struct {
+	Doc
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+func (ix *Index) appendSources(recs []sourceRec) error {
+	f, err := os.OpenFile(filepath.Join(ix.dir, sourcesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("kb: sources: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 256*1024)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("kb: sources: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("kb: sources: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("kb: sources: %w", err)
+	}
+	return f.Close()
+}
+
+// readSources returns the live persisted documents (last write wins,
+// tombstones applied), in first-seen order.
+func (ix *Index) readSources() ([]Doc, error) {
+	f, err := os.Open(filepath.Join(ix.dir, sourcesFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kb: sources: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 256*1024)
+	pos := map[string]int{}
+	var docs []Doc
+	var dead []bool
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(strings.TrimSpace(string(line))) > 0 {
+			var r sourceRec
+			if json.Unmarshal(line, &r) == nil && r.ID != "" {
+				if i, ok := pos[r.ID]; ok {
+					docs[i], dead[i] = r.Doc, r.Deleted
+				} else {
+					pos[r.ID] = len(docs)
+					docs = append(docs, r.Doc)
+					dead = append(dead, r.Deleted)
+				}
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, fmt.Errorf("kb: sources: %w", err)
+		}
+	}
+	out := docs[:0]
+	for i, d := range docs {
+		if !dead[i] {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (ix *Index) compactSources(docs []Doc) error {
+	tmp := filepath.Join(ix.dir, sourcesFile+".tmp")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 256*1024)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, d := range docs {
+		if err := enc.Encode(sourceRec{Doc: d}); err != nil {
+			_ = f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(ix.dir, sourcesFile))
+}
+
+// Upsert adds or replaces documents (by id), in batches. The documents are
+// also appended to the sources file so that Rebuild keeps them. Kind
+// defaults to "community".
+func (ix *Index) Upsert(ctx context.Context, docs ...Doc) error {
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	recs := make([]sourceRec, len(docs))
+	clean := make([]Doc, len(docs))
+	for i, d := range docs {
+		nd, err := normaliseDoc(d)
+		if err != nil {
+			return fmt.Errorf("kb: upsert: %w", err)
+		}
+		clean[i] = nd
+		recs[i] = sourceRec{Doc: nd}
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	if err := ix.appendSources(recs); err != nil {
+		return err
+	}
+	return indexDocs(ctx, ix.cur.Load().idx, clean)
+}
+
+// Delete removes documents by id (from the index and from the persisted
+// sources). Unknown ids are ignored.
+func (ix *Index) Delete(ctx context.Context, ids ...string) error {
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	recs := make([]sourceRec, 0, len(ids))
+	for _, id := range ids {
+		recs = append(recs, sourceRec{Doc: Doc{ID: id}, Deleted: true})
+	}
+	if err := ix.appendSources(recs); err != nil {
+		return err
+	}
+	idx := ix.cur.Load().idx
+	b := idx.NewBatch()
+	for _, id := range ids {
+		b.Delete(id)
+		if b.Size() >= batchSize {
+			if err := idx.Batch(b); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return idx.Batch(b)
+}
+
+// Rebuild builds a fresh index from every source (starter articles, the
+// articles directory, the persisted sources file) plus extra (which is
+// persisted like an Upsert), and swaps it in through the IndexAlias:
+// searches keep answering from the old index until the swap. Writers wait.
+func (ix *Index) Rebuild(ctx context.Context, extra ...Doc) error {
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	var clean []Doc
+	for _, d := range extra {
+		nd, err := normaliseDoc(d)
+		if err != nil {
+			return fmt.Errorf("kb: rebuild: %w", err)
+		}
+		clean = append(clean, nd)
+	}
+	if len(clean) > 0 {
+		recs := make([]sourceRec, len(clean))
+		for i, d := range clean {
+			recs[i] = sourceRec{Doc: d}
+		}
+		if err := ix.appendSources(recs); err != nil {
+			return err
+		}
+	}
+	src, err := ix.readSources()
+	if err != nil {
+		return err
+	}
+	if err := ix.compactSources(src); err != nil {
+		return fmt.Errorf("kb: compact sources: %w", err)
+	}
+	g, err := ix.build(ctx, nil)
+	if err != nil {
+		return err
+	}
+	old := ix.cur.Load()
+	ix.alias.Swap([]bleve.Index{g.idx}, []bleve.Index{old.idx})
+	ix.cur.Store(g)
+	if err := ix.setCurrent(g.name); err != nil {
+		return err
+	}
+	_ = old.idx.Close()
+	_ = os.RemoveAll(filepath.Join(ix.dir, old.name))
+	return nil
+}
+
+// Count returns the number of indexed documents.
+func (ix *Index) Count() (uint64, error) {
+	if ix.closed.Load() {
+		return 0, ErrClosed
+	}
+	return ix.cur.Load().idx.DocCount()
+}
+
+// Docs returns every document the index is built from (articles, then the
+// persisted sources), as Rebuild would see them.
+func (ix *Index) Docs() ([]Doc, error) {
+	arts, err := allArticles(ix.opts.ArticlesDir)
+	if err != nil {
+		return nil, err
+	}
+	src, err := ix.readSources()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]int{}
+	var out []Doc
+	for _, d := range append(arts, src...) {
+		if i, ok := seen[d.ID]; ok {
+			out[i] = d
+			continue
+		}
+		seen[d.ID] = len(out)
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Close closes the index; the lock is released for other processes.
+func (ix *Index) Close() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed.Swap(true) {
+		return nil
+	}
+	if ix.alias != nil {
+		_ = ix.alias.Close()
+	}
+	if g := ix.cur.Load(); g != nil {
+		return g.idx.Close()
+	}
+	return nil
+}

@@ -1,0 +1,559 @@
+package kb
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/english"
+)
+
+// Query understanding: turns a chat question into a plan of weighted terms.
+//
+//   - Chatty phrasing and stop words are dropped ("hey why is my ...").
+//   - Codes are recognised whatever their spelling (see canonCode) and looked
+//     up in the codes field with a strong boost; a code system named in the
+//     question ("DE39", "action code", "transStatusReason", "ACH", "square")
+//     adds a stronger boost for that system's record.
+//   - Phrases are joined into code candidates ("do not honor" ->
+//     do_not_honor), and SCREAMING_SNAKE codes are split into words, so both
+//     spellings meet.
+//   - Payment synonyms are expanded (3DS / 3-D Secure / SCA, NSF /
+//     insufficient funds, chargeback / dispute, ACH / eCheck, webhook / IPN /
+//     callback, ...), with a lower weight than the words typed.
+//   - Words of 5+ letters unknown to the index get one-typo correction
+//     (insert, delete, substitute or swap two neighbours) towards the most
+//     frequent indexed term.
+
+const maxQueryTokens = 48
+
+type codeTerm struct {
+	term   string
+	boost  float64 // query-time boost on the codes field
+	bonus  float64 // re-ranking bonus for a document holding this code
+	strong bool    // counts as a code match for the confidence decision
+}
+
+type queryPlan struct {
+	words   []string // content words typed (lower case, typo-corrected)
+	extra   []string // original spellings of corrected words
+	syn     []string // synonym expansion words
+	codes   []codeTerm
+	systems []string
+	// named are the systems the question names outright ("ACH", "DE39",
+	// "square"); documents of those systems get a small re-ranking bonus.
+	named map[string]bool
+	// content is the list of units that the confidence decision measures
+	content []contentUnit
+}
+
+type contentUnit struct {
+	word  string // lower-case word as typed or corrected
+	stem  string
+	code  string // canonical code when the unit is an explicit code
+	fixed bool   // typo-corrected
+}
+
+// termStats is what query analysis needs from the index.
+type termStats interface {
+	// known reports whether the stemmed term occurs in the text fields.
+	known(stem string) bool
+	// df returns the document frequency of a stemmed term in the text fields.
+	df(stem string) int
+}
+
+var stopWords = toSet(strings.Fields(`
+a about above after again against all also am an and any anyone anything are aren't as at
+be because been before being below between both but by can can't cannot could couldn't
+did didn't do does doesn't doing don't down during each few for from further get gets getting got
+had hadn't has hasn't have haven't having he her here hers herself him himself his how how's
+i i'd i'll i'm i've if in into is isn't it it's its itself just let's me more most mustn't my myself
+no nor not now of off on once only or other ought our ours ourselves out over own same shan't she
+should shouldn't so some such than that that's the their theirs them themselves then there there's
+these they they'd they'll they're they've this those through to too under until up very was wasn't
+we we'd we'll we're we've were weren't what what's when when's where where's which while who who's
+whom why why's will with won't would wouldn't you you'd you'll you're you've your yours yourself
+hey hi hello hiya yo folks guys team everyone anybody somebody someone please pls plz thanks thank
+thx cheers ok okay ya yeah yes hmm um uh lol
+mean means meaning meant say says said saying tell telling told know knows known idea ideas
+help helping wondering wonder question questions quick anyone seeing see seen saw keep keeps kept
+happen happens happening happened going go goes gone come comes came coming look looks looking
+like need needs needed want wants wanted try trying tried get gets think thought guess maybe
+really actually just still even already lot lots thing things stuff way something anything
+today yesterday tomorrow now currently recently right also again sure kind sort
+bot paybot us im ive id dont doesnt didnt cant wont isnt whats hows
+one two
+`))
+
+func toSet(ws []string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// synonymGroups: each group lists phrases (lower case, words separated by
+// spaces) that mean the same thing to a payments person.
+var synonymGroups = [][]string{
+	{"3ds", "3d secure", "3 d secure", "three d secure", "threeds", "3dsecure", "3ds2", "sca", "strong customer authentication", "emv 3ds"},
+	{"nsf", "insufficient funds", "not sufficient funds", "non sufficient funds"},
+	{"chargeback", "chargebacks", "dispute", "disputes", "charge back"},
+	{"ach", "echeck", "e check", "electronic check", "bank debit"},
+	{"webhook", "webhooks", "ipn", "callback", "callbacks", "instant payment notification", "web hook", "event notification"},
+	{"cvv", "cvc", "cvv2", "cvc2", "cid", "security code", "card verification"},
+	{"avs", "address verification", "zip mismatch", "postcode"},
+	{"rate limit", "rate limited", "rate limiting", "too many requests", "throttled", "throttling", "429"},
+	{"timeout", "timeouts", "timed out", "time out"},
+	{"tls", "ssl", "handshake", "certificate"},
+	{"api key", "secret key", "api keys", "credentials"},
+	{"payout", "payouts", "settlement", "bank transfer"},
+	{"apple pay", "applepay"},
+	{"google pay", "gpay", "googlepay"},
+	{"recurring", "subscription", "subscriptions", "rebill", "renewal"},
+	{"card updater", "account updater"},
+	{"sandbox", "test mode", "testmode"},
+	{"expired", "expiry", "expiration"},
+	{"duplicate", "dup", "duplicated", "double", "twice"},
+	{"idempotency", "idempotent", "idempotency key"},
+	{"outage", "down", "unavailable", "status page"},
+	{"refund", "refunds", "refunded"},
+	{"slow", "latency", "sluggish"},
+	{"sepa", "sepa direct debit", "sdd"},
+	{"card number", "pan"},
+	{"notification of change", "noc"},
+	{"transstatusreason", "trans status reason"},
+	{"transstatus", "trans status"},
+	{"iso8583", "iso 8583"},
+	{"de39", "field 39", "field39"},
+	{"fraud", "fraudulent"},
+	{"lost", "stolen"},
+	{"declined", "decline", "refused", "denied"},
+}
+
+// systemPhrases map words of a question to the code systems they name (the
+// id prefixes of reference records, or a provider).
+var systemPhrases = []struct {
+	phrase  string
+	systems []string
+	strong  bool // names the system outright (not just a hint)
+}{
+	{"de39", []string{"iso8583_1987_field39"}, true},
+	{"field 39", []string{"iso8583_1987_field39"}, true},
+	{"field39", []string{"iso8583_1987_field39"}, true},
+	{"1987", []string{"iso8583_1987_field39"}, false},
+	{"action code", []string{"iso8583_1993_action_code"}, true},
+	{"1993", []string{"iso8583_1993_action_code"}, false},
+	{"iso", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
+	{"iso8583", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, true},
+	{"8583", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, true},
+	{"response code", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
+	{"issuer", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
+	{"acquirer", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
+	{"transstatusreason", []string{"3ds-transstatusreason"}, true},
+	{"trans status reason", []string{"3ds-transstatusreason"}, true},
+	{"status reason", []string{"3ds-transstatusreason"}, true},
+	{"transstatus", []string{"3ds-transstatus"}, true},
+	{"trans status", []string{"3ds-transstatus"}, true},
+	{"3ds", []string{"3ds-transstatusreason", "3ds-transstatus"}, false},
+	{"3d secure", []string{"3ds-transstatusreason", "3ds-transstatus"}, false},
+	{"3 d secure", []string{"3ds-transstatusreason", "3ds-transstatus"}, false},
+	{"three d secure", []string{"3ds-transstatusreason", "3ds-transstatus"}, false},
+	{"emv", []string{"3ds-transstatusreason", "3ds-transstatus"}, false},
+	{"ach", []string{"ach-return", "ach-noc_change"}, true},
+	{"nacha", []string{"ach-return", "ach-noc_change"}, true},
+	{"noc", []string{"ach-noc_change"}, true},
+	{"notification of change", []string{"ach-noc_change"}, true},
+	{"stripe", []string{"stripe"}, true},
+	{"square", []string{"square-error", "square"}, true},
+	{"paypal", []string{"paypal-issue", "paypal"}, true},
+	{"adyen", []string{"adyen"}, true},
+	{"braintree", []string{"braintree"}, true},
+}
+
+// codeContext words make a bare number in a question a code ("issuer
+// returned 51") rather than a count ("2 customers").
+var codeContext = toSet(strings.Fields(`code codes response responded respond reason error err errors
+decline declined declines declining rc de39 field field39 iso iso8583 8583 action status transstatus
+transstatusreason return returned returns returning issuer acquirer auth authorization authorisation
+refused denied rejected reject deny stripe paypal square adyen braintree ach nacha 3ds emv http
+result resp`))
+
+// Boosts, tuned on the dev questions (see eval_test.go).
+const (
+	boostTitle       = 2.0
+	boostBody        = 1.0
+	boostTags        = 1.5
+	boostProvider    = 1.0
+	boostSynonym     = 0.4
+	boostCode        = 6.0 // explicit code typed
+	boostCodeWeak    = 1.5 // bare number without a code context
+	boostCodeSystem  = 6.0 // code qualified by a system named in the question
+	boostCodeImplied = 2.5 // phrase or word that happens to be a code
+
+	// re-ranking bonuses, added to the BM25 score normalised by the best one
+	bonusCode       = 1.0  // the document has a code typed in the question
+	bonusCodeWeak   = 0.3  // ... a bare number without a code context
+	bonusCodeSystem = 0.5  // ... qualified by the code system the question names
+	bonusCodePhrase = 0.5  // ... a phrase of the question that is a code (do not honor)
+	bonusCodeWord   = 0.15 // ... a word of the question that is a code (forbidden)
+	bonusSystem     = 0.2  // the document belongs to a code system named outright
+	bonusReference  = 0.25 // a reference record holding a typed code (the exact definition)
+	maxCodeBonus    = 2.0
+)
+
+// analyzeQuery builds the plan. ts may be nil (no typo correction).
+func analyzeQuery(q string, ts termStats) queryPlan {
+	raw := splitRawTokens(q)
+	if len(raw) > maxQueryTokens {
+		raw = raw[:maxQueryTokens]
+	}
+	var p queryPlan
+
+	// word sequence (lower case) with explicit-code marks
+	type tok struct {
+		word     string // one lower-case word
+		rawCode  string // canonical code when the raw token was written like a code
+		single   bool   // the raw token was a single letter (3DS status)
+		fromCode int    // index of the raw token
+		fixed    bool   // typo-corrected
+	}
+	var seq []tok
+	type rawCode struct {
+		parts []int // indices into seq
+		canon string
+		snake bool
+		num   bool
+		// zeroPad: the number was typed with a leading zero (05)
+		zeroPad bool
+	}
+	var rcs []rawCode
+	for ri, r := range raw {
+		low := strings.ToLower(r)
+		if looksLikeCode(r) {
+			c := canonCode(r)
+			if c == "" {
+				continue
+			}
+			rc := rawCode{canon: c, num: isDigits(low), zeroPad: isDigits(low) && len(low) > 1 && low[0] == '0'}
+			if strings.ContainsAny(low, "_") || (!isDigits(low) && !isLetterDigit(low)) {
+				rc.snake = true
+				for _, part := range strings.FieldsFunc(low, func(r rune) bool { return r == '_' || r == '-' }) {
+					rc.parts = append(rc.parts, len(seq))
+					seq = append(seq, tok{word: part, fromCode: ri})
+				}
+			} else {
+				rc.parts = []int{len(seq)}
+				seq = append(seq, tok{word: c, rawCode: c, fromCode: ri})
+			}
+			rcs = append(rcs, rc)
+			continue
+		}
+		for _, part := range strings.FieldsFunc(low, func(r rune) bool { return r == '_' || r == '-' }) {
+			part = strings.ReplaceAll(part, "\u2019", "'")
+			seq = append(seq, tok{word: part, single: len(part) == 1 && len(r) == 1, fromCode: ri})
+		}
+	}
+
+	// typo correction
+	if ts != nil {
+		for i := range seq {
+			w := seq[i].word
+			if len(w) < 5 || !allLetters(w) || stopWords[w] || enStop[w] {
+				continue
+			}
+			st := stem(w)
+			if ts.known(st) {
+				continue
+			}
+			if fix := correctWord(w, ts); fix != "" {
+				p.extra = append(p.extra, w)
+				seq[i].word = fix
+				seq[i].rawCode = ""
+				seq[i].fixed = true
+			}
+		}
+	}
+	words := make([]string, len(seq))
+	for i, t := range seq {
+		words[i] = t.word
+	}
+	joined := " " + strings.Join(words, " ") + " "
+
+	// systems named
+	sysSeen := map[string]bool{}
+	for _, sp := range systemPhrases {
+		if strings.Contains(joined, " "+sp.phrase+" ") {
+			for _, s := range sp.systems {
+				if !sysSeen[s] {
+					sysSeen[s] = true
+					p.systems = append(p.systems, s)
+				}
+			}
+		}
+	}
+	p.named = map[string]bool{}
+	for _, sp := range systemPhrases {
+		if sp.strong && strings.Contains(joined, " "+sp.phrase+" ") {
+			for _, s := range sp.systems {
+				p.named[s] = true
+			}
+		}
+	}
+	context := len(p.systems) > 0
+	for _, w := range words {
+		if codeContext[w] {
+			context = true
+		}
+	}
+
+	// codes
+	codeSeen := map[string]int{}
+	addCode := func(term string, boost, bonus float64, strong bool) {
+		if term == "" {
+			return
+		}
+		if i, ok := codeSeen[term]; ok {
+			c := &p.codes[i]
+			c.boost = math.Max(c.boost, boost)
+			c.bonus = math.Max(c.bonus, bonus)
+			c.strong = c.strong || strong
+			return
+		}
+		codeSeen[term] = len(p.codes)
+		p.codes = append(p.codes, codeTerm{term: term, boost: boost, bonus: bonus, strong: strong})
+	}
+	explicit := map[string]bool{}
+	for _, rc := range rcs {
+		c := rc.canon
+		if rc.snake {
+			// rebuild from possibly corrected parts
+			var parts []string
+			for _, i := range rc.parts {
+				parts = append(parts, seq[i].word)
+			}
+			c = canonCode(strings.Join(parts, "_"))
+		}
+		if c == "" {
+			continue
+		}
+		explicit[c] = true
+		strong := !rc.num || context
+		boost, bonus := boostCode, bonusCode
+		if rc.num && !context && !rc.zeroPad {
+			boost, bonus = boostCodeWeak, bonusCodeWeak
+		}
+		addCode(c, boost, bonus, strong)
+		for _, s := range p.systems {
+			addCode(s+":"+c, boostCodeSystem, bonusCodeSystem, strong)
+		}
+	}
+	// 3-D Secure transStatus letters: "transStatus R", "trans status N"
+	if sysSeen["3ds-transstatus"] {
+		for i, t := range seq {
+			if !t.single || i == 0 {
+				continue
+			}
+			prev := seq[i-1].word
+			if prev == "transstatus" || prev == "status" || (i >= 2 && prev == "is" && (seq[i-2].word == "transstatus" || seq[i-2].word == "status")) {
+				c := t.word
+				explicit[c] = true
+				addCode(c, boostCodeWeak, bonusCodeWeak, true)
+				addCode("3ds-transstatus:"+c, boostCodeSystem, bonusCode+bonusCodeSystem, true)
+			}
+		}
+	}
+	// implied codes: words and 2-4 word phrases joined with '_'
+	n := len(words)
+	if n > 24 {
+		n = 24
+	}
+	for i := 0; i < n; i++ {
+		w := words[i]
+		if !explicit[w] && len(w) >= 3 && !stopWords[w] && !enStop[w] && !isDigits(w) {
+			addCode(w, boostCodeImplied*0.6, bonusCodeWord, false)
+		}
+		for k := 2; k <= 4 && i+k <= n; k++ {
+			c := canonCode(strings.Join(words[i:i+k], "_"))
+			if c != "" && !explicit[c] {
+				addCode(c, boostCodeImplied, bonusCodePhrase, true)
+			}
+		}
+	}
+
+	// content words
+	wseen := map[string]bool{}
+	for _, t := range seq {
+		w := t.word
+		if w == "" || stopWords[w] || wseen[w] {
+			continue
+		}
+		if t.single && !explicit[w] {
+			continue
+		}
+		wseen[w] = true
+		p.words = append(p.words, w)
+		u := contentUnit{word: w, fixed: t.fixed}
+		if t.rawCode != "" {
+			u.code = t.rawCode
+		} else if allLetters(w) {
+			u.stem = stem(w)
+			if enStop[w] {
+				continue
+			}
+		} else {
+			u.stem = w
+		}
+		p.content = append(p.content, u)
+	}
+	// snake codes typed count as one unit each (their words are units too)
+	for _, rc := range rcs {
+		if rc.snake {
+			var parts []string
+			for _, i := range rc.parts {
+				parts = append(parts, seq[i].word)
+			}
+			if c := canonCode(strings.Join(parts, "_")); c != "" {
+				p.content = append(p.content, contentUnit{word: c, code: c})
+			}
+		}
+	}
+
+	// synonyms
+	synSeen := map[string]bool{}
+	for _, w := range p.words {
+		synSeen[w] = true
+	}
+	for _, g := range synonymGroups {
+		hit := false
+		for _, ph := range g {
+			if strings.Contains(joined, " "+ph+" ") {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			continue
+		}
+		for _, ph := range g {
+			for _, w := range strings.Fields(ph) {
+				if !synSeen[w] && !stopWords[w] {
+					synSeen[w] = true
+					p.syn = append(p.syn, w)
+				}
+			}
+			if strings.Contains(ph, " ") {
+				if c := canonCode(strings.ReplaceAll(ph, " ", "_")); c != "" {
+					addCode(c, boostCodeImplied*0.5, bonusCodeWord, false)
+				}
+			}
+		}
+	}
+	return p
+}
+
+func isLetterDigit(s string) bool {
+	if len(s) < 2 || !isLetter(s[0]) {
+		return false
+	}
+	return isDigits(strings.TrimPrefix(s[1:], "-"))
+}
+
+func allLetters(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isLetter(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// enStop is bleve's English stop list (stop_en), which the text analyzer
+// removes; such words never reach the index.
+var enStop = toSet(strings.Fields(`i me my myself we our ours ourselves you your yours yourself yourselves
+he him his himself she her hers herself it its itself they them their theirs themselves what which who
+whom this that these those am is are was were be been being have has had having do does did doing
+would should could ought i'm you're he's she's it's we're they're i've you've we've they've i'd you'd
+he'd she'd we'd they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't hasn't
+haven't hadn't doesn't don't didn't won't wouldn't shan't shouldn't can't cannot couldn't mustn't
+let's that's who's what's here's there's when's where's why's how's a an the and but if or because
+as until while of at by for with about against between into through during before after above below
+to from up down in out on off over under again further then once here there when where why how all
+any both each few more most other some such no nor not only own same so than too very`))
+
+// stem returns the English snowball stem of a lower-case word, as the text
+// analyzer would index it.
+func stem(w string) string {
+	env := snowballstem.NewEnv(w)
+	english.Stem(env)
+	return env.Current()
+}
+
+// correctWord returns the most frequent indexed word within one edit
+// (insertion, deletion, substitution or transposition of neighbours) of w,
+// or "" when there is none.
+func correctWord(w string, ts termStats) string {
+	type cand struct {
+		w  string
+		df int
+	}
+	var best cand
+	seen := map[string]bool{}
+	try := func(c string) {
+		if seen[c] || len(c) < 3 {
+			return
+		}
+		seen[c] = true
+		if enStop[c] {
+			return
+		}
+		st := stem(c)
+		if !ts.known(st) {
+			return
+		}
+		df := ts.df(st)
+		if df > best.df || (df == best.df && best.w != "" && c < best.w) {
+			best = cand{c, df}
+		}
+	}
+	b := []byte(w)
+	for i := range b { // deletion
+		try(string(b[:i]) + string(b[i+1:]))
+	}
+	for i := 0; i+1 < len(b); i++ { // transposition
+		if b[i] != b[i+1] {
+			c := append([]byte{}, b...)
+			c[i], c[i+1] = c[i+1], c[i]
+			try(string(c))
+		}
+	}
+	for i := range b { // substitution
+		for ch := byte('a'); ch <= 'z'; ch++ {
+			if ch != b[i] {
+				c := append([]byte{}, b...)
+				c[i] = ch
+				try(string(c))
+			}
+		}
+	}
+	for i := 0; i <= len(b); i++ { // insertion
+		for ch := byte('a'); ch <= 'z'; ch++ {
+			try(string(b[:i]) + string(ch) + string(b[i:]))
+		}
+	}
+	return best.w
+}
+
+// sortedCodes is used by tests for stable output.
+func (p queryPlan) codeTerms() []string {
+	out := make([]string, 0, len(p.codes))
+	for _, c := range p.codes {
+		out = append(out, c.term)
+	}
+	sort.Strings(out)
+	return out
+}

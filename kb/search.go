@@ -1,0 +1,433 @@
+package kb
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// ConfidenceThreshold is the share of a question's information (IDF-weighted
+// content words) that the best hit must cover for a confident answer when no
+// code in the question matched it. Calibrated on the dev questions, the
+// starter questions and testdata/offtopic.jsonl (see TestConfidence).
+const ConfidenceThreshold = 0.6
+
+const maxLimit = 100
+
+var hitFields = []string{"title", "kind", "url", "source", "body", "codes", "tags", "provider"}
+
+// readerStats answers termStats from one index snapshot.
+type readerStats struct {
+	ctx    context.Context
+	r      index.IndexReader
+	dicts  []index.FieldDictContains
+	n      int
+	dfs    map[string]int
+	closed bool
+}
+
+func newReaderStats(ctx context.Context, idx bleve.Index) *readerStats {
+	rs := &readerStats{ctx: ctx, dfs: map[string]int{}}
+	adv, err := idx.Advanced()
+	if err != nil {
+		return rs
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return rs
+	}
+	rs.r = r
+	if n, err := r.DocCount(); err == nil {
+		rs.n = int(n)
+	}
+	if rc, ok := r.(index.IndexReaderContains); ok {
+		for _, f := range []string{"body", "title", "tags"} {
+			if d, err := rc.FieldDictContains(f); err == nil {
+				rs.dicts = append(rs.dicts, d)
+			}
+		}
+	}
+	return rs
+}
+
+func (rs *readerStats) close() {
+	if rs.r != nil && !rs.closed {
+		rs.closed = true
+		_ = rs.r.Close()
+	}
+}
+
+func (rs *readerStats) known(stem string) bool {
+	if rs.r == nil {
+		return false
+	}
+	if len(rs.dicts) > 0 {
+		for _, d := range rs.dicts {
+			if ok, err := d.Contains([]byte(stem)); err == nil && ok {
+				return true
+			}
+		}
+		return false
+	}
+	return rs.df(stem) > 0
+}
+
+func (rs *readerStats) df(stem string) int {
+	if rs.r == nil {
+		return 0
+	}
+	if v, ok := rs.dfs[stem]; ok {
+		return v
+	}
+	best := 0
+	for _, f := range []string{"body", "title", "tags"} {
+		tfr, err := rs.r.TermFieldReader(rs.ctx, []byte(stem), f, false, false, false)
+		if err != nil {
+			continue
+		}
+		if c := int(tfr.Count()); c > best {
+			best = c
+		}
+		_ = tfr.Close()
+	}
+	rs.dfs[stem] = best
+	return best
+}
+
+// idf is the BM25 inverse document frequency.
+func (rs *readerStats) idf(stem string) float64 {
+	n := float64(rs.n)
+	if n < 1 {
+		n = 1
+	}
+	df := float64(0)
+	if stem != "" {
+		df = float64(rs.df(stem))
+	}
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+// buildQuery turns a plan into a bleve query (nil when nothing is left).
+func buildQuery(p queryPlan) query.Query {
+	var qs []query.Query
+	match := func(text, field string, boost float64) {
+		if text == "" {
+			return
+		}
+		m := bleve.NewMatchQuery(text)
+		m.SetField(field)
+		m.SetBoost(boost)
+		qs = append(qs, m)
+	}
+	text := strings.Join(append(append([]string{}, p.words...), p.extra...), " ")
+	match(text, "title", boostTitle)
+	match(text, "body", boostBody)
+	match(text, "tags", boostTags)
+	syn := strings.Join(p.syn, " ")
+	match(syn, "title", boostTitle*boostSynonym)
+	match(syn, "body", boostBody*boostSynonym)
+	match(syn, "tags", boostTags*boostSynonym)
+	for _, w := range append(append([]string{}, p.words...), p.syn...) {
+		if knownProviders[w] {
+			t := bleve.NewTermQuery(w)
+			t.SetField("provider")
+			t.SetBoost(boostProvider)
+			qs = append(qs, t)
+		}
+	}
+	for _, c := range p.codes {
+		t := bleve.NewTermQuery(c.term)
+		t.SetField("codes")
+		t.SetBoost(c.boost)
+		qs = append(qs, t)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// Search answers a question with up to limit hits (default 5) and a
+// confidence decision.
+func (ix *Index) Search(ctx context.Context, q string, limit int) (Result, error) {
+	res := Result{Query: q, Hits: []Hit{}}
+	if ix.closed.Load() {
+		return res, ErrClosed
+	}
+	if limit <= 0 {
+		limit = 5
+	}
+	if limit > maxLimit {
+		limit = maxLimit
+	}
+	g := ix.cur.Load()
+	rs := newReaderStats(ctx, g.idx)
+	defer rs.close()
+	plan := analyzeQuery(q, rs)
+	bq := buildQuery(plan)
+	if bq == nil {
+		return res, nil
+	}
+	k := limit * 3
+	if k < 30 {
+		k = 30
+	}
+	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
+	req.Fields = hitFields
+	sr, err := ix.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return res, err
+	}
+	ranked := rerank(plan, sr.Hits)
+	if len(ranked) > limit {
+		ranked = ranked[:limit]
+	}
+	an := g.idx.Mapping().AnalyzerNamed(analyzerText)
+	stems := queryStems(plan)
+	for _, h := range ranked {
+		res.Hits = append(res.Hits, Hit{
+			ID:      h.ID,
+			Title:   fieldString(h, "title"),
+			Kind:    fieldString(h, "kind"),
+			Score:   math.Round(h.Score*1e4) / 1e4,
+			URL:     fieldString(h, "url"),
+			Source:  fieldString(h, "source"),
+			Snippet: snippet(fieldString(h, "body"), stems),
+		})
+	}
+	if len(ranked) > 0 {
+		res.Confident = confident(plan, ranked[0], rs, an)
+	}
+	return res, nil
+}
+
+func fieldString(h *search.DocumentMatch, f string) string {
+	switch v := h.Fields[f].(type) {
+	case string:
+		return v
+	case []interface{}:
+		var parts []string
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	return ""
+}
+
+func fieldStrings(h *search.DocumentMatch, f string) []string {
+	switch v := h.Fields[f].(type) {
+	case string:
+		return []string{v}
+	case []interface{}:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// confident decides whether the best hit is an answer: either a code in the
+// question (typed as a code, or a phrase that is a code) is one of the hit's
+// codes, or the hit covers at least ConfidenceThreshold of the question's
+// IDF-weighted content words.
+func confident(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analysis.Analyzer) bool {
+	return coverage(p, top, rs, an) >= ConfidenceThreshold
+}
+
+// coverage returns 1 for a code match, else the IDF-weighted share of the
+// question's content units that occur in the hit.
+func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analysis.Analyzer) float64 {
+	codes := map[string]bool{}
+	for _, c := range fieldStrings(top, "codes") {
+		codes[c] = true
+	}
+	for _, c := range p.codes {
+		if c.strong && codes[c.term] {
+			return 1
+		}
+	}
+	if len(p.content) == 0 {
+		return 0
+	}
+	terms := map[string]bool{}
+	if an != nil {
+		text := fieldString(top, "title") + "\n" + fieldString(top, "tags") + "\n" + fieldString(top, "body")
+		for _, t := range an.Analyze([]byte(text)) {
+			terms[string(t.Term)] = true
+		}
+	}
+	var have, total float64
+	for _, u := range p.content {
+		if u.code != "" {
+			w := rs.idf("")
+			total += w
+			if codes[u.code] {
+				have += w
+			}
+			continue
+		}
+		w := rs.idf(u.stem)
+		if u.fixed {
+			w *= 0.75
+		}
+		total += w
+		if terms[u.stem] {
+			have += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return have / total
+}
+
+func queryStems(p queryPlan) []string {
+	var out []string
+	for _, u := range p.content {
+		switch {
+		case u.code != "":
+			out = append(out, u.code)
+			out = append(out, strings.ReplaceAll(u.code, "_", " "))
+		case u.stem != "":
+			out = append(out, u.stem)
+		}
+	}
+	return out
+}
+
+// snippet picks the body line (or two short ones) that holds most query
+// words, stripped of Markdown markup, at most ~240 characters.
+func snippet(body string, stems []string) string {
+	lines := strings.Split(body, "\n")
+	best, bestScore := -1, -1
+	for i, l := range lines {
+		l = cleanLine(l)
+		if l == "" || strings.HasPrefix(strings.TrimSpace(lines[i]), "#") {
+			continue
+		}
+		low := strings.ToLower(l)
+		s := 0
+		for _, st := range stems {
+			if st != "" && strings.Contains(low, st) {
+				s++
+			}
+		}
+		if s > bestScore {
+			best, bestScore = i, s
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	out := cleanLine(lines[best])
+	if len(out) < 120 {
+		for j := best + 1; j < len(lines); j++ {
+			if strings.HasPrefix(strings.TrimSpace(lines[j]), "#") {
+				break
+			}
+			if n := cleanLine(lines[j]); n != "" {
+				out += " " + n
+				break
+			}
+		}
+	}
+	return truncate(out, 240)
+}
+
+func cleanLine(l string) string {
+	l = strings.TrimSpace(l)
+	l = strings.TrimLeft(l, "#>*-+ \t")
+	l = strings.ReplaceAll(l, "`", "")
+	l = strings.ReplaceAll(l, "**", "")
+	return strings.TrimSpace(l)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if sp := strings.LastIndexByte(s[:cut], ' '); sp > n/2 {
+		cut = sp
+	}
+	return strings.TrimRight(s[:cut], " ,;:") + "…"
+}
+
+// rerank re-scores BM25 candidates: the BM25 score normalised by the best
+// one, plus bonuses for codes of the question that the document holds
+// (typed codes, codes qualified by the system the question names, phrases
+// that are codes), for belonging to a code system the question names, and
+// for being the reference record of a typed code. BM25's coord factor
+// favours long articles that match many words; the bonuses make an exact
+// code match count for more than that.
+func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.DocumentMatch {
+	if len(hits) == 0 {
+		return nil
+	}
+	max := 0.0
+	for _, h := range hits {
+		if h.Score > max {
+			max = h.Score
+		}
+	}
+	if max <= 0 {
+		max = 1
+	}
+	out := make([]*search.DocumentMatch, len(hits))
+	for i, h := range hits {
+		out[i] = h
+		codes := fieldStrings(h, "codes")
+		var bonus float64
+		typed := false
+		for _, c := range p.codes {
+			if c.bonus == 0 {
+				continue
+			}
+			for _, dc := range codes {
+				if dc == c.term {
+					bonus += c.bonus
+					if c.bonus >= bonusCode {
+						typed = true
+					}
+					break
+				}
+			}
+		}
+		if bonus > maxCodeBonus {
+			bonus = maxCodeBonus
+		}
+		sys := codeSystem(Doc{ID: h.ID, Provider: fieldString(h, "provider")})
+		if sys != "" && p.named[sys] {
+			bonus += bonusSystem
+		}
+		if typed && fieldString(h, "kind") == KindReference {
+			bonus += bonusReference
+		}
+		h.Score = h.Score/max + bonus
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}

@@ -1,0 +1,74 @@
+package kb
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Document kinds.
+const (
+	KindArticle   = "article"   // internal KB article (Markdown with front matter)
+	KindCommunity = "community" // community answer (imported or captured with /payissue learn)
+	KindReference = "reference" // code tables (ISO 8583, ACH, 3DS, gateway error codes)
+	KindIncident  = "incident"  // past incident
+)
+
+// Doc is one searchable document.
+type Doc struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Body     string   `json:"body"`
+	Kind     string   `json:"kind,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+	Codes    []string `json:"codes,omitempty"`
+	Provider string   `json:"provider,omitempty"`
+	Category string   `json:"category,omitempty"`
+	URL      string   `json:"url,omitempty"`
+	Source   string   `json:"source,omitempty"`
+	License  string   `json:"license,omitempty"`
+}
+
+// Hit is one search answer.
+type Hit struct {
+	ID      string  `json:"id"`
+	Title   string  `json:"title"`
+	Kind    string  `json:"kind"`
+	Score   float64 `json:"score"`
+	URL     string  `json:"url"`
+	Snippet string  `json:"snippet"`
+	Source  string  `json:"source,omitempty"`
+}
+
+// Result is the answer to one query. Confident is false whenever the bot
+// should say it has no good answer (Hits may still hold the weak matches).
+type Result struct {
+	Query     string `json:"query"`
+	Confident bool   `json:"confident"`
+	Hits      []Hit  `json:"hits"`
+}
+
+// Options tune Open.
+type Options struct {
+	// Timeout is the bolt_timeout used when opening the on-disk index: how
+	// long to wait for another process's lock before failing with
+	// ErrIndexInUse. Default 1s.
+	Timeout time.Duration
+	// ArticlesDir is an optional directory of Markdown articles that add to,
+	// or override (same id), the embedded starter articles.
+	ArticlesDir string
+}
+
+// ErrIndexInUse is returned by Open when another process holds the index.
+var ErrIndexInUse = errors.New("knowledge-base index is in use by another paybot process")
+
+// ErrClosed is returned by methods called after Close.
+var ErrClosed = errors.New("knowledge-base index is closed")
+
+// LineError reports one bad line of a JSON Lines import.
+type LineError struct {
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+func (e LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
