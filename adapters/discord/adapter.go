@@ -427,6 +427,14 @@ func (a *Adapter) PostEphemeral(ctx context.Context, to bot.User, msg bot.Messag
 	if ix == nil {
 		return bot.ErrUnsupported
 	}
+	// After a deferred command the first follow-up takes the deferral's
+	// (public) visibility, so a notice that is the only answer fills the
+	// "thinking…" original instead of leaving it hanging.
+	if ix.deferredMessage && !ix.originalClaimed() {
+		msg.ReplyToken = ix.id
+		_, err := a.Post(ctx, msg)
+		return err
+	}
 	for _, part := range render(msg) {
 		if _, err := a.replyThrough(ctx, ix, part, discordgo.MessageFlagsEphemeral); err != nil {
 			if isTokenGone(err) {

@@ -33,6 +33,12 @@ func (p *pendingIx) claimOriginal() bool {
 	return true
 }
 
+func (p *pendingIx) originalClaimed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.originalUsed
+}
+
 func (p *pendingIx) releaseOriginal() {
 	p.mu.Lock()
 	p.originalUsed = false

@@ -101,10 +101,10 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 		case "open":
 			return translation{Response: openModal()}, nil
 		default: // pb:<action>:<ref> on the card
+			// The ref stays in the custom_id only: the core finds the
+			// incident from the thread, and Values would read as the
+			// command's arguments (an escalation reason, a fix).
 			ev.Action = verb
-			if len(args) > 0 {
-				ev.Values = []string{strings.Join(args, ":")}
-			}
 			// A thread started from a message has that message's id, so a
 			// card button belongs to the incident's thread.
 			if i.Message != nil && ev.Conversation.Thread == "" {
