@@ -1,0 +1,154 @@
+package redact
+
+import "strings"
+
+// Finding is one masked secret.
+type Finding struct {
+	Kind  string // "card", "cvv", "secret"
+	Label string // e.g. "Visa card ending 4242", "Stripe live secret key", "CVV"
+}
+
+// Finding kinds.
+const (
+	KindCard   = "card"
+	KindCVV    = "cvv"
+	KindSecret = "secret"
+)
+
+const (
+	cardMaskPrefix = "•••• •••• •••• " // followed by the last four digits
+	cvvMask        = "•••"
+)
+
+// Redact masks card numbers, CVV/CVC values and API secrets in s. It returns
+// s unchanged (same string, no allocation) when nothing is found.
+func Redact(s string) (string, []Finding) {
+	r := redactor{s: s}
+	r.scan()
+	if r.findings == nil {
+		return s, nil
+	}
+	r.b.WriteString(s[r.last:])
+	return r.b.String(), r.findings
+}
+
+// String is Redact without the findings.
+func String(s string) string {
+	out, _ := Redact(s)
+	return out
+}
+
+// redactor is the state of one scan. Text before last has been copied to b
+// (once the first finding exists).
+type redactor struct {
+	s        string
+	last     int
+	b        strings.Builder
+	findings []Finding
+}
+
+// emit replaces s[start:end] with repl+tail and records a finding.
+func (r *redactor) emit(start, end int, kind, label, repl string, tail []byte) {
+	if r.findings == nil {
+		r.b.Grow(len(r.s) + 64)
+	}
+	r.b.WriteString(r.s[r.last:start])
+	r.b.WriteString(repl)
+	r.b.Write(tail)
+	r.last = end
+	r.findings = append(r.findings, Finding{Kind: kind, Label: label})
+}
+
+// character classes
+const (
+	cOther = iota
+	cDigit
+	cLetter
+)
+
+var class = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cDigit
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = cLetter
+		t[c-'a'+'A'] = cLetter
+	}
+	return t
+}()
+
+func isDigit(c byte) bool  { return class[c] == cDigit }
+func isLetter(c byte) bool { return class[c] == cLetter }
+func isAlnum(c byte) bool  { return class[c] != cOther }
+
+func (r *redactor) scan() {
+	s := r.s
+	for i := 0; i < len(s); {
+		switch class[s[i]] {
+		case cDigit:
+			i = r.digits(i)
+		case cLetter:
+			if i > 0 && isAlnum(s[i-1]) {
+				i++
+				continue
+			}
+			i = r.word(i)
+		default:
+			i++
+		}
+	}
+}
+
+// word handles a word starting at i (s[i] is a letter, s[i-1] is not alnum)
+// and returns where scanning resumes.
+func (r *redactor) word(i int) int {
+	s := r.s
+	if i+3 < len(s) && isLetter(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+		if e := ibanEnd(s, i); e > 0 {
+			return e // a valid IBAN is not a card; skip it whole
+		}
+	}
+	switch s[i] {
+	case 's', 'r', 'w', 'x', 'a', 'A':
+		if e, k := matchToken(s, i); e > 0 {
+			t := &tokenRules[k]
+			r.emit(i, e, KindSecret, t.label, t.mask, nil)
+			return e
+		}
+	}
+	switch s[i] | 0x20 {
+	case 'c', 's':
+		if e := r.cvv(i); e > 0 {
+			return e
+		}
+	}
+	switch s[i] | 0x20 {
+	case 'a', 'b', 'c', 'p', 's':
+		if e := r.keywordSecret(i); e > 0 {
+			return e
+		}
+	}
+	j := i + 1
+	for j < len(s) && isLetter(s[j]) {
+		j++
+	}
+	return j
+}
+
+// hasPrefixFold reports whether s starts with prefix, ASCII case-insensitively.
+// prefix must be lower case.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
