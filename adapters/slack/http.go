@@ -114,9 +114,9 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, body []by
 		writeJSON(w, map[string]string{"response_type": "ephemeral", "text": "Sorry, Paybot could not take that command right now. Please try again."})
 		return
 	}
-	// The card itself is posted with chat.postMessage; this is only the
-	// private acknowledgement.
-	writeJSON(w, map[string]string{"response_type": "ephemeral", "text": "Opening an incident…"})
+	// An empty 200 is the acknowledgement; the engine's answer (the card, or
+	// the reply to "help", "list", …) is posted with chat.postMessage.
+	w.WriteHeader(http.StatusOK)
 }
 
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
