@@ -46,6 +46,14 @@ type Change struct {
 	// transaction, so a redelivery is recognised. If the key is already
 	// marked processed the whole change is refused with ErrDuplicate.
 	EventKey string
+	// Jobs to schedule, job kinds of this incident to cancel, jobs (by id) to
+	// mark done, and notifications to queue: all in the same transaction, so
+	// a timer or a message exists exactly when the change that caused it does.
+	// Stores that do not implement JobStore and OutboxStore ignore them.
+	Jobs         []Job
+	CancelJobs   []string
+	CompleteJobs []int64
+	Notify       []Notification
 }
 
 // PendingEvent is an inbound event received but not yet processed.

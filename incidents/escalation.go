@@ -1,0 +1,118 @@
+package incidents
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Timeline kinds written by escalation, SLA and reminders.
+const (
+	EventEscalation = "escalation"
+	EventAck        = "ack"
+	EventSLA        = "sla"
+	EventReminder   = "reminder"
+	EventResolution = "resolution"
+)
+
+// Job kinds.
+const (
+	JobLadderStep     = "ladder_step"
+	JobSLAWarning     = "sla_warning"
+	JobSLABreach      = "sla_breach"
+	JobUpdateReminder = "update_reminder"
+)
+
+// Job statuses.
+const (
+	JobPending   = "pending"
+	JobDone      = "done"
+	JobCancelled = "cancelled"
+)
+
+// Job is a durable timer: something to do for an incident at DueAt.
+type Job struct {
+	ID         int64             `json:"id"` // assigned by the store
+	IncidentID uuid.UUID         `json:"incident_id"`
+	Kind       string            `json:"kind"`
+	DueAt      time.Time         `json:"due_at"`
+	Payload    map[string]string `json:"payload,omitempty"`
+	Status     string            `json:"status"`
+	// ClaimedUntil is the lease of the worker running it; after it passes the
+	// job can be claimed again.
+	ClaimedUntil time.Time `json:"claimed_until"`
+	Attempts     int       `json:"attempts"`
+	// DedupeKey is unique across all jobs; scheduling a job whose key exists
+	// does nothing.
+	DedupeKey string `json:"dedupe_key"`
+}
+
+// Notification kinds.
+const (
+	NotifyThreadPost = "thread_post"
+	NotifyDM         = "dm"
+	NotifyEmail      = "email"
+	NotifyCardUpdate = "card_update"
+)
+
+// Notification statuses.
+const (
+	NotifyPending = "pending"
+	NotifySent    = "sent"
+	NotifyDead    = "dead" // gave up after too many attempts
+)
+
+// Notification is one outbound message in the outbox.
+type Notification struct {
+	ID         int64     `json:"id"` // assigned by the store
+	IncidentID uuid.UUID `json:"incident_id"`
+	Kind       string    `json:"kind"`
+	// Payload is the JSON the delivering worker understands (for the bot, a
+	// bot.Message plus the recipient).
+	Payload []byte `json:"payload"`
+	// DedupeKey is unique; queueing a notification whose key exists does
+	// nothing, and the key travels with the message so a receiver can drop a
+	// repeat.
+	DedupeKey     string     `json:"dedupe_key"`
+	Status        string     `json:"status"`
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt time.Time  `json:"next_attempt_at"`
+	ClaimedUntil  time.Time  `json:"claimed_until"`
+	SentAt        *time.Time `json:"sent_at,omitempty"`
+	LastError     string     `json:"last_error,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+// JobStore keeps durable timers. The sqlite store implements it.
+type JobStore interface {
+	// ScheduleJobs inserts jobs outside an incident change; a job whose
+	// DedupeKey exists is skipped.
+	ScheduleJobs(ctx context.Context, jobs []Job) error
+	// ClaimDueJobs leases up to limit pending jobs due at or before now whose
+	// lease has expired, oldest due first, until now+lease, counting an
+	// attempt.
+	ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error)
+	// CompleteJob marks a job done. Errors: ErrNotFound.
+	CompleteJob(ctx context.Context, id int64, at time.Time) error
+	// Jobs lists an incident's jobs, pending first, by due time.
+	Jobs(ctx context.Context, incident uuid.UUID) ([]Job, error)
+}
+
+// OutboxStore keeps outbound notifications. The sqlite store implements it.
+type OutboxStore interface {
+	// QueueNotifications inserts notifications outside an incident change; a
+	// duplicate DedupeKey is skipped.
+	QueueNotifications(ctx context.Context, ns []Notification) error
+	// ClaimNotifications leases up to limit pending notifications whose
+	// NextAttemptAt has come and whose lease has expired, until now+lease,
+	// counting an attempt.
+	ClaimNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Notification, error)
+	// MarkSent records delivery. Errors: ErrNotFound.
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+	// MarkFailed records a failed attempt and releases the lease so the next
+	// attempt happens at retryAt; dead gives up for good. Errors: ErrNotFound.
+	MarkFailed(ctx context.Context, id int64, retryAt time.Time, errText string, dead bool) error
+	// Notifications lists an incident's notifications in queue order.
+	Notifications(ctx context.Context, incident uuid.UUID) ([]Notification, error)
+}
