@@ -183,6 +183,10 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 	if err != nil {
 		return err
 	}
+	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
+	if err != nil {
+		return err
+	}
 	var ref string
 	err = s.w.do(ctx, func(t *wtx) error {
 		if ch.EventKey != "" {
@@ -207,7 +211,10 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 			r.details, r.intake, r.created, r.updated, r.opened, r.resolved); err != nil {
 			return err
 		}
-		return t.appendTimeline(r.id, entries)
+		if err := t.appendTimeline(r.id, entries); err != nil {
+			return err
+		}
+		return t.applyEffects(r.id, ef, r.updated)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: create incident: %w", err)
@@ -228,6 +235,10 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		return err
 	}
 	entries, err := encodeTimeline(ch.Timeline)
+	if err != nil {
+		return err
+	}
+	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
 	if err != nil {
 		return err
 	}
@@ -258,7 +269,10 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 			}
 			return fmt.Errorf("%w: incident %s is no longer at version %d", incidents.ErrConflict, inc.Ref, version)
 		}
-		return t.appendTimeline(r.id, entries)
+		if err := t.appendTimeline(r.id, entries); err != nil {
+			return err
+		}
+		return t.applyEffects(r.id, ef, r.updated)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: update incident: %w", err)

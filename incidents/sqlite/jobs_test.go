@@ -1,0 +1,12 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/storetest"
+)
+
+func TestJobsAndOutbox(t *testing.T) {
+	storetest.RunJobs(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
+}
