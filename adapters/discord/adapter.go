@@ -420,8 +420,10 @@ func (a *Adapter) OpenThread(ctx context.Context, root bot.MessageRef, name stri
 // Otherwise it returns bot.ErrUnsupported and the core posts it plainly.
 func (a *Adapter) PostEphemeral(ctx context.Context, to bot.User, msg bot.Message) error {
 	target := channelID(msg.Conversation)
+	// The event's own interaction answers wherever the person clicked;
+	// otherwise their latest live interaction in the target channel.
 	ix := a.pending.live(msg.ReplyToken, a.now())
-	if ix == nil || ix.userID != to.ID || ix.channelID != target {
+	if ix == nil || ix.userID != to.ID {
 		ix = a.pending.latestFor(to.ID, target, a.now())
 	}
 	if ix == nil {
