@@ -76,7 +76,7 @@ func IsCardNumber(s string) bool {
 //
 //	Visa 4 (13, 16, 19); Mastercard 51–55, 2221–2720 (16); Mir 2200–2204
 //	(16–19); American Express 34, 37 (15); JCB 3528–3589 (16–19); Diners Club
-//	300–305, 3095, 36, 38, 39 (14–19); Discover 6011, 644–649, 65,
+//	300–305, 3095, 36, 38, 39 (14, 16–19); Discover 6011, 644–649, 65,
 //	622126–622925 (16–19); UnionPay 62 (16–19); Maestro 50, 56–58 and the
 //	rest of 6 (16–19).
 //
@@ -130,7 +130,7 @@ func brand(d []byte) string {
 				return "JCB"
 			}
 		case (p3 >= 300 && p3 <= 305) || p4 == 3095 || p2 == 36 || p2 == 38 || p2 == 39:
-			if n >= 14 {
+			if n == 14 || n >= 16 {
 				return "Diners Club"
 			}
 		}
@@ -230,7 +230,12 @@ func (r *redactor) groupedCard(i, j int) int {
 		return 0
 	}
 	sep, _ := sepAt(s, j)
-	if sep == 0 {
+	if sep == 0 || i > 0 && isLetter(s[i-1]) {
+		return 0 // grouped cards are written with clean edges (not "d32b3892-7008-…")
+	}
+	// A card starts a chain of groups or follows a short one ("#2 4242 …",
+	// "2024-05-12 4242 …"); the tail of a longer grouped number is not one.
+	if p := prevGroupLen(s, i, sep); p >= 4 && p <= 6 {
 		return 0
 	}
 	var groups [6]span
@@ -281,7 +286,7 @@ func (r *redactor) groupedCard(i, j int) int {
 			}
 			total += l
 		}
-		if !ok || total < 13 || total > 19 {
+		if !ok || total < 13 || total > 19 || groups[e].b < len(s) && isLetter(s[groups[e].b]) {
 			continue
 		}
 		var buf [19]byte
@@ -309,6 +314,27 @@ func (r *redactor) groupedCard(i, j int) int {
 		return groups[e].b
 	}
 	return 0
+}
+
+// prevGroupLen returns the length of the digit run that ends one separator
+// of kind sep before i, or 0.
+func prevGroupLen(s string, i int, sep byte) int {
+	l := 1
+	if sep == 0xA0 {
+		l = 2
+	}
+	k := i - l
+	if k < 1 {
+		return 0
+	}
+	if kind, _ := sepAt(s, k); kind != sep {
+		return 0
+	}
+	e := k
+	for k > 0 && isDigit(s[k-1]) {
+		k--
+	}
+	return e - k
 }
 
 // hasContext reports whether a card context word ("card", "pan", "cc", a
