@@ -121,7 +121,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadReport, error) {
 
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 30 * time.Second,
-		DialContext: (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 	}}
 	defer client.CloseIdleConnections()
 
