@@ -173,18 +173,23 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadReport, error) {
 	interval := time.Second / time.Duration(cfg.Rate)
 	total := int(cfg.Duration / interval)
 	cmdEvery := cfg.CommandShare
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
 	start := time.Now()
 	acc := 0.0
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 loop:
 	for i := 0; i < total; i++ {
-		if i > 0 {
+		// Request i is due at start + i*interval; a late sender catches up
+		// instead of lowering the rate.
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			timer.Reset(d)
 			select {
 			case <-ctx.Done():
 				break loop
-			case <-ticker.C:
+			case <-timer.C:
 			}
+		} else if ctx.Err() != nil {
+			break loop
 		}
 		channel := fmt.Sprintf("CLOAD%03d", i%cfg.Channels)
 		var path, ctype string
