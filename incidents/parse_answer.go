@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/paybot/paybot/incidents/redact"
 )
 
 // MaxTextLen caps a text answer, in bytes. Chat platforms cap messages
@@ -439,7 +441,7 @@ const cardReason = "That looks like a card number — never paste card numbers; 
 // that is or looks like a (masked) card number. Errors are *AnswerError.
 func ValidateTransactionID(id string) error {
 	id = strings.TrimSpace(id)
-	if strings.Contains(id, "•") || strings.Contains(id, "****") || isCardNumber(id) {
+	if strings.Contains(id, "•") || strings.Contains(id, "****") || redact.IsCardNumber(id) {
 		return &AnswerError{Reason: cardReason + "."}
 	}
 	if !reTxnID.MatchString(id) {
@@ -470,6 +472,9 @@ var (
 func (s Step) parseList(text string) ([]string, error) {
 	if strings.Contains(text, "•") || containsCardNumber(text) {
 		return nil, &AnswerError{Reason: cardReason + "."}
+	}
+	if strings.Contains(text, "[REDACTED") {
+		return nil, &AnswerError{Reason: "That contains a secret (now masked) — never paste keys or tokens; give only the gateway's transaction ids, and rotate that secret."}
 	}
 	var items []string
 	seen := map[string]bool{}
@@ -517,41 +522,11 @@ func containsCardNumber(text string) bool {
 				if digits > 19 {
 					break
 				}
-				if digits >= 13 && isCardNumber(strings.Join(groups[i:j+1], " ")) {
+				if digits >= 13 && redact.IsCardNumber(strings.Join(groups[i:j+1], " ")) {
 					return true
 				}
 			}
 		}
 	}
 	return false
-}
-
-// isCardNumber is redact.IsCardNumber. TEMPORARY: the redact package is
-// being written concurrently; until it compiles this is a plain Luhn check
-// so the shared tree keeps building.
-var isCardNumber = func(s string) bool {
-	var d []int
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			d = append(d, int(r-'0'))
-		case r == ' ' || r == '-':
-		default:
-			return false
-		}
-	}
-	if len(d) < 13 || len(d) > 19 || d[0] < 2 || d[0] > 6 {
-		return false
-	}
-	sum := 0
-	for i := range d {
-		x := d[len(d)-1-i]
-		if i%2 == 1 {
-			if x *= 2; x > 9 {
-				x -= 9
-			}
-		}
-		sum += x
-	}
-	return sum%10 == 0
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/paybot/paybot/incidents/redact"
 )
 
 func TestParseImpact(t *testing.T) {
@@ -211,6 +213,7 @@ func TestStepParseErrors(t *testing.T) {
 		{StepTransactionIDs, "ch_123 4242424242424242", "card number"},
 		{StepTransactionIDs, "ch_123, ••••4242", "card number"},
 		{StepTransactionIDs, "ch_123, a", "too short"},
+		{StepTransactionIDs, "ch_123 [REDACTED stripe secret key]", "secret"},
 		{StepTransactionIDs, "ch_123, x$y", "does not look like"},
 		{StepTransactionIDs, ",,,", "at least one"},
 		{StepPaymentMethods, "visa, bitcoin", `"bitcoin"`},
@@ -328,7 +331,7 @@ func FuzzParseAnswer(f *testing.F) {
 		}
 		if s.ID == StepTransactionIDs {
 			for _, v := range a.Values {
-				if isCardNumber(v) || strings.Contains(v, "•") {
+				if redact.IsCardNumber(v) || strings.Contains(v, "•") {
 					t.Fatalf("card number accepted as a transaction id: %q", v)
 				}
 				if err := ValidateTransactionID(v); err != nil {
@@ -337,4 +340,21 @@ func FuzzParseAnswer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// In production the engine redacts a reply before the intake parses it; a
+// masked card or secret must still be refused, with the card reason.
+func TestTransactionIDsAfterRedaction(t *testing.T) {
+	s := stepOf(t, StepTransactionIDs)
+	for _, raw := range []string{"ch_123, 4242 4242 4242 4242", "4000-0566-5566-5556", "pi_1 sk_live_abcdefghijklmnop1234"} {
+		red, _ := redact.Redact(raw)
+		_, err := s.Parse(red, testNow, testLoc)
+		if err == nil {
+			t.Errorf("%q (redacted %q) accepted", raw, red)
+			continue
+		}
+		if !strings.Contains(err.Error(), "card number") && !strings.Contains(err.Error(), "secret") {
+			t.Errorf("%q (redacted %q): %v", raw, red, err)
+		}
+	}
 }
