@@ -192,6 +192,9 @@ func splitRawTokens(s string) []string {
 	rs := []rune(s)
 	for i, r := range rs {
 		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-'
+		if (r == '.' || r == ',') && len(cur) > 0 && unicode.IsDigit(cur[len(cur)-1]) && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) {
+			ok = true // 0.30, 1,000: an amount, kept whole
+		}
 		if (r == '\'' || r == '\u2019') && len(cur) > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]) {
 			ok, r = true, '\''
 		}

@@ -56,3 +56,36 @@ func TestDevRelevance(t *testing.T) {
 		t.Errorf("paybot (%s) does not beat the FTS5 baseline (%s)", rep, base)
 	}
 }
+
+// TestStarterQuality is the search-quality table on the starter KB
+// (testdata/starter-questions.jsonl: {"q", "want": [article ids]}), run on
+// the starter KB alone. Every question must find a wanted article in the
+// top 3 for at least 90% of the table, and come back confident.
+func TestStarterQuality(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "starter-questions.jsonl"))
+	if err != nil {
+		t.Skipf("no starter questions yet: %v", err)
+	}
+	qs, err := ReadQuestions(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, _ := openTemp(t)
+	rep, err := EvalQuestions(context.Background(), ix, qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("starter: %s", rep)
+	for _, r := range rep.Results {
+		if r.Rank != 1 || !r.Confident {
+			t.Logf("rank=%d conf=%v %q want=%v top=%v", r.Rank, r.Confident, r.Q, r.Gold, r.Top)
+		}
+	}
+	if rep.Top3 < 0.90 {
+		t.Errorf("starter top-3 %.3f < 0.90", rep.Top3)
+	}
+	if rep.Confident < 0.90 {
+		t.Errorf("starter confident share %.3f < 0.90", rep.Confident)
+	}
+}

@@ -43,7 +43,8 @@ type queryPlan struct {
 	systems []string
 	// named are the systems the question names outright ("ACH", "DE39",
 	// "square"); documents of those systems get a small re-ranking bonus.
-	named map[string]bool
+	named    map[string]bool
+	families map[string]bool // systemFamily of every named system
 	// content is the list of units that the confidence decision measures
 	content []contentUnit
 }
@@ -53,6 +54,9 @@ type contentUnit struct {
 	stem  string
 	code  string // canonical code when the unit is an explicit code
 	fixed bool   // typo-corrected
+	weak  bool   // a bare number without a code context
+	// alts are synonym phrases (as stems) that also count as a match
+	alts [][]string
 }
 
 // termStats is what query analysis needs from the index.
@@ -61,6 +65,8 @@ type termStats interface {
 	known(stem string) bool
 	// df returns the document frequency of a stemmed term in the text fields.
 	df(stem string) int
+	// knownCode reports whether a canonical code is in the codes field.
+	knownCode(code string) bool
 }
 
 var stopWords = toSet(strings.Fields(`
@@ -100,7 +106,7 @@ var synonymGroups = [][]string{
 	{"3ds", "3d secure", "3 d secure", "three d secure", "threeds", "3dsecure", "3ds2", "sca", "strong customer authentication", "emv 3ds"},
 	{"nsf", "insufficient funds", "not sufficient funds", "non sufficient funds"},
 	{"chargeback", "chargebacks", "dispute", "disputes", "charge back"},
-	{"ach", "echeck", "e check", "electronic check", "bank debit"},
+	{"ach", "echeck", "e check", "electronic check"},
 	{"webhook", "webhooks", "ipn", "callback", "callbacks", "instant payment notification", "web hook", "event notification"},
 	{"cvv", "cvc", "cvv2", "cvc2", "cid", "security code", "card verification"},
 	{"avs", "address verification", "zip mismatch", "postcode"},
@@ -186,7 +192,7 @@ const (
 	boostBody        = 1.0
 	boostTags        = 1.5
 	boostProvider    = 1.0
-	boostSynonym     = 0.4
+	boostSynonym     = 0.7
 	boostCode        = 6.0 // explicit code typed
 	boostCodeWeak    = 1.5 // bare number without a code context
 	boostCodeSystem  = 6.0 // code qualified by a system named in the question
@@ -200,6 +206,7 @@ const (
 	bonusCodeWord   = 0.15 // ... a word of the question that is a code (forbidden)
 	bonusSystem     = 0.2  // the document belongs to a code system named outright
 	bonusReference  = 0.25 // a reference record holding a typed code (the exact definition)
+	penaltyOther    = 0.6  // the document belongs to another provider or system than the one named
 	maxCodeBonus    = 2.0
 )
 
@@ -231,6 +238,9 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 	var rcs []rawCode
 	for ri, r := range raw {
 		low := strings.ToLower(r)
+		if isAmount(low) {
+			continue
+		}
 		if looksLikeCode(r) {
 			c := canonCode(r)
 			if c == "" {
@@ -267,11 +277,32 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 			if ts.known(st) {
 				continue
 			}
-			if fix := correctWord(w, ts); fix != "" {
-				p.extra = append(p.extra, w)
-				seq[i].word = fix
-				seq[i].rawCode = ""
-				seq[i].fixed = true
+			fixes := correctWord(w, ts)
+			if len(fixes) == 0 {
+				continue
+			}
+			p.extra = append(p.extra, w)
+			seq[i].word = fixes[0]
+			seq[i].rawCode = ""
+			seq[i].fixed = true
+			if len(fixes) > 1 {
+				// inside a snake code, prefer the spelling that makes a known code
+				for _, rc := range rcs {
+					if !rc.snake || !containsInt(rc.parts, i) {
+						continue
+					}
+					for _, f := range fixes {
+						seq[i].word = f
+						var parts []string
+						for _, j := range rc.parts {
+							parts = append(parts, seq[j].word)
+						}
+						if ts.knownCode(canonCode(strings.Join(parts, "_"))) {
+							break
+						}
+						seq[i].word = fixes[0]
+					}
+				}
 			}
 		}
 	}
@@ -294,10 +325,12 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		}
 	}
 	p.named = map[string]bool{}
+	p.families = map[string]bool{}
 	for _, sp := range systemPhrases {
 		if sp.strong && strings.Contains(joined, " "+sp.phrase+" ") {
 			for _, s := range sp.systems {
 				p.named[s] = true
+				p.families[systemFamily(s)] = true
 			}
 		}
 	}
@@ -371,7 +404,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 	}
 	for i := 0; i < n; i++ {
 		w := words[i]
-		if !explicit[w] && len(w) >= 3 && !stopWords[w] && !enStop[w] && !isDigits(w) {
+		if !explicit[w] && len(w) >= 3 && !stopWords[w] && !enStop[w] && !isDigits(w) && !knownProviders[w] {
 			addCode(w, boostCodeImplied*0.6, bonusCodeWord, false)
 		}
 		for k := 2; k <= 4 && i+k <= n; k++ {
@@ -397,6 +430,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		u := contentUnit{word: w, fixed: t.fixed}
 		if t.rawCode != "" {
 			u.code = t.rawCode
+			u.weak = isDigits(w) && !context
 		} else if allLetters(w) {
 			u.stem = stem(w)
 			if enStop[w] {
@@ -435,6 +469,27 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		}
 		if !hit {
 			continue
+		}
+		var alts [][]string
+		for _, ph := range g {
+			var st []string
+			for _, w := range strings.Fields(ph) {
+				if !enStop[w] {
+					st = append(st, stem(w))
+				}
+			}
+			if len(st) > 0 {
+				alts = append(alts, st)
+			}
+		}
+		for i := range p.content {
+			u := &p.content[i]
+			for _, ph := range g {
+				if ph == u.word {
+					u.alts = append(u.alts, alts...)
+					break
+				}
+			}
 		}
 		for _, ph := range g {
 			for _, w := range strings.Fields(ph) {
@@ -493,15 +548,12 @@ func stem(w string) string {
 	return env.Current()
 }
 
-// correctWord returns the most frequent indexed word within one edit
-// (insertion, deletion, substitution or transposition of neighbours) of w,
-// or "" when there is none.
-func correctWord(w string, ts termStats) string {
-	type cand struct {
-		w  string
-		df int
-	}
-	var best cand
+// correctWord returns the indexed words within one edit (insertion,
+// deletion, substitution or transposition of neighbours) of w that are the
+// most frequent in the index (ties in a stable order), or nil.
+func correctWord(w string, ts termStats) []string {
+	var best []string
+	bestDF := 0
 	seen := map[string]bool{}
 	try := func(c string) {
 		if seen[c] || len(c) < 3 {
@@ -516,8 +568,11 @@ func correctWord(w string, ts termStats) string {
 			return
 		}
 		df := ts.df(st)
-		if df > best.df || (df == best.df && best.w != "" && c < best.w) {
-			best = cand{c, df}
+		switch {
+		case df > bestDF:
+			best, bestDF = []string{c}, df
+		case df == bestDF:
+			best = append(best, c)
 		}
 	}
 	b := []byte(w)
@@ -545,7 +600,32 @@ func correctWord(w string, ts termStats) string {
 			try(string(b[:i]) + string(ch) + string(b[i:]))
 		}
 	}
-	return best.w
+	// among equals, prefer the candidate closest in length to w, then
+	// alphabetical order
+	sort.SliceStable(best, func(i, j int) bool {
+		di, dj := absInt(len(best[i])-len(w)), absInt(len(best[j])-len(w))
+		if di != dj {
+			return di < dj
+		}
+		return best[i] < best[j]
+	})
+	return best
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 // sortedCodes is used by tests for stable output.
@@ -556,4 +636,36 @@ func (p queryPlan) codeTerms() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// systemFamily reduces a code system or provider to its family: the leading
+// run of letters and digits ("ach-return" -> "ach", "square-error" ->
+// "square", "iso8583_1987_field39" -> "iso8583", "checkout.com" ->
+// "checkout"). "any" and "" have no family.
+func systemFamily(s string) string {
+	s = strings.ToLower(s)
+	i := 0
+	for i < len(s) && (isLetter(s[i]) || (s[i] >= '0' && s[i] <= '9')) {
+		i++
+	}
+	f := s[:i]
+	switch f {
+	case "any", "all", "generic", "none", "other":
+		return ""
+	}
+	return f
+}
+
+// isAmount reports whether a token is a decimal or grouped number (0.30,
+// 1,000.00): an amount, never a code.
+func isAmount(s string) bool {
+	if !strings.ContainsAny(s, ".,") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9') && s[i] != '.' && s[i] != ',' {
+			return false
+		}
+	}
+	return true
 }

@@ -29,6 +29,7 @@ type readerStats struct {
 	ctx    context.Context
 	r      index.IndexReader
 	dicts  []index.FieldDictContains
+	codes  index.FieldDictContains
 	n      int
 	dfs    map[string]int
 	closed bool
@@ -54,6 +55,9 @@ func newReaderStats(ctx context.Context, idx bleve.Index) *readerStats {
 				rs.dicts = append(rs.dicts, d)
 			}
 		}
+		if d, err := rc.FieldDictContains("codes"); err == nil {
+			rs.codes = d
+		}
 	}
 	return rs
 }
@@ -78,6 +82,14 @@ func (rs *readerStats) known(stem string) bool {
 		return false
 	}
 	return rs.df(stem) > 0
+}
+
+func (rs *readerStats) knownCode(code string) bool {
+	if rs.codes == nil || code == "" {
+		return false
+	}
+	ok, err := rs.codes.Contains([]byte(code))
+	return err == nil && ok
 }
 
 func (rs *readerStats) df(stem string) int {
@@ -158,9 +170,15 @@ func buildQuery(p queryPlan) query.Query {
 // Search answers a question with up to limit hits (default 5) and a
 // confidence decision.
 func (ix *Index) Search(ctx context.Context, q string, limit int) (Result, error) {
-	res := Result{Query: q, Hits: []Hit{}}
+	res, _, err := ix.search(ctx, q, limit)
+	return res, err
+}
+
+// search also returns the coverage behind the confidence decision.
+func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, cov float64, err error) {
+	res = Result{Query: q, Hits: []Hit{}}
 	if ix.closed.Load() {
-		return res, ErrClosed
+		return res, 0, ErrClosed
 	}
 	if limit <= 0 {
 		limit = 5
@@ -174,7 +192,7 @@ func (ix *Index) Search(ctx context.Context, q string, limit int) (Result, error
 	plan := analyzeQuery(q, rs)
 	bq := buildQuery(plan)
 	if bq == nil {
-		return res, nil
+		return res, 0, nil
 	}
 	k := limit * 3
 	if k < 30 {
@@ -184,7 +202,7 @@ func (ix *Index) Search(ctx context.Context, q string, limit int) (Result, error
 	req.Fields = hitFields
 	sr, err := ix.alias.SearchInContext(ctx, req)
 	if err != nil {
-		return res, err
+		return res, 0, err
 	}
 	ranked := rerank(plan, sr.Hits)
 	if len(ranked) > limit {
@@ -204,9 +222,10 @@ func (ix *Index) Search(ctx context.Context, q string, limit int) (Result, error
 		})
 	}
 	if len(ranked) > 0 {
-		res.Confident = confident(plan, ranked[0], rs, an)
+		cov = coverage(plan, ranked[0], rs, an)
+		res.Confident = cov >= ConfidenceThreshold
 	}
-	return res, nil
+	return res, cov, nil
 }
 
 func fieldString(h *search.DocumentMatch, f string) string {
@@ -241,16 +260,16 @@ func fieldStrings(h *search.DocumentMatch, f string) []string {
 	return nil
 }
 
-// confident decides whether the best hit is an answer: either a code in the
-// question (typed as a code, or a phrase that is a code) is one of the hit's
-// codes, or the hit covers at least ConfidenceThreshold of the question's
-// IDF-weighted content words.
-func confident(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analysis.Analyzer) bool {
-	return coverage(p, top, rs, an) >= ConfidenceThreshold
-}
-
-// coverage returns 1 for a code match, else the IDF-weighted share of the
-// question's content units that occur in the hit.
+// coverage decides whether the best hit is an answer (confident when
+// coverage >= ConfidenceThreshold):
+//
+//   - 1 when a code of the question (typed as a code, or a phrase that is a
+//     code) is one of the hit's codes;
+//   - else c, the IDF-weighted share of the question's content words (or
+//     their synonyms) that occur in the hit, when the hit matches at least
+//     one payments word of the question (domainWords) and c >= 0.2;
+//   - else c scaled down, so that generic matches ("reset my laptop
+//     password" against an API-key article) need a very high share.
 func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analysis.Analyzer) float64 {
 	codes := map[string]bool{}
 	for _, c := range fieldStrings(top, "codes") {
@@ -272,28 +291,43 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		}
 	}
 	var have, total float64
+	domain := false
 	for _, u := range p.content {
 		if u.code != "" {
 			w := rs.idf("")
 			total += w
 			if codes[u.code] {
 				have += w
+				domain = domain || !u.weak
 			}
 			continue
+		}
+		if !allLetters(u.word) && !isDigits(u.word) {
+			continue // 100x, 2pm, 500s: no evidence either way
 		}
 		w := rs.idf(u.stem)
 		if u.fixed {
 			w *= 0.75
 		}
 		total += w
-		if terms[u.stem] {
+		if terms[u.stem] || altMatch(u.alts, terms) {
 			have += w
+			if !u.fixed && (domainStems[u.stem] || domainStems[u.word]) {
+				domain = true
+			}
 		}
 	}
 	if total == 0 {
 		return 0
 	}
-	return have / total
+	c := have / total
+	switch {
+	case domain && c >= 0.2:
+		return math.Max(c, ConfidenceThreshold)
+	case domain:
+		return c
+	}
+	return c * 0.75
 }
 
 func queryStems(p queryPlan) []string {
@@ -418,6 +452,9 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.Document
 		if sys != "" && p.named[sys] {
 			bonus += bonusSystem
 		}
+		if f := systemFamily(sys); f != "" && len(p.families) > 0 && !p.families[f] {
+			bonus -= penaltyOther
+		}
 		if typed && fieldString(h, "kind") == KindReference {
 			bonus += bonusReference
 		}
@@ -430,4 +467,20 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.Document
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+func altMatch(alts [][]string, terms map[string]bool) bool {
+	for _, a := range alts {
+		ok := len(a) > 0
+		for _, st := range a {
+			if !terms[st] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }

@@ -11,6 +11,9 @@ import (
 // holding go.mod), or $PAYBOT_SHARED. It skips the test when absent.
 func sharedDir(t testing.TB) string {
 	t.Helper()
+	if d := sharedDirNoSkip(); d != "" {
+		return d
+	}
 	if d := os.Getenv("PAYBOT_SHARED"); d != "" {
 		if _, err := os.Stat(d); err == nil {
 			return d
@@ -66,4 +69,33 @@ func importFile(t testing.TB, ix *Index, path string) []Doc {
 		t.Fatal(err)
 	}
 	return docs
+}
+
+// sharedDirNoSkip returns the shared directory or "".
+func sharedDirNoSkip() string {
+	if d := os.Getenv("PAYBOT_SHARED"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "corpus", "reference-codes.jsonl")); err == nil {
+			return d
+		}
+		return ""
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+	sh := filepath.Join(filepath.Dir(dir), "shared")
+	if _, err := os.Stat(filepath.Join(sh, "corpus", "reference-codes.jsonl")); err != nil {
+		return ""
+	}
+	return sh
 }

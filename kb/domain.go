@@ -1,0 +1,39 @@
+package kb
+
+import "strings"
+
+// domainWords is the payments vocabulary used by the confidence decision: a
+// question that matches none of these words in its best hit (and no code)
+// needs a high coverage to count as answered. It is what tells "why was the
+// card declined" from "what's the weather in Paris" when both happen to
+// match a few generic words of some article.
+var domainWords = strings.Fields(`
+payment payments pay paid payer payee payout payouts charge charges charged chargeback chargebacks
+card cards credit debit refund refunds refunded decline declined declines declining dispute disputes
+fraud fraudulent issuer acquirer processor gateway merchant checkout transaction transactions
+authorization authorisation authorize authorise auth capture captured settlement settle settled
+ach sepa iban bacs bank nacha echeck mandate cvv cvc avs 3ds sca secure 3d authentication webhook webhooks
+ipn callback api apis key keys secret token tokens tokenization idempotency idempotent retry retries
+timeout timeouts latency tls ssl handshake certificate currency currencies amount amounts subscription
+subscriptions recurring billing invoice invoices dunning stripe paypal square adyen
+braintree worldpay klarna visa mastercard amex discover wallet wallets applepay gpay sandbox testmode
+funds balance nsf pci pan sla slas escalate escalation ticket incident outage downtime
+pin terminal expired expiry expiration reversal void voided noc psd2 kyc acquiring interchange
+refused rejected approve approved approval denied blocked stolen lost reissued updater
+error errors code codes decline_code response
+rate limit limits throttled throttling 429 500 502 503 504 http
+donation donations customer customers buyer buyers shopper cardholder
+account manager support developer onboarding go-live production live
+iso 8583 de39 transstatus transstatusreason emv
+signature signatures signing payload hmac
+usd eur gbp jpy krw cad aud chf sek nok dkk pln brl mxn inr
+`)
+
+var domainStems = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range domainWords {
+		m[stem(w)] = true
+		m[w] = true
+	}
+	return m
+}()
