@@ -61,7 +61,9 @@ func (s Step) Title() string {
 	return strings.ToUpper(t[:1]) + t[1:]
 }
 
-// Flow is the ordered list of intake steps.
+// Flow is the ordered list of intake steps. Its methods never change the
+// flow, so one Flow may serve many intakes at once; all intake state lives
+// in Incident.Intake and Incident.Details.
 type Flow struct {
 	Steps []Step `yaml:"steps" json:"steps"`
 }

@@ -150,7 +150,8 @@ func (f *Flow) editable(inc *Incident) []Step {
 // "back" (the previous step again), "cancel" (the incident is cancelled).
 // At the confirm step "yes" opens the incident and "edit" or "edit <step>"
 // changes one answer and comes back to the summary. A refused reply never
-// loses earlier answers.
+// loses earlier answers. A reply to an intake that was never started starts
+// it (Kind Asked, the first step) without using the text.
 func (f *Flow) Answer(inc *Incident, actor User, text string, now time.Time, loc *time.Location) IntakeResult {
 	if inc.Status != StatusIntake {
 		return IntakeResult{Kind: NotInIntake, Err: &AnswerError{Reason: fmt.Sprintf("This incident is %s, not in intake.", inc.Status)}}
@@ -235,6 +236,9 @@ func reask(cur *Step, err *AnswerError) IntakeResult {
 // answered step.
 func (f *Flow) findEditable(inc *Incident, target string) string {
 	es := f.editStep(inc)
+	for _, p := range []string{"the ", "my ", "step "} {
+		target = strings.TrimPrefix(target, p)
+	}
 	if i := matchChoice(es.Choices, target); i >= 0 {
 		return es.Choices[i].Value
 	}

@@ -115,7 +115,7 @@ func TestIntakeFullWalk(t *testing.T) {
 		t.Fatalf("abandoned edit changed the provider")
 	}
 	w.say("edit nonsense", Reasked, StepConfirm)
-	w.say("change payment methods", Asked, StepPaymentMethods)
+	w.say("change the payment methods", Asked, StepPaymentMethods)
 	w.say("visa, apple pay", Summary, StepConfirm)
 	if len(w.inc.Details.Skipped) != 0 {
 		t.Fatalf("skipped not cleared: %v", w.inc.Details.Skipped)
