@@ -1,0 +1,494 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+const incidentCols = `id, ref, title, status, severity, severity_overridden, reporter,
+	conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
+	created_at, updated_at, opened_at, resolved_at, version`
+
+type row struct {
+	reporter, origin, details, intake []byte
+}
+
+func encodeIncident(inc *incidents.Incident) (*row, error) {
+	var r row
+	var err error
+	if r.reporter, err = json.Marshal(inc.Reporter); err != nil {
+		return nil, fmt.Errorf("%w: reporter: %v", incidents.ErrInvalid, err)
+	}
+	if r.origin, err = json.Marshal(inc.Origin); err != nil {
+		return nil, fmt.Errorf("%w: origin: %v", incidents.ErrInvalid, err)
+	}
+	if r.details, err = json.Marshal(inc.Details); err != nil {
+		return nil, fmt.Errorf("%w: details: %v", incidents.ErrInvalid, err)
+	}
+	if r.intake, err = json.Marshal(inc.Intake); err != nil {
+		return nil, fmt.Errorf("%w: intake: %v", incidents.ErrInvalid, err)
+	}
+	return &r, nil
+}
+
+type entryRow struct {
+	at          time.Time
+	actor, data []byte
+	kind, text  string
+}
+
+func encodeTimeline(entries []incidents.TimelineEntry) ([]entryRow, error) {
+	out := make([]entryRow, len(entries))
+	for i, e := range entries {
+		actor, err := json.Marshal(e.Actor)
+		if err != nil {
+			return nil, fmt.Errorf("%w: timeline actor: %v", incidents.ErrInvalid, err)
+		}
+		var data []byte
+		if len(e.Data) > 0 {
+			if data, err = json.Marshal(e.Data); err != nil {
+				return nil, fmt.Errorf("%w: timeline data: %v", incidents.ErrInvalid, err)
+			}
+		}
+		out[i] = entryRow{at: e.At.UTC(), actor: actor, kind: e.Kind, text: e.Text, data: data}
+	}
+	return out, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+const (
+	sqlMarkDone = `INSERT INTO inbox (key, payload, status, received_at, processed_at)
+	VALUES ($1, NULL, 'done', $2, $2)
+	ON CONFLICT (key) DO UPDATE SET status = 'done', processed_at = excluded.processed_at
+	WHERE inbox.status = 'received'`
+	sqlNextRef        = `UPDATE counters SET value = value + 1 WHERE name = 'incident_ref' RETURNING value`
+	sqlExists         = `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)`
+	sqlInsertIncident = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
+	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
+	created_at, updated_at, opened_at, resolved_at, version)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1)`
+	sqlUpdateIncident = `UPDATE incidents SET title = $1, status = $2, severity = $3, severity_overridden = $4,
+	reporter = $5, conv_platform = $6, conv_channel = $7, conv_thread = $8, origin = $9, card_message = $10,
+	details = $11, intake = $12, updated_at = $13, opened_at = $14, resolved_at = $15, version = version + 1
+	WHERE id = $16 AND version = $17`
+	sqlInsertEntry = `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
+	VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline WHERE incident_id = $1), $2, $3, $4, $5, $6)`
+	sqlEnqueue = `INSERT INTO inbox (key, payload, status, received_at) VALUES ($1, $2, 'received', $3)
+	ON CONFLICT (key) DO NOTHING`
+)
+
+func markDone(ctx context.Context, tx pgx.Tx, key string, at time.Time) error {
+	tag, err := tx.Exec(ctx, sqlMarkDone, key, at.UTC())
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: event %q", incidents.ErrDuplicate, key)
+	}
+	return nil
+}
+
+// appendTimeline runs after the incident row is inserted or updated, so the
+// row lock serialises writers of one incident and MAX(seq)+1 is safe.
+func appendTimeline(ctx context.Context, tx pgx.Tx, id uuid.UUID, entries []entryRow) error {
+	for _, e := range entries {
+		if _, err := tx.Exec(ctx, sqlInsertEntry, id, e.at, e.actor, e.kind, e.text, e.data); err != nil {
+			return fmt.Errorf("timeline: %w", err)
+		}
+	}
+	return nil
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// CreateIncident assigns inc.Ref (PAY-<n>) and Version 1 and inserts inc
+// together with ch. Errors: ErrDuplicate when ch.EventKey was already
+// processed or an incident with inc.ID exists.
+func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch incidents.Change) error {
+	if inc.ID == uuid.Nil {
+		inc.ID = uuid.New()
+	}
+	r, err := encodeIncident(inc)
+	if err != nil {
+		return err
+	}
+	entries, err := encodeTimeline(ch.Timeline)
+	if err != nil {
+		return err
+	}
+	var ref string
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if ch.EventKey != "" {
+			if err := markDone(ctx, tx, ch.EventKey, inc.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return fmt.Errorf("%w: incident %s exists", incidents.ErrDuplicate, inc.ID)
+		}
+		var seq int64
+		if err := tx.QueryRow(ctx, sqlNextRef).Scan(&seq); err != nil {
+			return fmt.Errorf("next ref: %w", err)
+		}
+		ref = "PAY-" + strconv.FormatInt(seq, 10)
+		if _, err := tx.Exec(ctx, sqlInsertIncident, inc.ID, seq, ref, inc.Title, string(inc.Status),
+			int(inc.Severity), inc.SeverityOverridden, r.reporter, inc.Conversation.Platform,
+			inc.Conversation.Channel, inc.Conversation.Thread, r.origin, inc.CardMessage, r.details,
+			r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt)); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("%w: incident %s exists: %v", incidents.ErrDuplicate, inc.ID, err)
+			}
+			return err
+		}
+		return appendTimeline(ctx, tx, inc.ID, entries)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: create incident: %w", err)
+	}
+	inc.Ref = ref
+	inc.Version = 1
+	return nil
+}
+
+// UpdateIncident saves inc when the stored version equals inc.Version and
+// then increments inc.Version. CreatedAt and Ref are not rewritten. A
+// duplicate ch.EventKey is checked first. Errors: ErrNotFound, ErrConflict,
+// ErrDuplicate.
+func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch incidents.Change) error {
+	r, err := encodeIncident(inc)
+	if err != nil {
+		return err
+	}
+	entries, err := encodeTimeline(ch.Timeline)
+	if err != nil {
+		return err
+	}
+	version := inc.Version
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if ch.EventKey != "" {
+			if err := markDone(ctx, tx, ch.EventKey, inc.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		// The version check and the write are one statement: a concurrent
+		// writer waits for the row lock and then finds the version moved.
+		tag, err := tx.Exec(ctx, sqlUpdateIncident, inc.Title, string(inc.Status), int(inc.Severity),
+			inc.SeverityOverridden, r.reporter, inc.Conversation.Platform, inc.Conversation.Channel,
+			inc.Conversation.Thread, r.origin, inc.CardMessage, r.details, r.intake, inc.UpdatedAt.UTC(),
+			utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var exists bool
+			if err := tx.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return fmt.Errorf("%w: incident %s", incidents.ErrNotFound, inc.ID)
+			}
+			return fmt.Errorf("%w: incident %s is no longer at version %d", incidents.ErrConflict, inc.Ref, version)
+		}
+		return appendTimeline(ctx, tx, inc.ID, entries)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: update incident: %w", err)
+	}
+	inc.Version = version + 1
+	return nil
+}
+
+// MarkEventProcessed records key as processed at "at". Errors: ErrDuplicate
+// when it already was, ErrInvalid for an empty key.
+func (s *Store) MarkEventProcessed(ctx context.Context, key string, at time.Time) error {
+	if key == "" {
+		return fmt.Errorf("%w: empty event key", incidents.ErrInvalid)
+	}
+	if err := s.tx(ctx, func(tx pgx.Tx) error { return markDone(ctx, tx, key, at) }); err != nil {
+		return fmt.Errorf("postgres: mark event processed: %w", err)
+	}
+	return nil
+}
+
+// EnqueueEvent records an inbound event as received. Errors: ErrDuplicate
+// when key was received before, processed or not; ErrInvalid for an empty
+// key.
+func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at time.Time) error {
+	if key == "" {
+		return fmt.Errorf("%w: empty event key", incidents.ErrInvalid)
+	}
+	if payload == nil {
+		payload = []byte{}
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, sqlEnqueue, key, payload, at.UTC())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%w: event %q", incidents.ErrDuplicate, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: enqueue event: %w", err)
+	}
+	return nil
+}
+
+// query runs a read on a pooled connection.
+func (s *Store) query(ctx context.Context, fn func(c *pgx.Conn) error) error {
+	c, err := s.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.pool.release(c)
+	return fn(c)
+}
+
+// Incident returns the incident with id. Errors: ErrNotFound.
+func (s *Store) Incident(ctx context.Context, id uuid.UUID) (*incidents.Incident, error) {
+	return s.one(ctx, "SELECT "+incidentCols+" FROM incidents WHERE id = $1", id)
+}
+
+// IncidentByRef looks up "PAY-12", ignoring case and surrounding space.
+// Errors: ErrNotFound.
+func (s *Store) IncidentByRef(ctx context.Context, ref string) (*incidents.Incident, error) {
+	return s.one(ctx, "SELECT "+incidentCols+" FROM incidents WHERE ref = $1",
+		strings.ToUpper(strings.TrimSpace(ref)))
+}
+
+// IncidentByConversation returns the incident whose thread is c; if several
+// match, the newest. Errors: ErrNotFound, also for a zero c.
+func (s *Store) IncidentByConversation(ctx context.Context, c incidents.Conversation) (*incidents.Incident, error) {
+	if c.IsZero() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("postgres: incident in empty conversation: %w", incidents.ErrNotFound)
+	}
+	return s.one(ctx, "SELECT "+incidentCols+` FROM incidents
+		WHERE conv_platform = $1 AND conv_channel = $2 AND conv_thread = $3
+		ORDER BY seq DESC LIMIT 1`, c.Platform, c.Channel, c.Thread)
+}
+
+func (s *Store) one(ctx context.Context, query string, args ...any) (*incidents.Incident, error) {
+	var inc *incidents.Incident
+	err := s.query(ctx, func(c *pgx.Conn) error {
+		var err error
+		inc, err = scanIncident(c.QueryRow(ctx, query, args...))
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: incident %v: %w", args, incidents.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read incident: %w", err)
+	}
+	return inc, nil
+}
+
+// ListIncidents returns matching incidents, newest (by CreatedAt, then by
+// ref number) first. Platform matches the incident's conversation, or its
+// origin while it has no conversation yet. A Limit of 0 or less means no
+// limit.
+func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*incidents.Incident, error) {
+	var where []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		st := make([]string, len(f.Statuses))
+		for i, x := range f.Statuses {
+			st[i] = string(x)
+		}
+		args = append(args, st)
+		where = append(where, fmt.Sprintf("status = ANY($%d)", len(args)))
+	}
+	if f.Platform != "" {
+		args = append(args, f.Platform)
+		where = append(where, fmt.Sprintf("(conv_platform = $%[1]d OR (conv_platform = '' AND origin->>'platform' = $%[1]d))", len(args)))
+	}
+	q := "SELECT " + incidentCols + " FROM incidents"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, seq DESC"
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	var out []*incidents.Incident
+	err := s.query(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			inc, err := scanIncident(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, inc)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list incidents: %w", err)
+	}
+	return out, nil
+}
+
+// Timeline returns the incident's entries in order. Errors: ErrNotFound.
+func (s *Store) Timeline(ctx context.Context, id uuid.UUID) ([]incidents.TimelineEntry, error) {
+	found := false
+	out := []incidents.TimelineEntry{}
+	err := s.query(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, `SELECT t.seq, t.at, t.actor, t.kind, t.text, t.data
+			FROM incidents i LEFT JOIN timeline t ON t.incident_id = i.id
+			WHERE i.id = $1 ORDER BY t.seq`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			found = true
+			var (
+				seq         *int64
+				at          *time.Time
+				actor, data []byte
+				kind, text  *string
+			)
+			if err := rows.Scan(&seq, &at, &actor, &kind, &text, &data); err != nil {
+				return err
+			}
+			if seq == nil {
+				continue // the incident exists but has no entries
+			}
+			e := incidents.TimelineEntry{Seq: *seq, IncidentID: id, At: at.UTC(), Kind: *kind, Text: *text}
+			if err := json.Unmarshal(actor, &e.Actor); err != nil {
+				return fmt.Errorf("actor: %w", err)
+			}
+			if data != nil {
+				if err := json.Unmarshal(data, &e.Data); err != nil {
+					return fmt.Errorf("data: %w", err)
+				}
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: timeline: %w", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, incidents.ErrNotFound)
+	}
+	return out, nil
+}
+
+// EventProcessed reports whether key has been marked processed.
+func (s *Store) EventProcessed(ctx context.Context, key string) (bool, error) {
+	var done bool
+	err := s.query(ctx, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, "SELECT status = 'done' FROM inbox WHERE key = $1", key).Scan(&done)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: event processed: %w", err)
+	}
+	return done, nil
+}
+
+// PendingEvents returns received, unprocessed events, oldest first, at most
+// limit of them (all of them when limit is 0 or less).
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]incidents.PendingEvent, error) {
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
+	var out []incidents.PendingEvent
+	err := s.query(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, `SELECT key, payload, received_at FROM inbox
+			WHERE status = 'received' ORDER BY received_at, n LIMIT $1`, lim)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e incidents.PendingEvent
+			if err := rows.Scan(&e.Key, &e.Payload, &e.ReceivedAt); err != nil {
+				return err
+			}
+			e.ReceivedAt = e.ReceivedAt.UTC()
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: pending events: %w", err)
+	}
+	return out, nil
+}
+
+func scanIncident(sc pgx.Row) (*incidents.Incident, error) {
+	var (
+		inc                               incidents.Incident
+		status                            string
+		severity                          int32
+		reporter, origin, details, intake []byte
+	)
+	if err := sc.Scan(&inc.ID, &inc.Ref, &inc.Title, &status, &severity, &inc.SeverityOverridden,
+		&reporter, &inc.Conversation.Platform, &inc.Conversation.Channel, &inc.Conversation.Thread,
+		&origin, &inc.CardMessage, &details, &intake, &inc.CreatedAt, &inc.UpdatedAt, &inc.OpenedAt,
+		&inc.ResolvedAt, &inc.Version); err != nil {
+		return nil, err
+	}
+	inc.Status = incidents.Status(status)
+	inc.Severity = incidents.Severity(severity)
+	for _, c := range []struct {
+		name string
+		raw  []byte
+		dst  any
+	}{
+		{"reporter", reporter, &inc.Reporter},
+		{"origin", origin, &inc.Origin},
+		{"details", details, &inc.Details},
+		{"intake", intake, &inc.Intake},
+	} {
+		if err := json.Unmarshal(c.raw, c.dst); err != nil {
+			return nil, fmt.Errorf("%s of %s: %w", c.name, inc.Ref, err)
+		}
+	}
+	inc.CreatedAt = inc.CreatedAt.UTC()
+	inc.UpdatedAt = inc.UpdatedAt.UTC()
+	inc.OpenedAt = utcPtr(inc.OpenedAt)
+	inc.ResolvedAt = utcPtr(inc.ResolvedAt)
+	return &inc, nil
+}
