@@ -55,6 +55,9 @@ func (e *Engine) statusText(inc *incidents.Incident) string {
 	if sum := e.flow.Summary(inc); sum != "" {
 		b.WriteString("\n" + sum)
 	}
+	if sla := e.slaText(inc); sla != "" {
+		b.WriteString("\n" + sla)
+	}
 	return b.String()
 }
 

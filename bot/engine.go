@@ -34,6 +34,12 @@ type Config struct {
 	// Workers is the number of background workers for Accept; events of
 	// one conversation always go to the same worker, so they stay in order.
 	Workers int
+	// Policy is the escalation and SLA policy; defaults to
+	// incidents.DefaultPolicy(). Mailer, when set, emails contacts.
+	Policy *incidents.Policy
+	Mailer Mailer
+	// Tick is the scheduler and outbox period for Run; defaults to 1s.
+	Tick time.Duration
 }
 
 // Engine is the core: it turns Events into domain calls and Messages.
@@ -54,6 +60,11 @@ type Engine struct {
 
 	queues  []chan Event
 	started sync.Once
+
+	policy *incidents.Policy
+	mailer Mailer
+	tick   time.Duration
+	kick   chan struct{}
 }
 
 // NewEngine returns an engine; add adapters before starting them.
@@ -67,6 +78,13 @@ func NewEngine(cfg Config) *Engine {
 		log:      cfg.Logger,
 		adapters: map[string]Adapter{},
 		commands: map[string]*command{},
+		policy:   cfg.Policy,
+		mailer:   cfg.Mailer,
+		tick:     cfg.Tick,
+		kick:     make(chan struct{}, 1),
+	}
+	if e.policy == nil {
+		e.policy = incidents.DefaultPolicy()
 	}
 	if e.clock == nil {
 		e.clock = incidents.SystemClock{}
@@ -89,6 +107,7 @@ func NewEngine(cfg Config) *Engine {
 		e.queues[i] = make(chan Event, 1024)
 	}
 	e.registerCoreCommands()
+	e.registerEscalationCommands()
 	return e
 }
 
@@ -176,6 +195,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		}(q)
 	}
+	wg.Add(2)
+	go func() { defer wg.Done(); e.RunScheduler(ctx, e.tick) }()
+	go func() { defer wg.Done(); e.RunOutbox(ctx, e.tick) }()
 	pending, err := e.store.PendingEvents(ctx, 10000)
 	if err != nil {
 		e.log.Error("reading pending events", "err", err)
@@ -216,6 +238,8 @@ type reply struct {
 	cardUpdate *incidents.Incident
 	// marked is true once ev.ID has been recorded as processed.
 	marked bool
+	// notified is true once a commit queued outbox notifications.
+	notified bool
 }
 
 func (r *reply) say(kind MessageKind, text string) *Message {
@@ -235,15 +259,7 @@ func (r *reply) add(m Message) {
 
 // save commits an incident change, marking the event processed with it.
 func (r *reply) save(ctx context.Context, inc *incidents.Incident, entries ...incidents.TimelineEntry) error {
-	ch := incidents.Change{Timeline: entries}
-	if !r.marked {
-		ch.EventKey = r.ev.ID
-	}
-	if err := r.e.store.UpdateIncident(ctx, inc, ch); err != nil {
-		return err
-	}
-	r.marked = true
-	return nil
+	return r.commit(ctx, inc, incidents.Change{Timeline: entries})
 }
 
 func (e *Engine) process(ctx context.Context, ev Event) error {
@@ -278,6 +294,13 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 		}
 	}
 	e.deliver(ctx, r)
+	if r.notified {
+		// Deliver now what this event queued; the outbox worker retries.
+		if _, err := e.FlushOutbox(ctx); err != nil {
+			e.log.Error("outbox", "err", err)
+		}
+		e.kickOutbox()
+	}
 	return nil
 }
 

@@ -233,7 +233,8 @@ func short(d string) string {
 	return d
 }
 
-var handleKeys = []string{"slack", "discord", "email", "console"}
+// handleKeys is open: any platform name (slack, discord, console…) plus email.
+var handleKeys []string
 
 func (pr *parser) team(n *yaml.Node, p *Policy) {
 	if n.Kind != yaml.SequenceNode {

@@ -1,0 +1,580 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+// Extra keys the escalation features keep on an incident.
+const (
+	xEscalations = "escalations"      // how many times escalated (the round)
+	xRule        = "escalation_rule"  // the routing rule of the current round
+	xLevel       = "escalation_level" // 1-based level engaged last
+	xAckedBy     = "acked_by"
+	xRespondedAt = "responded_at" // RFC3339, first acknowledgement or resolution
+	xReopens     = "reopens"
+	xResolution  = "resolution"
+	xRootCause   = "root_cause"
+	xResolvedBy  = "resolved_by"
+)
+
+func (e *Engine) registerEscalationCommands() {
+	e.register(&command{name: "escalate", usage: "/payissue escalate [why]", help: "engage the right contact now; the ladder climbs until someone acknowledges", run: e.cmdEscalate})
+	e.register(&command{name: "ack", aliases: []string{"acknowledge"}, usage: "/payissue ack [REF]", help: "acknowledge an escalation and stop the ladder", run: e.cmdAck})
+	e.register(&command{name: "resolve", usage: "/payissue resolve <what fixed it> :: <root cause>", help: "resolve the incident, record the fix and the root cause, close the SLA clocks", run: e.cmdResolve})
+	e.register(&command{name: "rootcause", usage: "/payissue rootcause <text>", help: "record the root cause of a resolved incident", run: e.cmdRootCause})
+	e.register(&command{name: "reopen", usage: "/payissue reopen [why]", help: "reopen a resolved incident", run: e.cmdReopen})
+	e.register(&command{name: "summary", aliases: []string{"packet"}, usage: "/payissue summary [REF]", help: "print the support packet for the gateway's support team (plain text and Markdown)", run: e.cmdSummary})
+}
+
+// Policy returns the escalation policy in use.
+func (e *Engine) Policy() *incidents.Policy { return e.policy }
+
+var refPattern = regexp.MustCompile(`(?i)^PAY-\d+$`)
+
+// incidentArg resolves the thread's incident, or a leading PAY-n in args;
+// it returns the rest of args.
+func (e *Engine) incidentArg(ctx context.Context, r *reply, args string) (*incidents.Incident, string, error) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if refPattern.MatchString(first) {
+		inc, err := e.store.IncidentByRef(ctx, first)
+		return inc, strings.TrimSpace(rest), err
+	}
+	inc, err := e.incidentFor(ctx, r, "")
+	return inc, strings.TrimSpace(args), err
+}
+
+// commit saves inc with ch (marking the event processed with it), adds the
+// SLA and reminder timers that the change implies, and wakes the outbox.
+func (r *reply) commit(ctx context.Context, inc *incidents.Incident, ch incidents.Change) error {
+	if !r.marked {
+		ch.EventKey = r.ev.ID
+	}
+	r.e.lifecycle(inc, &ch)
+	if err := r.e.store.UpdateIncident(ctx, inc, ch); err != nil {
+		return err
+	}
+	r.marked = true
+	if len(ch.Notify) > 0 {
+		r.notified = true
+	}
+	return nil
+}
+
+// lifecycle adds the timers an incident change implies: SLA warnings and
+// breaches once the incident is open, an update reminder after every human
+// update, and no timers at all once it is no longer active.
+func (e *Engine) lifecycle(inc *incidents.Incident, ch *incidents.Change) {
+	if _, ok := e.store.(incidents.JobStore); !ok {
+		return
+	}
+	if !inc.Status.Active() {
+		if inc.Status != incidents.StatusIntake {
+			ch.CancelJobs = append(ch.CancelJobs, incidents.JobLadderStep, incidents.JobSLAWarning, incidents.JobSLABreach, incidents.JobUpdateReminder)
+		}
+		return
+	}
+	if inc.Status == incidents.StatusIntake || inc.OpenedAt == nil {
+		return
+	}
+	start := clockStart(inc)
+	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
+	round := inc.Details.Extra[xReopens]
+	for _, c := range []struct {
+		clock  string
+		target time.Duration
+	}{{"response", t.Response}, {"resolution", t.Resolution}} {
+		if c.target <= 0 {
+			continue
+		}
+		base := fmt.Sprintf("sla/%s/%s/%s/%s", inc.ID, round, c.clock, inc.Severity)
+		payload := map[string]string{"clock": c.clock, "severity": inc.Severity.String()}
+		ch.Jobs = append(ch.Jobs,
+			incidents.Job{Kind: incidents.JobSLAWarning, DueAt: start.Add(c.target * 8 / 10), DedupeKey: base + "/warn", Payload: payload},
+			incidents.Job{Kind: incidents.JobSLABreach, DueAt: start.Add(c.target), DedupeKey: base + "/breach", Payload: payload})
+	}
+	update := false
+	for _, en := range ch.Timeline {
+		switch en.Kind {
+		case incidents.EventNote, incidents.EventAck, incidents.EventStatus:
+			update = true
+		}
+	}
+	if update && t.Update > 0 {
+		now := e.clock.Now()
+		ch.CancelJobs = append(ch.CancelJobs, incidents.JobUpdateReminder)
+		ch.Jobs = append(ch.Jobs, incidents.Job{Kind: incidents.JobUpdateReminder, DueAt: now.Add(t.Update),
+			DedupeKey: fmt.Sprintf("remind/%s/%d", inc.ID, now.UnixNano())})
+	}
+}
+
+// clockStart is when the SLA clocks started: the last (re)opening.
+func clockStart(inc *incidents.Incident) time.Time {
+	if s := inc.Details.Extra["clock_start"]; s != "" {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t
+		}
+	}
+	if inc.OpenedAt != nil {
+		return *inc.OpenedAt
+	}
+	return inc.CreatedAt
+}
+
+func setExtra(inc *incidents.Incident, k, v string) {
+	if inc.Details.Extra == nil {
+		inc.Details.Extra = map[string]string{}
+	}
+	if v == "" {
+		delete(inc.Details.Extra, k)
+		return
+	}
+	inc.Details.Extra[k] = v
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// responders are people who answered in the thread or were engaged.
+func (e *Engine) responders(ctx context.Context, inc *incidents.Incident) []User {
+	tl, err := e.store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return nil
+	}
+	var out []User
+	for _, en := range tl {
+		switch en.Kind {
+		case incidents.EventNote, incidents.EventAck, incidents.EventEscalation, incidents.EventResolution:
+			if !en.Actor.IsZero() {
+				out = append(out, en.Actor)
+			}
+		}
+		if h := en.Data["handle"]; h != "" {
+			out = append(out, User{Platform: en.Data["platform"], ID: h})
+		}
+	}
+	return out
+}
+
+func (e *Engine) authorize(ctx context.Context, r *reply, inc *incidents.Incident, what string) error {
+	if e.policy.Authorized(r.ev.User, inc, e.responders(ctx, inc)) {
+		return nil
+	}
+	return userErrorf("Sorry, only the reporter of %s, its responders and the on-call or incident managers can %s it. "+
+		"If you can help, post in the thread first, or ask %s.", inc.Ref, what, displayName(inc.Reporter))
+}
+
+func (e *Engine) threadPost(inc *incidents.Incident, key, text string, now time.Time) incidents.Notification {
+	return notification(inc, incidents.NotifyThreadPost, key,
+		outPayload{Message: Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindText, Text: text}}, now)
+}
+
+func (e *Engine) cardNote(inc *incidents.Incident, now time.Time) incidents.Notification {
+	m := cardMessage(inc)
+	ref := MessageRef{Conversation: inc.Origin, ID: inc.CardMessage}
+	return notification(inc, incidents.NotifyCardUpdate, fmt.Sprintf("card/%s/%d", inc.ID, inc.Version+1),
+		outPayload{Message: m, Ref: &ref}, now)
+}
+
+func (e *Engine) cmdEscalate(ctx context.Context, r *reply, args string) error {
+	inc, why, err := e.incidentArg(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	if err := e.authorize(ctx, r, inc, "escalate"); err != nil {
+		return err
+	}
+	switch inc.Status {
+	case incidents.StatusIntake:
+		return userErrorf("%s is still in intake. Answer the questions first (or say skip), then escalate.", inc.Ref)
+	case incidents.StatusEscalated:
+		return userErrorf("%s is already escalated (level %s of rule %s). Acknowledge it with /payissue ack, or wait for the next level.",
+			inc.Ref, inc.Details.Extra[xLevel], inc.Details.Extra[xRule])
+	case incidents.StatusOpen:
+	default:
+		return userErrorf("%s is %s; reopen it first with /payissue reopen.", inc.Ref, inc.Status)
+	}
+	now := r.ev.At
+	d := incidents.Route(e.policy, inc, now)
+	entry, err := inc.Transition(incidents.StatusEscalated, r.ev.User, now)
+	if err != nil {
+		return err
+	}
+	round := atoi(inc.Details.Extra[xEscalations]) + 1
+	setExtra(inc, xEscalations, strconv.Itoa(round))
+	setExtra(inc, xRule, d.Rule)
+	setExtra(inc, xLevel, "1")
+	setExtra(inc, xAckedBy, "")
+	ch := incidents.Change{Timeline: []incidents.TimelineEntry{entry}}
+	intro := fmt.Sprintf("%s escalated %s", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref)
+	if why != "" {
+		intro += ": " + why
+	}
+	ch.Timeline[0].Text += " (" + strings.TrimSpace("escalated "+why) + ")"
+	if err := e.engage(ctx, inc, d.Rule, d.Ladder, 0, round, d.Why, intro+".", r.ev.User, now, "", &ch); err != nil {
+		return err
+	}
+	ch.Notify = append(ch.Notify, e.cardNote(inc, now))
+	return r.commit(ctx, inc, ch)
+}
+
+// engage contacts level li of ladder, and schedules the next level.
+func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule string, ladder []incidents.Level, li, round int,
+	why, intro string, actor User, now time.Time, late string, ch *incidents.Change) error {
+	if li >= len(ladder) {
+		return nil
+	}
+	lv := ladder[li]
+	platform := inc.Conversation.Platform
+	tl, _ := e.store.Timeline(ctx, inc.ID)
+	plain, _ := incidents.Packet(inc, tl, e.articlesTried(ctx, inc))
+	a, _ := e.adapter(platform)
+	_, canDM := a.(DirectMessenger)
+	var lines []string
+	if intro != "" {
+		lines = append(lines, intro)
+	}
+	var engaged []string
+	for _, ref := range lv.Contacts {
+		t := e.policy.Resolve(ref, inc, now)
+		key := fmt.Sprintf("%s/%d/%d/%s", inc.ID, round, li+1, t.Key)
+		handle := t.Handle(platform)
+		dmHandle := handle
+		if dmHandle == "" && platform == "console" {
+			dmHandle = t.Label // the console shows a DM to anyone by name
+		}
+		who := t.Label
+		if handle != "" {
+			who += " " + e.mention(platform, User{Platform: platform, ID: handle})
+		}
+		reached := []string{}
+		ackHint := fmt.Sprintf("Acknowledge with /payissue ack %s (or the Acknowledge button in the thread).", inc.Ref)
+		if canDM && dmHandle != "" {
+			to := User{Platform: platform, ID: dmHandle, Name: t.Label}
+			ch.Notify = append(ch.Notify, notification(inc, incidents.NotifyDM, "dm/"+key, outPayload{To: &to, Message: Message{
+				Conversation: Conversation{Platform: platform, Channel: "dm:" + dmHandle}, Incident: inc.Ref, Kind: KindText,
+				Text:    fmt.Sprintf("You are engaged on %s (%s). %s\n%s", inc.Ref, inc.Title, ackHint, plain),
+				Choices: []Choice{{Value: "ack", Label: "Acknowledge"}},
+			}}, now))
+			reached = append(reached, "direct message")
+		}
+		if t.Email != "" && e.mailer != nil {
+			ch.Notify = append(ch.Notify, notification(inc, incidents.NotifyEmail, "email/"+key, outPayload{Email: &outEmail{
+				To: []string{t.Email}, Subject: fmt.Sprintf("[%s] %s %s: %s", inc.Ref, inc.Severity, strings.ToUpper(string(incidents.StatusEscalated)), inc.Title),
+				Body: fmt.Sprintf("Hello %s,\n\nPaybot engaged you on %s because: %s.\n%s\n\n%s", nonEmpty(t.Name, t.Label), inc.Ref, why, ackHint, plain),
+			}}, now))
+			reached = append(reached, "email "+t.Email)
+		}
+		line := fmt.Sprintf("Engaged %s (level %d of %d, rule %s)", who, li+1, len(ladder), rule)
+		if len(reached) > 0 {
+			line += " by " + strings.Join(reached, " and ")
+		}
+		line += "."
+		if t.Note != "" {
+			line += " Note: " + t.Note + "."
+		}
+		if len(reached) == 0 {
+			line += fmt.Sprintf("\nI can't reach %s from here. Please contact them yourself: %s. Paste this packet:\n%s", t.Label, t.ContactDetails(), plain)
+		}
+		lines = append(lines, line)
+		engaged = append(engaged, t.Label)
+		data := map[string]string{"ref": ref, "level": strconv.Itoa(li + 1), "rule": rule, "round": strconv.Itoa(round), "why": why}
+		if handle != "" {
+			data["handle"], data["platform"] = handle, platform
+		}
+		text := fmt.Sprintf("engaged %s (level %d): %s", t.Label, li+1, why)
+		if late != "" {
+			text += " — " + late
+		}
+		ch.Timeline = append(ch.Timeline, incidents.TimelineEntry{IncidentID: inc.ID, At: now, Actor: actor, Kind: incidents.EventEscalation, Text: text, Data: data})
+	}
+	if li == 0 && why != "" {
+		lines = append(lines, "Why: "+why+".")
+	}
+	if late != "" {
+		lines = append(lines, "(This step is late: "+late+".)")
+	}
+	if li+1 < len(ladder) {
+		next := ladder[li+1]
+		var names []string
+		for _, ref := range next.Contacts {
+			names = append(names, e.policy.Resolve(ref, inc, now).Label)
+		}
+		lines = append(lines, fmt.Sprintf("If nobody acknowledges within %s, I'll engage %s.", incidents.FmtDuration(lv.Wait), strings.Join(names, " + ")))
+		ch.Jobs = append(ch.Jobs, incidents.Job{Kind: incidents.JobLadderStep, DueAt: now.Add(lv.Wait),
+			DedupeKey: fmt.Sprintf("ladder/%s/%d/%d", inc.ID, round, li+2),
+			Payload:   map[string]string{"rule": rule, "level": strconv.Itoa(li + 2), "round": strconv.Itoa(round), "why": why}})
+	} else {
+		lines = append(lines, "This is the last level of the ladder.")
+	}
+	setExtra(inc, xLevel, strconv.Itoa(li+1))
+	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("escalate/%s/%d/%d", inc.ID, round, li+1), strings.Join(lines, "\n"), now))
+	_ = engaged
+	return nil
+}
+
+func nonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// articlesTried are the knowledge-base articles the bot offers for the
+// incident (the same query as the suggestions posted when it opened).
+func (e *Engine) articlesTried(ctx context.Context, inc *incidents.Incident) []string {
+	if e.kb == nil {
+		return nil
+	}
+	var q []string
+	for _, c := range inc.Details.Codes {
+		q = append(q, c.Value)
+	}
+	q = append(q, inc.Details.Provider, inc.Title)
+	hits, confident, err := e.kb.Ask(ctx, strings.Join(q, " "), 3)
+	if err != nil || !confident {
+		return nil
+	}
+	var out []string
+	for _, h := range hits {
+		if !strings.HasSuffix(h.ID, inc.Ref) {
+			out = append(out, h.Title)
+		}
+	}
+	return out
+}
+
+func (e *Engine) cmdAck(ctx context.Context, r *reply, args string) error {
+	inc, _, err := e.incidentArg(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	if err := e.authorize(ctx, r, inc, "acknowledge"); err != nil {
+		return err
+	}
+	if inc.Status != incidents.StatusEscalated {
+		return userErrorf("%s is %s; there is no escalation to acknowledge.", inc.Ref, inc.Status)
+	}
+	if by := inc.Details.Extra[xAckedBy]; by != "" {
+		return userErrorf("%s was already acknowledged by %s.", inc.Ref, by)
+	}
+	now := r.ev.At
+	setExtra(inc, xAckedBy, displayName(r.ev.User))
+	if inc.Details.Extra[xRespondedAt] == "" {
+		setExtra(inc, xRespondedAt, now.UTC().Format(time.RFC3339Nano))
+	}
+	inc.UpdatedAt = now
+	resp := now.Sub(clockStart(inc))
+	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
+	ch := incidents.Change{
+		Timeline: []incidents.TimelineEntry{{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventAck,
+			Text: fmt.Sprintf("acknowledged at level %s; response time %s (target %s)", inc.Details.Extra[xLevel], incidents.FmtDuration(resp), incidents.FmtDuration(t.Response))}},
+		CancelJobs: []string{incidents.JobLadderStep},
+	}
+	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("ack/%s/%s", inc.ID, inc.Details.Extra[xEscalations]),
+		fmt.Sprintf("%s acknowledged %s. The escalation ladder is stopped. Response time %s (target %s).",
+			e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, incidents.FmtDuration(resp), incidents.FmtDuration(t.Response)), now),
+		e.cardNote(inc, now))
+	if r.ev.Conversation != inc.Conversation {
+		r.say(KindText, fmt.Sprintf("Thanks, %s is acknowledged.", inc.Ref))
+	}
+	return r.commit(ctx, inc, ch)
+}
+
+func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
+	inc, rest, err := e.incidentArg(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	if err := e.authorize(ctx, r, inc, "resolve"); err != nil {
+		return err
+	}
+	if inc.Status != incidents.StatusOpen && inc.Status != incidents.StatusEscalated {
+		return userErrorf("%s is %s and can't be resolved.", inc.Ref, inc.Status)
+	}
+	fix, cause, _ := strings.Cut(rest, "::")
+	fix, cause = strings.TrimSpace(fix), strings.TrimSpace(cause)
+	if fix == "" {
+		return userErrorf("What fixed it, and what was the root cause? Reply with /payissue resolve <what fixed it> :: <root cause>, " +
+			"for example: /payissue resolve rotated the webhook secret :: the secret expired")
+	}
+	now := r.ev.At
+	entry, err := inc.Transition(incidents.StatusResolved, r.ev.User, now)
+	if err != nil {
+		return err
+	}
+	setExtra(inc, xResolution, fix)
+	setExtra(inc, xRootCause, cause)
+	setExtra(inc, xResolvedBy, displayName(r.ev.User))
+	if inc.Details.Extra[xRespondedAt] == "" {
+		setExtra(inc, xRespondedAt, now.UTC().Format(time.RFC3339Nano))
+	}
+	text := fmt.Sprintf("fixed by: %s", fix)
+	if cause != "" {
+		text += "; root cause: " + cause
+	}
+	ch := incidents.Change{Timeline: []incidents.TimelineEntry{entry,
+		{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventResolution, Text: text, Data: map[string]string{"resolution": fix, "root_cause": cause}}}}
+	msg := fmt.Sprintf("%s resolved %s: %s. The SLA clocks are closed: %s.", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, fix, e.slaSummary(inc, now))
+	if cause == "" {
+		msg += "\nWhat was the root cause? Record it with /payissue rootcause <text> so the next person finds it."
+	} else {
+		msg += "\nRoot cause: " + cause + ". I've added this to the past incidents, so it turns up in searches."
+	}
+	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("resolve/%s/%d", inc.ID, inc.Version+1), msg, now), e.cardNote(inc, now))
+	if err := r.commit(ctx, inc, ch); err != nil {
+		return err
+	}
+	e.indexIncident(ctx, inc)
+	return nil
+}
+
+func (e *Engine) indexIncident(ctx context.Context, inc *incidents.Incident) {
+	if l, ok := e.kb.(Learner); ok {
+		if err := l.IndexIncident(ctx, inc); err != nil {
+			e.log.Warn("indexing resolved incident", "incident", inc.Ref, "err", err)
+		}
+	}
+}
+
+func (e *Engine) cmdRootCause(ctx context.Context, r *reply, args string) error {
+	inc, cause, err := e.incidentArg(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	if err := e.authorize(ctx, r, inc, "update"); err != nil {
+		return err
+	}
+	if cause == "" {
+		return userErrorf("Tell me the root cause: /payissue rootcause <text>")
+	}
+	now := r.ev.At
+	setExtra(inc, xRootCause, cause)
+	inc.UpdatedAt = now
+	ch := incidents.Change{Timeline: []incidents.TimelineEntry{{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventResolution,
+		Text: "root cause: " + cause, Data: map[string]string{"root_cause": cause}}}}
+	r.say(KindText, fmt.Sprintf("Thanks, I recorded the root cause of %s.", inc.Ref))
+	if err := r.commit(ctx, inc, ch); err != nil {
+		return err
+	}
+	if inc.Status == incidents.StatusResolved {
+		e.indexIncident(ctx, inc)
+	}
+	return nil
+}
+
+func (e *Engine) cmdReopen(ctx context.Context, r *reply, args string) error {
+	inc, why, err := e.incidentArg(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	if err := e.authorize(ctx, r, inc, "reopen"); err != nil {
+		return err
+	}
+	if inc.Status != incidents.StatusResolved {
+		return userErrorf("%s is %s; only a resolved incident can be reopened.", inc.Ref, inc.Status)
+	}
+	now := r.ev.At
+	entry, err := inc.Transition(incidents.StatusOpen, r.ev.User, now)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		entry.Text += " (reopened: " + why + ")"
+	}
+	setExtra(inc, xReopens, strconv.Itoa(atoi(inc.Details.Extra[xReopens])+1))
+	for _, k := range []string{xAckedBy, xRespondedAt, xLevel, xRule} {
+		setExtra(inc, k, "")
+	}
+	setExtra(inc, "clock_start", now.UTC().Format(time.RFC3339Nano))
+	ch := incidents.Change{Timeline: []incidents.TimelineEntry{entry}}
+	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("reopen/%s/%s", inc.ID, inc.Details.Extra[xReopens]),
+		fmt.Sprintf("%s reopened %s%s. The SLA clocks start again; escalate with /payissue escalate if needed.",
+			e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, prefixed(": ", why)), now), e.cardNote(inc, now))
+	return r.commit(ctx, inc, ch)
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+func (e *Engine) cmdSummary(ctx context.Context, r *reply, args string) error {
+	inc, _, err := e.incidentArg(ctx, r, args)
+	if err != nil {
+		return err
+	}
+	tl, err := e.store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	plain, md := incidents.Packet(inc, tl, e.articlesTried(ctx, inc))
+	r.say(KindText, plain).Incident = inc.Ref
+	r.say(KindText, "Markdown:\n"+md).Incident = inc.Ref
+	return nil
+}
+
+// slaText renders the SLA clocks for /payissue status.
+func (e *Engine) slaText(inc *incidents.Incident) string {
+	if inc.OpenedAt == nil || inc.Status == incidents.StatusIntake || inc.Status == incidents.StatusCancelled {
+		return ""
+	}
+	now := e.clock.Now()
+	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
+	start := clockStart(inc)
+	var b strings.Builder
+	fmt.Fprintf(&b, "SLA (%s, response target from %s):", inc.Severity, t.Source)
+	resp := clockLine("response", start, now, t.Response, inc.Details.Extra[xRespondedAt])
+	end := ""
+	if inc.ResolvedAt != nil {
+		end = inc.ResolvedAt.UTC().Format(time.RFC3339Nano)
+	}
+	res := clockLine("resolution", start, now, t.Resolution, end)
+	b.WriteString("\n  " + resp + "\n  " + res)
+	if inc.Status == incidents.StatusEscalated {
+		fmt.Fprintf(&b, "\n  escalation: level %s of rule %s", inc.Details.Extra[xLevel], inc.Details.Extra[xRule])
+		if by := inc.Details.Extra[xAckedBy]; by != "" {
+			b.WriteString(", acknowledged by " + by)
+		} else {
+			b.WriteString(", not acknowledged yet")
+		}
+	}
+	return b.String()
+}
+
+func clockLine(name string, start, now time.Time, target time.Duration, stopped string) string {
+	if stopped != "" {
+		if t, err := time.Parse(time.RFC3339Nano, stopped); err == nil {
+			took := t.Sub(start)
+			verdict := "met"
+			if took > target {
+				verdict = "missed"
+			}
+			return fmt.Sprintf("time to %s: %s (target %s, %s)", name, incidents.FmtDuration(took), incidents.FmtDuration(target), verdict)
+		}
+	}
+	el := now.Sub(start)
+	left := target - el
+	state := fmt.Sprintf("%s left", incidents.FmtDuration(left))
+	if left < 0 {
+		state = fmt.Sprintf("BREACHED %s ago", incidents.FmtDuration(-left))
+	} else if el >= target*8/10 {
+		state += ", over 80%"
+	}
+	return fmt.Sprintf("time to %s: %s running of %s (%s)", name, incidents.FmtDuration(el), incidents.FmtDuration(target), state)
+}
+
+func (e *Engine) slaSummary(inc *incidents.Incident, now time.Time) string {
+	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
+	start := clockStart(inc)
+	resp := clockLine("response", start, now, t.Response, inc.Details.Extra[xRespondedAt])
+	res := clockLine("resolution", start, now, t.Resolution, now.UTC().Format(time.RFC3339Nano))
+	return resp + "; " + res
+}

@@ -1,0 +1,206 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+// jobLease is how long a claimed job stays claimed; a process that dies
+// while running one leaves it to be reclaimed this much later.
+const jobLease = 15 * time.Second
+
+// lateAfter is how far past its due time a job counts as late (Paybot was
+// down or stuck) and says so.
+const lateAfter = 10 * time.Second
+
+// RunScheduler runs due jobs every tick until ctx is done. Jobs live in the
+// store, so a job due while Paybot was down runs once when it is back.
+func (e *Engine) RunScheduler(ctx context.Context, tick time.Duration) error {
+	if _, ok := e.store.(incidents.JobStore); !ok {
+		return nil
+	}
+	if tick <= 0 {
+		tick = time.Second
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		if _, err := e.RunDueJobs(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("scheduler", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// RunDueJobs claims and runs every job due by the engine clock's now, then
+// delivers the notifications they queued. It returns how many jobs ran.
+func (e *Engine) RunDueJobs(ctx context.Context) (int, error) {
+	js, ok := e.store.(incidents.JobStore)
+	if !ok {
+		return 0, nil
+	}
+	ran := 0
+	for {
+		now := e.clock.Now()
+		jobs, err := js.ClaimDueJobs(ctx, now, jobLease, 100)
+		if err != nil {
+			return ran, err
+		}
+		for _, j := range jobs {
+			if err := e.runJob(ctx, js, j); err != nil {
+				// The lease runs out and the job is tried again.
+				e.log.Error("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", err)
+				continue
+			}
+			ran++
+		}
+		if len(jobs) < 100 {
+			break
+		}
+	}
+	if ran > 0 {
+		if _, err := e.FlushOutbox(ctx); err != nil {
+			e.log.Error("outbox after jobs", "err", err)
+		}
+	}
+	return ran, nil
+}
+
+// runJob runs one job. Its effect and the job's completion commit in one
+// transaction, so a crash either leaves both undone (the job runs again) or
+// both done.
+func (e *Engine) runJob(ctx context.Context, js incidents.JobStore, j incidents.Job) error {
+	inc, err := e.store.Incident(ctx, j.IncidentID)
+	if errors.Is(err, incidents.ErrNotFound) {
+		return js.CompleteJob(ctx, j.ID, e.clock.Now())
+	}
+	if err != nil {
+		return err
+	}
+	unlock := e.lock(inc.Conversation)
+	defer unlock()
+	// Re-read under the conversation lock so no event interleaves.
+	if inc, err = e.store.Incident(ctx, j.IncidentID); err != nil {
+		return err
+	}
+	now := e.clock.Now()
+	late := ""
+	if d := now.Sub(j.DueAt); d > lateAfter {
+		late = fmt.Sprintf("late by %s: Paybot was not running when it was due at %s", incidents.FmtDuration(d), j.DueAt.UTC().Format("15:04:05 MST"))
+	}
+	ch := incidents.Change{CompleteJobs: []int64{j.ID}}
+	switch j.Kind {
+	case incidents.JobLadderStep:
+		e.ladderStep(ctx, inc, j, now, late, &ch)
+	case incidents.JobSLAWarning, incidents.JobSLABreach:
+		e.slaJob(inc, j, now, late, &ch)
+	case incidents.JobUpdateReminder:
+		e.reminderJob(inc, j, now, late, &ch)
+	}
+	if len(ch.Timeline) == 0 && len(ch.Notify) == 0 {
+		return js.CompleteJob(ctx, j.ID, now)
+	}
+	inc.UpdatedAt = now
+	e.lifecycle(inc, &ch)
+	err = e.store.UpdateIncident(ctx, inc, ch)
+	if errors.Is(err, incidents.ErrConflict) {
+		return err // someone changed it meanwhile; the retry sees the new state
+	}
+	return err
+}
+
+var paybotUser = User{Platform: "paybot", ID: "paybot", Name: "Paybot"}
+
+func (e *Engine) ladderStep(ctx context.Context, inc *incidents.Incident, j incidents.Job, now time.Time, late string, ch *incidents.Change) {
+	p := j.Payload
+	if inc.Status != incidents.StatusEscalated || inc.Details.Extra[xAckedBy] != "" || p["round"] != inc.Details.Extra[xEscalations] {
+		return // acknowledged, resolved or re-escalated since: nothing to do
+	}
+	level := atoi(p["level"])
+	ladder := e.ladderFor(inc, p["rule"], now)
+	if level < 1 || level > len(ladder) {
+		return
+	}
+	intro := fmt.Sprintf("Nobody has acknowledged %s yet, so I'm climbing the ladder.", inc.Ref)
+	if err := e.engage(ctx, inc, p["rule"], ladder, level-1, atoi(p["round"]), p["why"], intro, paybotUser, now, late, ch); err != nil {
+		e.log.Error("ladder step", "incident", inc.Ref, "err", err)
+	}
+}
+
+// ladderFor returns the ladder of the named rule, or routes again when the
+// configuration no longer has it.
+func (e *Engine) ladderFor(inc *incidents.Incident, rule string, now time.Time) []incidents.Level {
+	for _, r := range e.policy.Routing {
+		if r.Name == rule {
+			return r.Ladder
+		}
+	}
+	return incidents.Route(e.policy, inc, now).Ladder
+}
+
+func (e *Engine) slaJob(inc *incidents.Incident, j incidents.Job, now time.Time, late string, ch *incidents.Change) {
+	clock, sev := j.Payload["clock"], j.Payload["severity"]
+	if !inc.Status.Active() || sev != inc.Severity.String() {
+		return
+	}
+	if clock == "response" && inc.Details.Extra[xRespondedAt] != "" {
+		return
+	}
+	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
+	target := t.Response
+	if clock == "resolution" {
+		target = t.Resolution
+	}
+	el := now.Sub(clockStart(inc))
+	var text string
+	if j.Kind == incidents.JobSLAWarning {
+		text = fmt.Sprintf("SLA warning for %s: %d%% of the %s %s target (%s) is used; %s left.", inc.Ref, int(100*el/target),
+			inc.Severity, clock, incidents.FmtDuration(target), incidents.FmtDuration(target-el))
+	} else {
+		text = fmt.Sprintf("SLA breached for %s: the %s %s target of %s passed (%s elapsed).", inc.Ref, inc.Severity, clock,
+			incidents.FmtDuration(target), incidents.FmtDuration(el))
+	}
+	if clock == "response" {
+		text += " Nobody has acknowledged it yet."
+		if inc.Status == incidents.StatusOpen {
+			text += " Escalate with /payissue escalate."
+		}
+	}
+	if late != "" {
+		text += " (" + late + ".)"
+	}
+	kind := "warning"
+	if j.Kind == incidents.JobSLABreach {
+		kind = "breach"
+	}
+	ch.Timeline = append(ch.Timeline, incidents.TimelineEntry{IncidentID: inc.ID, At: now, Actor: paybotUser, Kind: incidents.EventSLA, Text: text,
+		Data: map[string]string{"clock": clock, "event": kind, "target": target.String()}})
+	ch.Notify = append(ch.Notify, e.threadPost(inc, "job/"+strconv.FormatInt(j.ID, 10), text, now))
+}
+
+func (e *Engine) reminderJob(inc *incidents.Incident, j incidents.Job, now time.Time, late string, ch *incidents.Change) {
+	if !inc.Status.Active() || inc.Status == incidents.StatusIntake {
+		return
+	}
+	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
+	text := fmt.Sprintf("Reminder: no update in %s for %s (%s incidents get an update every %s). Post where things stand in this thread.",
+		inc.Ref, incidents.FmtDuration(now.Sub(j.DueAt.Add(-t.Update))), inc.Severity, incidents.FmtDuration(t.Update))
+	if late != "" {
+		text += " (" + late + ".)"
+	}
+	ch.Timeline = append(ch.Timeline, incidents.TimelineEntry{IncidentID: inc.ID, At: now, Actor: paybotUser, Kind: incidents.EventReminder, Text: text})
+	ch.Notify = append(ch.Notify, e.threadPost(inc, "job/"+strconv.FormatInt(j.ID, 10), text, now))
+	if t.Update > 0 {
+		ch.Jobs = append(ch.Jobs, incidents.Job{Kind: incidents.JobUpdateReminder, DueAt: now.Add(t.Update),
+			DedupeKey: fmt.Sprintf("remind/%s/%d", inc.ID, now.UnixNano())})
+	}
+}
