@@ -48,7 +48,10 @@ type Adapter struct {
 
 	mu      sync.Mutex
 	threads map[string]string // thread id -> parent channel id
-	botID   string
+	// notThreads caches REST channel lookups: id -> parent ("" for a
+	// channel that is not a thread).
+	notThreads map[string]string
+	botID      string
 }
 
 type handlerBox struct{ h bot.Handler }
@@ -59,13 +62,14 @@ func New(cfg Config, opts Options) (*Adapter, error) {
 		return nil, err
 	}
 	a := &Adapter{
-		cfg:     cfg,
-		log:     opts.Logger,
-		now:     opts.Now,
-		pending: newPendingTokens(),
-		seen:    newSeenSet(100_000),
-		threads: map[string]string{},
-		botID:   cfg.AppID, // a bot's user id equals its application id
+		cfg:        cfg,
+		log:        opts.Logger,
+		now:        opts.Now,
+		pending:    newPendingTokens(),
+		seen:       newSeenSet(100_000),
+		threads:    map[string]string{},
+		notThreads: map[string]string{},
+		botID:      cfg.AppID, // a bot's user id equals its application id
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -204,11 +208,45 @@ func (a *Adapter) conversationOf(channelID string, hint *channelHint) bot.Conver
 	if ok {
 		return bot.Conversation{Platform: Platform, Channel: parent, Thread: channelID}
 	}
-	if ch, err := a.session.State.Channel(channelID); err == nil && ch.IsThread() && ch.ParentID != "" {
-		a.rememberThread(channelID, ch.ParentID)
-		return bot.Conversation{Platform: Platform, Channel: ch.ParentID, Thread: channelID}
+	if ch, err := a.session.State.Channel(channelID); err == nil {
+		if ch.IsThread() && ch.ParentID != "" {
+			a.rememberThread(channelID, ch.ParentID)
+			return bot.Conversation{Platform: Platform, Channel: ch.ParentID, Thread: channelID}
+		}
+		return conv
+	}
+	if parent := a.lookupParent(channelID); parent != "" {
+		return bot.Conversation{Platform: Platform, Channel: parent, Thread: channelID}
 	}
 	return conv
+}
+
+// lookupParent asks Discord once per channel the state does not know (for
+// example a thread opened before a restart) whether it is a thread.
+func (a *Adapter) lookupParent(channelID string) string {
+	a.mu.Lock()
+	parent, known := a.notThreads[channelID]
+	a.mu.Unlock()
+	if known || a.cfg.Token == "" || channelID == "" {
+		return parent
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ch, err := a.session.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil {
+		return "" // not cached: try again next time
+	}
+	if ch.IsThread() && ch.ParentID != "" {
+		parent = ch.ParentID
+		a.rememberThread(channelID, parent)
+	}
+	a.mu.Lock()
+	if len(a.notThreads) > 10000 {
+		a.notThreads = map[string]string{}
+	}
+	a.notThreads[channelID] = parent
+	a.mu.Unlock()
+	return parent
 }
 
 func isThread(t discordgo.ChannelType) bool {

@@ -575,3 +575,19 @@ func TestEphemeralNotice(t *testing.T) {
 		t.Fatalf("want ErrUnsupported, got %v", err)
 	}
 }
+
+func TestCommandWithoutSubcommand(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	body := mustJSON(map[string]any{
+		"id": "1300000000000000401", "application_id": "app1", "type": 2, "token": "t", "version": 1, "channel_id": "c1",
+		"user": map[string]any{"id": "u9", "username": "dm-user"},
+		"data": map[string]any{"id": "cmd", "name": CommandName, "type": 1, "options": []any{map[string]any{"name": "summary", "type": 3, "value": "refund webhooks failing"}}},
+	})
+	if code, resp := hs.signed(body); code != 200 || respType(t, resp) != 5 {
+		t.Fatalf("%d %s", code, resp)
+	}
+	evs := hs.h.got()
+	if len(evs) != 1 || evs[0].Text != "refund webhooks failing" || evs[0].User.ID != "u9" {
+		t.Fatalf("%+v", evs)
+	}
+}

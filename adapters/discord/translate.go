@@ -136,10 +136,18 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 // form: "open" gives the summary itself, the others "status PAY-3" and so on.
 // openForm is true for "open" without a summary: the modal asks for it.
 func commandText(opts []*discordgo.ApplicationCommandInteractionDataOption) (text string, openForm bool) {
-	if len(opts) == 0 || opts[0].Type != discordgo.ApplicationCommandOptionSubCommand {
+	if len(opts) == 0 || opts[0] == nil {
 		return "help", false
 	}
 	sub := opts[0]
+	if sub.Type != discordgo.ApplicationCommandOptionSubCommand {
+		// A command registered without subcommands (an older
+		// registration): its values are the text, a summary opens.
+		sub = &discordgo.ApplicationCommandInteractionDataOption{Name: "open", Options: opts}
+		if len(opts) == 1 && opts[0].Name != "summary" {
+			sub.Name = ""
+		}
+	}
 	var args []string
 	for _, o := range sub.Options {
 		if o == nil {
@@ -150,6 +158,12 @@ func commandText(opts []*discordgo.ApplicationCommandInteractionDataOption) (tex
 		}
 	}
 	arg := strings.Join(args, " ")
+	if sub.Name == "" {
+		if arg == "" {
+			return "help", false
+		}
+		return arg, false
+	}
 	if sub.Name == "open" {
 		if arg == "" {
 			return "", true
