@@ -190,18 +190,20 @@ func (e *Engine) answerIntake(ctx context.Context, r *reply, inc *incidents.Inci
 		return err
 	}
 	switch res.Kind {
-	case incidents.IntakeReasked:
+	case incidents.Reasked:
 		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindNotice,
 			Text: "That doesn't fit: " + res.Err.Error()})
 		r.add(e.question(inc, thread))
-	case incidents.IntakeAsked, incidents.IntakeEdit, incidents.IntakeSummary:
+	case incidents.Asked, incidents.Edit, incidents.Summary:
 		r.add(e.question(inc, thread))
-	case incidents.IntakeOpened:
+	case incidents.Opened:
 		r.cardUpdate = inc
 		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText,
 			Text: fmt.Sprintf("%s is open as %s. %s", inc.Ref, inc.Severity, openedAdvice(inc))})
 		e.suggest(ctx, r, inc)
-	case incidents.IntakeCancelled:
+	case incidents.NotInIntake:
+		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindNotice, Text: inc.Ref + " is no longer in intake."})
+	case incidents.Cancelled:
 		r.cardUpdate = inc
 		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText, Text: inc.Ref + " is cancelled. Nothing more will happen in this thread."})
 	}

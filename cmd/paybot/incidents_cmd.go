@@ -20,7 +20,8 @@ func (a *app) incidentsCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("incidents "+sub, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(rest); err != nil {
+	pos, err := parseFlags(fs, rest)
+	if err != nil {
 		return err
 	}
 	store, err := a.openStore(ctx)
@@ -47,12 +48,12 @@ func (a *app) incidentsCmd(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	case "show":
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			return usageError{"incidents show: give one REF, for example PAY-1"}
 		}
-		inc, err := store.IncidentByRef(ctx, fs.Arg(0))
+		inc, err := store.IncidentByRef(ctx, pos[0])
 		if err != nil {
-			return fmt.Errorf("%s: %w", fs.Arg(0), err)
+			return fmt.Errorf("%s: %w", pos[0], err)
 		}
 		tl, err := store.Timeline(ctx, inc.ID)
 		if err != nil {

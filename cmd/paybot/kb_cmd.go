@@ -31,7 +31,8 @@ func (a *app) kbCmd(ctx context.Context, args []string) error {
 	limit := fs.Int("limit", 5, "hits per query")
 	questions := fs.String("questions", "", "question file (JSON Lines: {\"q\", \"gold\"})")
 	minTop3 := fs.Float64("min-top3", 0, "eval: exit non-zero when top-3 is below this")
-	if err := fs.Parse(rest); err != nil {
+	pos, err := parseFlags(fs, rest)
+	if err != nil {
 		return err
 	}
 	index, err := kb.Open(ctx, filepath.Join(a.dataDir, "kb"), kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
@@ -48,15 +49,15 @@ func (a *app) kbCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stdout, "index rebuilt: %d documents\n", n)
 		return nil
 	case "import":
-		if fs.NArg() == 0 {
+		if len(pos) == 0 {
 			return usageError{"kb import: give one or more JSON Lines files"}
 		}
-		return a.kbImport(ctx, index, fs.Args())
+		return a.kbImport(ctx, index, pos)
 	case "search":
-		if fs.NArg() == 0 {
+		if len(pos) == 0 {
 			return usageError{"kb search: give a QUERY, or - to read queries from stdin"}
 		}
-		return a.kbSearch(ctx, index, strings.Join(fs.Args(), " "), *limit, *asJSON)
+		return a.kbSearch(ctx, index, strings.Join(pos, " "), *limit, *asJSON)
 	case "eval":
 		if *questions == "" {
 			return usageError{"kb eval: --questions FILE is required"}
