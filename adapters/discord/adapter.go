@@ -196,7 +196,10 @@ func (a *Adapter) rememberThread(thread, parent string) {
 
 // conversationOf maps a Discord channel id to a neutral conversation: a
 // thread becomes {Channel: parent, Thread: thread}.
-func (a *Adapter) conversationOf(channelID string, hint *channelHint) bot.Conversation {
+//
+// Only gateway messages (lookup=true) may ask Discord about an unknown
+// channel; interactions must be acknowledged without a REST round trip.
+func (a *Adapter) conversationOf(channelID string, hint *channelHint, lookup bool) bot.Conversation {
 	conv := bot.Conversation{Platform: Platform, Channel: channelID}
 	if hint != nil && hint.ID == channelID && hint.ParentID != "" && isThread(hint.Type) {
 		a.rememberThread(channelID, hint.ParentID)
@@ -213,6 +216,9 @@ func (a *Adapter) conversationOf(channelID string, hint *channelHint) bot.Conver
 			a.rememberThread(channelID, ch.ParentID)
 			return bot.Conversation{Platform: Platform, Channel: ch.ParentID, Thread: channelID}
 		}
+		return conv
+	}
+	if !lookup {
 		return conv
 	}
 	if parent := a.lookupParent(channelID); parent != "" {

@@ -57,7 +57,7 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 	}
 	ev := bot.Event{
 		ID:           "discord:" + i.ID,
-		Conversation: a.conversationOf(i.ChannelID, hint),
+		Conversation: a.conversationOf(i.ChannelID, hint, false),
 		User:         interactionUser(i),
 		At:           snowflakeTime(i.ID),
 		ReplyToken:   i.ID,
@@ -280,7 +280,7 @@ func (a *Adapter) translateMessage(m *discordgo.Message) (bot.Event, bool) {
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
 		return bot.Event{}, false
 	}
-	conv := a.conversationOf(m.ChannelID, nil)
+	conv := a.conversationOf(m.ChannelID, nil, true)
 	botID := a.botUserID()
 	mentioned := false
 	for _, u := range m.Mentions {
