@@ -235,7 +235,7 @@ func (r *redactor) groupedCard(i, j int) int {
 	}
 	// A card starts a chain of groups or follows a short one ("#2 4242 …",
 	// "2024-05-12 4242 …"); the tail of a longer grouped number is not one.
-	if p := prevGroupLen(s, i, sep); p >= 4 && p <= 6 {
+	if p := prevGroupLen(s, i, sep, r.last); p >= 4 && p <= 6 {
 		return 0
 	}
 	var groups [6]span
@@ -260,18 +260,24 @@ func (r *redactor) groupedCard(i, j int) int {
 		return 0
 	}
 	// Five or more groups of four make a 20+ digit number, not a card: skip
-	// the whole chain, unless a context word says it is a card.
+	// its groups of four, unless a context word says it is a card. A group of
+	// another length is scanned on its own.
 	if ng >= 5 && groups[1].b-groups[1].a == 4 && groups[2].b-groups[2].a == 4 &&
 		groups[3].b-groups[3].a == 4 && groups[4].b-groups[4].a == 4 && !r.hasContext(i) {
+		k = groups[4].b
 		for {
 			kind, l := sepAt(s, k)
-			if kind != sep || k+l >= len(s) || !isDigit(s[k+l]) {
+			if kind != sep || k+l+4 > len(s) || !isDigit(s[k+l]) {
 				return k
 			}
-			k += l
-			for k < len(s) && isDigit(s[k]) {
-				k++
+			e := k + l
+			for e < len(s) && isDigit(s[e]) {
+				e++
 			}
+			if e-k-l != 4 {
+				return k
+			}
+			k = e
 		}
 	}
 	ctx := -1 // unknown
@@ -317,8 +323,9 @@ func (r *redactor) groupedCard(i, j int) int {
 }
 
 // prevGroupLen returns the length of the digit run that ends one separator
-// of kind sep before i, or 0.
-func prevGroupLen(s string, i int, sep byte) int {
+// of kind sep before i, or 0. Digits inside an earlier finding (before last)
+// do not count: a second pass sees a mask there.
+func prevGroupLen(s string, i int, sep byte, last int) int {
 	l := 1
 	if sep == 0xA0 {
 		l = 2
@@ -333,6 +340,9 @@ func prevGroupLen(s string, i int, sep byte) int {
 	e := k
 	for k > 0 && isDigit(s[k-1]) {
 		k--
+	}
+	if k < last {
+		return 0
 	}
 	return e - k
 }

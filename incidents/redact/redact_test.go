@@ -58,6 +58,11 @@ func TestRedact(t *testing.T) {
 		{"five groups of four", "ref 4242 4242 4242 4242 4242", "", "", ""},
 		{"amounts", "$1,234.56 and 4242.00 EUR", "", "", ""},
 		{"mask is stable", m + "4242 4242 4242 4242", "", "", ""},
+		// regressions found by the property test
+		{"long run after fours", "1111 2222 3333 4444 5555 4242424242424242", "1111 2222 3333 4444 5555 " + m + "4242", "card", ""},
+		{"cvv before grouped card", "security code1907-6304 2049 9073 92703-", "security code1907-" + m + "2703-", "card", ""},
+		{"card after token", "=sk_live_6483is3485 6035 2593 911287 870", "=[REDACTED stripe secret key] " + m + "7870", "secret,card", ""},
+		{"fraction after card", "4242424242424242.4242424242424242", m + "4242." + m + "4242", "card,card", ""},
 
 		// CVV
 		{"cvv", "cvv 123", "cvv •••", "cvv", "CVV"},

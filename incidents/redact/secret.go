@@ -1,5 +1,7 @@
 package redact
 
+import "strings"
+
 // charset is a set of bytes.
 type charset [256]bool
 
@@ -214,17 +216,24 @@ func (r *redactor) cvv(i int) int {
 			if isAlnum(c) {
 				return 0 // "cvv 123abc": the mask must not glue to letters
 			}
-			if (c == '.' || c == ',') && b+1 < len(s) && isDigit(s[b+1]) {
-				return 0 // a decimal number
+			// "123.45" is a number and "123 4567…" the start of a longer
+			// one; the digits after may be a card we mask, so a mask
+			// there counts as digits (idempotence).
+			if (c == '.' || c == ',') && digitOrMask(s, b+1) {
+				return 0
 			}
-			if _, l := sepAt(s, b); l > 0 && b+l < len(s) && isDigit(s[b+l]) {
-				return 0 // the start of a longer grouped number
+			if _, l := sepAt(s, b); l > 0 && digitOrMask(s, b+l) {
+				return 0
 			}
 		}
 		r.emit(a, b, KindCVV, "CVV", cvvMask, nil)
 		return b
 	}
 	return 0
+}
+
+func digitOrMask(s string, k int) bool {
+	return k < len(s) && (isDigit(s[k]) || strings.HasPrefix(s[k:], "•"))
 }
 
 func skipCVVFiller(s string, p int) int {
