@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/adapters/console"
+	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/sqlite"
@@ -41,7 +42,14 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		return nil, nil, err
 	}
 	closers := []func(){func() { store.Close() }}
-	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log}
+	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log, Policy: a.cfg.policy, Tick: a.cfg.tick}
+	if a.cfg.SMTP.Host != "" {
+		sc := a.cfg.SMTP
+		if pw := a.getenv("PAYBOT_SMTP_PASSWORD"); pw != "" {
+			sc.Password = pw
+		}
+		cfg.Mailer = email.New(sc)
+	}
 	index, err := a.openKB(ctx, log)
 	if err != nil {
 		log.Warn("knowledge base unavailable", "err", err)
@@ -90,6 +98,12 @@ func (a *app) chat(ctx context.Context, args []string) error {
 	if interactive && !*jsonMode {
 		fmt.Fprintln(a.stdout, "Paybot console. Type /payissue <summary> to open an incident, /payissue help for commands, :thread REF to switch threads, Ctrl-D to quit.")
 	}
+	// Ladder steps, SLA timers and the outbox run while the console waits
+	// for input.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go eng.RunScheduler(ctx, a.cfg.tick)
+	go eng.RunOutbox(ctx, a.cfg.tick)
 	if err := c.Start(ctx, eng); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/incidents"
 )
 
@@ -31,10 +32,24 @@ type Config struct {
 	// lower-cased without the prefix: bot_token, signing_secret, …
 	Slack   map[string]string `yaml:"slack"`
 	Discord map[string]string `yaml:"discord"`
+	// Escalation policy sections, read by incidents.ParsePolicyYAML.
+	BusinessHours   yaml.Node `yaml:"business_hours"`
+	Team            yaml.Node `yaml:"team"`
+	Providers       yaml.Node `yaml:"providers"`
+	SLA             yaml.Node `yaml:"sla"`
+	Routing         yaml.Node `yaml:"routing"`
+	AuthorizedRoles yaml.Node `yaml:"authorized_roles"`
+	// SMTP sends escalation emails (password: env PAYBOT_SMTP_PASSWORD).
+	SMTP email.Config `yaml:"smtp"`
+	// SchedulerTick is how often due ladder steps, SLA timers and the
+	// outbox are checked (default 1s).
+	SchedulerTick string `yaml:"scheduler_tick"`
 
 	raw      []byte
 	flow     *incidents.Flow
 	location *time.Location
+	policy   *incidents.Policy
+	tick     time.Duration
 }
 
 // loadConfig reads --config (if any) and fails on the first problem; run
@@ -54,7 +69,7 @@ func (a *app) loadConfig() error {
 // readConfig parses a config file. problems are things wrong inside the
 // file, each with its line number; err is for a file that can't be read.
 func readConfig(path string) (*Config, []string, error) {
-	cfg := &Config{flow: incidents.DefaultFlow(), location: time.UTC}
+	cfg := &Config{flow: incidents.DefaultFlow(), location: time.UTC, policy: incidents.DefaultPolicy(), tick: time.Second}
 	if path == "" {
 		return cfg, nil, nil
 	}
@@ -88,6 +103,20 @@ func readConfig(path string) (*Config, []string, error) {
 			problems = append(problems, splitLines(err.Error())...)
 		} else {
 			cfg.flow = flow
+		}
+	}
+	policy, pprobs := incidents.ParsePolicyYAML(data)
+	for _, p := range pprobs {
+		problems = append(problems, p.String())
+	}
+	cfg.policy = policy
+	problems = append(problems, cfg.SMTP.Problems()...)
+	if cfg.SchedulerTick != "" {
+		d, err := incidents.ParseDuration(cfg.SchedulerTick)
+		if err != nil || d <= 0 {
+			problems = append(problems, fmt.Sprintf("%s: scheduler_tick %q is not a positive duration (for example 1s)", lineOf(data, "scheduler_tick:"), cfg.SchedulerTick))
+		} else {
+			cfg.tick = d
 		}
 	}
 	for key := range cfg.Slack {
