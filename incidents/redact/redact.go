@@ -108,22 +108,23 @@ func (r *redactor) word(i int) int {
 			return e // a valid IBAN is not a card; skip it whole
 		}
 	}
-	switch s[i] {
-	case 's', 'r', 'w', 'x', 'a', 'A':
+	var bits uint8
+	if i+1 < len(s) && s[i+1] < 0x80 {
+		bits = firstTwo[int(s[i]&0x7f)<<7|int(s[i+1])]
+	}
+	if bits&ruleToken != 0 {
 		if e, k := matchToken(s, i); e > 0 {
 			t := &tokenRules[k]
 			r.emit(i, e, KindSecret, t.label, t.mask, nil)
 			return e
 		}
 	}
-	switch s[i] | 0x20 {
-	case 'c', 's':
+	if bits&ruleCVV != 0 {
 		if e := r.cvv(i); e > 0 {
 			return e
 		}
 	}
-	switch s[i] | 0x20 {
-	case 'a', 'b', 'c', 'p', 's':
+	if bits&ruleKeyword != 0 {
 		if e := r.keywordSecret(i); e > 0 {
 			return e
 		}
@@ -134,6 +135,35 @@ func (r *redactor) word(i int) int {
 	}
 	return j
 }
+
+// Rule families, as bits of firstTwo.
+const (
+	ruleToken   = 1 << iota // case-sensitive token prefixes
+	ruleCVV                 // CVV words, any case
+	ruleKeyword             // secret keywords, any case
+)
+
+// firstTwo maps the first two bytes of a word to the rule families that can
+// start with them, so most words cost one table look-up.
+var firstTwo = func() (t [128 * 128]uint8) {
+	for _, r := range tokenRules {
+		t[int(r.prefix[0])<<7|int(r.prefix[1])] |= ruleToken
+	}
+	fold := func(w string, bit uint8) {
+		for _, a := range []byte{w[0], w[0] - 'a' + 'A'} {
+			for _, b := range []byte{w[1], w[1] - 'a' + 'A'} {
+				t[int(a)<<7|int(b)] |= bit
+			}
+		}
+	}
+	for _, w := range cvvWords {
+		fold(w, ruleCVV)
+	}
+	for _, r := range keywordRules {
+		fold(r.kw, ruleKeyword)
+	}
+	return t
+}()
 
 // hasPrefixFold reports whether s starts with prefix, ASCII case-insensitively.
 // prefix must be lower case.
