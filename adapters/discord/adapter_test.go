@@ -591,3 +591,33 @@ func TestCommandWithoutSubcommand(t *testing.T) {
 		t.Fatalf("%+v", evs)
 	}
 }
+
+// A command typed in a thread whose answer goes to the parent channel (a
+// new incident's card) leaves a pointer in the deferred original instead of
+// an endless "thinking…".
+func TestReplyElsewherePointsOriginal(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	hs.fake.tokenChannel("tok-th", "th5")
+	body := strings.Replace(commandBody("1300000000000000501", "tok-th", "th5", "open", map[string]string{"summary": "payouts late"}),
+		`"channel":{"guild_id":"g1","id":"th5","type":0}`, `"channel":{"guild_id":"g1","id":"th5","type":11,"parent_id":"c1"}`, 1)
+	if code, resp := hs.signed(body); code != 200 || respType(t, resp) != 5 {
+		t.Fatalf("%d %s", code, resp)
+	}
+	ev := hs.h.got()[0]
+	if ev.Conversation != (bot.Conversation{Platform: "discord", Channel: "c1", Thread: "th5"}) {
+		t.Fatalf("conversation %+v", ev.Conversation)
+	}
+	ref, err := hs.a.Post(context.Background(), bot.Message{Conversation: bot.Conversation{Platform: "discord", Channel: "c1"}, Kind: bot.KindCard,
+		Card: &bot.Card{Ref: "PAY-5", Title: "payouts late", Status: "intake"}, ReplyToken: ev.ReplyToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.fake.waitFor("POST /channels/c1/messages", 1)
+	p := hs.fake.waitFor("PATCH /webhooks/app1/tok-th/messages/@original", 1)[0]
+	if !strings.Contains(p.Body["content"].(string), "<#c1>") {
+		t.Fatalf("original: %v", p.Body)
+	}
+	if ref.ID == "" {
+		t.Fatal("no ref")
+	}
+}
