@@ -43,6 +43,7 @@ func String(s string) string {
 type redactor struct {
 	s        string
 	last     int
+	valueEnd int // end of the last secret value rejected by keywordSecret
 	b        strings.Builder
 	findings []Finding
 }

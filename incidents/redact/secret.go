@@ -126,7 +126,10 @@ func (r *redactor) keywordSecret(i int) int {
 			continue // "secretary", "secret_key" handled by its own rule
 		}
 		a := skipSecretFiller(s, p)
-		if a == p {
+		if a == p || a < r.valueEnd {
+			// A value starting inside one already rejected ends at the same
+			// place with a subset of its bytes: rejected too. This keeps
+			// "secret=secret=secret=…" linear.
 			return 0
 		}
 		b := a
@@ -144,6 +147,7 @@ func (r *redactor) keywordSecret(i int) int {
 			b--
 		}
 		if b-a < 16 || !letter || !digit {
+			r.valueEnd = b
 			return 0
 		}
 		if e, _ := matchToken(s, a); e > 0 {
