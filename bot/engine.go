@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paybot/paybot/incidents"
@@ -34,6 +35,9 @@ type Config struct {
 	// Workers is the number of background workers for Accept; events of
 	// one conversation always go to the same worker, so they stay in order.
 	Workers int
+	// QueueDepth is how many accepted events each worker may hold before
+	// further ones wait in the store's inbox for the sweep.
+	QueueDepth int
 	// Policy is the escalation and SLA policy; defaults to
 	// incidents.DefaultPolicy(). Mailer, when set, emails contacts.
 	Policy *incidents.Policy
@@ -58,8 +62,13 @@ type Engine struct {
 
 	locks [64]sync.Mutex // striped per conversation: one event at a time per thread
 
-	queues  []chan Event
-	started sync.Once
+	queues []chan Event
+	// queued holds the ids of accepted events sitting in a queue, so the
+	// sweep of pending events doesn't queue them twice.
+	queuedMu sync.Mutex
+	queued   map[string]bool
+	overflow atomic.Bool // an accepted event found its queue full
+	started  sync.Once
 
 	policy *incidents.Policy
 	mailer Mailer
@@ -82,6 +91,7 @@ func NewEngine(cfg Config) *Engine {
 		mailer:   cfg.Mailer,
 		tick:     cfg.Tick,
 		kick:     make(chan struct{}, 1),
+		queued:   map[string]bool{},
 	}
 	if e.policy == nil {
 		e.policy = incidents.DefaultPolicy()
@@ -102,9 +112,13 @@ func NewEngine(cfg Config) *Engine {
 	if workers <= 0 {
 		workers = 8
 	}
+	depth := cfg.QueueDepth
+	if depth <= 0 {
+		depth = defaultQueueDepth
+	}
 	e.queues = make([]chan Event, workers)
 	for i := range e.queues {
-		e.queues[i] = make(chan Event, 1024)
+		e.queues[i] = make(chan Event, depth)
 	}
 	e.registerCoreCommands()
 	e.registerEscalationCommands()
@@ -163,8 +177,65 @@ func (e *Engine) Accept(ctx context.Context, ev Event) error {
 		}
 		return err
 	}
-	e.queues[e.shard(ev.Conversation)] <- ev
+	if !e.enqueue(ev, false) {
+		// The event is durable; the sweep picks it up once the queue drains.
+		e.overflow.Store(true)
+	}
 	return nil
+}
+
+// defaultQueueDepth is how many accepted events each worker may have waiting. A
+// burst beyond it stays in the store's inbox and is swept in later, so an
+// acknowledgement never waits for the workers.
+const defaultQueueDepth = 8192
+
+// enqueue hands ev to its conversation's worker unless it is already
+// queued. With block=false it gives up when the queue is full.
+func (e *Engine) enqueue(ev Event, block bool) bool {
+	e.queuedMu.Lock()
+	if e.queued[ev.ID] {
+		e.queuedMu.Unlock()
+		return true
+	}
+	e.queued[ev.ID] = true
+	e.queuedMu.Unlock()
+	q := e.queues[e.shard(ev.Conversation)]
+	if block {
+		q <- ev
+		return true
+	}
+	select {
+	case q <- ev:
+		return true
+	default:
+		e.queuedMu.Lock()
+		delete(e.queued, ev.ID)
+		e.queuedMu.Unlock()
+		return false
+	}
+}
+
+// sweep queues accepted events that are not processed and not queued:
+// those that overflowed, and those whose processing failed.
+func (e *Engine) sweep(ctx context.Context) {
+	pending, err := e.store.PendingEvents(ctx, 10000)
+	if err != nil {
+		e.log.Error("reading pending events", "err", err)
+		return
+	}
+	for _, p := range pending {
+		var ev Event
+		if err := json.Unmarshal(p.Payload, &ev); err != nil {
+			e.log.Error("unreadable pending event", "event", p.Key, "err", err)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		default:
+		}
+		e.enqueue(ev, true)
+	}
 }
 
 // Async returns a Handler that accepts events durably and processes them in
@@ -191,6 +262,9 @@ func (e *Engine) Run(ctx context.Context) error {
 					if err := e.HandleEvent(context.WithoutCancel(ctx), ev); err != nil {
 						e.log.Error("event failed", "event", ev.ID, "err", err)
 					}
+					e.queuedMu.Lock()
+					delete(e.queued, ev.ID)
+					e.queuedMu.Unlock()
 				}
 			}
 		}(q)
@@ -198,18 +272,24 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); e.RunScheduler(ctx, e.tick) }()
 	go func() { defer wg.Done(); e.RunOutbox(ctx, e.tick) }()
-	pending, err := e.store.PendingEvents(ctx, 10000)
-	if err != nil {
-		e.log.Error("reading pending events", "err", err)
-	}
-	for _, p := range pending {
-		var ev Event
-		if err := json.Unmarshal(p.Payload, &ev); err != nil {
-			e.log.Error("unreadable pending event", "event", p.Key, "err", err)
-			continue
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.sweep(ctx) // events accepted before a crash
+		fast := time.NewTicker(time.Second)
+		defer fast.Stop()
+		for n := 1; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-fast.C:
+				// Overflow is swept at once; failed events every 30 s.
+				if e.overflow.Swap(false) || n%30 == 0 {
+					e.sweep(ctx)
+				}
+			}
 		}
-		e.queues[e.shard(ev.Conversation)] <- ev
-	}
+	}()
 	wg.Wait()
 	return ctx.Err()
 }

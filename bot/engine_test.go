@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/bot/bottest"
@@ -284,4 +285,41 @@ func TestQuestionsGetAnswersOrAPlainNo(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].Kind == bot.KindAnswers || !strings.Contains(msgs[0].Text, "don't have a good answer") {
 		t.Errorf("off-topic: %+v", msgs)
 	}
+}
+
+// TestAcceptSurvivesOverflow: with tiny queues, a burst of accepted events
+// overflows into the inbox; every one of them is still processed once.
+func TestAcceptSurvivesOverflow(t *testing.T) {
+	h := bottest.New(t, bot.Config{Workers: 1, QueueDepth: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	for i := 0; i < 30; i++ {
+		ev := bot.Event{ID: "fake:burst-" + string(rune('a'+i)), Kind: bot.EventCommand,
+			Conversation: bot.Conversation{Platform: bottest.Platform, Channel: "C" + string(rune('a'+i))},
+			User: bottest.User("alice"), Text: "burst incident"}
+		if err := h.Engine.Accept(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Engine.Accept(ctx, ev); err != nil { // a retry of the same delivery
+			t.Fatal(err)
+		}
+	}
+	go func() { h.Engine.Run(ctx); close(done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		list, err := h.Store.ListIncidents(context.Background(), incidents.ListFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending, _ := h.Store.PendingEvents(context.Background(), 100)
+		if len(list) == 30 && len(pending) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d incidents and %d pending events after the burst, want 30 and 0", len(list), len(pending))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }
