@@ -10,8 +10,12 @@
 // card whatever its range. Valid IBANs (mod-97 and country length), decimal
 // fractions and '+'-prefixed phone numbers of up to 15 digits are left alone,
 // and so is a space-grouped run of five or more four-digit groups (a 20+ digit
-// number) unless a context word is near. Digits glued to letters are still
-// checked: a masked order id costs less than a leaked PAN.
+// number) unless a context word is near. An unbroken run glued to letters
+// ("ORD4242…") is still checked, since a masked order id costs less than a
+// leaked PAN; a grouped one needs clean edges. Secrets (Stripe, Slack,
+// PayPal/Braintree, Adyen, and values after client_secret, secret,
+// private_key, api_key, Bearer) become "[REDACTED <type>]"; Redact is
+// idempotent.
 //
 // The package imports only the standard library.
 package redact
