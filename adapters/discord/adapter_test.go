@@ -621,3 +621,19 @@ func TestReplyElsewherePointsOriginal(t *testing.T) {
 		t.Fatal("no ref")
 	}
 }
+
+func TestMessageInThreadUnknownToState(t *testing.T) {
+	hs := newHarness(t, ModeBoth)
+	m := &discordgo.MessageCreate{Message: &discordgo.Message{ID: "1300000000000000601", ChannelID: "oldthread1", Type: discordgo.MessageTypeDefault,
+		Content: "any update?", Author: &discordgo.User{ID: "u5", Username: "eve"}}}
+	hs.a.onMessageCreate(hs.a.Session(), m)
+	m.ID = "1300000000000000602"
+	hs.a.onMessageCreate(hs.a.Session(), m)
+	evs := hs.h.got()
+	if len(evs) != 2 || evs[0].Conversation != (bot.Conversation{Platform: "discord", Channel: "c1", Thread: "oldthread1"}) {
+		t.Fatalf("%+v", evs)
+	}
+	if n := len(hs.fake.find("GET /channels/oldthread1")); n != 1 {
+		t.Fatalf("%d channel lookups, want 1 (cached)", n)
+	}
+}

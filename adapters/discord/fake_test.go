@@ -162,6 +162,10 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == "PATCH" && len(seg) == 4 && seg[0] == "channels" && seg[2] == "messages":
 		reply(message(seg[3], seg[1]))
 	case r.Method == "GET" && len(seg) == 2 && seg[0] == "channels":
+		if strings.HasPrefix(seg[1], "oldthread") { // a thread opened before a restart
+			reply(map[string]any{"id": seg[1], "type": 11, "guild_id": "g1", "parent_id": "c1"})
+			return
+		}
 		reply(map[string]any{"id": seg[1], "type": 0, "guild_id": "g1"})
 	case r.Method == "POST" && len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads":
 		reply(map[string]any{"id": seg[3], "parent_id": seg[1], "type": 11, "name": body["name"], "guild_id": "g1"})
