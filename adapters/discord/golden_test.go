@@ -37,7 +37,7 @@ func golden(t *testing.T, name string, v any) {
 }
 
 func TestGoldenCard(t *testing.T) {
-	msg := bot.Message{Kind: bot.KindCard, Card: &bot.Card{
+	msg := bot.Message{Kind: bot.KindCard, Text: "PAY-3 · SEV2 · open — checkout declines spiking (reported by Alice)", Card: &bot.Card{
 		Ref: "PAY-3", Title: "checkout declines spiking", Severity: "SEV2", Status: "open",
 		Reporter: bot.User{Platform: "discord", ID: "80351110224678912", Name: "Alice"},
 		Category: "card declines", Provider: "Stripe", SLA: "ack within 15 min",

@@ -58,6 +58,11 @@ func render(msg bot.Message) []outMsg {
 		comps = comps[:maxRows]
 	}
 	text := msg.Text
+	if msg.Kind == bot.KindCard && msg.Card != nil {
+		// The embed carries everything; Text is the plain-text fallback
+		// for platforms without cards.
+		text = ""
+	}
 	if msg.Kind == bot.KindNotice && text != "" {
 		text = "⚠️ " + text
 	}
