@@ -18,6 +18,9 @@ const (
 	maxBody = 1 << 20
 	// freshness is how far a signature timestamp may be from now.
 	freshness = 5 * time.Minute
+	// ackBudget is how long the handler may take to accept an
+	// interaction, inside Discord's 3 seconds.
+	ackBudget = 2500 * time.Millisecond
 	// InteractionsPath is where Discord posts interactions.
 	InteractionsPath = "/discord/interactions"
 )
@@ -68,7 +71,11 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
-	resp, ix := a.accept(r.Context(), i, tr)
+	// Discord waits 3 s for the first response; a handler that cannot
+	// accept the event by 2.5 s gets a "try again" instead of a timeout.
+	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+	defer cancel()
+	resp, ix := a.accept(ctx, i, tr)
 	writeJSON(w, resp)
 	if ix != nil {
 		ix.ack()
@@ -209,10 +216,12 @@ func (a *Adapter) onInteractionCreate(s *discordgo.Session, ic *discordgo.Intera
 		a.log.Info("discord interaction ignored", "err", err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), ackBudget)
 	defer cancel()
 	resp, ix := a.accept(ctx, ic.Interaction, tr)
-	if err := s.InteractionRespond(ic.Interaction, resp, discordgo.WithContext(ctx)); err != nil {
+	rctx, rcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer rcancel()
+	if err := s.InteractionRespond(ic.Interaction, resp, discordgo.WithContext(rctx)); err != nil {
 		a.log.Warn("discord interaction response failed", "id", ic.ID, "err", err)
 	}
 	if ix != nil {
