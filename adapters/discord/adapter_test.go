@@ -637,3 +637,61 @@ func TestMessageInThreadUnknownToState(t *testing.T) {
 		t.Fatalf("%d channel lookups, want 1 (cached)", n)
 	}
 }
+
+func TestExpiredOrUnknownTokenFallsBackToChannel(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	// The fake does not know tok-x: the webhook answers 404 Unknown Webhook.
+	hs.signed(commandBody("1300000000000000701", "tok-x", "c1", "list", nil))
+	ev := hs.h.got()[0]
+	ref, err := hs.a.Post(context.Background(), bot.Message{Conversation: ev.Conversation, Kind: bot.KindText, Text: "No open incidents.", ReplyToken: ev.ReplyToken})
+	if err != nil || ref.ID == "" {
+		t.Fatalf("%v %+v", err, ref)
+	}
+	hs.fake.waitFor("PATCH /webhooks/app1/tok-x/messages/@original", 1)
+	hs.fake.waitFor("POST /channels/c1/messages", 1)
+}
+
+func TestNoticeAfterDeferredCommandFillsOriginal(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	hs.fake.tokenChannel("tok-n", "c1")
+	hs.signed(commandBody("1300000000000000702", "tok-n", "c1", "status", nil))
+	ev := hs.h.got()[0]
+	err := hs.a.PostEphemeral(context.Background(), ev.User, bot.Message{Conversation: ev.Conversation, Kind: bot.KindNotice,
+		Text: "Which incident? Run this inside an incident thread, or give its ref.", ReplyToken: ev.ReplyToken, To: &ev.User})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := hs.fake.waitFor("PATCH /webhooks/app1/tok-n/messages/@original", 1)[0]
+	if !strings.Contains(r.Body["content"].(string), "Which incident?") {
+		t.Fatalf("%v", r.Body)
+	}
+}
+
+func TestDirectMessage(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	if err := hs.a.DirectMessage(context.Background(), bot.User{Platform: "discord", ID: "u7"}, bot.Message{Kind: bot.KindText, Text: "PAY-2 was escalated to you."}); err != nil {
+		t.Fatal(err)
+	}
+	hs.fake.waitFor("POST /users/@me/channels", 1)
+	hs.fake.waitFor("POST /channels/dm-u7/messages", 1)
+}
+
+func TestStartStops(t *testing.T) {
+	for _, mode := range []string{ModeHTTP, ModeBoth} {
+		hs := newHarness(t, mode)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- hs.a.Start(ctx, hs.h) }()
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(3 * time.Second):
+			t.Fatalf("%s: Start did not return after cancel", mode)
+		}
+		gw := len(hs.fake.find("GET /gateway"))
+		if (mode == ModeHTTP) != (gw == 0) {
+			t.Fatalf("%s: %d gateway lookups", mode, gw)
+		}
+	}
+}

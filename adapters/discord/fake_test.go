@@ -161,6 +161,8 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 		reply(message(f.id(), seg[1]))
 	case r.Method == "PATCH" && len(seg) == 4 && seg[0] == "channels" && seg[2] == "messages":
 		reply(message(seg[3], seg[1]))
+	case r.Method == "GET" && (path == "/gateway" || path == "/gateway/bot"):
+		http.Error(w, `{"message":"no gateway in the fake","code":0}`, http.StatusServiceUnavailable)
 	case r.Method == "GET" && len(seg) == 2 && seg[0] == "channels":
 		if strings.HasPrefix(seg[1], "oldthread") { // a thread opened before a restart
 			reply(map[string]any{"id": seg[1], "type": 11, "guild_id": "g1", "parent_id": "c1"})
