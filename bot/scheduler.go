@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paybot/paybot/incidents"
@@ -21,63 +23,81 @@ const lateAfter = 10 * time.Second
 // RunScheduler runs due jobs every tick until ctx is done. Jobs live in the
 // store, so a job due while Paybot was down runs once when it is back.
 func (e *Engine) RunScheduler(ctx context.Context, tick time.Duration) error {
-	if _, ok := e.store.(incidents.JobStore); !ok {
+	js, ok := e.store.(incidents.JobStore)
+	if !ok {
 		return nil
 	}
 	if tick <= 0 {
 		tick = time.Second
 	}
-	t := time.NewTicker(tick)
-	defer t.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		if _, err := e.RunDueJobs(ctx); err != nil && ctx.Err() == nil {
-			e.log.Error("scheduler", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-timer.C:
 		}
+		if _, err := e.RunDueJobs(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("scheduler", "err", err)
+		}
+		// Sleep one tick, or less when a job falls due sooner, so a job
+		// runs at its due time rather than at the next tick after it.
+		wait := tick
+		if due, ok, err := js.NextDue(ctx); err == nil && ok {
+			if d := due.Sub(e.clock.Now()); d < wait {
+				wait = max(d, 5*time.Millisecond)
+			}
+		}
+		timer.Reset(wait)
 	}
 }
 
-// RunDueJobs claims and runs every job due by the engine clock's now, then
-// delivers the notifications they queued. It returns how many jobs ran.
 func (e *Engine) RunDueJobs(ctx context.Context) (int, error) {
 	js, ok := e.store.(incidents.JobStore)
 	if !ok {
 		return 0, nil
 	}
-	ran := 0
+	var ran atomic.Int64
 	for {
 		now := e.clock.Now()
 		jobs, err := js.ClaimDueJobs(ctx, now, jobLease, 100)
 		if err != nil {
-			return ran, err
+			return int(ran.Load()), err
 		}
+		// Jobs of different incidents run side by side, so their commits
+		// share fsyncs; runJob serialises jobs of one incident.
+		sem := make(chan struct{}, jobParallelism)
+		var wg sync.WaitGroup
 		for _, j := range jobs {
-			if err := e.runJob(ctx, js, j); err != nil {
-				// The lease runs out and the job is tried again.
-				e.log.Error("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", err)
-				continue
-			}
-			ran++
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(j incidents.Job) {
+				defer func() { <-sem; wg.Done() }()
+				if err := e.runJob(ctx, js, j); err != nil {
+					// The lease runs out and the job is tried again.
+					e.log.Error("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", err)
+					return
+				}
+				ran.Add(1)
+			}(j)
 		}
+		wg.Wait()
 		if len(jobs) < 100 {
 			break
 		}
 	}
-	if ran > 0 {
+	if ran.Load() > 0 {
 		if _, err := e.FlushOutbox(ctx); err != nil {
 			e.log.Error("outbox after jobs", "err", err)
 		}
 	}
-	return ran, nil
+	return int(ran.Load()), nil
 }
 
-// runJob runs one job. Its effect and the job's completion commit in one
-// transaction, so a crash either leaves both undone (the job runs again) or
-// both done.
+// jobParallelism bounds how many due jobs run at once.
+const jobParallelism = 16
+
 func (e *Engine) runJob(ctx context.Context, js incidents.JobStore, j incidents.Job) error {
 	inc, err := e.store.Incident(ctx, j.IncidentID)
 	if errors.Is(err, incidents.ErrNotFound) {

@@ -93,6 +93,9 @@ type JobStore interface {
 	// lease has expired, oldest due first, until now+lease, counting an
 	// attempt.
 	ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error)
+	// NextDue returns the due time of the earliest pending job; ok is false
+	// when there is none.
+	NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 	// CompleteJob marks a job done. Errors: ErrNotFound.
 	CompleteJob(ctx context.Context, id int64, at time.Time) error
 	// Jobs lists an incident's jobs, pending first, by due time.

@@ -164,6 +164,18 @@ func (s *Store) ScheduleJobs(ctx context.Context, jobs []incidents.Job) error {
 }
 
 // ClaimDueJobs leases up to limit due pending jobs until now+lease.
+// NextDue implements incidents.JobStore.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var due sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, `SELECT MIN(due_at) FROM jobs WHERE status = 'pending'`).Scan(&due); err != nil {
+		return time.Time{}, false, fmt.Errorf("sqlite: next due job: %w", err)
+	}
+	if !due.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, due.Int64).UTC(), true, nil
+}
+
 func (s *Store) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]incidents.Job, error) {
 	if limit <= 0 {
 		limit = 100

@@ -49,6 +49,9 @@ func testJobsWithChange(t *testing.T, h *harness) {
 		{Kind: incidents.JobLadderStep, DueAt: due, DedupeKey: "ladder/1", Payload: map[string]string{"level": "1"}},
 		{Kind: incidents.JobSLAWarning, DueAt: due.Add(time.Minute), DedupeKey: "warn/1"},
 	}})
+	if next, ok, err := js.NextDue(ctx); err != nil || !ok || !next.Equal(due) {
+		t.Fatalf("NextDue = %v, %v, %v; want %v", next, ok, err, due)
+	}
 	// The same dedupe key again does nothing; cancel removes the warning.
 	mustUpdate(t, s, inc, incidents.Change{Jobs: []incidents.Job{{Kind: incidents.JobLadderStep, DueAt: due, DedupeKey: "ladder/1"}},
 		CancelJobs: []string{incidents.JobSLAWarning}})
@@ -73,6 +76,9 @@ func testJobsWithChange(t *testing.T, h *harness) {
 	}
 	if again, _ := js.ClaimDueJobs(ctx, due.Add(time.Hour), 10*time.Second, 10); len(again) != 0 {
 		t.Fatalf("done job claimed again: %+v", again)
+	}
+	if _, ok, err := js.NextDue(ctx); err != nil || ok {
+		t.Fatalf("NextDue with no pending job = %v, %v", ok, err)
 	}
 }
 
