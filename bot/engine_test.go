@@ -296,7 +296,7 @@ func TestAcceptSurvivesOverflow(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		ev := bot.Event{ID: "fake:burst-" + string(rune('a'+i)), Kind: bot.EventCommand,
 			Conversation: bot.Conversation{Platform: bottest.Platform, Channel: "C" + string(rune('a'+i))},
-			User: bottest.User("alice"), Text: "burst incident"}
+			User:         bottest.User("alice"), Text: "burst incident"}
 		if err := h.Engine.Accept(ctx, ev); err != nil {
 			t.Fatal(err)
 		}

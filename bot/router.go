@@ -32,6 +32,9 @@ func (e *Engine) register(c *command) {
 }
 
 func (e *Engine) registerCoreCommands() {
+	e.register(&command{name: "open", usage: "/payissue open <summary>", help: "open an incident (the same as /payissue <summary>)", run: func(ctx context.Context, r *reply, args string) error {
+		return e.openIncident(ctx, r, args)
+	}})
 	e.register(&command{name: "help", usage: "/payissue help", help: "show this help", run: e.cmdHelp})
 	e.register(&command{name: "status", usage: "/payissue status [REF]", help: "show an incident (in a thread: the thread's incident)", run: e.cmdStatus})
 	e.register(&command{name: "list", usage: "/payissue list", help: "list open incidents", run: e.cmdList})

@@ -40,7 +40,7 @@ func TestCommandDeferredThenFollowUp(t *testing.T) {
 		t.Fatalf("handler got %d events", len(evs))
 	}
 	ev := evs[0]
-	want := bot.Event{ID: "discord:1300000000000000011", Kind: bot.EventCommand, Text: "checkout declines spiking",
+	want := bot.Event{ID: "discord:1300000000000000011", Kind: bot.EventCommand, Text: "open checkout declines spiking",
 		Conversation: bot.Conversation{Platform: "discord", Channel: "c1"}, User: bot.User{Platform: "discord", ID: "u1", Name: "Alice"}, ReplyToken: "1300000000000000011"}
 	ev.At = time.Time{}
 	if fmt.Sprint(ev) != fmt.Sprint(want) {
@@ -303,7 +303,7 @@ func TestOpenModal(t *testing.T) {
 	if code != 200 || respType(t, resp) != 5 {
 		t.Fatalf("modal submit: %d %s", code, resp)
 	}
-	if evs := hs.h.got(); len(evs) != 1 || evs[0].Kind != bot.EventCommand || evs[0].Text != "payouts delayed" {
+	if evs := hs.h.got(); len(evs) != 1 || evs[0].Kind != bot.EventCommand || evs[0].Text != "open payouts delayed" {
 		t.Fatalf("%+v", evs)
 	}
 }
@@ -315,7 +315,7 @@ func TestSubcommandText(t *testing.T) {
 		opts map[string]string
 		want string
 	}{
-		{"open", map[string]string{"summary": "checkout declines spiking"}, "checkout declines spiking"},
+		{"open", map[string]string{"summary": "checkout declines spiking"}, "open checkout declines spiking"},
 		{"status", map[string]string{"ref": "PAY-3"}, "status PAY-3"},
 		{"status", nil, "status"},
 		{"list", nil, "list"},
@@ -443,7 +443,7 @@ func TestGatewayEvents(t *testing.T) {
 	if len(evs) != 4 {
 		t.Fatalf("%d events: %+v", len(evs), evs)
 	}
-	if evs[0].Kind != bot.EventCommand || evs[0].Text != "refunds stuck" || evs[0].ReplyToken == "" {
+	if evs[0].Kind != bot.EventCommand || evs[0].Text != "open refunds stuck" || evs[0].ReplyToken == "" {
 		t.Errorf("command %+v", evs[0])
 	}
 	if evs[1].Kind != bot.EventAction || evs[1].Action != "category" || evs[1].Conversation != conv {
@@ -587,7 +587,7 @@ func TestCommandWithoutSubcommand(t *testing.T) {
 		t.Fatalf("%d %s", code, resp)
 	}
 	evs := hs.h.got()
-	if len(evs) != 1 || evs[0].Text != "refund webhooks failing" || evs[0].User.ID != "u9" {
+	if len(evs) != 1 || evs[0].Text != "open refund webhooks failing" || evs[0].User.ID != "u9" {
 		t.Fatalf("%+v", evs)
 	}
 }

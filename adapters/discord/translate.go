@@ -126,14 +126,14 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 			summary += "\n" + det
 		}
 		ev.Kind = bot.EventCommand
-		ev.Text = summary
+		ev.Text = "open " + summary
 		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredMessage}}, nil
 	}
 	return translation{}, errIgnore
 }
 
 // commandText turns /payissue's subcommand and options into the core's text
-// form: "open" gives the summary itself, the others "status PAY-3" and so on.
+// form: "open checkout declines", "status PAY-3" and so on.
 // openForm is true for "open" without a summary: the modal asks for it.
 func commandText(opts []*discordgo.ApplicationCommandInteractionDataOption) (text string, openForm bool) {
 	if len(opts) == 0 || opts[0] == nil {
@@ -164,11 +164,8 @@ func commandText(opts []*discordgo.ApplicationCommandInteractionDataOption) (tex
 		}
 		return arg, false
 	}
-	if sub.Name == "open" {
-		if arg == "" {
-			return "", true
-		}
-		return arg, false
+	if sub.Name == "open" && arg == "" {
+		return "", true
 	}
 	return strings.TrimSpace(sub.Name + " " + arg), false
 }

@@ -296,7 +296,7 @@ func TestEmptyCommandOpensModalAndSubmissionOpensIncident(t *testing.T) {
 		t.Fatalf("status %d body %q", resp.StatusCode, body)
 	}
 	evs := h.h.Events()
-	if len(evs) != 1 || evs[0].Kind != bot.EventCommand || evs[0].Text != "payouts delayed" || evs[0].Conversation.Channel != "C2147483705" {
+	if len(evs) != 1 || evs[0].Kind != bot.EventCommand || evs[0].Text != "open payouts delayed" || evs[0].Conversation.Channel != "C2147483705" {
 		t.Fatalf("events %+v", evs)
 	}
 }

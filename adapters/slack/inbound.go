@@ -208,7 +208,7 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) inbound {
 			Kind:         bot.EventCommand,
 			Conversation: a.conv(meta.Channel, meta.Thread),
 			User:         a.user(cb.User.ID, userName(cb.User)),
-			Text:         title,
+			Text:         "open " + title,
 			At:           time.Now(),
 		}}}
 	default:
