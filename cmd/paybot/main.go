@@ -50,6 +50,7 @@ Commands:
   kb search [--json] [--limit N] QUERY|-         search; "-" reads one query per line
   kb eval --questions FILE [--json]              top-1, top-3 and MRR@10 on a question set
   kb bench [--docs N] [--queries N]              speed on a synthetic corpus
+  discord register                               register the /payissue command with Discord
   config check [FILE]                            validate a config file
   version                                        print the version
 
@@ -151,6 +152,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.incidentsCmd(ctx, rest)
 	case "kb":
 		return a.kbCmd(ctx, rest)
+	case "discord":
+		return a.discordCmd(ctx, rest)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}

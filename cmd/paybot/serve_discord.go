@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -71,4 +73,37 @@ func setupDiscord(ctx context.Context, deps platformDeps) (bool, error) {
 	}
 	log.Info("discord started", attrs...)
 	return true, nil
+}
+
+// discordCmd runs `paybot discord register`: the bulk overwrite of the
+// /payissue application command, guild-scoped with DISCORD_GUILD_ID.
+func (a *app) discordCmd(ctx context.Context, args []string) error {
+	if len(args) != 1 || args[0] != "register" {
+		return usageError{"discord: use 'discord register'"}
+	}
+	cfg, configured, err := discordadapter.ConfigFromLookup(a.lookup)
+	if !configured {
+		return errors.New("discord register: set DISCORD_BOT_TOKEN and DISCORD_APP_ID")
+	}
+	if err != nil {
+		return err
+	}
+	if cfg.AppID == "" || cfg.Token == "" {
+		return errors.New("discord register: needs both DISCORD_BOT_TOKEN and DISCORD_APP_ID")
+	}
+	ad, err := discordadapter.New(cfg, discordadapter.Options{})
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := ad.Register(rctx); err != nil {
+		return err
+	}
+	scope := "globally (updates can take up to an hour)"
+	if cfg.GuildID != "" {
+		scope = "in guild " + cfg.GuildID
+	}
+	fmt.Fprintf(a.stdout, "registered /payissue %s\n", scope)
+	return nil
 }
