@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
-	"github.com/blevesearch/bleve/v2/analysis/char/regexp"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
@@ -71,14 +71,9 @@ type generation struct {
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = index.BM25Scoring
-	if err := im.AddCustomCharFilter("kb_separators", map[string]interface{}{
-		"type": regexp.Name, "regexp": `[_\-/.:]`, "replace": " ",
-	}); err != nil {
-		return nil, err
-	}
 	if err := im.AddCustomAnalyzer(analyzerText, map[string]interface{}{
 		"type":          custom.Name,
-		"char_filters":  []string{"kb_separators"},
+		"char_filters":  []string{separatorCharFilterName},
 		"tokenizer":     unicode.Name,
 		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, en.SnowballStemmerName},
 	}); err != nil {
@@ -218,6 +213,10 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
 			if err != nil {
 				return nil, ix.openError(err)
 			}
+			if err := ix.replaySources(ctx, idx); err != nil {
+				_ = idx.Close()
+				return nil, err
+			}
 			ix.install(&generation{name: cur, idx: idx})
 			ix.removeStale(cur)
 			if err := ix.syncArticles(ctx); err != nil {
@@ -240,8 +239,98 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
 	return ix, nil
 }
 
+// runtimeConfig is the scorch configuration. Batches are "unsafe" (a batch
+// returns once it is searchable, not once it is on disk): sources.jsonl is
+// the durable log, written and fsynced before each batch, and the offset of
+// the log that the index holds is stored inside the index with every batch.
+// Open replays whatever the index lost in a crash; Close waits until
+// everything is persisted.
 func (ix *Index) runtimeConfig() map[string]interface{} {
-	return map[string]interface{}{"bolt_timeout": ix.opts.Timeout.String()}
+	return map[string]interface{}{
+		"bolt_timeout": ix.opts.Timeout.String(),
+		"unsafe_batch": true,
+	}
+}
+
+// offsetKey is the internal key holding the sources.jsonl offset indexed.
+var offsetKey = []byte("kb.sources.offset")
+
+func indexedOffset(idx bleve.Index) (int64, bool) {
+	v, err := idx.GetInternal(offsetKey)
+	if err != nil || v == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	return n, err == nil
+}
+
+// replaySources indexes the records of sources.jsonl after the offset the
+// index holds (a crash between the log write and persistence).
+func (ix *Index) replaySources(ctx context.Context, idx bleve.Index) error {
+	off, ok := indexedOffset(idx)
+	f, err := os.Open(filepath.Join(ix.dir, sourcesFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("kb: sources: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if ok && off >= fi.Size() {
+		return nil
+	}
+	if !ok {
+		off = 0
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	recs, err := readRecords(f)
+	if err != nil {
+		return err
+	}
+	b := idx.NewBatch()
+	for _, r := range recs {
+		if r.Deleted {
+			b.Delete(r.ID)
+		} else if err := b.Index(r.ID, indexable(r.Doc)); err != nil {
+			return err
+		}
+		if b.Size() >= batchSize {
+			if err := idx.Batch(b); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+	}
+	b.SetInternal(offsetKey, []byte(strconv.FormatInt(fi.Size(), 10)))
+	return idx.Batch(b)
+}
+
+// flush waits until everything indexed so far is persisted.
+func flush(idx bleve.Index, timeout time.Duration) error {
+	done := make(chan error, 1)
+	b := idx.NewBatch()
+	b.SetInternal([]byte("kb.flush"), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	b.SetPersistedCallback(func(err error) {
+		select {
+		case done <- err:
+		default:
+		}
+	})
+	if err := idx.Batch(b); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		return errors.New("kb: timed out waiting for the index to reach disk")
+	}
 }
 
 func (ix *Index) openError(err error) error {
@@ -277,26 +366,31 @@ func (ix *Index) build(ctx context.Context, extra []Doc) (*generation, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if err := indexDocs(ctx, idx, arts); err != nil {
+	if err := indexDocs(ctx, idx, arts, -1); err != nil {
 		return fail(err)
 	}
 	if err := ix.writeArticlesMeta(arts); err != nil {
 		return fail(err)
 	}
-	src, err := ix.readSources()
+	src, size, err := ix.readSources()
 	if err != nil {
 		return fail(err)
 	}
-	if err := indexDocs(ctx, idx, src); err != nil {
+	if err := indexDocs(ctx, idx, src, size); err != nil {
 		return fail(err)
 	}
-	if err := indexDocs(ctx, idx, extra); err != nil {
+	if err := flush(idx, 5*time.Minute); err != nil {
+		return fail(err)
+	}
+	if err := optimize(ctx, idx); err != nil {
 		return fail(err)
 	}
 	return &generation{name: name, idx: idx}, nil
 }
 
-func indexDocs(ctx context.Context, idx bleve.Index, docs []Doc) error {
+// indexDocs indexes docs in batches; when offset >= 0 the last batch also
+// records the sources.jsonl offset that the index now holds.
+func indexDocs(ctx context.Context, idx bleve.Index, docs []Doc, offset int64) error {
 	b := idx.NewBatch()
 	for _, d := range docs {
 		if err := b.Index(d.ID, indexable(d)); err != nil {
@@ -312,7 +406,10 @@ func indexDocs(ctx context.Context, idx bleve.Index, docs []Doc) error {
 			b.Reset()
 		}
 	}
-	if b.Size() > 0 {
+	if offset >= 0 {
+		b.SetInternal(offsetKey, []byte(strconv.FormatInt(offset, 10)))
+	}
+	if b.Size() > 0 || offset >= 0 {
 		if err := idx.Batch(b); err != nil {
 			return fmt.Errorf("kb: index batch: %w", err)
 		}
@@ -398,7 +495,10 @@ func (ix *Index) syncArticles(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := indexDocs(ctx, g.idx, arts); err != nil {
+	if err := indexDocs(ctx, g.idx, arts, -1); err != nil {
+		return err
+	}
+	if err := flush(g.idx, time.Minute); err != nil {
 		return err
 	}
 	return ix.writeArticlesMeta(arts)
@@ -410,10 +510,20 @@ type sourceRec struct {
 	Deleted bool `json:"deleted,omitempty"`
 }
 
-func (ix *Index) appendSources(recs []sourceRec) error {
+// appendSources appends records to sources.jsonl, fsyncs, and returns the
+// new size of the file.
+func (ix *Index) appendSources(recs []sourceRec) (int64, error) {
+	size, err := ix.appendSourcesFile(recs)
+	if err != nil {
+		return 0, fmt.Errorf("kb: sources: %w", err)
+	}
+	return size, nil
+}
+
+func (ix *Index) appendSourcesFile(recs []sourceRec) (int64, error) {
 	f, err := os.OpenFile(filepath.Join(ix.dir, sourcesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return fmt.Errorf("kb: sources: %w", err)
+		return 0, err
 	}
 	w := bufio.NewWriterSize(f, 256*1024)
 	enc := json.NewEncoder(w)
@@ -421,54 +531,54 @@ func (ix *Index) appendSources(recs []sourceRec) error {
 	for _, r := range recs {
 		if err := enc.Encode(r); err != nil {
 			_ = f.Close()
-			return fmt.Errorf("kb: sources: %w", err)
+			return 0, err
 		}
 	}
 	if err := w.Flush(); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("kb: sources: %w", err)
+		return 0, err
 	}
 	if err := f.Sync(); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("kb: sources: %w", err)
+		return 0, err
 	}
-	return f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return 0, err
+	}
+	return fi.Size(), f.Close()
 }
 
 // readSources returns the live persisted documents (last write wins,
-// tombstones applied), in first-seen order.
-func (ix *Index) readSources() ([]Doc, error) {
+// tombstones applied), in first-seen order, and the size of the file read.
+func (ix *Index) readSources() ([]Doc, int64, error) {
 	f, err := os.Open(filepath.Join(ix.dir, sourcesFile))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kb: sources: %w", err)
+		return nil, 0, fmt.Errorf("kb: sources: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 256*1024)
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	recs, err := readRecords(io.LimitReader(f, fi.Size()))
+	if err != nil {
+		return nil, 0, err
+	}
 	pos := map[string]int{}
 	var docs []Doc
 	var dead []bool
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(strings.TrimSpace(string(line))) > 0 {
-			var r sourceRec
-			if json.Unmarshal(line, &r) == nil && r.ID != "" {
-				if i, ok := pos[r.ID]; ok {
-					docs[i], dead[i] = r.Doc, r.Deleted
-				} else {
-					pos[r.ID] = len(docs)
-					docs = append(docs, r.Doc)
-					dead = append(dead, r.Deleted)
-				}
-			}
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return nil, fmt.Errorf("kb: sources: %w", err)
+	for _, r := range recs {
+		if i, ok := pos[r.ID]; ok {
+			docs[i], dead[i] = r.Doc, r.Deleted
+		} else {
+			pos[r.ID] = len(docs)
+			docs = append(docs, r.Doc)
+			dead = append(dead, r.Deleted)
 		}
 	}
 	out := docs[:0]
@@ -477,7 +587,28 @@ func (ix *Index) readSources() ([]Doc, error) {
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return out, fi.Size(), nil
+}
+
+// readRecords parses sources.jsonl records; a torn last line is ignored.
+func readRecords(r io.Reader) ([]sourceRec, error) {
+	br := bufio.NewReaderSize(r, 256*1024)
+	var recs []sourceRec
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(strings.TrimSpace(string(line))) > 0 {
+			var rec sourceRec
+			if json.Unmarshal(line, &rec) == nil && rec.ID != "" {
+				recs = append(recs, rec)
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return recs, nil
+			}
+			return nil, fmt.Errorf("kb: sources: %w", err)
+		}
+	}
 }
 
 func (ix *Index) compactSources(docs []Doc) error {
@@ -534,10 +665,11 @@ func (ix *Index) Upsert(ctx context.Context, docs ...Doc) error {
 	if ix.closed.Load() {
 		return ErrClosed
 	}
-	if err := ix.appendSources(recs); err != nil {
+	size, err := ix.appendSources(recs)
+	if err != nil {
 		return err
 	}
-	return indexDocs(ctx, ix.cur.Load().idx, clean)
+	return indexDocs(ctx, ix.cur.Load().idx, clean, size)
 }
 
 // Delete removes documents by id (from the index and from the persisted
@@ -558,7 +690,8 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 	for _, id := range ids {
 		recs = append(recs, sourceRec{Doc: Doc{ID: id}, Deleted: true})
 	}
-	if err := ix.appendSources(recs); err != nil {
+	size, err := ix.appendSources(recs)
+	if err != nil {
 		return err
 	}
 	idx := ix.cur.Load().idx
@@ -572,9 +705,7 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 			b.Reset()
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	b.SetInternal(offsetKey, []byte(strconv.FormatInt(size, 10)))
 	return idx.Batch(b)
 }
 
@@ -604,11 +735,11 @@ func (ix *Index) Rebuild(ctx context.Context, extra ...Doc) error {
 		for i, d := range clean {
 			recs[i] = sourceRec{Doc: d}
 		}
-		if err := ix.appendSources(recs); err != nil {
+		if _, err := ix.appendSources(recs); err != nil {
 			return err
 		}
 	}
-	src, err := ix.readSources()
+	src, _, err := ix.readSources()
 	if err != nil {
 		return err
 	}
@@ -645,7 +776,7 @@ func (ix *Index) Docs() ([]Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := ix.readSources()
+	src, _, err := ix.readSources()
 	if err != nil {
 		return nil, err
 	}
@@ -673,7 +804,33 @@ func (ix *Index) Close() error {
 		_ = ix.alias.Close()
 	}
 	if g := ix.cur.Load(); g != nil {
-		return g.idx.Close()
+		ferr := flush(g.idx, 2*time.Minute)
+		if err := g.idx.Close(); err != nil {
+			return err
+		}
+		return ferr
 	}
 	return nil
+}
+
+// Optimize merges the index into a single segment. Search is fastest on a
+// merged index; after a bulk import (or in Rebuild) this saves the
+// background merger a lot of work. Searches keep running meanwhile.
+func (ix *Index) Optimize(ctx context.Context) error {
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	return optimize(ctx, ix.cur.Load().idx)
+}
+
+func optimize(ctx context.Context, idx bleve.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	return s.ForceMerge(ctx, nil)
 }

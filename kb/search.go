@@ -127,44 +127,75 @@ func (rs *readerStats) idf(stem string) float64 {
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
+// commonDF is the document frequency above which a word is "common" (in
+// more than 1% of the documents and more than 2,000 of them): when a
+// question also has rarer words or codes, common words are left out of the
+// query. BM25 gives them little weight, and walking their postings is most
+// of the cost of a query on a large index. A knowledge base of a few
+// thousand documents has no common words.
+func commonDF(n int) int {
+	return max(2000, n/100)
+}
+
 // buildQuery turns a plan into a bleve query (nil when nothing is left).
-func buildQuery(p queryPlan) query.Query {
-	var qs []query.Query
-	match := func(text, field string, boost float64) {
-		if text == "" {
-			return
+func buildQuery(p queryPlan, ts termStats, n int) query.Query {
+	var must, should []query.Query
+	limit := commonDF(n)
+	match := func(words []string, field string, boost float64) {
+		var rare, common []string
+		for _, w := range words {
+			st := w
+			if allLetters(w) {
+				st = stem(w)
+			}
+			if ts != nil && ts.df(st) > limit {
+				common = append(common, w)
+			} else {
+				rare = append(rare, w)
+			}
 		}
-		m := bleve.NewMatchQuery(text)
-		m.SetField(field)
-		m.SetBoost(boost)
-		qs = append(qs, m)
+		add := func(ws []string, to *[]query.Query) {
+			if len(ws) == 0 {
+				return
+			}
+			m := bleve.NewMatchQuery(strings.Join(ws, " "))
+			m.SetField(field)
+			m.SetBoost(boost)
+			*to = append(*to, m)
+		}
+		add(rare, &must)
+		add(common, &should)
 	}
-	text := strings.Join(append(append([]string{}, p.words...), p.extra...), " ")
+	text := append(append([]string{}, p.words...), p.extra...)
 	match(text, "title", boostTitle)
 	match(text, "body", boostBody)
 	match(text, "tags", boostTags)
-	syn := strings.Join(p.syn, " ")
-	match(syn, "title", boostTitle*boostSynonym)
-	match(syn, "body", boostBody*boostSynonym)
-	match(syn, "tags", boostTags*boostSynonym)
+	match(p.syn, "title", boostTitle*boostSynonym)
+	match(p.syn, "body", boostBody*boostSynonym)
+	match(p.syn, "tags", boostTags*boostSynonym)
 	for _, w := range append(append([]string{}, p.words...), p.syn...) {
 		if knownProviders[w] {
 			t := bleve.NewTermQuery(w)
 			t.SetField("provider")
 			t.SetBoost(boostProvider)
-			qs = append(qs, t)
+			should = append(should, t)
 		}
 	}
 	for _, c := range p.codes {
 		t := bleve.NewTermQuery(c.term)
 		t.SetField("codes")
 		t.SetBoost(c.boost)
-		qs = append(qs, t)
+		must = append(must, t)
 	}
-	if len(qs) == 0 {
+	switch {
+	case len(must) == 0 && len(should) == 0:
 		return nil
+	case len(must) == 0:
+		return bleve.NewDisjunctionQuery(should...)
+	case len(should) == 0:
+		return bleve.NewDisjunctionQuery(must...)
 	}
-	return bleve.NewDisjunctionQuery(qs...)
+	return bleve.NewDisjunctionQuery(must...)
 }
 
 // Search answers a question with up to limit hits (default 5) and a
@@ -190,14 +221,11 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	rs := newReaderStats(ctx, g.idx)
 	defer rs.close()
 	plan := analyzeQuery(q, rs)
-	bq := buildQuery(plan)
+	bq := buildQuery(plan, rs, rs.n)
 	if bq == nil {
 		return res, 0, nil
 	}
-	k := limit * 3
-	if k < 30 {
-		k = 30
-	}
+	k := max(limit*2, 20)
 	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
 	req.Fields = hitFields
 	sr, err := ix.alias.SearchInContext(ctx, req)

@@ -1,0 +1,260 @@
+package kb
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// BenchReport holds the figures of one RunBench.
+type BenchReport struct {
+	Docs         int     `json:"docs"`
+	Queries      int     `json:"queries"`
+	IndexSeconds float64 `json:"index_seconds"`
+	DocsPerSec   float64 `json:"docs_per_sec"`
+	// OptimizeSeconds is the force-merge after the bulk import (Optimize),
+	// not included in DocsPerSec.
+	OptimizeSeconds float64 `json:"optimize_seconds"`
+	OpenSeconds     float64 `json:"open_seconds"` // reopening the existing index
+	P50ms           float64 `json:"p50_ms"`
+	P90ms           float64 `json:"p90_ms"`
+	P99ms           float64 `json:"p99_ms"`
+	MaxMs           float64 `json:"max_ms"`
+	Confident       float64 `json:"confident"` // share of queries answered confidently
+	RSSMB           float64 `json:"rss_mb"`    // resident set after the Paybot phases
+	PeakRSSMB       float64 `json:"peak_rss_mb"`
+	IndexMB         float64 `json:"index_mb"`
+
+	FTS5IndexSeconds float64 `json:"fts5_index_seconds"`
+	FTS5DocsPerSec   float64 `json:"fts5_docs_per_sec"`
+	FTS5P50ms        float64 `json:"fts5_p50_ms"`
+	FTS5P99ms        float64 `json:"fts5_p99_ms"`
+	// RatioP50 and RatioP99 are Paybot latency / FTS5 latency (< 1: Paybot faster).
+	RatioP50 float64 `json:"ratio_p50"`
+	RatioP99 float64 `json:"ratio_p99"`
+}
+
+// Targets of issue 3, checked by Pass.
+const (
+	TargetP50ms      = 1.0
+	TargetP99ms      = 5.0
+	TargetDocsPerSec = 10000
+	TargetOpenSec    = 1.0
+	TargetRSSMB      = 300
+)
+
+// Pass reports whether the speed targets are met, with the failures.
+func (r BenchReport) Pass() (bool, []string) {
+	var f []string
+	if r.P50ms > TargetP50ms {
+		f = append(f, fmt.Sprintf("query p50 %.3f ms > %.0f ms", r.P50ms, TargetP50ms))
+	}
+	if r.P99ms > TargetP99ms {
+		f = append(f, fmt.Sprintf("query p99 %.3f ms > %.0f ms", r.P99ms, TargetP99ms))
+	}
+	if r.DocsPerSec < TargetDocsPerSec {
+		f = append(f, fmt.Sprintf("indexing %.0f docs/s < %d", r.DocsPerSec, TargetDocsPerSec))
+	}
+	if r.OpenSeconds > TargetOpenSec {
+		f = append(f, fmt.Sprintf("open %.3f s > %.0f s", r.OpenSeconds, TargetOpenSec))
+	}
+	if r.PeakRSSMB > TargetRSSMB {
+		f = append(f, fmt.Sprintf("peak RSS %.0f MB > %d MB", r.PeakRSSMB, TargetRSSMB))
+	}
+	return len(f) == 0, f
+}
+
+// RunBench measures Paybot search on a deterministic synthetic corpus of n
+// documents (SynthCorpus, seed 1) in the data directory dir (its kb/
+// subdirectory is replaced): indexing rate (Upsert in batches of 1,000, on
+// top of the starter KB), time to reopen the existing index, query latency
+// over `queries` questions (SynthQueries, one at a time), RSS, and the same
+// documents and questions on SQLite FTS5 (bm25) for comparison. Progress and
+// the summary go to w.
+func RunBench(ctx context.Context, dir string, n, queries int, w io.Writer) (BenchReport, error) {
+	if w == nil {
+		w = io.Discard
+	}
+	if n <= 0 {
+		n = 100000
+	}
+	if queries <= 0 {
+		queries = 2000
+	}
+	rep := BenchReport{Docs: n, Queries: queries}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return rep, err
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "kb")); err != nil {
+		return rep, err
+	}
+	fmt.Fprintf(w, "generating %d synthetic documents and %d questions (seed 1)\n", n, queries)
+	docs := SynthCorpus(1, n)
+	qs := SynthQueries(1, docs, queries)
+
+	ix, err := Open(ctx, dir, Options{})
+	if err != nil {
+		return rep, err
+	}
+	start := time.Now()
+	for i := 0; i < len(docs); i += batchSize {
+		j := min(i+batchSize, len(docs))
+		if err := ix.Upsert(ctx, docs[i:j]...); err != nil {
+			_ = ix.Close()
+			return rep, err
+		}
+	}
+	rep.IndexSeconds = time.Since(start).Seconds()
+	rep.DocsPerSec = float64(n) / rep.IndexSeconds
+	fmt.Fprintf(w, "indexed %d docs in %.2fs: %.0f docs/s (Upsert, batches of %d)\n", n, rep.IndexSeconds, rep.DocsPerSec, batchSize)
+	start = time.Now()
+	if err := ix.Optimize(ctx); err != nil {
+		_ = ix.Close()
+		return rep, err
+	}
+	rep.OptimizeSeconds = time.Since(start).Seconds()
+	fmt.Fprintf(w, "optimized (merged to one segment) in %.2fs\n", rep.OptimizeSeconds)
+	if err := ix.Close(); err != nil {
+		return rep, err
+	}
+
+	start = time.Now()
+	ix, err = Open(ctx, dir, Options{})
+	if err != nil {
+		return rep, err
+	}
+	rep.OpenSeconds = time.Since(start).Seconds()
+	defer ix.Close()
+	cnt, _ := ix.Count()
+	fmt.Fprintf(w, "reopened existing index (%d docs) in %.3fs\n", cnt, rep.OpenSeconds)
+	rep.IndexMB = dirMB(filepath.Join(dir, "kb"))
+
+	for _, q := range qs[:min(200, len(qs))] { // warm-up
+		if _, err := ix.Search(ctx, q, 5); err != nil {
+			return rep, err
+		}
+	}
+	lat := make([]time.Duration, len(qs))
+	conf := 0
+	for i, q := range qs {
+		t0 := time.Now()
+		res, err := ix.Search(ctx, q, 5)
+		lat[i] = time.Since(t0)
+		if err != nil {
+			return rep, err
+		}
+		if res.Confident {
+			conf++
+		}
+	}
+	rep.Confident = float64(conf) / float64(len(qs))
+	rep.P50ms, rep.P90ms, rep.P99ms, rep.MaxMs = pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100)
+	runtime.GC()
+	rep.RSSMB, rep.PeakRSSMB = rssMB()
+	fmt.Fprintf(w, "paybot: %d queries p50=%.3fms p90=%.3fms p99=%.3fms max=%.3fms confident=%.2f\n", len(qs), rep.P50ms, rep.P90ms, rep.P99ms, rep.MaxMs, rep.Confident)
+	fmt.Fprintf(w, "memory: rss=%.0fMB peak=%.0fMB index on disk=%.0fMB\n", rep.RSSMB, rep.PeakRSSMB, rep.IndexMB)
+
+	ftsPath := filepath.Join(dir, "kb-bench-fts5.db")
+	_ = os.Remove(ftsPath)
+	defer os.Remove(ftsPath)
+	start = time.Now()
+	fts, err := NewFTS5(ctx, ftsPath, docs)
+	if err != nil {
+		return rep, fmt.Errorf("fts5: %w", err)
+	}
+	defer fts.Close()
+	rep.FTS5IndexSeconds = time.Since(start).Seconds()
+	rep.FTS5DocsPerSec = float64(n) / rep.FTS5IndexSeconds
+	for _, q := range qs[:min(200, len(qs))] {
+		if _, err := fts.Search(ctx, q, 5); err != nil {
+			return rep, err
+		}
+	}
+	for i, q := range qs {
+		t0 := time.Now()
+		_, err := fts.Search(ctx, q, 5)
+		lat[i] = time.Since(t0)
+		if err != nil {
+			return rep, err
+		}
+	}
+	rep.FTS5P50ms, rep.FTS5P99ms = pct(lat, 50), pct(lat, 99)
+	if rep.FTS5P50ms > 0 {
+		rep.RatioP50 = rep.P50ms / rep.FTS5P50ms
+	}
+	if rep.FTS5P99ms > 0 {
+		rep.RatioP99 = rep.P99ms / rep.FTS5P99ms
+	}
+	fmt.Fprintf(w, "fts5  : indexed in %.2fs (%.0f docs/s); p50=%.3fms p99=%.3fms\n", rep.FTS5IndexSeconds, rep.FTS5DocsPerSec, rep.FTS5P50ms, rep.FTS5P99ms)
+	fmt.Fprintf(w, "ratio paybot/fts5: p50=%.2f p99=%.2f\n", rep.RatioP50, rep.RatioP99)
+	if ok, fails := rep.Pass(); ok {
+		fmt.Fprintln(w, "targets: PASS (p50<=1ms p99<=5ms index>=10k docs/s open<=1s rss<=300MB)")
+	} else {
+		fmt.Fprintf(w, "targets: FAIL: %s\n", strings.Join(fails, "; "))
+	}
+	return rep, nil
+}
+
+func pct(d []time.Duration, p int) float64 {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s) == 0 {
+		return 0
+	}
+	i := (len(s)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	if i >= len(s) {
+		i = len(s) - 1
+	}
+	return float64(s[i].Microseconds()) / 1000
+}
+
+// rssMB reads the current and peak resident set size (Linux); 0 elsewhere.
+func rssMB() (cur, peak float64) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "VmRSS:":
+			cur = v / 1024
+		case "VmHWM:":
+			peak = v / 1024
+		}
+	}
+	return cur, peak
+}
+
+func dirMB(dir string) float64 {
+	var total int64
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				total += fi.Size()
+			}
+		}
+		return nil
+	})
+	return float64(total) / (1 << 20)
+}
