@@ -22,7 +22,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
@@ -74,8 +73,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	if err := im.AddCustomAnalyzer(analyzerText, map[string]interface{}{
 		"type":          custom.Name,
 		"char_filters":  []string{separatorCharFilterName},
-		"tokenizer":     unicode.Name,
-		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, en.SnowballStemmerName},
+		"tokenizer":     wordTokenizerName,
+		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, stemFilterName},
 	}); err != nil {
 		return nil, err
 	}
@@ -127,6 +126,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt("provider", keyword())
 	dm.AddFieldMappingsAt("source", keyword())
 	dm.AddFieldMappingsAt("url", stored())
+	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping()) // no composite _all field
 	im.DefaultMapping = dm
 	if err := im.Validate(); err != nil {
 		return nil, err

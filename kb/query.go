@@ -563,7 +563,7 @@ func correctWord(w string, ts termStats) []string {
 		if enStop[c] {
 			return
 		}
-		st := stem(c)
+		st := stemCached(c)
 		if !ts.known(st) {
 			return
 		}
