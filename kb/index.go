@@ -362,7 +362,7 @@ func (ix *Index) build(ctx context.Context, extra []Doc) (*generation, error) {
 		_ = os.RemoveAll(path)
 		return nil, err
 	}
-	arts, err := allArticles(ix.opts.ArticlesDir)
+	arts, err := ix.articles()
 	if err != nil {
 		return fail(err)
 	}
@@ -466,7 +466,7 @@ func (ix *Index) writeArticlesMeta(arts []Doc) error {
 // syncArticles re-indexes the Markdown articles when they differ from the
 // ones indexed last time (a new binary, an edited articles directory).
 func (ix *Index) syncArticles(ctx context.Context) error {
-	arts, err := allArticles(ix.opts.ArticlesDir)
+	arts, err := ix.articles()
 	if err != nil {
 		return err
 	}
@@ -772,7 +772,7 @@ func (ix *Index) Count() (uint64, error) {
 // Docs returns every document the index is built from (articles, then the
 // persisted sources), as Rebuild would see them.
 func (ix *Index) Docs() ([]Doc, error) {
-	arts, err := allArticles(ix.opts.ArticlesDir)
+	arts, err := ix.articles()
 	if err != nil {
 		return nil, err
 	}
@@ -833,4 +833,14 @@ func optimize(ctx context.Context, idx bleve.Index) error {
 		return nil
 	}
 	return s.ForceMerge(ctx, nil)
+}
+
+func (ix *Index) articles() ([]Doc, error) {
+	if ix.opts.noStarter {
+		if ix.opts.ArticlesDir == "" {
+			return nil, nil
+		}
+		return LoadArticlesDir(ix.opts.ArticlesDir)
+	}
+	return allArticles(ix.opts.ArticlesDir)
 }

@@ -57,6 +57,8 @@ type Options struct {
 	// ArticlesDir is an optional directory of Markdown articles that add to,
 	// or override (same id), the embedded starter articles.
 	ArticlesDir string
+
+	noStarter bool // tests: index without the embedded starter articles
 }
 
 // ErrIndexInUse is returned by Open when another process holds the index.
