@@ -1,4 +1,72 @@
 // Package kb is search and search only: the bleve index of knowledge-base
 // articles, community answers, reference codes and past incidents, the
-// importers, and the query analysis that understands payment codes.
+// importers, and the query analysis that understands payment codes. It
+// imports no chat SDK and nothing from bot/ or adapters/.
+//
+// # Index
+//
+// Open(ctx, dataDir, opts) keeps everything under <dataDir>/kb/:
+//
+//	CURRENT          name of the live index directory
+//	index-<stamp>/   bleve v2 scorch index, BM25 (mapping.ScoringModel = "bm25")
+//	sources.jsonl    durable log of every Upsert/Delete (imports, community
+//	                 answers, incidents), so Rebuild and crash recovery can
+//	                 recreate them; compacted by Rebuild
+//	articles.json    fingerprint of the Markdown articles last indexed
+//
+// The first Open creates the index from the embedded starter articles
+// (starter/*.md), Options.ArticlesDir (same id overrides) and sources.jsonl.
+// Later opens do not re-index; only articles whose content changed are
+// re-indexed. The index is opened with bolt_timeout = Options.Timeout
+// (default 1s): a second process gets ErrIndexInUse instead of hanging.
+//
+// Writes append to sources.jsonl (fsync) and then index in batches of 1,000
+// with scorch's unsafe_batch; the log offset is stored in the index with
+// each batch, Open replays anything the index lost, and Close waits until
+// the index is on disk. Rebuild builds a fresh index generation, merges it
+// to one segment, and swaps it in through a bleve IndexAlias, so searches
+// keep answering; writers wait. Optimize merges after a bulk import.
+//
+// Fields: title, body and tags (English analyzer: separators of codes
+// become spaces, so do_not_honor indexes as "do not honor"; stop words;
+// snowball stemming), and keyword fields codes, kind, provider and source.
+// There is no _all field and there are no doc values.
+//
+// # Query understanding
+//
+// Search(ctx, q, limit) analyses the question (query.go): chatty words and
+// stop words go; codes are recognised in any spelling and reduced to one
+// canonical keyword (05 = 5 = 005, R01 = r1 = R-01, do_not_honor =
+// "do not honor", INSTRUMENT_DECLINED = "instrument declined", 3DS
+// transStatus letters after "transStatus"); a code system named in the
+// question (DE39, action code, transStatusReason, ACH, a provider) adds the
+// qualified code "<system>:<code>"; payment synonyms expand with a lower
+// weight; words of 5+ letters unknown to the index get one-typo correction
+// (including swapped neighbours) towards the most frequent indexed word.
+// Codes are extracted at index time from ids ("system:...:code"), titles
+// and the front matter's codes.
+//
+// The BM25 candidates are re-ranked (search.go): normalised BM25 plus
+// bonuses for holding a code of the question (typed, qualified by the named
+// system, or a phrase that is a code), for belonging to the named system,
+// and for being the reference record of a typed code, minus a penalty for
+// another provider's or system's documents when the question names one.
+// On large indexes, words in more than 1% (and 2,000) of the documents are
+// left out when rarer words or codes are present (commonDF).
+//
+// Confidence: a hit is an answer when one of the question's codes is one of
+// its codes, or when it covers enough of the question's IDF-weighted words
+// and at least one payments word (domain.go); ConfidenceThreshold is
+// calibrated on the dev questions, testdata/starter-questions.jsonl and the
+// off-topic questions in testdata/offtopic.jsonl (TestConfidence).
+//
+// # Evaluation and benchmark
+//
+// Eval scores a question file (top-1, top-3, MRR@10; gold ids may hold '*').
+// NewFTS5 is the SQLite FTS5 bm25 baseline over the same documents.
+// RunBench measures indexing, reopening, query latency, RSS and the FTS5
+// ratio on SynthCorpus (deterministic). Tests that need ../shared (the
+// reference corpus and dev questions) find it next to the repository root
+// or through $PAYBOT_SHARED and skip with a message when it is absent; the
+// 100k-document benchmark runs only with KB_BENCH=1.
 package kb
