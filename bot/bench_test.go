@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -122,6 +123,33 @@ func BenchmarkIntakeAnswer(b *testing.B) {
 		}
 	}
 	reportLatencies(b, lat, time.Since(start))
+	b.StopTimer()
+	// The floor under every durable answer: one small write and fsync on
+	// the same disk, measured in the same run so the two can be compared.
+	syncs := diskSyncLatencies(b, 2000)
+	b.ReportMetric(float64(syncs[len(syncs)*99/100].Microseconds())/1000, "disk-fsync-p99-ms")
+}
+
+func diskSyncLatencies(b *testing.B, n int) []time.Duration {
+	f, err := os.CreateTemp(b.TempDir(), "fsync")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	out := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		if _, err := f.WriteAt(buf, int64(i%256)*4096); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, time.Since(start))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 // BenchmarkIntakeAnswers100: answers spread over 100 concurrent incidents.
