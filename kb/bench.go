@@ -72,7 +72,8 @@ func (r BenchReport) Pass() (bool, []string) {
 }
 
 // RunBench measures Paybot search on a deterministic synthetic corpus of n
-// documents (SynthCorpus, seed 1) in the data directory dir (its kb/
+// documents (SynthCorpus, seed 1, streamed: the corpus is never held in
+// memory whole) in the data directory dir (its kb/
 // subdirectory is replaced): indexing rate (Upsert in batches of 1,000, on
 // top of the starter KB), time to reopen the existing index, query latency
 // over `queries` questions (SynthQueries, one at a time), RSS, and the same
@@ -95,23 +96,40 @@ func RunBench(ctx context.Context, dir string, n, queries int, w io.Writer) (Ben
 	if err := os.RemoveAll(filepath.Join(dir, "kb")); err != nil {
 		return rep, err
 	}
-	fmt.Fprintf(w, "generating %d synthetic documents and %d questions (seed 1)\n", n, queries)
-	docs := SynthCorpus(1, n)
-	qs := SynthQueries(1, docs, queries)
+	fmt.Fprintf(w, "synthetic corpus: %d documents, %d questions (seed 1), generated while indexing\n", n, queries)
+	picks := synthQueryPicks(1, n, queries)
+	needed := map[int]Doc{}
+	for _, p := range picks {
+		if p >= 0 {
+			needed[p] = Doc{}
+		}
+	}
 
 	ix, err := Open(ctx, dir, Options{})
 	if err != nil {
 		return rep, err
 	}
 	start := time.Now()
-	for i := 0; i < len(docs); i += batchSize {
-		j := min(i+batchSize, len(docs))
-		if err := ix.Upsert(ctx, docs[i:j]...); err != nil {
-			_ = ix.Close()
-			return rep, err
+	batch := make([]Doc, 0, batchSize)
+	err = SynthStream(1, n, func(i int, d Doc) error {
+		if _, ok := needed[i]; ok {
+			needed[i] = d
 		}
+		batch = append(batch, d)
+		if len(batch) == batchSize || i == n-1 {
+			if err := ix.Upsert(ctx, batch...); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+		return nil
+	})
+	if err != nil {
+		_ = ix.Close()
+		return rep, err
 	}
 	rep.IndexSeconds = time.Since(start).Seconds()
+	qs := synthQueryText(1, picks, func(i int) Doc { return needed[i] })
 	rep.DocsPerSec = float64(n) / rep.IndexSeconds
 	fmt.Fprintf(w, "indexed %d docs in %.2fs: %.0f docs/s (Upsert, batches of %d)\n", n, rep.IndexSeconds, rep.DocsPerSec, batchSize)
 	start = time.Now()
@@ -165,11 +183,25 @@ func RunBench(ctx context.Context, dir string, n, queries int, w io.Writer) (Ben
 	_ = os.Remove(ftsPath)
 	defer os.Remove(ftsPath)
 	start = time.Now()
-	fts, err := NewFTS5(ctx, ftsPath, docs)
+	fts, err := NewFTS5(ctx, ftsPath, nil)
 	if err != nil {
 		return rep, fmt.Errorf("fts5: %w", err)
 	}
 	defer fts.Close()
+	batch = batch[:0]
+	err = SynthStream(1, n, func(i int, d Doc) error {
+		batch = append(batch, d)
+		if len(batch) == 10*batchSize || i == n-1 {
+			if err := fts.Add(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("fts5: %w", err)
+	}
 	rep.FTS5IndexSeconds = time.Since(start).Seconds()
 	rep.FTS5DocsPerSec = float64(n) / rep.FTS5IndexSeconds
 	for _, q := range qs[:min(200, len(qs))] {

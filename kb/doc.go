@@ -51,7 +51,7 @@
 // system, or a phrase that is a code), for belonging to the named system,
 // and for being the reference record of a typed code, minus a penalty for
 // another provider's or system's documents when the question names one.
-// On large indexes, words in more than 1% (and 2,000) of the documents are
+// On large indexes, words in more than 1% (and 1,000) of the documents are
 // left out when rarer words or codes are present (commonDF).
 //
 // Confidence: a hit is an answer when one of the question's codes is one of

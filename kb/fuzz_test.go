@@ -13,6 +13,7 @@ type fakeStats map[string]int
 func (f fakeStats) known(s string) bool     { return f[s] > 0 }
 func (f fakeStats) df(s string) int         { return f[s] }
 func (f fakeStats) knownCode(c string) bool { return f["code:"+c] > 0 }
+func (f fakeStats) candidate(s string) int  { return f[s] }
 
 var fuzzVocab = fakeStats{stem("declined"): 5, stem("expired"): 3, stem("transaction"): 9, stem("refused"): 2, "code:transaction_refused": 1}
 

@@ -55,6 +55,10 @@ type Index struct {
 	alias  bleve.IndexAlias
 	cur    atomic.Pointer[generation]
 	closed atomic.Bool
+
+	writes  atomic.Uint64 // bumped by every write; invalidates vocab
+	vocab   atomic.Pointer[vocab]
+	vocabMu sync.Mutex
 }
 
 type generation struct {
@@ -669,6 +673,7 @@ func (ix *Index) Upsert(ctx context.Context, docs ...Doc) error {
 	if err != nil {
 		return err
 	}
+	defer ix.writes.Add(1)
 	return indexDocs(ctx, ix.cur.Load().idx, clean, size)
 }
 
@@ -694,6 +699,7 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 	if err != nil {
 		return err
 	}
+	defer ix.writes.Add(1)
 	idx := ix.cur.Load().idx
 	b := idx.NewBatch()
 	for _, id := range ids {

@@ -67,6 +67,9 @@ type termStats interface {
 	df(stem string) int
 	// knownCode reports whether a canonical code is in the codes field.
 	knownCode(code string) bool
+	// candidate returns the document frequency of a stemmed term for typo
+	// correction (0: unknown); it may answer from a slightly stale vocabulary.
+	candidate(stem string) int
 }
 
 var stopWords = toSet(strings.Fields(`
@@ -563,11 +566,10 @@ func correctWord(w string, ts termStats) []string {
 		if enStop[c] {
 			return
 		}
-		st := stemCached(c)
-		if !ts.known(st) {
+		df := ts.candidate(stem(c))
+		if df == 0 {
 			return
 		}
-		df := ts.df(st)
 		switch {
 		case df > bestDF:
 			best, bestDF = []string{c}, df

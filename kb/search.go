@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -27,6 +28,7 @@ var hitFields = []string{"title", "kind", "url", "source", "body", "codes", "tag
 // readerStats answers termStats from one index snapshot.
 type readerStats struct {
 	ctx    context.Context
+	vocab  *vocab
 	r      index.IndexReader
 	dicts  []index.FieldDictContains
 	codes  index.FieldDictContains
@@ -84,6 +86,16 @@ func (rs *readerStats) known(stem string) bool {
 	return rs.df(stem) > 0
 }
 
+func (rs *readerStats) candidate(stem string) int {
+	if rs.vocab != nil {
+		return rs.vocab.m[stem]
+	}
+	if !rs.known(stem) {
+		return 0
+	}
+	return max(rs.df(stem), 1)
+}
+
 func (rs *readerStats) knownCode(code string) bool {
 	if rs.codes == nil || code == "" {
 		return false
@@ -128,13 +140,13 @@ func (rs *readerStats) idf(stem string) float64 {
 }
 
 // commonDF is the document frequency above which a word is "common" (in
-// more than 1% of the documents and more than 2,000 of them): when a
+// more than 1% of the documents and more than 1,000 of them): when a
 // question also has rarer words or codes, common words are left out of the
 // query. BM25 gives them little weight, and walking their postings is most
 // of the cost of a query on a large index. A knowledge base of a few
 // thousand documents has no common words.
 func commonDF(n int) int {
-	return max(2000, n/100)
+	return max(1000, n/100)
 }
 
 // buildQuery turns a plan into a bleve query (nil when nothing is left).
@@ -220,12 +232,13 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	g := ix.cur.Load()
 	rs := newReaderStats(ctx, g.idx)
 	defer rs.close()
+	rs.vocab = ix.getVocab(g)
 	plan := analyzeQuery(q, rs)
 	bq := buildQuery(plan, rs, rs.n)
 	if bq == nil {
 		return res, 0, nil
 	}
-	k := max(limit*2, 20)
+	k := max(limit+5, 10)
 	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
 	req.Fields = hitFields
 	sr, err := ix.alias.SearchInContext(ctx, req)
@@ -511,4 +524,51 @@ func altMatch(alts [][]string, terms map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// vocab is the set of stemmed terms of the title and body fields with their
+// document frequencies, for typo correction (a Go map answers the ~500
+// one-edit candidates of a word far faster than the index dictionaries).
+// It is rebuilt lazily after writes, at most every vocabMaxAge.
+type vocab struct {
+	gen    *generation
+	writes uint64
+	built  time.Time
+	m      map[string]int
+}
+
+const vocabMaxAge = 5 * time.Second
+
+func (ix *Index) getVocab(g *generation) *vocab {
+	v := ix.vocab.Load()
+	w := ix.writes.Load()
+	if v != nil && v.gen == g && (v.writes == w || time.Since(v.built) < vocabMaxAge) {
+		return v
+	}
+	if !ix.vocabMu.TryLock() {
+		if v != nil && v.gen == g {
+			return v
+		}
+		return nil
+	}
+	defer ix.vocabMu.Unlock()
+	nv := &vocab{gen: g, writes: w, built: time.Now(), m: map[string]int{}}
+	for _, f := range []string{"body", "title"} {
+		d, err := g.idx.FieldDict(f)
+		if err != nil {
+			return v
+		}
+		for {
+			e, err := d.Next()
+			if err != nil || e == nil {
+				break
+			}
+			if c := int(e.Count); c > nv.m[e.Term] {
+				nv.m[e.Term] = c
+			}
+		}
+		_ = d.Close()
+	}
+	ix.vocab.Store(nv)
+	return nv
 }

@@ -40,6 +40,17 @@ dor pen lu sa ne vo tri gan hel bor ci`)
 
 // SynthCorpus returns n deterministic documents for benchmarks.
 func SynthCorpus(seed int64, n int) []Doc {
+	docs := make([]Doc, 0, n)
+	_ = SynthStream(seed, n, func(_ int, d Doc) error {
+		docs = append(docs, d)
+		return nil
+	})
+	return docs
+}
+
+// SynthStream generates the documents of SynthCorpus one at a time (the
+// same documents for the same seed), without holding them all.
+func SynthStream(seed int64, n int, fn func(i int, d Doc) error) error {
 	r := rand.New(rand.NewSource(seed))
 	// long-tail vocabulary: common words first (Zipf head), then rare
 	// invented tokens (merchant names, product names)
@@ -55,8 +66,7 @@ func SynthCorpus(seed int64, n int) []Doc {
 		vocab = append(vocab, b.String())
 	}
 	z := rand.NewZipf(r, 1.07, 2, uint64(len(vocab)-1))
-	docs := make([]Doc, n)
-	for i := range docs {
+	for i := 0; i < n; i++ {
 		prov := synthProviders[r.Intn(len(synthProviders))]
 		topic := synthTopics[r.Intn(len(synthTopics))]
 		var code, kind, id string
@@ -95,29 +105,50 @@ func SynthCorpus(seed int64, n int) []Doc {
 		if code != "" && r.Intn(2) == 0 {
 			body += " code " + code
 		}
-		docs[i] = Doc{
+		if err := fn(i, Doc{
 			ID: id, Title: title, Body: body, Kind: kind,
 			Tags:     []string{prov, topic},
 			Provider: prov, Source: "synthetic",
+		}); err != nil {
+			return err
 		}
 	}
-	return docs
+	return nil
 }
 
 // SynthQueries returns n deterministic chat-style questions about a corpus
 // made by SynthCorpus: words from a document's title and body, sometimes a
 // code in another spelling, a chatty prefix, a typo, or an off-topic line.
 func SynthQueries(seed int64, docs []Doc, n int) []string {
+	picks := synthQueryPicks(seed, len(docs), n)
+	return synthQueryText(seed, picks, func(i int) Doc { return docs[i] })
+}
+
+// synthQueryPicks chooses the document behind each question (-1: off-topic).
+func synthQueryPicks(seed int64, ndocs, n int) []int {
 	r := rand.New(rand.NewSource(seed + 7))
+	picks := make([]int, n)
+	for i := range picks {
+		if r.Intn(20) == 0 {
+			picks[i] = -1
+		} else {
+			picks[i] = r.Intn(ndocs)
+		}
+	}
+	return picks
+}
+
+func synthQueryText(seed int64, picks []int, doc func(int) Doc) []string {
+	r := rand.New(rand.NewSource(seed + 11))
 	prefixes := []string{"", "", "hey ", "why is my ", "anyone seen ", "customer says ", "what does it mean: "}
 	offtopic := []string{"what's the weather in Paris", "best pizza near the office", "how do I reset my laptop password", "who won the match last night"}
-	qs := make([]string, n)
-	for i := range qs {
-		if r.Intn(20) == 0 {
+	qs := make([]string, len(picks))
+	for i, pick := range picks {
+		if pick < 0 {
 			qs[i] = offtopic[r.Intn(len(offtopic))]
 			continue
 		}
-		d := docs[r.Intn(len(docs))]
+		d := doc(pick)
 		tw := strings.Fields(d.Title)
 		bw := strings.Fields(d.Body)
 		var ws []string
