@@ -258,8 +258,11 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 			to := User{Platform: platform, ID: dmHandle, Name: t.Label}
 			ch.Notify = append(ch.Notify, notification(inc, incidents.NotifyDM, "dm/"+key, outPayload{To: &to, Message: Message{
 				Conversation: Conversation{Platform: platform, Channel: "dm:" + dmHandle}, Incident: inc.Ref, Kind: KindText,
-				Text:    fmt.Sprintf("You are engaged on %s (%s). %s\n%s", inc.Ref, inc.Title, ackHint, plain),
-				Choices: []Choice{{Value: "ack", Label: "Acknowledge"}},
+				Text: fmt.Sprintf("You are engaged on %s (%s). %s\n%s", inc.Ref, inc.Title, ackHint, plain),
+				// The button answers "ack <ref>", so it works from the DM,
+				// far from the incident's thread.
+				Expects: "ack",
+				Choices: []Choice{{Value: inc.Ref, Label: "Acknowledge " + inc.Ref}},
 			}}, now))
 			reached = append(reached, "direct message")
 		}

@@ -281,3 +281,25 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs (go test -update to accept):\n%s", name, got)
 	}
 }
+
+// TestAckFromDirectMessage: the Acknowledge button in the engaged contact's
+// DM stops the ladder, though the DM is nowhere near the incident's thread.
+func TestAckFromDirectMessage(t *testing.T) {
+	h := escalationHarness(t)
+	h.ThreadCommand("escalate")
+	if len(h.Adapter.DMs) != 1 {
+		t.Fatalf("DMs = %+v", h.Adapter.DMs)
+	}
+	dm := h.Adapter.DMs[0]
+	if dm.Expects != "ack" || len(dm.Choices) != 1 || dm.Choices[0].Value != "PAY-1" {
+		t.Fatalf("DM offers no Acknowledge button for PAY-1: %+v", dm)
+	}
+	got := h.Send(bot.Event{Kind: bot.EventAction, Action: dm.Expects, Values: []string{dm.Choices[0].Value},
+		Conversation: dm.Conversation, User: bot.User{Platform: bottest.Platform, ID: "U_AM", Name: "Sam"}})
+	if countContaining(got, "acknowledged PAY-1") != 1 {
+		t.Fatalf("ack from the DM: %s", texts(got))
+	}
+	if got := tick(t, h, time.Hour); countContaining(got, "Engaged") != 0 {
+		t.Fatalf("ladder kept climbing after the DM ack:\n%s", texts(got))
+	}
+}
