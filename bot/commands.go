@@ -246,3 +246,35 @@ func (e *Engine) Resume(ctx context.Context, platform string) error {
 	}
 	return nil
 }
+
+// cmdSeverity overrides the computed severity: "/payissue severity SEV1
+// [REF] [why]". The override sticks when the intake is confirmed later.
+func (e *Engine) cmdSeverity(ctx context.Context, r *reply, args string) error {
+	level, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	sev, err := incidents.ParseSeverity(level)
+	if err != nil {
+		return userErrorf("Give the new severity, for example: /payissue severity SEV2 (SEV1 is the worst, SEV4 the mildest).")
+	}
+	inc, why, err := e.incidentArg(ctx, r, rest)
+	if err != nil {
+		return err
+	}
+	if !inc.Status.Active() {
+		return userErrorf("%s is %s; its severity can't change any more.", inc.Ref, inc.Status)
+	}
+	if err := e.authorize(ctx, r, inc, "change the severity of"); err != nil {
+		return err
+	}
+	reason := "set by " + displayName(r.ev.User)
+	if why != "" {
+		reason += ": " + why
+	}
+	entry := inc.SetSeverity(sev, r.ev.User, reason, r.ev.At)
+	if err := r.commit(ctx, inc, incidents.Change{Timeline: []incidents.TimelineEntry{entry}}); err != nil {
+		return err
+	}
+	r.cardUpdate = inc
+	r.add(Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindText,
+		Text: fmt.Sprintf("%s set the severity of %s to %s.", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, sev)})
+	return nil
+}

@@ -323,3 +323,24 @@ func TestAcceptSurvivesOverflow(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func TestSeverityOverrideSticks(t *testing.T) {
+	h := bottest.New(t, bot.Config{})
+	h.Command("sandbox checkout errors")
+	msgs := h.ThreadCommand("severity SEV2 the CEO is testing it")
+	if len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Text, "SEV2") {
+		t.Fatalf("override: %+v", msgs)
+	}
+	if msgs := h.ThreadCommand("severity SEV9"); len(msgs) != 1 || msgs[0].Kind != bot.KindNotice {
+		t.Errorf("bad severity accepted: %+v", msgs)
+	}
+	answers := map[string]string{"category": "3", "provider": "adyen", "environment": "sandbox", "started_at": "now",
+		"impact": "all", "error_messages": "skip", "transaction_ids": "skip", "payment_methods": "skip", "steps_taken": "skip", "confirm": "yes"}
+	msgs = h.Say("3")
+	for step := bottest.Expects(msgs); step != ""; step = bottest.Expects(msgs) {
+		msgs = h.Say(answers[step])
+	}
+	if inc := h.Incident(); inc.Severity != incidents.Sev2 || !inc.SeverityOverridden {
+		t.Errorf("severity = %s (overridden %v), want the SEV2 override to survive the sandbox rule", inc.Severity, inc.SeverityOverridden)
+	}
+}

@@ -38,6 +38,7 @@ func (e *Engine) registerCoreCommands() {
 	e.register(&command{name: "help", usage: "/payissue help", help: "show this help", run: e.cmdHelp})
 	e.register(&command{name: "status", usage: "/payissue status [REF]", help: "show an incident (in a thread: the thread's incident)", run: e.cmdStatus})
 	e.register(&command{name: "list", usage: "/payissue list", help: "list open incidents", run: e.cmdList})
+	e.register(&command{name: "severity", usage: "/payissue severity SEV1..SEV4 [REF] [why]", help: "override the computed severity", run: e.cmdSeverity})
 	e.register(&command{name: "cancel", usage: "/payissue cancel [REF]", help: "cancel an incident", run: e.cmdCancel})
 	e.register(&command{name: "search", aliases: []string{"ask"}, usage: "/payissue search <question>", help: "search the knowledge base", run: e.cmdSearch})
 	e.register(&command{name: "learn", usage: "/payissue learn <question> :: <answer>", help: "save an answer for next time (in a thread, the last question asked there is used when you give only the answer)", run: e.cmdLearn})
