@@ -35,13 +35,13 @@ func ladderPolicy(tb testing.TB, fastWait, slowWait time.Duration) *incidents.Po
 team:
   - id: bob
     name: Bob
-    handles: {ladder: bob}
+    handles: {bench: bob}
   - id: oncall
     name: On-call
-    handles: {ladder: oncall}
+    handles: {bench: oncall}
   - id: security
     name: Security
-    handles: {ladder: sec}
+    handles: {bench: sec}
 sla:
   SEV1: {response: 2h, resolution: 8h, update: 1h}
   SEV2: {response: 2h, resolution: 8h, update: 1h}
@@ -67,27 +67,11 @@ routing:
 	return p
 }
 
-var ladderAnswers = map[string]string{
-	"category":        "1",
-	"provider":        "stripe",
-	"environment":     "production",
-	"started_at":      "10 min ago",
-	"impact":          "60%",
-	"error_messages":  "Stripe says do_not_honor and some card_declined, HTTP 402",
-	"transaction_ids": "ch_3NxYzAbc, pi_3NxYzDef",
-	"payment_methods": "visa, mastercard",
-	"steps_taken":     "retried twice, checked the dashboard",
-	"confirm":         "yes",
-}
-
-// ladderAdapter accepts everything at once, remembers each thread's awaited
-// step, and stamps direct messages with the wall time they arrive.
+// ladderAdapter is the benchmarks' null adapter that also stamps direct
+// messages with the wall time they arrive.
 type ladderAdapter struct {
-	mu      sync.Mutex
-	n       int
-	expects map[string]string // thread -> step
-	threads map[string]string // channel -> thread
-	dms     []ladderDM
+	*nullAdapter
+	dms []ladderDM // guarded by nullAdapter.mu
 }
 
 type ladderDM struct {
@@ -95,26 +79,6 @@ type ladderDM struct {
 	at           time.Time
 }
 
-func (a *ladderAdapter) Platform() string { return "ladder" }
-func (a *ladderAdapter) Post(_ context.Context, m bot.Message) (bot.MessageRef, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.n++
-	if m.Conversation.Thread != "" {
-		a.expects[m.Conversation.Thread] = m.Expects
-	}
-	return bot.MessageRef{Conversation: m.Conversation, ID: fmt.Sprintf("m%d", a.n)}, nil
-}
-func (a *ladderAdapter) Update(context.Context, bot.MessageRef, bot.Message) error { return nil }
-func (a *ladderAdapter) OpenThread(_ context.Context, root bot.MessageRef, _ string) (bot.Conversation, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c := root.Conversation
-	c.Thread = root.ID
-	a.threads[c.Channel] = c.Thread
-	return c, nil
-}
-func (a *ladderAdapter) Start(ctx context.Context, _ bot.Handler) error { <-ctx.Done(); return nil }
 func (a *ladderAdapter) DirectMessage(_ context.Context, to bot.User, m bot.Message) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -138,7 +102,7 @@ func newLadderRig(tb testing.TB, p *incidents.Policy, clock incidents.Clock) *la
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	ad := &ladderAdapter{expects: map[string]string{}, threads: map[string]string{}}
+	ad := &ladderAdapter{nullAdapter: newNullAdapter()}
 	eng := bot.NewEngine(bot.Config{Store: st, Clock: clock, Policy: p})
 	eng.AddAdapter(ad)
 	return &ladderRig{tb: tb, eng: eng, st: st, ad: ad, clock: clock}
@@ -148,7 +112,7 @@ func (r *ladderRig) send(ev bot.Event) {
 	r.tb.Helper()
 	r.seq++
 	ev.ID = fmt.Sprintf("ladder:%d", r.seq)
-	ev.User = bot.User{Platform: "ladder", ID: "ana", Name: "ana"}
+	ev.User = bot.User{Platform: "bench", ID: "ana", Name: "ana"}
 	if err := r.eng.HandleEvent(context.Background(), ev); err != nil {
 		r.tb.Fatalf("HandleEvent(%q): %v", ev.Text, err)
 	}
@@ -157,17 +121,17 @@ func (r *ladderRig) send(ev bot.Event) {
 // open runs a whole intake in channel ch and returns the incident's thread.
 func (r *ladderRig) open(ch, env string) bot.Conversation {
 	r.tb.Helper()
-	r.send(bot.Event{Kind: bot.EventCommand, Conversation: bot.Conversation{Platform: "ladder", Channel: ch}, Text: "checkout declines spiking"})
+	r.send(bot.Event{Kind: bot.EventCommand, Conversation: bot.Conversation{Platform: "bench", Channel: ch}, Text: "checkout declines spiking"})
 	for i := 0; i < 20; i++ {
 		r.ad.mu.Lock()
 		thread := r.ad.threads[ch]
 		step := r.ad.expects[thread]
 		r.ad.mu.Unlock()
-		conv := bot.Conversation{Platform: "ladder", Channel: ch, Thread: thread}
+		conv := bot.Conversation{Platform: "bench", Channel: ch, Thread: thread}
 		if step == "" {
 			return conv
 		}
-		a := ladderAnswers[step]
+		a := answers[step]
 		if step == "environment" {
 			a = env
 		}

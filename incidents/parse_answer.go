@@ -161,39 +161,27 @@ func matchChoice(choices []Choice, text string) int {
 	t := strings.TrimSpace(text)
 	t = strings.TrimRight(t, ".!)")
 	t = strings.TrimPrefix(t, "#")
-	if n, err := strconv.Atoi(t); err == nil {
-		if n >= 1 && n <= len(choices) {
-			return n - 1
-		}
+	if i := matchChoiceExact(choices, t); i >= 0 {
+		return i
+	}
+	if _, err := strconv.Atoi(t); err == nil {
 		return -1
 	}
 	k := normKey(t)
-	if k == "" {
+	if len(k) < 3 {
 		return -1
 	}
+	// A unique prefix of a value or label is enough ("prod", "check").
+	found := -1
 	for i, c := range choices {
-		if normKey(c.Value) == k || normKey(c.Label) == k {
-			return i
-		}
-		for _, a := range c.Aliases {
-			if normKey(a) == k {
-				return i
+		if strings.HasPrefix(normKey(c.Value), k) || strings.HasPrefix(normKey(c.Label), k) {
+			if found >= 0 && found != i {
+				return -1
 			}
+			found = i
 		}
 	}
-	if len(k) >= 3 {
-		found := -1
-		for i, c := range choices {
-			if strings.HasPrefix(normKey(c.Value), k) || strings.HasPrefix(normKey(c.Label), k) {
-				if found >= 0 && found != i {
-					return -1
-				}
-				found = i
-			}
-		}
-		return found
-	}
-	return -1
+	return found
 }
 
 func choiceLabel(c Choice) string {
