@@ -138,7 +138,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}{{"slack", setupSlack}, {"discord", setupDiscord}} {
 		ok, err := p.setup(ctx, deps)
 		if err != nil {
-			return fmt.Errorf("%s: %w", p.name, err)
+			return err // each platform's error names it
 		}
 		if ok {
 			started = append(started, p.name)
