@@ -45,8 +45,8 @@ func runIntake(t *testing.T, h *bottest.Harness, msgs []bot.Message) []bot.Messa
 func TestFullIntakeOpensIncident(t *testing.T) {
 	h := bottest.New(t, bot.Config{})
 	msgs := h.Command("card payments failing at checkout")
-	if len(msgs) < 3 || msgs[0].Kind != bot.KindCard {
-		t.Fatalf("want card, intro, question; got %+v", msgs)
+	if len(msgs) != 2 || msgs[0].Kind != bot.KindCard || msgs[1].Kind != bot.KindQuestion || !strings.HasPrefix(msgs[1].Text, "Thanks") {
+		t.Fatalf("want the card, then a welcome with the first question; got %+v", msgs)
 	}
 	if msgs[0].Card.Ref != "PAY-1" {
 		t.Errorf("ref = %q, want PAY-1", msgs[0].Card.Ref)

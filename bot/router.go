@@ -179,11 +179,13 @@ func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) err
 	if err := e.store.UpdateIncident(ctx, inc, incidents.Change{}); err != nil {
 		return err
 	}
-	r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText,
-		Text: fmt.Sprintf("Thanks %s. I'll ask a few questions, one at a time, to get %s ready for the right people. "+
-			"Reply in this thread. Say skip to skip an optional question, back to change the previous answer, cancel to drop the incident.",
-			e.mention(thread.Platform, ev.User), inc.Ref)})
-	r.add(e.question(inc, thread))
+	// The welcome and the first question go out as one message: platforms
+	// pace posts per channel, so every message saved is a second saved.
+	q := e.question(inc, thread)
+	q.Text = fmt.Sprintf("Thanks %s. I'll ask a few questions, one at a time, to get %s ready for the right people. "+
+		"Reply in this thread. Say skip to skip an optional question, back to change the previous answer, cancel to drop the incident.\n\n",
+		e.mention(thread.Platform, ev.User), inc.Ref) + q.Text
+	r.add(q)
 	return nil
 }
 
