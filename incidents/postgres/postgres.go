@@ -5,10 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -129,39 +127,10 @@ func (s *Store) conn(ctx context.Context) (*pgx.Conn, error) {
 	return s.pool.acquire(ctx)
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
-		}
-		body, err := fs.ReadFile(migrationFS, path.Join("migrations", name))
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
-
 // migrate applies missing migrations in one transaction, holding an
 // advisory lock scoped to the current schema.
 func migrate(ctx context.Context, c *pgx.Conn) error {
-	ms, err := loadMigrations()
+	ms, err := migrations.Load(migrationFS, "migrations")
 	if err != nil {
 		return err
 	}
@@ -187,7 +156,7 @@ func migrate(ctx context.Context, c *pgx.Conn) error {
 		done := map[int]bool{}
 		known := map[int]bool{}
 		for _, m := range ms {
-			known[m.version] = true
+			known[m.Version] = true
 		}
 		for _, v := range applied {
 			done[int(v)] = true
@@ -196,15 +165,15 @@ func migrate(ctx context.Context, c *pgx.Conn) error {
 			}
 		}
 		for _, m := range ms {
-			if done[m.version] {
+			if done[m.Version] {
 				continue
 			}
 			// No arguments: the simple protocol runs every statement of the file.
-			if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
 		}
 		return nil

@@ -6,16 +6,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/internal/migrations"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -115,46 +112,12 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
-		}
-		body, err := fs.ReadFile(migrationFS, path.Join("migrations", name))
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
-}
-
 // migrate applies the embedded migrations that schema_migrations does not
 // list yet, all in one IMMEDIATE transaction, so two processes opening the
 // same new file do not both migrate it and a failed migration leaves nothing
 // behind.
 func migrate(ctx context.Context, conn *sql.Conn) (err error) {
-	ms, err := loadMigrations()
+	ms, err := migrations.Load(migrationFS, "migrations")
 	if err != nil {
 		return err
 	}
@@ -192,7 +155,7 @@ func migrate(ctx context.Context, conn *sql.Conn) (err error) {
 	}
 	known := map[int]bool{}
 	for _, m := range ms {
-		known[m.version] = true
+		known[m.Version] = true
 	}
 	for v := range applied {
 		if !known[v] {
@@ -200,16 +163,16 @@ func migrate(ctx context.Context, conn *sql.Conn) (err error) {
 		}
 	}
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[m.Version] {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+		if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 		if _, err := conn.ExecContext(ctx,
 			"INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-			m.version, m.name, time.Now().UnixNano()); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			m.Version, m.Name, time.Now().UnixNano()); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
