@@ -331,7 +331,7 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 			terms[string(t.Term)] = true
 		}
 	}
-	var have, total float64
+	var have, total, wordHave float64
 	domain := false
 	for _, u := range p.content {
 		if u.code != "" {
@@ -353,6 +353,9 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		total += w
 		if terms[u.stem] || altMatch(u.alts, terms) {
 			have += w
+			if !isDigits(u.word) {
+				wordHave += w
+			}
 			if !u.fixed && (domainStems[u.stem] || domainStems[u.word]) {
 				domain = true
 			}
@@ -367,6 +370,8 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		return math.Max(c, ConfidenceThreshold)
 	case domain:
 		return c
+	case wordHave == 0:
+		return 0 // only bare numbers matched ("what's 2+2"): no evidence of a payments question
 	}
 	return c * 0.75
 }
