@@ -324,6 +324,18 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 	if len(p.content) == 0 {
 		return 0
 	}
+	// A question about a code that the best hit does not hold is not
+	// answered by it, however many other words match ("action code 116"
+	// against action code 021).
+	askedCode, codeMatched := false, false
+	for _, u := range p.content {
+		// Only codes with a digit (05, 116, R01): a snake-case word such
+		// as sk_live is as likely a name as a code.
+		if u.code != "" && !u.weak && strings.ContainsAny(u.code, "0123456789") {
+			askedCode = true
+			codeMatched = codeMatched || codes[u.code]
+		}
+	}
 	terms := map[string]bool{}
 	if an != nil {
 		text := fieldString(top, "title") + "\n" + fieldString(top, "tags") + "\n" + fieldString(top, "body")
@@ -365,6 +377,9 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		return 0
 	}
 	c := have / total
+	if askedCode && !codeMatched {
+		return math.Min(c, ConfidenceThreshold*0.9)
+	}
 	switch {
 	case domain && c >= 0.2:
 		return math.Max(c, ConfidenceThreshold)
