@@ -112,7 +112,7 @@ func TestCodeSpellingsFindTheSameDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	for q, want := range map[string]string{
-		"ACH R01": "ach-return:R01", "ach r01": "ach-return:R01", "ach return r1": "ach-return:R01", "R-01 on an ach debit": "ach-return:R01",
+		"ACH R01": "ach-return:R01", "ach r01": "ach-return:R01", "ach return r1": "ach-return:R01", "R-01 on an ach debit": "ach-return:R01", "ach return r 01": "ach-return:R01",
 		"response code 05": "iso8583_1987_field39:05", "DE39 5": "iso8583_1987_field39:05", "iso 8583 code 005": "iso8583_1987_field39:05",
 		"paypal INSTRUMENT_DECLINED": "paypal-issue:checkout_orders_v2:INSTRUMENT_DECLINED",
 		"INSTRUMENT_DECLIEND paypal": "paypal-issue:checkout_orders_v2:INSTRUMENT_DECLINED",

@@ -215,7 +215,7 @@ const (
 
 // analyzeQuery builds the plan. ts may be nil (no typo correction).
 func analyzeQuery(q string, ts termStats) queryPlan {
-	raw := splitRawTokens(q)
+	raw := joinSpacedACHCodes(splitRawTokens(q))
 	if len(raw) > maxQueryTokens {
 		raw = raw[:maxQueryTokens]
 	}
@@ -670,4 +670,35 @@ func isAmount(s string) bool {
 		}
 	}
 	return true
+}
+
+// achContext are words that make "r 01" or "c 5" an ACH return or
+// notification-of-change code typed with a space.
+var achContext = map[string]bool{"ach": true, "nacha": true, "return": true, "returned": true, "returns": true, "noc": true, "echeck": true}
+
+// joinSpacedACHCodes turns "r 01" into "R01" (and "c 5" into "C5") when the
+// question is about ACH; elsewhere a lone letter before a number means
+// nothing in particular.
+func joinSpacedACHCodes(raw []string) []string {
+	ach := false
+	for _, t := range raw {
+		if achContext[strings.ToLower(t)] {
+			ach = true
+			break
+		}
+	}
+	if !ach {
+		return raw
+	}
+	out := make([]string, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		t := raw[i]
+		if (t == "r" || t == "R" || t == "c" || t == "C") && i+1 < len(raw) && len(raw[i+1]) <= 2 && isDigits(raw[i+1]) {
+			out = append(out, strings.ToUpper(t)+raw[i+1])
+			i++
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
