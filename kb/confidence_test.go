@@ -84,3 +84,28 @@ func TestConfidence(t *testing.T) {
 		t.Errorf("only %.2f of real questions are confident (want >= 0.90)", share)
 	}
 }
+
+// TestUnknownCodeIsNotAnswered: a question about a specific code is answered
+// only by a document holding that code, not by a neighbour that shares the
+// other words.
+func TestUnknownCodeIsNotAnswered(t *testing.T) {
+	ix, _ := openTemp(t)
+	ctx := context.Background()
+	if err := ix.Upsert(ctx, Doc{ID: "iso8583_1993_action_code:021", Kind: KindReference,
+		Title: "ISO 8583 action code (1993) 021", Body: "No action taken (unable to back out prior transaction).",
+		Tags: []string{"iso8583", "iso8583_1993_action_code"}}); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]bool{
+		"iso 8583 action code 021": true,
+		"iso 8583 action code 116": false,
+	} {
+		res, err := ix.Search(ctx, q, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Confident != want {
+			t.Errorf("%q: confident = %v, want %v (hits %+v)", q, res.Confident, want, res.Hits)
+		}
+	}
+}
