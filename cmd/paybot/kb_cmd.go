@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -41,7 +40,7 @@ func (a *app) kbCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	index, err := kb.Open(ctx, filepath.Join(a.dataDir, "kb"), kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+	index, err := kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
 	if err != nil {
 		return err
 	}
