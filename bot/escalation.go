@@ -235,6 +235,10 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 	plain, _ := incidents.Packet(inc, tl, e.articlesTried(ctx, inc))
 	a, _ := e.adapter(platform)
 	_, canDM := a.(DirectMessenger)
+	byName := false
+	if nm, ok := a.(NameMessenger); ok {
+		byName = nm.MessagesByName()
+	}
 	var lines []string
 	if intro != "" {
 		lines = append(lines, intro)
@@ -245,8 +249,8 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 		key := fmt.Sprintf("%s/%d/%d/%s", inc.ID, round, li+1, t.Key)
 		handle := t.Handle(platform)
 		dmHandle := handle
-		if dmHandle == "" && platform == "console" {
-			dmHandle = t.Label // the console shows a DM to anyone by name
+		if dmHandle == "" && byName {
+			dmHandle = t.Label
 		}
 		who := t.Label
 		if handle != "" {

@@ -149,6 +149,14 @@ type DirectMessenger interface {
 	DirectMessage(ctx context.Context, to User, msg Message) error
 }
 
+// NameMessenger is a DirectMessenger that can reach a contact known only by
+// name (the console prints such messages for whoever sits at it), so a
+// contact without a handle on the platform still gets the message.
+type NameMessenger interface {
+	DirectMessenger
+	MessagesByName() bool
+}
+
 // Ephemeral shows a message in a conversation to one person only.
 type Ephemeral interface {
 	PostEphemeral(ctx context.Context, to User, msg Message) error

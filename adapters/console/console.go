@@ -45,6 +45,7 @@ var (
 	_ bot.Adapter         = (*Adapter)(nil)
 	_ bot.Mentioner       = (*Adapter)(nil)
 	_ bot.DirectMessenger = (*Adapter)(nil)
+	_ bot.NameMessenger   = (*Adapter)(nil)
 )
 
 // New returns a console adapter.
@@ -153,6 +154,10 @@ func (a *Adapter) DirectMessage(_ context.Context, to bot.User, m bot.Message) e
 	a.write(m, &to)
 	return nil
 }
+
+// MessagesByName implements bot.NameMessenger: the terminal shows a direct
+// message to anyone, "[dm → Stripe support] …".
+func (a *Adapter) MessagesByName() bool { return true }
 
 // input is one line of --json input.
 type input struct {
