@@ -94,33 +94,20 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	im.StoreDynamic = false
 	im.DocValuesDynamic = false
 
-	text := func(store bool) *mapping.FieldMapping {
+	// Every field is its own: no _all, no term vectors, no doc values.
+	field := func(analyzer string, index, store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = analyzerText
+		f.Analyzer = analyzer
+		f.Index = index
 		f.Store = store
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
 		f.DocValues = false
 		return f
 	}
-	keyword := func() *mapping.FieldMapping {
-		f := bleve.NewTextFieldMapping()
-		f.Analyzer = analyzerKeyword
-		f.Store = true
-		f.IncludeInAll = false
-		f.IncludeTermVectors = false
-		f.DocValues = false
-		return f
-	}
-	stored := func() *mapping.FieldMapping {
-		f := bleve.NewTextFieldMapping()
-		f.Index = false
-		f.Store = true
-		f.IncludeInAll = false
-		f.IncludeTermVectors = false
-		f.DocValues = false
-		return f
-	}
+	text := func(store bool) *mapping.FieldMapping { return field(analyzerText, true, store) }
+	keyword := func() *mapping.FieldMapping { return field(analyzerKeyword, true, true) }
+	stored := func() *mapping.FieldMapping { return field("", false, true) }
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt("title", text(true))
 	dm.AddFieldMappingsAt("body", text(true))
