@@ -73,6 +73,24 @@ type entryRow struct {
 	data       []byte // nil for an empty map
 }
 
+// encodeWrite turns an incident and its change into the rows one write
+// stores, before the writer's transaction starts.
+func encodeWrite(inc *incidents.Incident, ch incidents.Change) (*row, []entryRow, *effects, error) {
+	r, err := encodeIncident(inc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	entries, err := encodeTimeline(ch.Timeline)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return r, entries, ef, nil
+}
+
 func encodeTimeline(entries []incidents.TimelineEntry) ([]entryRow, error) {
 	out := make([]entryRow, len(entries))
 	for i, e := range entries {
@@ -175,15 +193,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 	if inc.ID == uuid.Nil {
 		inc.ID = uuid.New()
 	}
-	r, err := encodeIncident(inc)
-	if err != nil {
-		return err
-	}
-	entries, err := encodeTimeline(ch.Timeline)
-	if err != nil {
-		return err
-	}
-	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
+	r, entries, ef, err := encodeWrite(inc, ch)
 	if err != nil {
 		return err
 	}
@@ -230,15 +240,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 // ErrDuplicate even when its version is stale too. Errors: ErrNotFound,
 // ErrConflict, ErrDuplicate.
 func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch incidents.Change) error {
-	r, err := encodeIncident(inc)
-	if err != nil {
-		return err
-	}
-	entries, err := encodeTimeline(ch.Timeline)
-	if err != nil {
-		return err
-	}
-	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
+	r, entries, ef, err := encodeWrite(inc, ch)
 	if err != nil {
 		return err
 	}
