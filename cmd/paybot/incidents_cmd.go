@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -52,8 +53,11 @@ func (a *app) incidentsCmd(ctx context.Context, args []string) error {
 			return usageError{"incidents show: give one REF, for example PAY-1"}
 		}
 		inc, err := store.IncidentByRef(ctx, pos[0])
+		if errors.Is(err, incidents.ErrNotFound) {
+			return fmt.Errorf("%s: no such incident (see 'paybot incidents list')", pos[0])
+		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", pos[0], err)
+			return err
 		}
 		tl, err := store.Timeline(ctx, inc.ID)
 		if err != nil {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runPaybot(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	return code, out.String(), errOut.String()
+}
+
+// TestConfigCheckReportsLines: every problem comes with its line number,
+// all at once, and a good file says OK.
+func TestConfigCheckReportsLines(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(strings.Join([]string{
+		"timezone: Mars/Olympus", // 1
+		"colour: blue",           // 2
+		"slack:",                 // 3
+		"  bot_tokn: xoxb-1",     // 4
+		"intake:",                // 5
+		"  steps:",               // 6
+		"    - id: category",     // 7
+		"      kind: dropdown",   // 8
+		"      prompt: What?",    // 9
+	}, "\n")), 0o600)
+	code, out, _ := runPaybot(t, "config", "check", bad)
+	if code == 0 {
+		t.Fatalf("bad config passed:\n%s", out)
+	}
+	for _, want := range []string{"line 1", "line 2", "line 4", "line 8"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no problem reported at %s:\n%s", want, out)
+		}
+	}
+	code, out, _ = runPaybot(t, "config", "check", filepath.Join("..", "..", "paybot.example.yaml"))
+	if code != 0 || !strings.Contains(out, "OK") {
+		t.Errorf("example config: exit %d\n%s", code, out)
+	}
+}
+
+func TestCLIBadInput(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--data", data, "incidents", "show", "PAY-404"}, 1, "PAY-404: no such incident"},
+		{[]string{"--data", data, "incidents", "show"}, 2, "give one REF"},
+		{[]string{"--data", data, "frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"--data"}, 2, "--data needs a value"},
+		{[]string{"--data", data, "kb", "eval"}, 2, "--questions FILE is required"},
+	} {
+		code, _, stderr := runPaybot(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+}
+
+func TestKBImportReportsBadLines(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "docs.jsonl")
+	os.WriteFile(file, []byte(strings.Join([]string{
+		`{"id": "a1", "title": "Refunds stuck", "body": "Check the refund status."}`,
+		`{"id": "a2", "title": "no body"}`,
+		`not json`,
+	}, "\n")), 0o600)
+	code, out, stderr := runPaybot(t, "--data", filepath.Join(dir, "data"), "kb", "import", file)
+	if code != 0 || !strings.Contains(out, "imported 1 documents, rejected 2 lines") {
+		t.Errorf("exit %d, out %q", code, out)
+	}
+	for _, want := range []string{"docs.jsonl:2:", "docs.jsonl:3:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q: %q", want, stderr)
+		}
+	}
+}
