@@ -11,7 +11,6 @@ import (
 
 	"github.com/paybot/paybot/adapters/console"
 	"github.com/paybot/paybot/bot"
-	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/sqlite"
 	"github.com/paybot/paybot/kb"
 )
@@ -43,7 +42,7 @@ func BenchmarkConsoleAnswer100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	eng := bot.NewEngine(bot.Config{Store: store, KB: &kbSearcher{index: index, clock: incidents.SystemClock{}}})
+	eng := bot.NewEngine(bot.Config{Store: store, KB: &kbSearcher{index: index}})
 	eng.AddAdapter(console.New(console.Options{Out: io.Discard, JSON: true}))
 
 	lat := make([]time.Duration, 0, b.N)

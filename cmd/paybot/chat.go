@@ -31,7 +31,7 @@ func (a *app) openStore(ctx context.Context) (incidents.Store, error) {
 
 // openKB opens the knowledge-base index; without it the bot still runs
 // incidents, and says so when asked a question.
-func (a *app) openKB(ctx context.Context, log *slog.Logger) (*kb.Index, error) {
+func (a *app) openKB(ctx context.Context) (*kb.Index, error) {
 	return kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
 }
 
@@ -50,12 +50,12 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		}
 		cfg.Mailer = email.New(sc)
 	}
-	index, err := a.openKB(ctx, log)
+	index, err := a.openKB(ctx)
 	if err != nil {
 		log.Warn("knowledge base unavailable", "err", err)
 		fmt.Fprintf(a.stderr, "paybot: knowledge base unavailable: %v\n", err)
 	} else {
-		cfg.KB = &kbSearcher{index: index, clock: incidents.SystemClock{}}
+		cfg.KB = &kbSearcher{index: index}
 		closers = append(closers, func() { index.Close() })
 	}
 	closeAll := func() {

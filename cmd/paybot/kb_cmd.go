@@ -205,7 +205,6 @@ func (a *app) kbBench(ctx context.Context, args []string) error {
 // kbSearcher adapts the index to the engine's Searcher and Learner.
 type kbSearcher struct {
 	index *kb.Index
-	clock incidents.Clock
 }
 
 var (
