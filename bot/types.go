@@ -31,7 +31,14 @@ type Event struct {
 	// ID is unique per platform delivery target (Slack event_id, Discord
 	// interaction id, console line number). Redelivery of the same ID has no
 	// effect. Adapters prefix it with the platform.
-	ID           string       `json:"id"`
+	ID string `json:"id"`
+	// MessageKeys are the platform's ids of the message itself, besides the
+	// envelope ID: Slack "slack:msg:<channel>:<ts>" and
+	// "slack:cmid:<client_msg_id>", Discord "discord:msg:<message id>". The
+	// same message delivered under a second envelope ID has no effect when
+	// any of its keys was seen before. Adapters fill them; the engine's
+	// inbox records them with the event.
+	MessageKeys  []string     `json:"message_keys,omitempty"`
 	Kind         EventKind    `json:"kind"`
 	Conversation Conversation `json:"conversation"`
 	User         User         `json:"user"`
@@ -111,6 +118,13 @@ type Message struct {
 type MessageRef struct {
 	Conversation Conversation `json:"conversation"`
 	ID           string       `json:"id"`
+	// MessageKeys are the platform's ids of the message itself, besides the
+	// envelope ID: Slack "slack:msg:<channel>:<ts>" and
+	// "slack:cmid:<client_msg_id>", Discord "discord:msg:<message id>". The
+	// same message delivered under a second envelope ID has no effect when
+	// any of its keys was seen before. Adapters fill them; the engine's
+	// inbox records them with the event.
+	MessageKeys []string `json:"message_keys,omitempty"`
 }
 
 // Handler receives events from an adapter. The engine implements it.
