@@ -54,6 +54,9 @@ const (
 	NotifyDM         = "dm"
 	NotifyEmail      = "email"
 	NotifyCardUpdate = "card_update"
+	// NotifyCard posts an incident's card, opens its thread and links both
+	// to the incident (Incident.CardMessage, Incident.Conversation).
+	NotifyCard = "card"
 )
 
 // Notification statuses.
@@ -74,7 +77,16 @@ type Notification struct {
 	// DedupeKey is unique; queueing a notification whose key exists does
 	// nothing, and the key travels with the message so a receiver can drop a
 	// repeat.
-	DedupeKey     string     `json:"dedupe_key"`
+	DedupeKey string `json:"dedupe_key"`
+	// ChannelKey names the delivery queue (for the bot: platform and
+	// channel). Notifications of one key are delivered one at a time, in
+	// queue order; different keys are independent, so one paced or flooded
+	// channel never delays another. Empty means a queue of its own.
+	ChannelKey string `json:"channel_key,omitempty"`
+	// ReplyToken is the platform's short-lived route back to the person who
+	// caused the message (Slack response_url, Discord interaction). Stores
+	// forget it once the notification is sent or dead.
+	ReplyToken    string     `json:"reply_token,omitempty"`
 	Status        string     `json:"status"`
 	Attempts      int        `json:"attempts"`
 	NextAttemptAt time.Time  `json:"next_attempt_at"`
@@ -84,7 +96,7 @@ type Notification struct {
 	CreatedAt     time.Time  `json:"created_at"`
 }
 
-// JobStore keeps durable timers. The sqlite store implements it.
+// JobStore keeps durable timers; part of Store.
 type JobStore interface {
 	// ScheduleJobs inserts jobs outside an incident change; a job whose
 	// DedupeKey exists is skipped.
@@ -102,16 +114,25 @@ type JobStore interface {
 	Jobs(ctx context.Context, incident uuid.UUID) ([]Job, error)
 }
 
-// OutboxStore keeps outbound notifications. The sqlite store implements it.
+// OutboxStore keeps outbound notifications; part of Store.
 type OutboxStore interface {
 	// QueueNotifications inserts notifications outside an incident change; a
 	// duplicate DedupeKey is skipped.
 	QueueNotifications(ctx context.Context, ns []Notification) error
-	// ClaimNotifications leases up to limit pending notifications whose
-	// NextAttemptAt has come and whose lease has expired, until now+lease,
-	// counting an attempt.
+	// CommitEvent commits a change that touches no incident: it marks
+	// ch.EventKey processed (when set) and queues ch.Notify in one
+	// transaction, so a reply exists exactly when its event counts as
+	// handled. Errors: ErrDuplicate when ch.EventKey was already processed
+	// (nothing is queued then), ErrInvalid for a malformed notification.
+	CommitEvent(ctx context.Context, ch Change) error
+	// ClaimNotifications leases up to limit pending notifications until
+	// now+lease, counting an attempt: for each ChannelKey only the oldest
+	// pending one, and only when its NextAttemptAt has come and no lease on
+	// it is running. So a channel has at most one delivery in flight, and
+	// its messages go out in queue order.
 	ClaimNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Notification, error)
-	// MarkSent records delivery. Errors: ErrNotFound.
+	// MarkSent records delivery and forgets the ReplyToken. Errors:
+	// ErrNotFound.
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 	// MarkFailed records a failed attempt and releases the lease so the next
 	// attempt happens at retryAt; dead gives up for good. Errors: ErrNotFound.

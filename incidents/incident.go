@@ -158,6 +158,10 @@ type Details struct {
 	StepsTaken     string            `json:"steps_taken,omitempty"`
 	Extra          map[string]string `json:"extra,omitempty"` // answers to steps a custom flow adds
 	Skipped        []string          `json:"skipped,omitempty"`
+	// CardProblem, when set, says why the incident's card could not be
+	// posted (the bot is not in the channel…): the incident is parked until
+	// the reporter fixes it and runs the same command again.
+	CardProblem string `json:"card_problem,omitempty"`
 }
 
 // IntakeState is the position of an unfinished intake: the step awaiting an

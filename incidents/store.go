@@ -49,7 +49,6 @@ type Change struct {
 	// Jobs to schedule, job kinds of this incident to cancel, jobs (by id) to
 	// mark done, and notifications to queue: all in the same transaction, so
 	// a timer or a message exists exactly when the change that caused it does.
-	// Stores that do not implement JobStore and OutboxStore ignore them.
 	Jobs         []Job
 	CancelJobs   []string
 	CompleteJobs []int64
@@ -72,7 +71,13 @@ type ListFilter struct {
 
 // Store keeps incidents durably. Implementations: incidents/sqlite and
 // incidents/postgres; incidents/storetest holds the conformance suite both run.
+// Durable timers (JobStore) and the outbox (OutboxStore) are part of the
+// contract: a store without them cannot keep the promise that a timer or a
+// message exists exactly when the change that caused it does.
 type Store interface {
+	JobStore
+	OutboxStore
+
 	// CreateIncident assigns inc.Ref (PAY-<n>, unique per store) and Version 1,
 	// and inserts it with the change. Errors: ErrDuplicate when ch.EventKey
 	// was already processed.
@@ -104,14 +109,23 @@ type Store interface {
 	// processed.
 	EventProcessed(ctx context.Context, key string) (bool, error)
 
-	// MarkEventProcessed records key as processed without any other change.
-	// It returns ErrDuplicate when it already was.
+	// MarkEventProcessed records key as processed without any other change,
+	// clearing its stored payload. It returns ErrDuplicate when it already was.
 	MarkEventProcessed(ctx context.Context, key string, at time.Time) error
 
 	// EnqueueEvent durably records an inbound event before the platform is
 	// acknowledged, so work survives a crash between ack and processing.
-	// Errors: ErrDuplicate when key was received before (processed or not).
-	EnqueueEvent(ctx context.Context, key string, payload []byte, at time.Time) error
+	// messageKeys are the platform's ids of the message itself (Slack
+	// channel+ts and client_msg_id, Discord message id); they are recorded in
+	// the same transaction, as processed keys, so the same message under a
+	// second envelope key is recognised. Errors: ErrDuplicate when key or
+	// any of messageKeys was received before (processed or not); nothing is
+	// recorded then.
+	EnqueueEvent(ctx context.Context, key string, payload []byte, at time.Time, messageKeys ...string) error
+
+	// PruneInbox deletes processed inbox keys received before before, and
+	// returns how many went. Unprocessed events are kept whatever their age.
+	PruneInbox(ctx context.Context, before time.Time) (int64, error)
 
 	// PendingEvents returns enqueued events not yet marked processed, oldest
 	// first, at most limit of them.

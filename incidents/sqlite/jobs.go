@@ -23,10 +23,10 @@ const (
 	sqlCancelJobs = `UPDATE jobs SET status = 'cancelled', done_at = ?
 	WHERE incident_id = ? AND kind = ? AND status = 'pending'`
 	sqlCompleteJob = `UPDATE jobs SET status = 'done', done_at = ? WHERE id = ? AND status = 'pending'`
-	sqlInsertNote  = `INSERT INTO outbox (incident_id, kind, payload, dedupe_key, status, next_attempt_at, created_at)
-	VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`
+	sqlInsertNote  = `INSERT INTO outbox (incident_id, kind, payload, dedupe_key, channel_key, reply_token, status, next_attempt_at, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`
 	jobCols  = `id, incident_id, kind, due_at, payload, status, claimed_until, attempts, dedupe_key`
-	noteCols = `id, incident_id, kind, payload, dedupe_key, status, attempts, next_attempt_at, claimed_until, sent_at, last_error, created_at`
+	noteCols = `id, incident_id, kind, payload, dedupe_key, channel_key, reply_token, status, attempts, next_attempt_at, claimed_until, sent_at, last_error, created_at`
 )
 
 type jobRow struct {
@@ -37,6 +37,7 @@ type jobRow struct {
 
 type noteRow struct {
 	incident, kind, key string
+	channel, token      string
 	payload             []byte
 	next, created       int64
 }
@@ -104,7 +105,12 @@ func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (no
 	if incident != uuid.Nil {
 		id = incident.String()
 	}
-	return noteRow{incident: id, kind: n.Kind, key: n.DedupeKey, payload: n.Payload, next: nanos(next), created: nanos(created)}, nil
+	channel := n.ChannelKey
+	if channel == "" {
+		channel = "n:" + n.DedupeKey // a queue of its own
+	}
+	return noteRow{incident: id, kind: n.Kind, key: n.DedupeKey, channel: channel, token: n.ReplyToken,
+		payload: n.Payload, next: nanos(next), created: nanos(created)}, nil
 }
 
 // apply writes the effects inside the current transaction.
@@ -128,7 +134,7 @@ func (t *wtx) applyEffects(incident string, ef *effects, at int64) error {
 		}
 	}
 	for _, n := range ef.notes {
-		if _, err := t.exec(sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.next, n.created); err != nil {
+		if _, err := t.exec(sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.channel, n.token, n.next, n.created); err != nil {
 			return fmt.Errorf("queue notification: %w", err)
 		}
 	}

@@ -29,8 +29,50 @@ func (s *Store) QueueNotifications(ctx context.Context, ns []incidents.Notificat
 	return nil
 }
 
+// CommitEvent marks ch.EventKey processed and queues ch.Notify in one
+// transaction. Errors: ErrDuplicate when the key was processed before,
+// ErrInvalid for a notification without kind, key or payload, or for a
+// change that names jobs (jobs belong to an incident).
+func (s *Store) CommitEvent(ctx context.Context, ch incidents.Change) error {
+	if len(ch.Jobs) > 0 || len(ch.CancelJobs) > 0 || len(ch.Timeline) > 0 {
+		return fmt.Errorf("%w: a change without incident holds only notifications and jobs to complete", incidents.ErrInvalid)
+	}
+	now := time.Now()
+	ef := &effects{complete: ch.CompleteJobs}
+	for _, n := range ch.Notify {
+		r, err := encodeNote(n.IncidentID, n, now)
+		if err != nil {
+			return err
+		}
+		ef.notes = append(ef.notes, r)
+	}
+	err := s.w.do(ctx, func(t *wtx) error {
+		if ch.EventKey != "" {
+			if err := t.markDone(ch.EventKey, now); err != nil {
+				return err
+			}
+		}
+		return t.applyEffects("", ef, nanos(now))
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: commit event: %w", err)
+	}
+	return nil
+}
+
+// sqlClaimNotes leases the head of each channel's queue: the oldest pending
+// notification of every channel_key, when it is due and not leased. A
+// channel whose head is leased or waiting for its retry time has nothing
+// claimable, so its later messages wait their turn.
+const sqlClaimNotes = `UPDATE outbox SET claimed_until = ?, attempts = attempts + 1
+	WHERE id IN (SELECT o.id FROM (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' GROUP BY channel_key) h
+		JOIN outbox o ON o.id = h.id
+		WHERE o.next_attempt_at <= ? AND o.claimed_until <= ?
+		ORDER BY o.id LIMIT ?)
+	RETURNING `
+
 // ClaimNotifications leases up to limit deliverable notifications until
-// now+lease, oldest first.
+// now+lease, oldest first: at most one per channel key, its queue's head.
 func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]incidents.Notification, error) {
 	if limit <= 0 {
 		limit = 100
@@ -39,10 +81,7 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease tim
 	var out []incidents.Notification
 	err := s.w.do(ctx, func(t *wtx) error {
 		out = out[:0]
-		rows, err := t.query(`UPDATE outbox SET claimed_until = ?, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
-				ORDER BY id LIMIT ?)
-			RETURNING `+noteCols, until, n, n, limit)
+		rows, err := t.query(sqlClaimNotes+noteCols, until, n, n, limit)
 		if err != nil {
 			return err
 		}
@@ -70,18 +109,18 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease tim
 
 // MarkSent records delivery. Errors: ErrNotFound.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	return s.noteUpdate(ctx, "mark sent", `UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = 0 WHERE id = ?`, nanos(at), id)
+	return s.noteUpdate(ctx, "mark sent", `UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = 0, reply_token = '' WHERE id = ?`, nanos(at), id)
 }
 
 // MarkFailed records a failed attempt: the next one is at retryAt, or never
 // when dead. Errors: ErrNotFound.
 func (s *Store) MarkFailed(ctx context.Context, id int64, retryAt time.Time, errText string, dead bool) error {
-	status := incidents.NotifyPending
 	if dead {
-		status = incidents.NotifyDead
+		return s.noteUpdate(ctx, "mark failed", `UPDATE outbox SET status = 'dead', next_attempt_at = ?, claimed_until = 0, last_error = ?,
+			reply_token = '' WHERE id = ? AND status = 'pending'`, nanos(retryAt), errText, id)
 	}
-	return s.noteUpdate(ctx, "mark failed", `UPDATE outbox SET status = ?, next_attempt_at = ?, claimed_until = 0, last_error = ?
-		WHERE id = ? AND status = 'pending'`, status, nanos(retryAt), errText, id)
+	return s.noteUpdate(ctx, "mark failed", `UPDATE outbox SET next_attempt_at = ?, claimed_until = 0, last_error = ?
+		WHERE id = ? AND status = 'pending'`, nanos(retryAt), errText, id)
 }
 
 func (s *Store) noteUpdate(ctx context.Context, what, q string, args ...any) error {
@@ -126,7 +165,7 @@ func scanNote(sc scanner) (incidents.Notification, error) {
 		next, claimed, created int64
 		sent                   sql.NullInt64
 	)
-	if err := sc.Scan(&x.ID, &inc, &x.Kind, &x.Payload, &x.DedupeKey, &x.Status, &x.Attempts, &next, &claimed, &sent, &x.LastError, &created); err != nil {
+	if err := sc.Scan(&x.ID, &inc, &x.Kind, &x.Payload, &x.DedupeKey, &x.ChannelKey, &x.ReplyToken, &x.Status, &x.Attempts, &next, &claimed, &sent, &x.LastError, &created); err != nil {
 		return x, err
 	}
 	if inc != "" {

@@ -142,8 +142,12 @@ func fromNullNanos(n sql.NullInt64) *time.Time {
 const (
 	sqlMarkDone = `INSERT INTO inbox (key, payload, status, received_at, processed_at)
 	VALUES (?, NULL, 'done', ?, ?)
-	ON CONFLICT (key) DO UPDATE SET status = 'done', processed_at = excluded.processed_at
+	ON CONFLICT (key) DO UPDATE SET status = 'done', processed_at = excluded.processed_at, payload = NULL
 	WHERE inbox.status = 'received'`
+	// sqlMessageKey records a message key as processed: it only names a
+	// message already handled under another key.
+	sqlMessageKey = `INSERT INTO inbox (key, payload, status, received_at, processed_at)
+	VALUES (?, NULL, 'done', ?, ?) ON CONFLICT (key) DO NOTHING`
 	sqlNextRef        = `UPDATE counters SET value = value + 1 WHERE name = 'incident_ref' RETURNING value`
 	sqlExists         = `SELECT 1 FROM incidents WHERE id = ?`
 	sqlInsertIncident = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
@@ -295,10 +299,11 @@ func (s *Store) MarkEventProcessed(ctx context.Context, key string, at time.Time
 	return nil
 }
 
-// EnqueueEvent records an inbound event as received. Errors: ErrDuplicate
-// when key was received before, processed or not; ErrInvalid for an empty
-// key.
-func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at time.Time) error {
+// EnqueueEvent records an inbound event as received, and its message keys
+// as seen, in one transaction. Errors: ErrDuplicate when key or a message
+// key was received before, processed or not (nothing is recorded then);
+// ErrInvalid for an empty key.
+func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at time.Time, messageKeys ...string) error {
 	if key == "" {
 		return fmt.Errorf("%w: empty event key", incidents.ErrInvalid)
 	}
@@ -315,12 +320,43 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 		} else if n == 0 {
 			return fmt.Errorf("%w: event %q", incidents.ErrDuplicate, key)
 		}
+		for _, mk := range messageKeys {
+			if mk == "" || mk == key {
+				continue
+			}
+			res, err := t.exec(sqlMessageKey, mk, nanos(at), nanos(at))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return fmt.Errorf("%w: message %q seen under another event", incidents.ErrDuplicate, mk)
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: enqueue event: %w", err)
 	}
 	return nil
+}
+
+// PruneInbox deletes processed inbox keys received before before.
+func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.w.do(ctx, func(t *wtx) error {
+		res, err := t.exec(`DELETE FROM inbox WHERE status = 'done' AND received_at < ?`, nanos(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune inbox: %w", err)
+	}
+	return n, nil
 }
 
 // Incident returns the incident with id. Errors: ErrNotFound.

@@ -8,8 +8,9 @@ import (
 	"github.com/paybot/paybot/incidents"
 )
 
-// RunJobs is the conformance suite for stores that also implement
-// incidents.JobStore and incidents.OutboxStore: jobs and notifications are
+// RunJobs is the conformance suite for the jobs and outbox part of
+// incidents.Store (a separate entry point while incidents/postgres does not
+// have them yet): jobs and notifications are
 // written atomically with the incident change, dedupe keys are unique,
 // claims are leased and a stuck claim is reclaimed after its lease.
 func RunJobs(t *testing.T, open Opener) {
@@ -21,6 +22,8 @@ func RunJobs(t *testing.T, open Opener) {
 		{"JobsLease", testJobsLease},
 		{"OutboxWithChange", testOutbox},
 		{"JobsRollbackWithConflict", testEffectsRollback},
+		{"OutboxChannels", testOutboxChannels},
+		{"CommitEvent", testCommitEvent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -29,14 +32,8 @@ func RunJobs(t *testing.T, open Opener) {
 	}
 }
 
-func stores(t *testing.T, s incidents.Store) (incidents.JobStore, incidents.OutboxStore) {
-	t.Helper()
-	js, ok1 := s.(incidents.JobStore)
-	os, ok2 := s.(incidents.OutboxStore)
-	if !ok1 || !ok2 {
-		t.Skip("store implements neither JobStore nor OutboxStore")
-	}
-	return js, os
+func stores(_ *testing.T, s incidents.Store) (incidents.JobStore, incidents.OutboxStore) {
+	return s, s
 }
 
 func testJobsWithChange(t *testing.T, h *harness) {

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"Timeline", testTimeline},
 		{"EventKeyDuplicate", testEventKeyDuplicate},
 		{"Inbox", testInbox},
+		{"InboxMessageKeys", testInboxMessageKeys},
 		{"ListIncidents", testList},
 		{"Restart", testRestart},
 		{"Times", testTimes},
