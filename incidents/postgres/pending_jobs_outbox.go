@@ -23,7 +23,9 @@ func (s *Store) ClaimDueJobs(context.Context, time.Time, time.Duration, int) ([]
 }
 
 // NextDue is not implemented in this build.
-func (s *Store) NextDue(context.Context) (time.Time, bool, error) { return time.Time{}, false, errJobsOutbox }
+func (s *Store) NextDue(context.Context) (time.Time, bool, error) {
+	return time.Time{}, false, errJobsOutbox
+}
 
 // CompleteJob is not implemented in this build.
 func (s *Store) CompleteJob(context.Context, int64, time.Time) error { return errJobsOutbox }
@@ -48,7 +50,9 @@ func (s *Store) ClaimNotifications(context.Context, time.Time, time.Duration, in
 func (s *Store) MarkSent(context.Context, int64, time.Time) error { return errJobsOutbox }
 
 // MarkFailed is not implemented in this build.
-func (s *Store) MarkFailed(context.Context, int64, time.Time, string, bool) error { return errJobsOutbox }
+func (s *Store) MarkFailed(context.Context, int64, time.Time, string, bool) error {
+	return errJobsOutbox
+}
 
 // Notifications is not implemented in this build.
 func (s *Store) Notifications(context.Context, uuid.UUID) ([]incidents.Notification, error) {
