@@ -45,7 +45,7 @@ func (e *Engine) cmdStatus(ctx context.Context, r *reply, args string) error {
 func (e *Engine) statusText(inc *incidents.Incident) string {
 	card := cardMessage(inc)
 	var b strings.Builder
-	b.WriteString(card.Text)
+	b.WriteString(card.Text + parkedNote(inc))
 	fmt.Fprintf(&b, "\nOpened %s ago", roughDuration(e.clock.Now().Sub(inc.CreatedAt)))
 	if inc.Status == incidents.StatusIntake {
 		if s := e.flow.Current(inc); s != nil {
@@ -89,7 +89,7 @@ func (e *Engine) cmdList(ctx context.Context, r *reply, _ string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d open incident(s):", len(list))
 	for _, inc := range list {
-		fmt.Fprintf(&b, "\n  %s", cardMessage(inc).Text)
+		fmt.Fprintf(&b, "\n  %s%s", cardMessage(inc).Text, parkedNote(inc))
 	}
 	r.say(KindText, b.String())
 	return nil
@@ -235,16 +235,26 @@ func (e *Engine) Resume(ctx context.Context, platform string) error {
 	if err != nil {
 		return err
 	}
+	now := e.clock.Now()
+	var ns []incidents.Notification
 	for i := len(list) - 1; i >= 0; i-- {
 		inc := list[i]
 		if inc.Conversation.IsZero() {
 			continue
 		}
-		e.post(ctx, Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindText,
-			Text: fmt.Sprintf("Resuming the intake of %s (%s).", inc.Ref, inc.Title)})
-		e.post(ctx, e.question(inc, inc.Conversation))
+		key := fmt.Sprintf("resume/%s/%d/%d", inc.ID, inc.Version, now.UnixNano())
+		ns = append(ns,
+			e.threadPost(inc, key+"/1", fmt.Sprintf("Resuming the intake of %s (%s).", inc.Ref, inc.Title), now),
+			notification(inc, incidents.NotifyThreadPost, key+"/2", outPayload{Message: e.question(inc, inc.Conversation)}, now))
 	}
-	return nil
+	if len(ns) == 0 {
+		return nil
+	}
+	if err := e.store.QueueNotifications(ctx, ns); err != nil {
+		return err
+	}
+	_, err = e.FlushOutbox(ctx)
+	return err
 }
 
 // cmdSeverity overrides the computed severity: "/payissue severity SEV1

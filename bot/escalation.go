@@ -50,23 +50,6 @@ func (e *Engine) incidentArg(ctx context.Context, r *reply, args string) (*incid
 	return inc, strings.TrimSpace(args), err
 }
 
-// commit saves inc with ch (marking the event processed with it), adds the
-// SLA and reminder timers that the change implies, and wakes the outbox.
-func (r *reply) commit(ctx context.Context, inc *incidents.Incident, ch incidents.Change) error {
-	if !r.marked {
-		ch.EventKey = r.ev.ID
-	}
-	r.e.lifecycle(inc, &ch)
-	if err := r.e.store.UpdateIncident(ctx, inc, ch); err != nil {
-		return err
-	}
-	r.marked = true
-	if len(ch.Notify) > 0 {
-		r.notified = true
-	}
-	return nil
-}
-
 // lifecycle adds the timers an incident change implies: SLA warnings and
 // breaches once the incident is open, an update reminder after every human
 // update, and no timers at all once it is no longer active.

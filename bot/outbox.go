@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/paybot/paybot/incidents"
@@ -28,12 +29,26 @@ func (e *RetryAfterError) Error() string {
 
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
-// outboxLease is how long a claimed notification stays claimed: a worker
-// that dies mid-delivery leaves it to be reclaimed this much later.
-const outboxLease = 15 * time.Second
+// defaultOutboxLease is how long a claimed notification stays claimed: a
+// worker that dies mid-delivery leaves it to be reclaimed this much later.
+// A live worker extends the lease every third of it while it delivers
+// (heartbeat), so a slow call (a 429 with Retry-After: 20) is never
+// delivered a second time by another worker.
+const defaultOutboxLease = 15 * time.Second
+
+// deliveryTimeout bounds one delivery, so a hung call cannot hold its
+// channel forever; it is then retried with backoff.
+const deliveryTimeout = 2 * time.Minute
+
+// drainGrace is how long a shutdown waits for deliveries in flight before
+// cutting them short and releasing them for the next start.
+const drainGrace = 10 * time.Second
 
 // maxAttempts is how many deliveries the outbox tries before giving up.
 const maxAttempts = 12
+
+// maxInFlight bounds how many channels are delivered to at once.
+const maxInFlight = 32
 
 // outPayload is a notification's payload: what to deliver, and where.
 type outPayload struct {
@@ -41,6 +56,10 @@ type outPayload struct {
 	To      *User       `json:"to,omitempty"`  // dm recipient
 	Ref     *MessageRef `json:"ref,omitempty"` // card_update target
 	Email   *outEmail   `json:"email,omitempty"`
+	// Respond sends the message through the event's reply route
+	// (Notification.ReplyToken) when the adapter has one: for answers that
+	// must reach the person even where the bot cannot post.
+	Respond bool `json:"respond,omitempty"`
 }
 
 type outEmail struct {
@@ -49,26 +68,34 @@ type outEmail struct {
 	Body    string   `json:"body"`
 }
 
+// notification builds an outbox entry of inc, queued in the channel it
+// goes to.
 func notification(inc *incidents.Incident, kind, key string, p outPayload, now time.Time) incidents.Notification {
 	raw, _ := json.Marshal(p)
-	return incidents.Notification{IncidentID: inc.ID, Kind: kind, Payload: raw, DedupeKey: key, NextAttemptAt: now, CreatedAt: now}
-}
-
-func (e *Engine) outbox() (incidents.OutboxStore, bool) {
-	ob, ok := e.store.(incidents.OutboxStore)
-	return ob, ok
-}
-
-// FlushOutbox delivers every notification that is due now, and returns how
-// many were delivered. Delivery failures are rescheduled with backoff.
-func (e *Engine) FlushOutbox(ctx context.Context) (int, error) {
-	ob, ok := e.outbox()
-	if !ok {
-		return 0, nil
+	var channel string
+	switch {
+	case kind == incidents.NotifyEmail && p.Email != nil:
+		channel = fmt.Sprintf("email:%v", p.Email.To)
+	case kind == incidents.NotifyDM && p.To != nil:
+		channel = p.To.Platform + ":dm:" + p.To.ID
+	case kind == incidents.NotifyCardUpdate || kind == incidents.NotifyCard:
+		channel = channelKey(inc.Origin)
+	default:
+		channel = channelKey(p.Message.Conversation)
 	}
+	return incidents.Notification{IncidentID: inc.ID, Kind: kind, Payload: raw, DedupeKey: key, ChannelKey: channel,
+		NextAttemptAt: now, CreatedAt: now}
+}
+
+// FlushOutbox delivers, in the caller's goroutine, every notification that
+// is due now (channel by channel, in queue order) and returns how many were
+// delivered. Delivery failures are rescheduled with backoff. Tests and the
+// synchronous HandleEvent use it; the running engine delivers with
+// RunOutbox.
+func (e *Engine) FlushOutbox(ctx context.Context) (int, error) {
 	sent := 0
 	for {
-		batch, err := ob.ClaimNotifications(ctx, e.clock.Now(), outboxLease, 50)
+		batch, err := e.store.ClaimNotifications(ctx, e.clock.Now(), e.lease, 50)
 		if err != nil {
 			return sent, err
 		}
@@ -76,30 +103,154 @@ func (e *Engine) FlushOutbox(ctx context.Context) (int, error) {
 			return sent, nil
 		}
 		for _, n := range batch {
-			err := e.deliverNotification(ctx, n)
-			now := e.clock.Now()
-			if err == nil {
-				if err := ob.MarkSent(ctx, n.ID, now); err != nil {
-					e.log.Error("marking notification sent", "key", n.DedupeKey, "err", err)
-				}
+			if e.deliverOne(ctx, n) {
 				sent++
-				continue
 			}
-			wait := backoff(n.Attempts)
-			var ra *RetryAfterError
-			if errors.As(err, &ra) && ra.After > wait {
-				wait = ra.After
-			}
-			dead := n.Attempts >= maxAttempts || errors.Is(err, ErrUnsupported)
-			e.log.Warn("notification failed", "key", n.DedupeKey, "attempt", n.Attempts, "retry_in", wait, "dead", dead, "err", err)
-			if err := ob.MarkFailed(ctx, n.ID, now.Add(wait), err.Error(), dead); err != nil {
-				e.log.Error("marking notification failed", "key", n.DedupeKey, "err", err)
-			}
-		}
-		if len(batch) < 50 {
-			return sent, nil
 		}
 	}
+}
+
+// RunOutbox delivers notifications until ctx is done: at once when a commit
+// kicks it, else every tick. Each channel has at most one delivery in
+// flight (the store hands out only the head of each channel's queue), and
+// up to maxInFlight channels are delivered in parallel, so a channel that
+// is paced, rate limited or flooded holds up only itself. When ctx ends it
+// claims nothing more and waits for the deliveries in flight, each bounded
+// by deliveryTimeout; one cut short is released for the next start.
+func (e *Engine) RunOutbox(ctx context.Context, tick time.Duration) error {
+	if tick <= 0 {
+		tick = time.Second
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		busy int
+	)
+	// Deliveries outlive a shutdown request by up to drainGrace, so a
+	// message in flight is finished rather than cut off mid-call.
+	dctx, cut := context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(drainGrace):
+			e.log.Warn("outbox: cutting deliveries short for shutdown; they are released for the next start")
+			cut()
+			<-done
+		}
+		cut()
+	}()
+	for {
+		mu.Lock()
+		free := maxInFlight - busy
+		mu.Unlock()
+		if free > 0 && ctx.Err() == nil {
+			batch, err := e.store.ClaimNotifications(ctx, e.clock.Now(), e.lease, free)
+			if err != nil && ctx.Err() == nil {
+				e.log.Error("outbox", "err", err)
+			}
+			for _, n := range batch {
+				mu.Lock()
+				busy++
+				mu.Unlock()
+				wg.Add(1)
+				go func(n incidents.Notification) {
+					defer wg.Done()
+					e.deliverOne(dctx, n)
+					mu.Lock()
+					busy--
+					mu.Unlock()
+					e.kickOutbox() // the channel's next message is claimable now
+				}(n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		case <-e.kick:
+		}
+	}
+}
+
+// kickOutbox wakes the outbox worker without blocking.
+func (e *Engine) kickOutbox() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// deliverOne delivers a claimed notification and records the outcome. It
+// reports whether the notification was delivered.
+func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool {
+	dctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
+	stop := e.heartbeat(n.ID)
+	err := e.deliverNotification(dctx, n)
+	stop()
+	cancel()
+	// The outcome is recorded even when the delivery was cut short.
+	ctx = context.WithoutCancel(ctx)
+	now := e.clock.Now()
+	if err != nil && dctx.Err() != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+		// Cut short by a shutdown: release it for the next start, at once.
+		if err := e.store.MarkFailed(ctx, n.ID, now, "interrupted by shutdown", false); err != nil {
+			e.log.Error("releasing notification", "key", n.DedupeKey, "err", err)
+		}
+		return false
+	}
+	if err == nil {
+		if err := e.store.MarkSent(ctx, n.ID, now); err != nil {
+			e.log.Error("marking notification sent", "key", n.DedupeKey, "err", err)
+		}
+		return true
+	}
+	wait := backoff(n.Attempts)
+	var ra *RetryAfterError
+	if errors.As(err, &ra) && ra.After > wait {
+		wait = ra.After
+	}
+	permanent := errors.Is(err, ErrCannotPost) || errors.Is(err, ErrUnsupported)
+	dead := permanent || n.Attempts >= maxAttempts
+	e.log.Warn("notification failed", "key", n.DedupeKey, "kind", n.Kind, "attempt", n.Attempts, "retry_in", wait, "dead", dead, "err", err)
+	if dead && n.Kind == incidents.NotifyCard {
+		// The card will not be posted: park the incident and tell the
+		// reporter what to do, so it is never an orphan.
+		if perr := e.parkIncident(ctx, n, err); perr != nil {
+			e.log.Error("parking incident", "key", n.DedupeKey, "err", perr)
+			dead = false // try again; parking must happen
+		}
+	}
+	if err := e.store.MarkFailed(ctx, n.ID, now.Add(wait), err.Error(), dead); err != nil {
+		e.log.Error("marking notification failed", "key", n.DedupeKey, "err", err)
+	}
+	return false
+}
+
+// heartbeat extends n's lease every third of it until stop is called.
+func (e *Engine) heartbeat(id int64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(e.lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := e.store.ExtendClaim(context.Background(), id, e.clock.Now().Add(e.lease)); err != nil {
+					e.log.Warn("extending an outbox lease", "id", id, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 // backoff is 1s, 2s, 4s… capped at 5 minutes.
@@ -122,12 +273,17 @@ func (e *Engine) deliverNotification(ctx context.Context, n incidents.Notificati
 	if err := json.Unmarshal(n.Payload, &p); err != nil {
 		return fmt.Errorf("%w: unreadable payload: %v", ErrUnsupported, err)
 	}
+	p.Message.ReplyToken = n.ReplyToken
 	switch n.Kind {
 	case incidents.NotifyEmail:
 		if e.mailer == nil || p.Email == nil {
 			return fmt.Errorf("%w: no mailer configured", ErrUnsupported)
 		}
 		return e.mailer.SendMail(ctx, p.Email.To, p.Email.Subject, p.Email.Body)
+	case incidents.NotifyCard:
+		return e.deliverCard(ctx, n)
+	case incidents.NotifyCardUpdate:
+		return e.deliverCardUpdate(ctx, n, p)
 	}
 	platform := p.Message.Conversation.Platform
 	if p.To != nil {
@@ -139,48 +295,68 @@ func (e *Engine) deliverNotification(ctx context.Context, n incidents.Notificati
 	}
 	switch n.Kind {
 	case incidents.NotifyThreadPost:
-		_, err := a.Post(ctx, p.Message)
-		return err
+		return e.post(ctx, a, p)
 	case incidents.NotifyDM:
 		dm, ok := a.(DirectMessenger)
 		if !ok || p.To == nil {
 			return ErrUnsupported
 		}
 		return dm.DirectMessage(ctx, *p.To, p.Message)
-	case incidents.NotifyCardUpdate:
-		if p.Ref == nil || p.Ref.ID == "" {
-			return nil
-		}
-		return a.Update(ctx, *p.Ref, p.Message)
 	}
 	return fmt.Errorf("%w: notification kind %q", ErrUnsupported, n.Kind)
 }
 
-// RunOutbox delivers notifications every tick, and at once when an event
-// queued some, until ctx is done.
-func (e *Engine) RunOutbox(ctx context.Context, tick time.Duration) error {
-	if tick <= 0 {
-		tick = time.Second
-	}
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		if _, err := e.FlushOutbox(ctx); err != nil && ctx.Err() == nil {
-			e.log.Error("outbox", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		case <-e.kick:
+// post sends one message: through the reply route when asked to, privately
+// when the adapter can and the message is addressed to one person, else in
+// the open.
+func (e *Engine) post(ctx context.Context, a Adapter, p outPayload) error {
+	m := p.Message
+	if p.Respond && m.ReplyToken != "" {
+		if rs, ok := a.(Responder); ok {
+			err := rs.Respond(ctx, m.ReplyToken, m)
+			if err == nil {
+				return nil
+			}
+			e.log.Warn("reply route failed, posting instead", "err", err)
 		}
 	}
+	if m.To != nil {
+		if eph, ok := a.(Ephemeral); ok {
+			err := eph.PostEphemeral(ctx, *m.To, m)
+			if err == nil || !errors.Is(err, ErrUnsupported) {
+				return err
+			}
+		}
+	}
+	_, err := a.Post(ctx, m)
+	if err != nil && p.Respond && m.To != nil && errors.Is(err, ErrCannotPost) {
+		// The channel is closed to the bot: a direct message still reaches
+		// the person.
+		if dm, ok := a.(DirectMessenger); ok {
+			m.ReplyToken = ""
+			return dm.DirectMessage(ctx, *m.To, m)
+		}
+	}
+	return err
 }
 
-// kickOutbox wakes the outbox worker without blocking.
-func (e *Engine) kickOutbox() {
-	select {
-	case e.kick <- struct{}{}:
-	default:
+// deliverCardUpdate re-renders the card from the incident as stored now, so
+// updates are idempotent and a late one never shows an older state. A card
+// not posted yet needs no update: it is rendered when posted.
+func (e *Engine) deliverCardUpdate(ctx context.Context, n incidents.Notification, p outPayload) error {
+	inc, err := e.store.Incident(ctx, n.IncidentID)
+	if errors.Is(err, incidents.ErrNotFound) {
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	if inc.CardMessage == "" {
+		return nil
+	}
+	a, err := e.adapter(inc.Origin.Platform)
+	if err != nil {
+		return err
+	}
+	return a.Update(ctx, MessageRef{Conversation: inc.Origin, ID: inc.CardMessage}, cardMessage(inc))
 }

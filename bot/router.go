@@ -145,48 +145,28 @@ func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) err
 	if len(summary) > 200 {
 		summary = summary[:200]
 	}
-	inc := incidents.New(summary, ev.User, Conversation{Platform: ev.Conversation.Platform, Channel: ev.Conversation.Channel}, ev.At)
-	e.flow.Start(inc)
-	created := incidents.TimelineEntry{IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventCreated, Text: summary}
-	if err := e.store.CreateIncident(ctx, inc, incidents.Change{Timeline: []incidents.TimelineEntry{created}, EventKey: ev.ID}); err != nil {
+	// The same command again while its incident has no card (parked, or
+	// still on the way) posts that incident's card: never a second incident.
+	if prev, err := e.parkedLike(ctx, ev, summary); err != nil {
 		return err
+	} else if prev != nil {
+		prev.Details.CardProblem = ""
+		return r.commit(ctx, prev, incidents.Change{
+			Notify: []incidents.Notification{e.cardPost(prev, "card/"+prev.ID.String()+"/"+r.key(), ev.ReplyToken, ev.At)},
+		})
 	}
-	r.marked = true
-
-	// The card and the thread are platform objects that exist only once
-	// posted, so they are created here and then recorded on the incident.
-	// A new incident starts in the channel even when typed in a thread.
+	// A new incident starts in the channel even when typed in a thread. The
+	// card and the thread are platform objects: the outbox posts them and
+	// records them on the incident (see card.go).
 	origin := ev.Conversation
 	origin.Thread = ""
-	a, err := e.adapter(origin.Platform)
-	if err != nil {
-		return err
-	}
-	card := cardMessage(inc)
-	card.Conversation = origin
-	card.ReplyToken = ev.ReplyToken
-	cardRef, err := a.Post(ctx, card)
-	if err != nil {
-		return fmt.Errorf("posting the card of %s: %w", inc.Ref, err)
-	}
-	thread, err := a.OpenThread(ctx, cardRef, inc.Ref+" "+inc.Title)
-	if err != nil {
-		return fmt.Errorf("opening the thread of %s: %w", inc.Ref, err)
-	}
-	inc.Conversation = thread
-	inc.CardMessage = cardRef.ID
-	inc.Origin = cardRef.Conversation
-	if err := e.store.UpdateIncident(ctx, inc, incidents.Change{}); err != nil {
-		return err
-	}
-	// The welcome and the first question go out as one message: platforms
-	// pace posts per channel, so every message saved is a second saved.
-	q := e.question(inc, thread)
-	q.Text = fmt.Sprintf("Thanks %s. I'll ask a few questions, one at a time, to get %s ready for the right people. "+
-		"Reply in this thread. Say skip to skip an optional question, back to change the previous answer, cancel to drop the incident.\n\n",
-		e.mention(thread.Platform, ev.User), inc.Ref) + q.Text
-	r.add(q)
-	return nil
+	inc := incidents.New(summary, ev.User, origin, ev.At)
+	e.flow.Start(inc)
+	created := incidents.TimelineEntry{IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventCreated, Text: summary}
+	return r.create(ctx, inc, incidents.Change{
+		Timeline: []incidents.TimelineEntry{created},
+		Notify:   []incidents.Notification{e.cardPost(inc, "card/"+inc.ID.String(), ev.ReplyToken, ev.At)},
+	})
 }
 
 func (e *Engine) answerIntake(ctx context.Context, r *reply, inc *incidents.Incident, text string) error {

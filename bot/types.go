@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/paybot/paybot/incidents"
@@ -178,3 +179,44 @@ type Ephemeral interface {
 
 // ErrUnsupported is returned when an adapter lacks a capability.
 var ErrUnsupported = errors.New("not supported by this chat platform")
+
+// Responder answers the person behind an event through the platform's
+// short-lived reply route (Slack response_url, Discord interaction
+// follow-up), which works even where the bot cannot post in the channel.
+// replyToken is Event.ReplyToken.
+type Responder interface {
+	Respond(ctx context.Context, replyToken string, msg Message) error
+}
+
+// ErrCannotPost is matched (errors.Is) by every PermanentError: the platform
+// refused for good, and retrying the same call cannot succeed until a person
+// changes something (invites the bot, restores the channel, grants a
+// permission).
+var ErrCannotPost = errors.New("the bot cannot post there")
+
+// Reasons of a PermanentError, so the core can tell the person what to do.
+const (
+	ReasonNotInChannel = "not_in_channel" // the bot is not a member: invite it
+	ReasonChannelGone  = "channel_gone"   // the channel was deleted or archived
+	ReasonNoPermission = "no_permission"  // the bot lacks a scope or permission there
+)
+
+// PermanentError is returned by an adapter when the platform refuses a call
+// for good (Slack not_in_channel, channel_not_found; Discord 403/404).
+// Reason is one of the Reason constants; Err is the platform's error.
+type PermanentError struct {
+	Reason string
+	Err    error
+}
+
+// CannotPost wraps a platform error as permanent.
+func CannotPost(reason string, err error) error { return &PermanentError{Reason: reason, Err: err} }
+
+func (e *PermanentError) Error() string {
+	return fmt.Sprintf("cannot post (%s): %v", e.Reason, e.Err)
+}
+
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrCannotPost) true.
+func (e *PermanentError) Is(target error) bool { return target == ErrCannotPost }

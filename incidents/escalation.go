@@ -131,6 +131,11 @@ type OutboxStore interface {
 	// it is running. So a channel has at most one delivery in flight, and
 	// its messages go out in queue order.
 	ClaimNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Notification, error)
+	// ExtendClaim moves the lease of a claimed, still pending notification
+	// to until: the worker delivering it heartbeats, so a slow delivery is
+	// never claimed a second time. Errors: ErrNotFound when it is no longer
+	// pending.
+	ExtendClaim(ctx context.Context, id int64, until time.Time) error
 	// MarkSent records delivery and forgets the ReplyToken. Errors:
 	// ErrNotFound.
 	MarkSent(ctx context.Context, id int64, at time.Time) error

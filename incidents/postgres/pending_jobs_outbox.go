@@ -46,6 +46,9 @@ func (s *Store) ClaimNotifications(context.Context, time.Time, time.Duration, in
 	return nil, errJobsOutbox
 }
 
+// ExtendClaim is not implemented in this build.
+func (s *Store) ExtendClaim(context.Context, int64, time.Time) error { return errJobsOutbox }
+
 // MarkSent is not implemented in this build.
 func (s *Store) MarkSent(context.Context, int64, time.Time) error { return errJobsOutbox }
 

@@ -107,6 +107,12 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease tim
 	return out, nil
 }
 
+// ExtendClaim moves a pending notification's lease to until. Errors:
+// ErrNotFound when it is no longer pending.
+func (s *Store) ExtendClaim(ctx context.Context, id int64, until time.Time) error {
+	return s.noteUpdate(ctx, "extend claim", `UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = 'pending'`, nanos(until), id)
+}
+
 // MarkSent records delivery. Errors: ErrNotFound.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	return s.noteUpdate(ctx, "mark sent", `UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = 0, reply_token = '' WHERE id = ?`, nanos(at), id)
