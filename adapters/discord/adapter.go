@@ -309,7 +309,7 @@ func (a *Adapter) Post(ctx context.Context, msg bot.Message) (bot.MessageRef, er
 			}, discordgo.WithContext(ctx))
 		}
 		if err != nil {
-			return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", target, err)
+			return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", target, classify(err))
 		}
 		if first == nil {
 			first = m
@@ -424,7 +424,7 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 		ID: ref.ID, Channel: refChannel(ref),
 		Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowUsers,
 	}, discordgo.WithContext(ctx))
-	return wrap("update", err)
+	return wrap("update", classify(err))
 }
 
 func wrap(op string, err error) error {
@@ -449,7 +449,7 @@ func (a *Adapter) OpenThread(ctx context.Context, root bot.MessageRef, name stri
 		Name: truncate(name, maxThreadName), AutoArchiveDuration: 1440, Type: discordgo.ChannelTypeGuildPublicThread,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return bot.Conversation{}, wrap("open thread", err)
+		return bot.Conversation{}, wrap("open thread", classify(err))
 	}
 	id := ch.ID
 	if id == "" {

@@ -38,7 +38,7 @@ func (a *Adapter) Post(ctx context.Context, msg bot.Message) (bot.MessageRef, er
 		return err
 	})
 	if err != nil {
-		return bot.MessageRef{}, errf("chat.postMessage: %w", err)
+		return bot.MessageRef{}, errf("chat.postMessage: %w", classify(err))
 	}
 	return bot.MessageRef{Conversation: c, ID: ts}, nil
 }
@@ -55,7 +55,7 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 		return err
 	})
 	if err != nil {
-		return errf("chat.update: %w", err)
+		return errf("chat.update: %w", classify(err))
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func (a *Adapter) postEphemeral(ctx context.Context, to bot.User, msg bot.Messag
 		return err
 	})
 	if err != nil {
-		return "", errf("chat.postEphemeral: %w", err)
+		return "", errf("chat.postEphemeral: %w", classify(err))
 	}
 	return ts, nil
 }
@@ -110,7 +110,7 @@ func (a *Adapter) DirectMessage(ctx context.Context, to bot.User, msg bot.Messag
 		return err
 	})
 	if err != nil {
-		return errf("conversations.open: %w", err)
+		return errf("conversations.open: %w", classify(err))
 	}
 	msg.Conversation = a.conv(ch.ID, "")
 	msg.To = nil
@@ -149,6 +149,11 @@ func (a *Adapter) withRetry(ctx context.Context, channel string, call func() err
 		switch {
 		case errors.As(err, &rl):
 			wait = min(max(rl.RetryAfter, 100*time.Millisecond), a.opts.MaxRetryAfter)
+			if dl, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+				// Waiting would outlast the caller: hand the 429 back so
+				// the outbox retries after Retry-After instead.
+				return err
+			}
 			if channel != "" {
 				a.pacer.hold(channel, wait)
 			}

@@ -1,0 +1,50 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/paybot/paybot/bot"
+)
+
+var _ bot.Responder = (*Adapter)(nil)
+
+// Respond implements bot.Responder: an ephemeral follow-up through the
+// interaction named by replyToken while its token lives (15 minutes),
+// which reaches the person even where the bot cannot send to the channel.
+// Errors: bot.ErrUnsupported when the interaction is unknown or expired.
+func (a *Adapter) Respond(ctx context.Context, replyToken string, msg bot.Message) error {
+	ix := a.pending.live(replyToken, a.now())
+	if ix == nil {
+		return bot.ErrUnsupported
+	}
+	for _, part := range render(msg) {
+		if _, err := a.replyThrough(ctx, ix, part, discordgo.MessageFlagsEphemeral); err != nil {
+			if isTokenGone(err) {
+				return bot.ErrUnsupported
+			}
+			return wrap("respond", err)
+		}
+	}
+	return nil
+}
+
+// classify marks Discord's refusals that only a person can fix (403
+// Missing Access or Missing Permissions, 404 Unknown Channel) as
+// bot.PermanentError, so the outbox stops retrying and parks the incident.
+func classify(err error) error {
+	var re *discordgo.RESTError
+	if !errors.As(err, &re) || re.Response == nil {
+		return err
+	}
+	switch re.Response.StatusCode {
+	case http.StatusForbidden:
+		return bot.CannotPost(bot.ReasonNoPermission, err)
+	case http.StatusNotFound:
+		return bot.CannotPost(bot.ReasonChannelGone, err)
+	}
+	return err
+}
