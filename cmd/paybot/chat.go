@@ -42,7 +42,8 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		return nil, nil, err
 	}
 	closers := []func(){func() { store.Close() }}
-	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log, Policy: a.cfg.policy, Tick: a.cfg.tick}
+	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log, Policy: a.cfg.policy, Tick: a.cfg.tick,
+		InboxRetention: a.cfg.retention}
 	if a.cfg.SMTP.Host != "" {
 		sc := a.cfg.SMTP
 		if pw := a.getenv("PAYBOT_SMTP_PASSWORD"); pw != "" {
@@ -147,8 +148,15 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if len(started) == 0 {
 		return errors.New("no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or DISCORD_BOT_TOKEN and DISCORD_APP_ID (see README), or run 'paybot chat'")
 	}
+	// The engine stops after the HTTP server, so every request already
+	// acknowledged is processed and its replies delivered (or released for
+	// the next start) before the store closes.
+	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	engDone := make(chan struct{})
 	go func() {
-		if err := eng.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		defer close(engDone)
+		if err := eng.Run(engCtx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("engine stopped", "err", err)
 		}
 	}()
@@ -164,12 +172,19 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
 	select {
 	case <-ctx.Done():
+		// SIGTERM drains: no new requests, the engine finishes what it
+		// accepted and the outbox what it has in flight.
+		log.Info("shutting down: no new requests; finishing accepted events and deliveries in flight")
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return srv.Shutdown(shutdown)
-	case err := <-errc:
-		return err
+		serveErr = srv.Shutdown(shutdown)
+	case serveErr = <-errc:
 	}
+	stopEngine()
+	<-engDone
+	log.Info("stopped")
+	return serveErr
 }

@@ -44,12 +44,16 @@ type Config struct {
 	// SchedulerTick is how often due ladder steps, SLA timers and the
 	// outbox are checked (default 1s).
 	SchedulerTick string `yaml:"scheduler_tick"`
+	// InboxRetention is how long processed event keys are kept for dedupe
+	// (default 7d).
+	InboxRetention string `yaml:"inbox_retention"`
 
-	raw      []byte
-	flow     *incidents.Flow
-	location *time.Location
-	policy   *incidents.Policy
-	tick     time.Duration
+	retention time.Duration
+	raw       []byte
+	flow      *incidents.Flow
+	location  *time.Location
+	policy    *incidents.Policy
+	tick      time.Duration
 }
 
 // loadConfig reads --config (if any) and fails on the first problem; run
@@ -117,6 +121,14 @@ func readConfig(path string) (*Config, []string, error) {
 			problems = append(problems, fmt.Sprintf("%s: scheduler_tick %q is not a positive duration (for example 1s)", lineOf(data, "scheduler_tick:"), cfg.SchedulerTick))
 		} else {
 			cfg.tick = d
+		}
+	}
+	if cfg.InboxRetention != "" {
+		d, err := incidents.ParseDuration(cfg.InboxRetention)
+		if err != nil || d < time.Hour {
+			problems = append(problems, fmt.Sprintf("%s: inbox_retention %q is not a duration of an hour or more (for example 7d)", lineOf(data, "inbox_retention:"), cfg.InboxRetention))
+		} else {
+			cfg.retention = d
 		}
 	}
 	for key := range cfg.Slack {
