@@ -381,7 +381,7 @@ func (e *Engine) cmdAck(ctx context.Context, r *reply, args string) error {
 	ch := incidents.Change{
 		Timeline: []incidents.TimelineEntry{{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventAck,
 			Text: fmt.Sprintf("acknowledged at level %s; response time %s (target %s)", inc.Details.Extra[xLevel], incidents.FmtDuration(resp), incidents.FmtDuration(t.Response))}},
-		CancelJobs: []string{incidents.JobLadderStep},
+		CancelJobs: []incidents.JobKind{incidents.JobLadderStep},
 	}
 	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("ack/%s/%s", inc.ID, inc.Details.Extra[xEscalations]),
 		fmt.Sprintf("%s acknowledged %s. The escalation ladder is stopped. Response time %s (target %s).",

@@ -142,7 +142,7 @@ func TestLadderClimbsAndAckStops(t *testing.T) {
 		t.Errorf("status lacks SLA clocks:\n%s", st)
 	}
 	tl, _ := h.Store.Timeline(context.Background(), h.Incident().ID)
-	kinds := map[string]int{}
+	kinds := map[incidents.EventKind]int{}
 	for _, e := range tl {
 		kinds[e.Kind]++
 	}

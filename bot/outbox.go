@@ -49,7 +49,7 @@ type outEmail struct {
 	Body    string   `json:"body"`
 }
 
-func notification(inc *incidents.Incident, kind, key string, p outPayload, now time.Time) incidents.Notification {
+func notification(inc *incidents.Incident, kind incidents.NotifyKind, key string, p outPayload, now time.Time) incidents.Notification {
 	raw, _ := json.Marshal(p)
 	return incidents.Notification{IncidentID: inc.ID, Kind: kind, Payload: raw, DedupeKey: key, NextAttemptAt: now, CreatedAt: now}
 }

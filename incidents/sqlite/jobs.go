@@ -50,7 +50,10 @@ type effects struct {
 }
 
 func encodeEffects(incident uuid.UUID, ch incidents.Change, now time.Time) (*effects, error) {
-	ef := &effects{cancel: ch.CancelJobs, complete: ch.CompleteJobs}
+	ef := &effects{complete: ch.CompleteJobs}
+	for _, k := range ch.CancelJobs {
+		ef.cancel = append(ef.cancel, string(k))
+	}
 	for _, j := range ch.Jobs {
 		r, err := encodeJob(incident, j)
 		if err != nil {
@@ -82,7 +85,7 @@ func encodeJob(incident uuid.UUID, j incidents.Job) (jobRow, error) {
 			return jobRow{}, fmt.Errorf("%w: job payload: %v", incidents.ErrInvalid, err)
 		}
 	}
-	return jobRow{incident: incident.String(), kind: j.Kind, key: j.DedupeKey, due: nanos(j.DueAt), payload: payload}, nil
+	return jobRow{incident: incident.String(), kind: string(j.Kind), key: j.DedupeKey, due: nanos(j.DueAt), payload: payload}, nil
 }
 
 func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (noteRow, error) {
@@ -104,7 +107,7 @@ func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (no
 	if incident != uuid.Nil {
 		id = incident.String()
 	}
-	return noteRow{incident: id, kind: n.Kind, key: n.DedupeKey, payload: n.Payload, next: nanos(next), created: nanos(created)}, nil
+	return noteRow{incident: id, kind: string(n.Kind), key: n.DedupeKey, payload: n.Payload, next: nanos(next), created: nanos(created)}, nil
 }
 
 // apply writes the effects inside the current transaction.
@@ -268,7 +271,7 @@ func scanJob(sc scanner) (incidents.Job, error) {
 	if j.IncidentID, err = uuid.Parse(id); err != nil {
 		return j, err
 	}
-	j.Kind, j.Status, j.DedupeKey = kind, status, dkey
+	j.Kind, j.Status, j.DedupeKey = incidents.JobKind(kind), status, dkey
 	j.DueAt, j.ClaimedUntil = fromNanos(due), fromNanos(claimed)
 	if payload != nil {
 		if err := json.Unmarshal(payload, &j.Payload); err != nil {

@@ -54,7 +54,7 @@ func testJobsWithChange(t *testing.T, h *harness) {
 	}
 	// The same dedupe key again does nothing; cancel removes the warning.
 	mustUpdate(t, s, inc, incidents.Change{Jobs: []incidents.Job{{Kind: incidents.JobLadderStep, DueAt: due, DedupeKey: "ladder/1"}},
-		CancelJobs: []string{incidents.JobSLAWarning}})
+		CancelJobs: []incidents.JobKind{incidents.JobSLAWarning}})
 	list, err := js.Jobs(ctx, inc.ID)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("Jobs = %v, %v; want 2", list, err)
