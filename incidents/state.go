@@ -127,10 +127,12 @@ func (s *SLA) Stop(now time.Time) {
 }
 
 // Respond records the first response of the round by who at now. It
-// reports whether this was the first one; it does nothing when the clocks
-// do not run.
+// reports whether this was the first one. It does nothing before the clocks
+// start or after they stopped (a response at the very moment they stop, by
+// a responder who resolves, counts).
 func (s *SLA) Respond(who User, now time.Time) bool {
-	if !s.Running() || s.RespondedAt != nil || now.Before(s.ClockStart) {
+	if s.ClockStart.IsZero() || s.RespondedAt != nil || now.Before(s.ClockStart) ||
+		(s.StoppedAt != nil && now.After(*s.StoppedAt)) {
 		return false
 	}
 	t, u := now.UTC(), who
@@ -139,8 +141,10 @@ func (s *SLA) Respond(who User, now time.Time) bool {
 }
 
 // Observe records the breaches that have happened by now under severity sev
-// and its targets t: the response clock when nobody responded within
-// t.Response, the resolution clock when the clocks ran past t.Resolution. A
+// and its targets t: the response clock once t.Response has elapsed with
+// nobody responding, the resolution clock once t.Resolution has elapsed
+// with the clocks still running (a goal reached exactly at the target is
+// met; a target reached with the goal still open is breached). A
 // breach already recorded stays as it was. A breach's time is ClockStart +
 // target, but never before notBefore: pass the moment of a severity change
 // right after making it, the zero time otherwise. Observe reports whether it
@@ -159,12 +163,11 @@ func (s *SLA) Observe(sev Severity, t SLATarget, now, notBefore time.Time) bool 
 			return
 		}
 		due := s.ClockStart.Add(target)
-		stop := end
-		if satisfied != nil && satisfied.Before(stop) {
-			stop = *satisfied
+		if satisfied != nil && !satisfied.After(due) {
+			return // reached in time: a goal reached exactly at the target is met
 		}
-		if !stop.After(due) {
-			return
+		if end.Before(due) {
+			return // the target has not come yet
 		}
 		at := due
 		if at.Before(notBefore) {
@@ -174,7 +177,7 @@ func (s *SLA) Observe(sev Severity, t SLATarget, now, notBefore time.Time) bool 
 		added = true
 	}
 	check(&s.ResponseBreach, t.Response, s.RespondedAt)
-	check(&s.ResolutionBreach, t.Resolution, nil)
+	check(&s.ResolutionBreach, t.Resolution, s.StoppedAt)
 	return added
 }
 
