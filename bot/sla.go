@@ -271,7 +271,11 @@ func clockLine(name string, sev incidents.Severity, start, end time.Time, target
 		if breach != nil {
 			at = breach.At
 		}
-		return fmt.Sprintf("time to %s: %s running of %s (BREACHED %s ago%s)", name, fd(el), fd(target), fd(end.Sub(at)), breachNote())
+		against := ""
+		if breach != nil && breach.Severity != sev {
+			against = fmt.Sprintf(" against the %s target of %s", breach.Severity, fd(breach.Target))
+		}
+		return fmt.Sprintf("time to %s: %s running of %s (BREACHED %s ago%s)", name, fd(el), fd(target), fd(end.Sub(at)), against)
 	}
 	state := fd(target-el) + " left"
 	if el >= target*8/10 {

@@ -156,7 +156,7 @@ type Details struct {
 	TransactionIDs []string          `json:"transaction_ids,omitempty"`
 	PaymentMethods []string          `json:"payment_methods,omitempty"`
 	StepsTaken     string            `json:"steps_taken,omitempty"`
-	Extra          map[string]string `json:"extra,omitempty"` // answers to steps a custom flow adds
+	Extra          map[string]string `json:"extra,omitempty"` // answers to steps a custom flow adds, and nothing else (ReservedStepIDs)
 	Skipped        []string          `json:"skipped,omitempty"`
 }
 
