@@ -97,7 +97,7 @@ func TestSLAClocksEdges(t *testing.T) {
 		{
 			name: "a breach stays through a downgrade",
 			run: func(t *testing.T, h *bottest.Harness) string {
-				tick(t, h, 11*time.Minute) // the breach notice fires
+				tick(t, h, 11*time.Minute)                                    // the breach notice fires
 				h.ThreadCommand("severity SEV3 it only affects one merchant") // the reporter: no response
 				h.Clock.Advance(time.Minute)
 				return status(h)
