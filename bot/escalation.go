@@ -324,9 +324,9 @@ func (e *Engine) cmdAck(ctx context.Context, r *reply, args string) error {
 	now := r.ev.At
 	acker, at := r.ev.User, now.UTC()
 	inc.Escalation.AckedBy, inc.Escalation.AckedAt = &acker, &at
-	// An acknowledgement is a response whoever makes it.
-	inc.SLA.Respond(r.ev.User, now)
 	inc.UpdatedAt = now
+	// The response time is this acknowledgement's, or that of an earlier
+	// action by someone other than the reporter (respond below keeps it).
 	resp := now.Sub(inc.SLA.ClockStart)
 	if inc.SLA.RespondedAt != nil {
 		resp = inc.SLA.RespondedAt.Sub(inc.SLA.ClockStart)
@@ -337,6 +337,8 @@ func (e *Engine) cmdAck(ctx context.Context, r *reply, args string) error {
 			Text: fmt.Sprintf("acknowledged at level %d; response time %s (target %s)", inc.Escalation.Level, incidents.FmtDuration(resp), incidents.FmtDuration(t.Response))}},
 		CancelJobs: []incidents.JobKind{incidents.JobLadderStep},
 	}
+	// An acknowledgement is a response whoever makes it.
+	respond(inc, r.ev.User, now, &ch)
 	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("ack/%s/%d", inc.ID, inc.Escalation.Round),
 		fmt.Sprintf("%s acknowledged %s. The escalation ladder is stopped. Response time %s (target %s).",
 			e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, incidents.FmtDuration(resp), incidents.FmtDuration(t.Response)), now),

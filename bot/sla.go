@@ -34,11 +34,20 @@ func (e *Engine) trackSLA(inc *incidents.Incident, actor User, now time.Time, ch
 			}
 		}
 		if !sameUser(actor, inc.Reporter) && !startsClocks(ch) {
-			inc.SLA.Respond(actor, now)
+			respond(inc, actor, now, ch)
 		}
 	}
 	if !inc.Status.Active() {
 		inc.SLA.Observe(inc.Severity, e.policy.Targets(inc.Severity, inc.Details.Provider), now, time.Time{})
+	}
+}
+
+// respond records a response by who at now; the first one of the round
+// cancels the response clock's timers, which can no longer apply.
+func respond(inc *incidents.Incident, who User, now time.Time, ch *incidents.Change) {
+	if inc.SLA.Respond(who, now) {
+		k := slaKey(inc, "response")
+		ch.CancelJobKeys = append(ch.CancelJobKeys, k+"/warn", k+"/breach")
 	}
 }
 
@@ -98,13 +107,19 @@ func slaTimers(inc *incidents.Incident, t incidents.SLATarget) []incidents.Job {
 		if c.target <= 0 {
 			continue
 		}
-		base := fmt.Sprintf("sla/%s/%d/%s/%s", inc.ID, inc.Reopens, c.clock, inc.Severity)
+		base := slaKey(inc, c.clock)
 		payload := map[string]string{"clock": c.clock, "severity": inc.Severity.String(), "start": start.UTC().Format(time.RFC3339Nano)}
 		jobs = append(jobs,
 			incidents.Job{Kind: incidents.JobSLAWarning, DueAt: start.Add(c.target * 8 / 10), DedupeKey: base + "/warn", Payload: payload},
 			incidents.Job{Kind: incidents.JobSLABreach, DueAt: start.Add(c.target), DedupeKey: base + "/breach", Payload: payload})
 	}
 	return jobs
+}
+
+// slaKey is the dedupe key prefix of a clock's timers in the current round
+// at the current severity.
+func slaKey(inc *incidents.Incident, clock string) string {
+	return fmt.Sprintf("sla/%s/%d/%s/%s", inc.ID, inc.Reopens, clock, inc.Severity)
 }
 
 // slaJob turns an SLA timer into a notice, if it still applies now. A timer
@@ -148,6 +163,9 @@ func (e *Engine) slaJob(inc *incidents.Incident, j incidents.Job, now time.Time,
 		if !inc.SLA.Observe(inc.Severity, t, now, time.Time{}) {
 			return
 		}
+		// The warning of this clock, if it is still pending (Paybot was
+		// down), says nothing true any more.
+		ch.CancelJobKeys = append(ch.CancelJobKeys, slaKey(inc, clock)+"/warn")
 		text = fmt.Sprintf("SLA breached for %s: the %s %s target of %s passed (%s elapsed).", inc.Ref, inc.Severity, clock,
 			incidents.FmtDuration(target), incidents.FmtDuration(el))
 	}

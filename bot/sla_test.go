@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -294,4 +295,54 @@ func escalationPolicy(t *testing.T) *incidents.Policy {
 		t.Fatal(probs)
 	}
 	return p
+}
+
+// jobStates returns "kind dedupe-key-suffix status" of the incident's SLA
+// jobs, keyed by the last two parts of the dedupe key ("response/warn").
+func jobStates(t *testing.T, h *bottest.Harness) map[string]string {
+	t.Helper()
+	js, ok := h.Store.(incidents.JobStore)
+	if !ok {
+		t.Skip("store keeps no jobs")
+	}
+	jobs, err := js.Jobs(context.Background(), h.Incident().ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, j := range jobs {
+		parts := strings.Split(j.DedupeKey, "/")
+		if parts[0] != "sla" {
+			continue
+		}
+		out[parts[3]+"/"+parts[4]+"/"+parts[5]] = j.Status
+	}
+	return out
+}
+
+// TestSupersededSLATimersAreCancelled: the first response cancels the
+// response clock's timers; a breach notice cancels its clock's pending
+// warning.
+func TestSupersededSLATimersAreCancelled(t *testing.T) {
+	h := escalationHarness(t)
+	h.Clock.Advance(3 * time.Minute)
+	say(h, "carol", "on it")
+	st := jobStates(t, h)
+	if st["response/SEV1/warn"] != incidents.JobCancelled || st["response/SEV1/breach"] != incidents.JobCancelled || st["resolution/SEV1/warn"] != incidents.JobPending {
+		t.Fatalf("after the first response: %v", st)
+	}
+
+	h = escalationHarness(t)
+	h.Clock.Advance(time.Hour + time.Minute) // down past the resolution warning (48m) and breach (1h)
+	h.Restart()
+	got := texts(tick(t, h, 0))
+	if strings.Contains(got, "SLA warning") {
+		t.Fatalf("stale warning after the restart:\n%s", got)
+	}
+	st = jobStates(t, h)
+	for k, v := range st {
+		if v == incidents.JobPending {
+			t.Errorf("timer %s still pending after its clock breached: %v", k, st)
+		}
+	}
 }

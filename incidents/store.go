@@ -53,10 +53,13 @@ type Change struct {
 	// mark done, and notifications to queue: all in the same transaction, so
 	// a timer or a message exists exactly when the change that caused it does.
 	// Stores that do not implement JobStore and OutboxStore ignore them.
-	Jobs         []Job
-	CancelJobs   []JobKind
-	CompleteJobs []int64
-	Notify       []Notification
+	Jobs       []Job
+	CancelJobs []JobKind
+	// CancelJobKeys cancels this incident's pending jobs by DedupeKey: timers
+	// a change has made superseded (an SLA warning once its clock breached).
+	CancelJobKeys []string
+	CompleteJobs  []int64
+	Notify        []Notification
 }
 
 // PendingEvent is an inbound event received but not yet processed.

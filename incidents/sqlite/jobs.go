@@ -22,6 +22,8 @@ const (
 	VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT (dedupe_key) DO NOTHING`
 	sqlCancelJobs = `UPDATE jobs SET status = 'cancelled', done_at = ?
 	WHERE incident_id = ? AND kind = ? AND status = 'pending'`
+	sqlCancelJobKey = `UPDATE jobs SET status = 'cancelled', done_at = ?
+	WHERE incident_id = ? AND dedupe_key = ? AND status = 'pending'`
 	sqlCompleteJob = `UPDATE jobs SET status = 'done', done_at = ? WHERE id = ? AND status = 'pending'`
 	sqlInsertNote  = `INSERT INTO outbox (incident_id, kind, payload, dedupe_key, status, next_attempt_at, created_at)
 	VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`
@@ -45,12 +47,13 @@ type noteRow struct {
 type effects struct {
 	jobs     []jobRow
 	cancel   []string
+	cancelKs []string // dedupe keys
 	complete []int64
 	notes    []noteRow
 }
 
 func encodeEffects(incident uuid.UUID, ch incidents.Change, now time.Time) (*effects, error) {
-	ef := &effects{complete: ch.CompleteJobs}
+	ef := &effects{complete: ch.CompleteJobs, cancelKs: ch.CancelJobKeys}
 	for _, k := range ch.CancelJobs {
 		ef.cancel = append(ef.cancel, string(k))
 	}
@@ -117,6 +120,11 @@ func (t *wtx) applyEffects(incident string, ef *effects, at int64) error {
 	}
 	for _, kind := range ef.cancel {
 		if _, err := t.exec(sqlCancelJobs, at, incident, kind); err != nil {
+			return fmt.Errorf("cancel jobs: %w", err)
+		}
+	}
+	for _, key := range ef.cancelKs {
+		if _, err := t.exec(sqlCancelJobKey, at, incident, key); err != nil {
 			return fmt.Errorf("cancel jobs: %w", err)
 		}
 	}
