@@ -117,9 +117,15 @@ func slaTimers(inc *incidents.Incident, t incidents.SLATarget) []incidents.Job {
 }
 
 // slaKey is the dedupe key prefix of a clock's timers in the current round
-// at the current severity.
+// at the current severity. The first round's keys have an empty round, as
+// versions before typed state wrote them, so an incident open across the
+// upgrade does not get its timers twice.
 func slaKey(inc *incidents.Incident, clock string) string {
-	return fmt.Sprintf("sla/%s/%d/%s/%s", inc.ID, inc.Reopens, clock, inc.Severity)
+	round := ""
+	if inc.Reopens > 0 {
+		round = strconv.Itoa(inc.Reopens)
+	}
+	return fmt.Sprintf("sla/%s/%s/%s/%s", inc.ID, round, clock, inc.Severity)
 }
 
 // slaJob turns an SLA timer into a notice, if it still applies now. A timer

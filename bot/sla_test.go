@@ -315,7 +315,7 @@ func jobStates(t *testing.T, h *bottest.Harness) map[string]string {
 		if parts[0] != "sla" {
 			continue
 		}
-		out[parts[3]+"/"+parts[4]+"/"+parts[5]] = j.Status
+		out[strings.Join(parts[len(parts)-3:], "/")] = j.Status
 	}
 	return out
 }
