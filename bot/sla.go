@@ -67,21 +67,21 @@ func sameUser(a, b User) bool { return a.ID == b.ID && a.Platform == b.Platform 
 // breaches under the old severity are recorded before the change (so a
 // downgrade cannot turn a breach into "met"), and an upgrade that makes a
 // clock overdue at once records that breach at the moment of the upgrade. The
-// note, when not empty, tells people about a breach recorded just now.
+// note, when not empty, reminds people of the breaches on record, which the
+// new severity does not undo.
 func (e *Engine) setSeverity(inc *incidents.Incident, sev incidents.Severity, actor User, reason string, now time.Time) (incidents.TimelineEntry, string) {
 	old := inc.Severity
 	inc.SLA.Observe(old, e.policy.Targets(old, inc.Details.Provider), now, time.Time{})
-	before := inc.SLA
 	entry := inc.SetSeverity(sev, actor, reason, now)
 	inc.SLA.Observe(sev, e.policy.Targets(sev, inc.Details.Provider), now, now)
 	var notes []string
 	for _, c := range []struct {
-		name     string
-		was, now *incidents.Breach
-	}{{"response", before.ResponseBreach, inc.SLA.ResponseBreach}, {"resolution", before.ResolutionBreach, inc.SLA.ResolutionBreach}} {
-		if c.now != nil {
+		name string
+		b    *incidents.Breach
+	}{{"response", inc.SLA.ResponseBreach}, {"resolution", inc.SLA.ResolutionBreach}} {
+		if c.b != nil {
 			notes = append(notes, fmt.Sprintf("the %s %s target (%s) was breached at %s UTC and stays recorded",
-				c.now.Severity, c.name, incidents.FmtDuration(c.now.Target), c.now.At.UTC().Format("15:04")))
+				c.b.Severity, c.name, incidents.FmtDuration(c.b.Target), c.b.At.UTC().Format("15:04")))
 		}
 	}
 	if len(notes) == 0 {
