@@ -346,3 +346,76 @@ func TestSupersededSLATimersAreCancelled(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalationStateIsTyped: the ladder's state lives in typed fields, and
+// the intake answers (Details.Extra) are untouched by it.
+func TestEscalationStateIsTyped(t *testing.T) {
+	h := escalationHarness(t)
+	start := h.Clock.Now()
+	h.ThreadCommand("escalate gateway down")
+	tick(t, h, 5*time.Minute)
+	inc := h.Incident()
+	e := inc.Escalation
+	if e.Round != 1 || e.Rule != "ladder" || e.Level != 2 || e.Acked() || len(e.Engaged) != 2 {
+		t.Fatalf("escalation = %+v", e)
+	}
+	first, second := e.Engaged[0], e.Engaged[1]
+	if first.Level != 1 || first.Contact != "provider:account_manager" || first.User == nil || first.User.ID != "U_AM" || !first.At.Equal(start) {
+		t.Errorf("level 1 engagement = %+v", first)
+	}
+	if second.Level != 2 || second.Contact != "team:oncall" || second.User == nil || second.User.ID != "bob" || !second.At.Equal(start.Add(5*time.Minute)) {
+		t.Errorf("level 2 engagement = %+v", second)
+	}
+	as(h, "bob", "ack")
+	inc = h.Incident()
+	if !inc.Escalation.Acked() || inc.Escalation.AckedBy.ID != "bob" || !inc.Escalation.AckedAt.Equal(start.Add(5*time.Minute)) {
+		t.Fatalf("ack = %+v", inc.Escalation)
+	}
+	for _, k := range incidents.ReservedStepIDs {
+		if _, ok := inc.Details.Extra[k]; ok {
+			t.Errorf("domain state %q leaked into the intake answers: %v", k, inc.Details.Extra)
+		}
+	}
+}
+
+// TestCustomAnswerSurvivesTheWholeLifecycle: an intake answer of a custom
+// step stays as answered through escalate, ack, resolve, rootcause and
+// reopen (escalation state used to share its map and erase such answers).
+func TestCustomAnswerSurvivesTheWholeLifecycle(t *testing.T) {
+	flow, err := incidents.ParseFlowYAML([]byte(`intake:
+  steps:
+    - category
+    - id: case_owner
+      prompt: Who owns this case?
+      kind: text
+      required: true
+    - confirm
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := bottest.New(t, bot.Config{Flow: flow, Policy: escalationPolicy(t)})
+	h.Command("payouts are late")
+	for i := 0; i < 5 && bottest.Expects(h.Adapter.Log) != ""; i++ {
+		switch bottest.Expects(h.Adapter.Log) {
+		case "category":
+			h.Say("declines")
+		case "case_owner":
+			h.Say("Dana from payments")
+		default:
+			h.Say("yes")
+		}
+	}
+	if inc := h.Incident(); inc.Status != incidents.StatusOpen || inc.Details.Extra["case_owner"] != "Dana from payments" {
+		t.Fatalf("after intake: %s %v", inc.Status, inc.Details.Extra)
+	}
+	for _, cmd := range []string{"escalate", "ack", "resolve rolled back :: bad deploy", "rootcause an expired key", "reopen again"} {
+		h.ThreadCommand(cmd)
+		if got := h.Incident().Details.Extra; len(got) != 1 || got["case_owner"] != "Dana from payments" {
+			t.Fatalf("after %q the intake answers are %v", cmd, got)
+		}
+	}
+	if r := h.Incident().Resolution; r.RootCause != "an expired key" || r.Fix != "rolled back" {
+		t.Fatalf("resolution = %+v", r)
+	}
+}
