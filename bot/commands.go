@@ -279,12 +279,12 @@ func (e *Engine) cmdSeverity(ctx context.Context, r *reply, args string) error {
 	if why != "" {
 		reason += ": " + why
 	}
-	entry := inc.SetSeverity(sev, r.ev.User, reason, r.ev.At)
+	entry, note := e.setSeverity(inc, sev, r.ev.User, reason, r.ev.At)
 	if err := r.commit(ctx, inc, incidents.Change{Timeline: []incidents.TimelineEntry{entry}}); err != nil {
 		return err
 	}
 	r.cardUpdate = inc
 	r.add(Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindText,
-		Text: fmt.Sprintf("%s set the severity of %s to %s.", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, sev)})
+		Text: fmt.Sprintf("%s set the severity of %s to %s.%s", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, sev, prefixed(" ", note))})
 	return nil
 }

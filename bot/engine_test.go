@@ -79,7 +79,7 @@ func TestFullIntakeOpensIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]int{}
+	kinds := map[incidents.EventKind]int{}
 	for _, e := range tl {
 		kinds[e.Kind]++
 	}

@@ -11,19 +11,6 @@ import (
 	"github.com/paybot/paybot/incidents"
 )
 
-// Extra keys the escalation features keep on an incident.
-const (
-	xEscalations = "escalations"      // how many times escalated (the round)
-	xRule        = "escalation_rule"  // the routing rule of the current round
-	xLevel       = "escalation_level" // 1-based level engaged last
-	xAckedBy     = "acked_by"
-	xRespondedAt = "responded_at" // RFC3339, first acknowledgement or resolution
-	xReopens     = "reopens"
-	xResolution  = "resolution"
-	xRootCause   = "root_cause"
-	xResolvedBy  = "resolved_by"
-)
-
 func (e *Engine) registerEscalationCommands() {
 	e.register(&command{name: "escalate", usage: "/payissue escalate [why]", help: "engage the right contact now; the ladder climbs until someone acknowledges", run: e.cmdEscalate})
 	e.register(&command{name: "ack", aliases: []string{"acknowledge"}, usage: "/payissue ack [REF]", help: "acknowledge an escalation and stop the ladder", run: e.cmdAck})
@@ -66,22 +53,8 @@ func (e *Engine) lifecycle(inc *incidents.Incident, ch *incidents.Change) {
 	if inc.Status == incidents.StatusIntake || inc.OpenedAt == nil {
 		return
 	}
-	start := clockStart(inc)
 	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
-	round := inc.Details.Extra[xReopens]
-	for _, c := range []struct {
-		clock  string
-		target time.Duration
-	}{{"response", t.Response}, {"resolution", t.Resolution}} {
-		if c.target <= 0 {
-			continue
-		}
-		base := fmt.Sprintf("sla/%s/%s/%s/%s", inc.ID, round, c.clock, inc.Severity)
-		payload := map[string]string{"clock": c.clock, "severity": inc.Severity.String()}
-		ch.Jobs = append(ch.Jobs,
-			incidents.Job{Kind: incidents.JobSLAWarning, DueAt: start.Add(c.target * 8 / 10), DedupeKey: base + "/warn", Payload: payload},
-			incidents.Job{Kind: incidents.JobSLABreach, DueAt: start.Add(c.target), DedupeKey: base + "/breach", Payload: payload})
-	}
+	ch.Jobs = append(ch.Jobs, slaTimers(inc, t)...)
 	update := false
 	for _, en := range ch.Timeline {
 		switch en.Kind {
@@ -95,30 +68,6 @@ func (e *Engine) lifecycle(inc *incidents.Incident, ch *incidents.Change) {
 		ch.Jobs = append(ch.Jobs, incidents.Job{Kind: incidents.JobUpdateReminder, DueAt: now.Add(t.Update),
 			DedupeKey: fmt.Sprintf("remind/%s/%d", inc.ID, now.UnixNano())})
 	}
-}
-
-// clockStart is when the SLA clocks started: the last (re)opening.
-func clockStart(inc *incidents.Incident) time.Time {
-	if s := inc.Details.Extra["clock_start"]; s != "" {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t
-		}
-	}
-	if inc.OpenedAt != nil {
-		return *inc.OpenedAt
-	}
-	return inc.CreatedAt
-}
-
-func setExtra(inc *incidents.Incident, k, v string) {
-	if inc.Details.Extra == nil {
-		inc.Details.Extra = map[string]string{}
-	}
-	if v == "" {
-		delete(inc.Details.Extra, k)
-		return
-	}
-	inc.Details.Extra[k] = v
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
@@ -176,8 +125,8 @@ func (e *Engine) cmdEscalate(ctx context.Context, r *reply, args string) error {
 	case incidents.StatusIntake:
 		return userErrorf("%s is still in intake. Answer the questions first (or say skip), then escalate.", inc.Ref)
 	case incidents.StatusEscalated:
-		return userErrorf("%s is already escalated (level %s of rule %s). Acknowledge it with /payissue ack, or wait for the next level.",
-			inc.Ref, inc.Details.Extra[xLevel], inc.Details.Extra[xRule])
+		return userErrorf("%s is already escalated (level %d of rule %s). Acknowledge it with /payissue ack, or wait for the next level.",
+			inc.Ref, inc.Escalation.Level, inc.Escalation.Rule)
 	case incidents.StatusOpen:
 	default:
 		return userErrorf("%s is %s; reopen it first with /payissue reopen.", inc.Ref, inc.Status)
@@ -188,11 +137,10 @@ func (e *Engine) cmdEscalate(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
-	round := atoi(inc.Details.Extra[xEscalations]) + 1
-	setExtra(inc, xEscalations, strconv.Itoa(round))
-	setExtra(inc, xRule, d.Rule)
-	setExtra(inc, xLevel, "1")
-	setExtra(inc, xAckedBy, "")
+	inc.Escalation.Round++
+	round := inc.Escalation.Round
+	inc.Escalation.Rule, inc.Escalation.Level = d.Rule, 1
+	inc.Escalation.AckedBy, inc.Escalation.AckedAt = nil, nil
 	ch := incidents.Change{Timeline: []incidents.TimelineEntry{entry}}
 	intro := fmt.Sprintf("%s escalated %s", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref)
 	if why != "" {
@@ -226,7 +174,6 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 	if intro != "" {
 		lines = append(lines, intro)
 	}
-	var engaged []string
 	for _, ref := range lv.Contacts {
 		t := e.policy.Resolve(ref, inc, now)
 		key := fmt.Sprintf("%s/%d/%d/%s", inc.ID, round, li+1, t.Key)
@@ -272,7 +219,11 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 			line += fmt.Sprintf("\nI can't reach %s from here. Please contact them yourself: %s. Paste this packet:\n%s", t.Label, t.ContactDetails(), plain)
 		}
 		lines = append(lines, line)
-		engaged = append(engaged, t.Label)
+		engaged := incidents.Engagement{Round: round, Level: li + 1, Contact: ref, Label: t.Label, At: now.UTC()}
+		if handle != "" {
+			engaged.User = &User{Platform: platform, ID: handle}
+		}
+		inc.Escalation.Engaged = append(inc.Escalation.Engaged, engaged)
 		data := map[string]string{"ref": ref, "level": strconv.Itoa(li + 1), "rule": rule, "round": strconv.Itoa(round), "why": why}
 		if handle != "" {
 			data["handle"], data["platform"] = handle, platform
@@ -302,9 +253,8 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 	} else {
 		lines = append(lines, "This is the last level of the ladder.")
 	}
-	setExtra(inc, xLevel, strconv.Itoa(li+1))
+	inc.Escalation.Level = li + 1
 	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("escalate/%s/%d/%d", inc.ID, round, li+1), strings.Join(lines, "\n"), now))
-	_ = engaged
 	return nil
 }
 
@@ -350,23 +300,28 @@ func (e *Engine) cmdAck(ctx context.Context, r *reply, args string) error {
 	if inc.Status != incidents.StatusEscalated {
 		return userErrorf("%s is %s; there is no escalation to acknowledge.", inc.Ref, inc.Status)
 	}
-	if by := inc.Details.Extra[xAckedBy]; by != "" {
-		return userErrorf("%s was already acknowledged by %s.", inc.Ref, by)
+	if by := inc.Escalation.AckedBy; by != nil {
+		return userErrorf("%s was already acknowledged by %s.", inc.Ref, displayName(*by))
 	}
 	now := r.ev.At
-	setExtra(inc, xAckedBy, displayName(r.ev.User))
-	if inc.Details.Extra[xRespondedAt] == "" {
-		setExtra(inc, xRespondedAt, now.UTC().Format(time.RFC3339Nano))
-	}
+	acker, at := r.ev.User, now.UTC()
+	inc.Escalation.AckedBy, inc.Escalation.AckedAt = &acker, &at
 	inc.UpdatedAt = now
-	resp := now.Sub(clockStart(inc))
+	// The response time is this acknowledgement's, or that of an earlier
+	// action by someone other than the reporter (respond below keeps it).
+	resp := now.Sub(inc.SLA.ClockStart)
+	if inc.SLA.RespondedAt != nil {
+		resp = inc.SLA.RespondedAt.Sub(inc.SLA.ClockStart)
+	}
 	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
 	ch := incidents.Change{
 		Timeline: []incidents.TimelineEntry{{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventAck,
-			Text: fmt.Sprintf("acknowledged at level %s; response time %s (target %s)", inc.Details.Extra[xLevel], incidents.FmtDuration(resp), incidents.FmtDuration(t.Response))}},
-		CancelJobs: []string{incidents.JobLadderStep},
+			Text: fmt.Sprintf("acknowledged at level %d; response time %s (target %s)", inc.Escalation.Level, incidents.FmtDuration(resp), incidents.FmtDuration(t.Response))}},
+		CancelJobs: []incidents.JobKind{incidents.JobLadderStep},
 	}
-	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("ack/%s/%s", inc.ID, inc.Details.Extra[xEscalations]),
+	// An acknowledgement is a response whoever makes it.
+	respond(inc, r.ev.User, now, &ch)
+	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("ack/%s/%d", inc.ID, inc.Escalation.Round),
 		fmt.Sprintf("%s acknowledged %s. The escalation ladder is stopped. Response time %s (target %s).",
 			e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, incidents.FmtDuration(resp), incidents.FmtDuration(t.Response)), now),
 		e.cardNote(inc, now))
@@ -398,12 +353,11 @@ func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
-	setExtra(inc, xResolution, fix)
-	setExtra(inc, xRootCause, cause)
-	setExtra(inc, xResolvedBy, displayName(r.ev.User))
-	if inc.Details.Extra[xRespondedAt] == "" {
-		setExtra(inc, xRespondedAt, now.UTC().Format(time.RFC3339Nano))
-	}
+	resolver := r.ev.User
+	inc.Resolution = incidents.Resolution{Fix: fix, RootCause: cause, ResolvedBy: &resolver}
+	// Resolving is a response only when someone other than the reporter
+	// does it; record it (and the breaches) before the summary is written.
+	e.trackSLA(inc, r.ev.User, now, &incidents.Change{Timeline: []incidents.TimelineEntry{entry}})
 	text := fmt.Sprintf("fixed by: %s", fix)
 	if cause != "" {
 		text += "; root cause: " + cause
@@ -444,7 +398,7 @@ func (e *Engine) cmdRootCause(ctx context.Context, r *reply, args string) error 
 		return userErrorf("Tell me the root cause: /payissue rootcause <text>")
 	}
 	now := r.ev.At
-	setExtra(inc, xRootCause, cause)
+	inc.Resolution.RootCause = cause
 	inc.UpdatedAt = now
 	ch := incidents.Change{Timeline: []incidents.TimelineEntry{{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventResolution,
 		Text: "root cause: " + cause, Data: map[string]string{"root_cause": cause}}}}
@@ -477,13 +431,13 @@ func (e *Engine) cmdReopen(ctx context.Context, r *reply, args string) error {
 	if why != "" {
 		entry.Text += " (reopened: " + why + ")"
 	}
-	setExtra(inc, xReopens, strconv.Itoa(atoi(inc.Details.Extra[xReopens])+1))
-	for _, k := range []string{xAckedBy, xRespondedAt, xLevel, xRule} {
-		setExtra(inc, k, "")
-	}
-	setExtra(inc, "clock_start", now.UTC().Format(time.RFC3339Nano))
+	// Transition restarted the SLA clocks (the closed round is kept in
+	// SLA.Earlier); the escalation of the earlier round is over.
+	inc.Reopens++
+	inc.Escalation.Rule, inc.Escalation.Level = "", 0
+	inc.Escalation.AckedBy, inc.Escalation.AckedAt = nil, nil
 	ch := incidents.Change{Timeline: []incidents.TimelineEntry{entry}}
-	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("reopen/%s/%s", inc.ID, inc.Details.Extra[xReopens]),
+	ch.Notify = append(ch.Notify, e.threadPost(inc, fmt.Sprintf("reopen/%s/%d", inc.ID, inc.Reopens),
 		fmt.Sprintf("%s reopened %s%s. The SLA clocks start again; escalate with /payissue escalate if needed.",
 			e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, prefixed(": ", why)), now), e.cardNote(inc, now))
 	return r.commit(ctx, inc, ch)
@@ -509,62 +463,4 @@ func (e *Engine) cmdSummary(ctx context.Context, r *reply, args string) error {
 	r.say(KindText, plain).Incident = inc.Ref
 	r.say(KindText, "Markdown:\n"+md).Incident = inc.Ref
 	return nil
-}
-
-// slaText renders the SLA clocks for /payissue status.
-func (e *Engine) slaText(inc *incidents.Incident) string {
-	if inc.OpenedAt == nil || inc.Status == incidents.StatusIntake || inc.Status == incidents.StatusCancelled {
-		return ""
-	}
-	now := e.clock.Now()
-	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
-	start := clockStart(inc)
-	var b strings.Builder
-	fmt.Fprintf(&b, "SLA (%s, response target from %s):", inc.Severity, t.Source)
-	resp := clockLine("response", start, now, t.Response, inc.Details.Extra[xRespondedAt])
-	end := ""
-	if inc.ResolvedAt != nil {
-		end = inc.ResolvedAt.UTC().Format(time.RFC3339Nano)
-	}
-	res := clockLine("resolution", start, now, t.Resolution, end)
-	b.WriteString("\n  " + resp + "\n  " + res)
-	if inc.Status == incidents.StatusEscalated {
-		fmt.Fprintf(&b, "\n  escalation: level %s of rule %s", inc.Details.Extra[xLevel], inc.Details.Extra[xRule])
-		if by := inc.Details.Extra[xAckedBy]; by != "" {
-			b.WriteString(", acknowledged by " + by)
-		} else {
-			b.WriteString(", not acknowledged yet")
-		}
-	}
-	return b.String()
-}
-
-func clockLine(name string, start, now time.Time, target time.Duration, stopped string) string {
-	if stopped != "" {
-		if t, err := time.Parse(time.RFC3339Nano, stopped); err == nil {
-			took := t.Sub(start)
-			verdict := "met"
-			if took > target {
-				verdict = "missed"
-			}
-			return fmt.Sprintf("time to %s: %s (target %s, %s)", name, incidents.FmtDuration(took), incidents.FmtDuration(target), verdict)
-		}
-	}
-	el := now.Sub(start)
-	left := target - el
-	state := fmt.Sprintf("%s left", incidents.FmtDuration(left))
-	if left < 0 {
-		state = fmt.Sprintf("BREACHED %s ago", incidents.FmtDuration(-left))
-	} else if el >= target*8/10 {
-		state += ", over 80%"
-	}
-	return fmt.Sprintf("time to %s: %s running of %s (%s)", name, incidents.FmtDuration(el), incidents.FmtDuration(target), state)
-}
-
-func (e *Engine) slaSummary(inc *incidents.Incident, now time.Time) string {
-	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
-	start := clockStart(inc)
-	resp := clockLine("response", start, now, t.Response, inc.Details.Extra[xRespondedAt])
-	res := clockLine("resolution", start, now, t.Resolution, now.UTC().Format(time.RFC3339Nano))
-	return resp + "; " + res
 }

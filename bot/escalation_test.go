@@ -142,7 +142,7 @@ func TestLadderClimbsAndAckStops(t *testing.T) {
 		t.Errorf("status lacks SLA clocks:\n%s", st)
 	}
 	tl, _ := h.Store.Timeline(context.Background(), h.Incident().ID)
-	kinds := map[string]int{}
+	kinds := map[incidents.EventKind]int{}
 	for _, e := range tl {
 		kinds[e.Kind]++
 	}
@@ -243,8 +243,8 @@ func TestResolveReopenAndSummary(t *testing.T) {
 		t.Fatalf("resolve: %s", texts(got))
 	}
 	inc := h.Incident()
-	if inc.Status != incidents.StatusResolved || inc.Details.Extra["root_cause"] != "the secret expired" {
-		t.Fatalf("after resolve: %s %v", inc.Status, inc.Details.Extra)
+	if inc.Status != incidents.StatusResolved || inc.Resolution.RootCause != "the secret expired" || inc.Resolution.Fix != "rotated the webhook secret" {
+		t.Fatalf("after resolve: %s %+v", inc.Status, inc.Resolution)
 	}
 	got = h.ThreadCommand("reopen it came back")
 	if h.Incident().Status != incidents.StatusOpen || countContaining(got, "reopened PAY-1") != 1 {

@@ -70,7 +70,7 @@ type outEmail struct {
 
 // notification builds an outbox entry of inc, queued in the channel it
 // goes to.
-func notification(inc *incidents.Incident, kind, key string, p outPayload, now time.Time) incidents.Notification {
+func notification(inc *incidents.Incident, kind incidents.NotifyKind, key string, p outPayload, now time.Time) incidents.Notification {
 	raw, _ := json.Marshal(p)
 	var channel string
 	switch {

@@ -62,6 +62,7 @@ func (r *reply) save(ctx context.Context, inc *incidents.Incident, entries ...in
 // done. An event that changes two incidents commits the first one now,
 // with the messages gathered so far.
 func (r *reply) commit(ctx context.Context, inc *incidents.Incident, ch incidents.Change) error {
+	r.e.trackSLA(inc, r.ev.User, r.ev.At, &ch)
 	r.e.lifecycle(inc, &ch)
 	if r.write != nil {
 		if err := r.flush(ctx); err != nil {

@@ -142,7 +142,7 @@ var paybotUser = User{Platform: "paybot", ID: "paybot", Name: "Paybot"}
 
 func (e *Engine) ladderStep(ctx context.Context, inc *incidents.Incident, j incidents.Job, now time.Time, late string, ch *incidents.Change) {
 	p := j.Payload
-	if inc.Status != incidents.StatusEscalated || inc.Details.Extra[xAckedBy] != "" || p["round"] != inc.Details.Extra[xEscalations] {
+	if inc.Status != incidents.StatusEscalated || inc.Escalation.Acked() || p["round"] != strconv.Itoa(inc.Escalation.Round) {
 		return // acknowledged, resolved or re-escalated since: nothing to do
 	}
 	level := atoi(p["level"])
@@ -167,53 +167,16 @@ func (e *Engine) ladderFor(inc *incidents.Incident, rule string, now time.Time) 
 	return incidents.Route(e.policy, inc, now).Ladder
 }
 
-func (e *Engine) slaJob(inc *incidents.Incident, j incidents.Job, now time.Time, late string, ch *incidents.Change) {
-	clock, sev := j.Payload["clock"], j.Payload["severity"]
-	if !inc.Status.Active() || sev != inc.Severity.String() {
-		return
-	}
-	if clock == "response" && inc.Details.Extra[xRespondedAt] != "" {
-		return
-	}
-	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
-	target := t.Response
-	if clock == "resolution" {
-		target = t.Resolution
-	}
-	el := now.Sub(clockStart(inc))
-	var text string
-	if j.Kind == incidents.JobSLAWarning {
-		text = fmt.Sprintf("SLA warning for %s: %d%% of the %s %s target (%s) is used; %s left.", inc.Ref, int(100*el/target),
-			inc.Severity, clock, incidents.FmtDuration(target), incidents.FmtDuration(target-el))
-	} else {
-		text = fmt.Sprintf("SLA breached for %s: the %s %s target of %s passed (%s elapsed).", inc.Ref, inc.Severity, clock,
-			incidents.FmtDuration(target), incidents.FmtDuration(el))
-	}
-	if clock == "response" {
-		text += " Nobody has acknowledged it yet."
-		if inc.Status == incidents.StatusOpen {
-			text += " Escalate with /payissue escalate."
-		}
-	}
-	if late != "" {
-		text += " (" + late + ".)"
-	}
-	kind := "warning"
-	if j.Kind == incidents.JobSLABreach {
-		kind = "breach"
-	}
-	ch.Timeline = append(ch.Timeline, incidents.TimelineEntry{IncidentID: inc.ID, At: now, Actor: paybotUser, Kind: incidents.EventSLA, Text: text,
-		Data: map[string]string{"clock": clock, "event": kind, "target": target.String()}})
-	ch.Notify = append(ch.Notify, e.threadPost(inc, "job/"+strconv.FormatInt(j.ID, 10), text, now))
-}
-
 func (e *Engine) reminderJob(inc *incidents.Incident, j incidents.Job, now time.Time, late string, ch *incidents.Change) {
 	if !inc.Status.Active() || inc.Status == incidents.StatusIntake {
 		return
 	}
 	t := e.policy.Targets(inc.Severity, inc.Details.Provider)
+	if reminderStale(inc, j.DueAt, t.Update) {
+		return // an update came after this reminder was set; its own reminder follows
+	}
 	text := fmt.Sprintf("Reminder: no update in %s for %s (%s incidents get an update every %s). Post where things stand in this thread.",
-		inc.Ref, incidents.FmtDuration(now.Sub(j.DueAt.Add(-t.Update))), inc.Severity, incidents.FmtDuration(t.Update))
+		inc.Ref, incidents.FmtDuration(sinceUpdate(inc, j.DueAt, t.Update, now)), inc.Severity, incidents.FmtDuration(t.Update))
 	if late != "" {
 		text += " (" + late + ".)"
 	}

@@ -9,19 +9,22 @@ import (
 
 // Timeline kinds written by escalation, SLA and reminders.
 const (
-	EventEscalation = "escalation"
-	EventAck        = "ack"
-	EventSLA        = "sla"
-	EventReminder   = "reminder"
-	EventResolution = "resolution"
+	EventEscalation EventKind = "escalation"
+	EventAck        EventKind = "ack"
+	EventSLA        EventKind = "sla"
+	EventReminder   EventKind = "reminder"
+	EventResolution EventKind = "resolution"
 )
+
+// JobKind is the kind of a durable timer. Stores keep it as text.
+type JobKind string
 
 // Job kinds.
 const (
-	JobLadderStep     = "ladder_step"
-	JobSLAWarning     = "sla_warning"
-	JobSLABreach      = "sla_breach"
-	JobUpdateReminder = "update_reminder"
+	JobLadderStep     JobKind = "ladder_step"
+	JobSLAWarning     JobKind = "sla_warning"
+	JobSLABreach      JobKind = "sla_breach"
+	JobUpdateReminder JobKind = "update_reminder"
 )
 
 // Job statuses.
@@ -35,7 +38,7 @@ const (
 type Job struct {
 	ID         int64             `json:"id"` // assigned by the store
 	IncidentID uuid.UUID         `json:"incident_id"`
-	Kind       string            `json:"kind"`
+	Kind       JobKind           `json:"kind"`
 	DueAt      time.Time         `json:"due_at"`
 	Payload    map[string]string `json:"payload,omitempty"`
 	Status     string            `json:"status"`
@@ -48,15 +51,19 @@ type Job struct {
 	DedupeKey string `json:"dedupe_key"`
 }
 
+// NotifyKind is the kind of an outbound notification. Stores keep it as
+// text.
+type NotifyKind string
+
 // Notification kinds.
 const (
-	NotifyThreadPost = "thread_post"
-	NotifyDM         = "dm"
-	NotifyEmail      = "email"
-	NotifyCardUpdate = "card_update"
+	NotifyThreadPost NotifyKind = "thread_post"
+	NotifyDM         NotifyKind = "dm"
+	NotifyEmail      NotifyKind = "email"
+	NotifyCardUpdate NotifyKind = "card_update"
 	// NotifyCard posts an incident's card, opens its thread and links both
 	// to the incident (Incident.CardMessage, Incident.Conversation).
-	NotifyCard = "card"
+	NotifyCard NotifyKind = "card"
 )
 
 // Notification statuses.
@@ -68,9 +75,9 @@ const (
 
 // Notification is one outbound message in the outbox.
 type Notification struct {
-	ID         int64     `json:"id"` // assigned by the store
-	IncidentID uuid.UUID `json:"incident_id"`
-	Kind       string    `json:"kind"`
+	ID         int64      `json:"id"` // assigned by the store
+	IncidentID uuid.UUID  `json:"incident_id"`
+	Kind       NotifyKind `json:"kind"`
 	// Payload is the JSON the delivering worker understands (for the bot, a
 	// bot.Message plus the recipient).
 	Payload []byte `json:"payload"`

@@ -366,6 +366,10 @@ func (f *Flow) problems(lines *flowLines, seqLine int) []Problem {
 			add(lines.step(i), "step %d has no id", i+1)
 		case !reStepID.MatchString(s.ID):
 			add(lines.field(i, "id"), "step id %q: use lower-case letters, digits and _, starting with a letter (at most 64)", s.ID)
+		case IsReservedStepID(s.ID):
+			// Answers live in Details.Extra by step id; these names are
+			// Paybot's own incident state (state.go).
+			add(lines.field(i, "id"), "step id %q is reserved for Paybot's own incident state; choose another id, for example %q", s.ID, s.ID+"_answer")
 		}
 		if s.ID != "" {
 			if j, dup := firstAt[s.ID]; dup {

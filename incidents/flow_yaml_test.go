@@ -169,3 +169,23 @@ func TestParseFlowYAMLReplaceDefault(t *testing.T) {
 		t.Fatalf("provider = %+v", s)
 	}
 }
+
+// TestReservedStepIDs: an intake step may not take an id that Paybot uses for
+// its own incident state, or its answer would be taken for (or erased by)
+// escalation state.
+func TestReservedStepIDs(t *testing.T) {
+	for _, id := range []string{"acked_by", "resolution", "root_cause", "escalations", "escalation_level", "clock_start", "responded_at", "reopens", "resolved_by", "sla"} {
+		yml := "intake:\n  - category\n  - id: " + id + "\n    kind: text\n    prompt: Who?\n  - confirm\n"
+		_, err := ParseFlowYAML([]byte(yml))
+		if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("step id %q: err = %v, want a reserved-id problem on line 3", id, err)
+		}
+	}
+	// The default flow and ordinary custom ids stay valid.
+	if err := DefaultFlow().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseFlowYAML([]byte("intake:\n  - category\n  - id: acked_by_answer\n    kind: text\n    prompt: Who?\n  - confirm\n")); err != nil {
+		t.Errorf("acked_by_answer: %v", err)
+	}
+}

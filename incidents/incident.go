@@ -156,7 +156,7 @@ type Details struct {
 	TransactionIDs []string          `json:"transaction_ids,omitempty"`
 	PaymentMethods []string          `json:"payment_methods,omitempty"`
 	StepsTaken     string            `json:"steps_taken,omitempty"`
-	Extra          map[string]string `json:"extra,omitempty"` // answers to steps a custom flow adds
+	Extra          map[string]string `json:"extra,omitempty"` // answers to steps a custom flow adds, and nothing else (ReservedStepIDs)
 	Skipped        []string          `json:"skipped,omitempty"`
 	// CardProblem, when set, says why the incident's card could not be
 	// posted (the bot is not in the channel…): the incident is parked until
@@ -195,6 +195,13 @@ type Incident struct {
 	UpdatedAt          time.Time   `json:"updated_at"`
 	OpenedAt           *time.Time  `json:"opened_at,omitempty"`
 	ResolvedAt         *time.Time  `json:"resolved_at,omitempty"`
+	// Typed domain state (state.go), kept apart from the intake's Details:
+	// the escalation ladder, the SLA clocks, the resolution, and how often
+	// the incident was reopened.
+	Escalation Escalation `json:"escalation"`
+	SLA        SLA        `json:"sla"`
+	Resolution Resolution `json:"resolution"`
+	Reopens    int        `json:"reopens,omitempty"`
 	// Version increases with every saved change; stores use it to refuse a
 	// write based on a stale read.
 	Version int64 `json:"version"`
@@ -229,9 +236,13 @@ func (inc *Incident) Transition(next Status, actor User, now time.Time) (Timelin
 			inc.OpenedAt = &t
 		}
 		inc.ResolvedAt = nil
+		inc.SLA.Start(now) // opening and reopening (re)start the SLA clocks
 	case StatusResolved:
 		t := now
 		inc.ResolvedAt = &t
+		inc.SLA.Stop(now)
+	case StatusCancelled:
+		inc.SLA.Stop(now)
 	}
 	return TimelineEntry{
 		IncidentID: inc.ID, At: now, Actor: actor, Kind: EventStatus,

@@ -3,7 +3,6 @@ package incidents
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/paybot/paybot/incidents/redact"
 )
@@ -43,10 +42,10 @@ func Packet(inc *Incident, timeline []TimelineEntry, articlesTried []string) (pl
 		{"Steps already taken", d.StepsTaken},
 		{"KB articles tried", strings.Join(articlesTried, "; ")},
 	}
-	if v := d.Extra["resolution"]; v != "" {
+	if v := inc.Resolution.Fix; v != "" {
 		fields = append(fields, field{"Resolution", v})
 	}
-	if v := d.Extra["root_cause"]; v != "" {
+	if v := inc.Resolution.RootCause; v != "" {
 		fields = append(fields, field{"Root cause", v})
 	}
 	var p, m strings.Builder
@@ -89,33 +88,4 @@ func oneLine(s string) string {
 func mdEscape(s string) string {
 	r := strings.NewReplacer("*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`)
 	return r.Replace(s)
-}
-
-// fmtDuration prints a duration compactly: 45s, 15m, 1h30m, 3d.
-func FmtDuration(d time.Duration) string {
-	neg := d < 0
-	if neg {
-		d = -d
-	}
-	var s string
-	switch {
-	case d < time.Minute:
-		s = fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		s = fmt.Sprintf("%dm", int(d.Minutes()))
-		if sec := int(d.Seconds()) % 60; sec != 0 && d < 10*time.Minute {
-			s += fmt.Sprintf("%02ds", sec)
-		}
-	case d < 48*time.Hour:
-		s = fmt.Sprintf("%dh", int(d.Hours()))
-		if mm := int(d.Minutes()) % 60; mm != 0 {
-			s += fmt.Sprintf("%02dm", mm)
-		}
-	default:
-		s = fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
 }

@@ -439,15 +439,47 @@ func (p *Policy) OncallAt(t time.Time) *Contact {
 	if len(oc.Rotation) == 0 {
 		return nil
 	}
-	weeks := int(t.Sub(oc.RotationStart) / (7 * 24 * time.Hour))
-	if t.Before(oc.RotationStart) {
-		weeks--
-	}
-	i := weeks % len(oc.Rotation)
+	i := RotationWeek(oc.RotationStart, t) % len(oc.Rotation)
 	if i < 0 {
 		i += len(oc.Rotation)
 	}
 	return p.Team[oc.Rotation[i]]
+}
+
+// RotationWeek returns how many whole rotation weeks lie between start and t
+// (negative before start). Weeks are counted in calendar days of start's time
+// zone and hand over at start's local wall-clock time, so a week that spans a
+// daylight saving change is 167 or 169 hours long and the handover stays at,
+// say, Monday 00:00 local. When the handover time does not exist that day (a
+// spring-forward gap) the handover happens at the first instant after it.
+func RotationWeek(start, t time.Time) int {
+	loc := start.Location()
+	lt := t.In(loc)
+	days := civilDay(lt.Date()) - civilDay(start.Date())
+	if wallClock(lt) < wallClock(start) {
+		days-- // the handover time of that calendar day has not come yet
+	}
+	return floorDiv(days, 7)
+}
+
+// civilDay numbers calendar dates consecutively (days since 1970-01-01),
+// independent of any zone's offsets.
+func civilDay(y int, m time.Month, d int) int {
+	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// wallClock is the local time of day of t in nanoseconds after midnight.
+func wallClock(t time.Time) time.Duration {
+	h, m, s := t.Clock()
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(t.Nanosecond())
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // Targets returns the SLA targets for sev on provider: the policy's, with

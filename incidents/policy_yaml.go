@@ -255,9 +255,18 @@ func (pr *parser) team(n *yaml.Node, p *Policy) {
 		delete(ct.Handles, "email")
 		ct.Rotation = pr.strs(f["rotation"])
 		if v := f["rotation_start"]; v != nil {
-			t, err := time.ParseInLocation("2006-01-02", pr.str(v), p.BusinessHours.Location)
+			// A date hands over at local midnight; "2026-01-05 09:00" at
+			// 09:00 local, every week, whatever the daylight saving offset.
+			loc := p.BusinessHours.Location
+			if loc == nil {
+				loc = time.UTC
+			}
+			t, err := time.ParseInLocation("2006-01-02", pr.str(v), loc)
 			if err != nil {
-				pr.add(v, "rotation_start %q is not a date like 2026-01-05", v.Value)
+				t, err = time.ParseInLocation("2006-01-02 15:04", pr.str(v), loc)
+			}
+			if err != nil {
+				pr.add(v, "rotation_start %q is not a date like 2026-01-05 (or a date and local handover time like 2026-01-05 09:00)", v.Value)
 			}
 			ct.RotationStart = t
 		}

@@ -18,13 +18,16 @@ var (
 	ErrDuplicate  = errors.New("already processed")
 )
 
-// Timeline event kinds.
+// EventKind is the kind of a timeline entry. Stores keep it as text.
+type EventKind string
+
+// Timeline event kinds (escalation.go adds the escalation and SLA ones).
 const (
-	EventCreated  = "created"
-	EventAnswer   = "answer"
-	EventSeverity = "severity"
-	EventStatus   = "status"
-	EventNote     = "note"
+	EventCreated  EventKind = "created"
+	EventAnswer   EventKind = "answer"
+	EventSeverity EventKind = "severity"
+	EventStatus   EventKind = "status"
+	EventNote     EventKind = "note"
 )
 
 // TimelineEntry is one line of an incident's append-only history.
@@ -33,7 +36,7 @@ type TimelineEntry struct {
 	IncidentID uuid.UUID         `json:"incident_id"`
 	At         time.Time         `json:"at"`
 	Actor      User              `json:"actor"`
-	Kind       string            `json:"kind"`
+	Kind       EventKind         `json:"kind"`
 	Text       string            `json:"text"`
 	Data       map[string]string `json:"data,omitempty"`
 }
@@ -49,10 +52,13 @@ type Change struct {
 	// Jobs to schedule, job kinds of this incident to cancel, jobs (by id) to
 	// mark done, and notifications to queue: all in the same transaction, so
 	// a timer or a message exists exactly when the change that caused it does.
-	Jobs         []Job
-	CancelJobs   []string
-	CompleteJobs []int64
-	Notify       []Notification
+	Jobs       []Job
+	CancelJobs []JobKind
+	// CancelJobKeys cancels this incident's pending jobs by DedupeKey: timers
+	// a change has made superseded (an SLA warning once its clock breached).
+	CancelJobKeys []string
+	CompleteJobs  []int64
+	Notify        []Notification
 }
 
 // PendingEvent is an inbound event received but not yet processed.

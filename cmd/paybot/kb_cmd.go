@@ -258,7 +258,7 @@ func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, i
 func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident) error {
 	d := inc.Details
 	var body []string
-	for _, part := range []string{d.ErrorMessages, d.StepsTaken, d.Extra["root_cause"], d.Extra["resolution"]} {
+	for _, part := range []string{d.ErrorMessages, d.StepsTaken, inc.Resolution.RootCause, inc.Resolution.Fix} {
 		if part != "" {
 			body = append(body, part)
 		}

@@ -38,12 +38,17 @@ func admin(t *testing.T) *pgx.Conn {
 	return c
 }
 
+// schemaFor names the schema of the store whose data "lives" at dir.
+func schemaFor(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return "paybot_test_" + hex.EncodeToString(sum[:8])
+}
+
 // openAt opens a store in a schema of its own, named after dir, and drops
 // the schema when the test ends, so runs never collide.
 func openAt(t *testing.T, dir string) incidents.Store {
 	t.Helper()
-	sum := sha256.Sum256([]byte(dir))
-	schema := "paybot_test_" + hex.EncodeToString(sum[:8])
+	schema := schemaFor(dir)
 	ctx := context.Background()
 	a := admin(t)
 	defer a.Close(ctx)

@@ -18,10 +18,11 @@ import (
 
 const incidentCols = `id, ref, title, status, severity, severity_overridden, reporter,
 	conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version`
+	created_at, updated_at, opened_at, resolved_at, version, state`
 
 type row struct {
 	reporter, origin, details, intake []byte
+	state                             []byte // incidents.State (0080)
 }
 
 func encodeIncident(inc *incidents.Incident) (*row, error) {
@@ -38,6 +39,9 @@ func encodeIncident(inc *incidents.Incident) (*row, error) {
 	}
 	if r.intake, err = json.Marshal(inc.Intake); err != nil {
 		return nil, fmt.Errorf("%w: intake: %v", incidents.ErrInvalid, err)
+	}
+	if r.state, err = incidents.EncodeState(inc); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }
@@ -61,7 +65,7 @@ func encodeTimeline(entries []incidents.TimelineEntry) ([]entryRow, error) {
 				return nil, fmt.Errorf("%w: timeline data: %v", incidents.ErrInvalid, err)
 			}
 		}
-		out[i] = entryRow{at: e.At.UTC(), actor: actor, kind: e.Kind, text: e.Text, data: data}
+		out[i] = entryRow{at: e.At.UTC(), actor: actor, kind: string(e.Kind), text: e.Text, data: data}
 	}
 	return out, nil
 }
@@ -87,11 +91,11 @@ const (
 	sqlExists         = `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)`
 	sqlInsertIncident = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
 	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1)`
+	created_at, updated_at, opened_at, resolved_at, version, state)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20)`
 	sqlUpdateIncident = `UPDATE incidents SET title = $1, status = $2, severity = $3, severity_overridden = $4,
 	reporter = $5, conv_platform = $6, conv_channel = $7, conv_thread = $8, origin = $9, card_message = $10,
-	details = $11, intake = $12, updated_at = $13, opened_at = $14, resolved_at = $15, version = version + 1
+	details = $11, intake = $12, updated_at = $13, opened_at = $14, resolved_at = $15, state = $18, version = version + 1
 	WHERE id = $16 AND version = $17`
 	sqlInsertEntry = `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
 	VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline WHERE incident_id = $1), $2, $3, $4, $5, $6)`
@@ -163,7 +167,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		if _, err := tx.Exec(ctx, sqlInsertIncident, inc.ID, seq, ref, inc.Title, string(inc.Status),
 			int(inc.Severity), inc.SeverityOverridden, r.reporter, inc.Conversation.Platform,
 			inc.Conversation.Channel, inc.Conversation.Thread, r.origin, inc.CardMessage, r.details,
-			r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt)); err != nil {
+			r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), r.state); err != nil {
 			if isUniqueViolation(err) {
 				return fmt.Errorf("%w: incident %s exists: %v", incidents.ErrDuplicate, inc.ID, err)
 			}
@@ -204,7 +208,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		tag, err := tx.Exec(ctx, sqlUpdateIncident, inc.Title, string(inc.Status), int(inc.Severity),
 			inc.SeverityOverridden, r.reporter, inc.Conversation.Platform, inc.Conversation.Channel,
 			inc.Conversation.Thread, r.origin, inc.CardMessage, r.details, r.intake, inc.UpdatedAt.UTC(),
-			utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version)
+			utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version, r.state)
 		if err != nil {
 			return err
 		}
@@ -420,7 +424,7 @@ func (s *Store) Timeline(ctx context.Context, id uuid.UUID) ([]incidents.Timelin
 			if seq == nil {
 				continue // the incident exists but has no entries
 			}
-			e := incidents.TimelineEntry{Seq: *seq, IncidentID: id, At: at.UTC(), Kind: *kind, Text: *text}
+			e := incidents.TimelineEntry{Seq: *seq, IncidentID: id, At: at.UTC(), Kind: incidents.EventKind(*kind), Text: *text}
 			if err := json.Unmarshal(actor, &e.Actor); err != nil {
 				return fmt.Errorf("actor: %w", err)
 			}
@@ -494,11 +498,12 @@ func scanIncident(sc pgx.Row) (*incidents.Incident, error) {
 		status                            string
 		severity                          int32
 		reporter, origin, details, intake []byte
+		state                             []byte
 	)
 	if err := sc.Scan(&inc.ID, &inc.Ref, &inc.Title, &status, &severity, &inc.SeverityOverridden,
 		&reporter, &inc.Conversation.Platform, &inc.Conversation.Channel, &inc.Conversation.Thread,
 		&origin, &inc.CardMessage, &details, &intake, &inc.CreatedAt, &inc.UpdatedAt, &inc.OpenedAt,
-		&inc.ResolvedAt, &inc.Version); err != nil {
+		&inc.ResolvedAt, &inc.Version, &state); err != nil {
 		return nil, err
 	}
 	inc.Status = incidents.Status(status)
@@ -521,5 +526,8 @@ func scanIncident(sc pgx.Row) (*incidents.Incident, error) {
 	inc.UpdatedAt = inc.UpdatedAt.UTC()
 	inc.OpenedAt = utcPtr(inc.OpenedAt)
 	inc.ResolvedAt = utcPtr(inc.ResolvedAt)
+	if err := incidents.DecodeState(&inc, state); err != nil {
+		return nil, err
+	}
 	return &inc, nil
 }

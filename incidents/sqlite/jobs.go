@@ -22,6 +22,8 @@ const (
 	VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT (dedupe_key) DO NOTHING`
 	sqlCancelJobs = `UPDATE jobs SET status = 'cancelled', done_at = ?
 	WHERE incident_id = ? AND kind = ? AND status = 'pending'`
+	sqlCancelJobKey = `UPDATE jobs SET status = 'cancelled', done_at = ?
+	WHERE incident_id = ? AND dedupe_key = ? AND status = 'pending'`
 	sqlCompleteJob = `UPDATE jobs SET status = 'done', done_at = ? WHERE id = ? AND status = 'pending'`
 	sqlInsertNote  = `INSERT INTO outbox (incident_id, kind, payload, dedupe_key, channel_key, reply_token, status, next_attempt_at, created_at)
 	VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`
@@ -46,12 +48,16 @@ type noteRow struct {
 type effects struct {
 	jobs     []jobRow
 	cancel   []string
+	cancelKs []string // dedupe keys
 	complete []int64
 	notes    []noteRow
 }
 
 func encodeEffects(incident uuid.UUID, ch incidents.Change, now time.Time) (*effects, error) {
-	ef := &effects{cancel: ch.CancelJobs, complete: ch.CompleteJobs}
+	ef := &effects{complete: ch.CompleteJobs, cancelKs: ch.CancelJobKeys}
+	for _, k := range ch.CancelJobs {
+		ef.cancel = append(ef.cancel, string(k))
+	}
 	for _, j := range ch.Jobs {
 		r, err := encodeJob(incident, j)
 		if err != nil {
@@ -83,7 +89,7 @@ func encodeJob(incident uuid.UUID, j incidents.Job) (jobRow, error) {
 			return jobRow{}, fmt.Errorf("%w: job payload: %v", incidents.ErrInvalid, err)
 		}
 	}
-	return jobRow{incident: incident.String(), kind: j.Kind, key: j.DedupeKey, due: nanos(j.DueAt), payload: payload}, nil
+	return jobRow{incident: incident.String(), kind: string(j.Kind), key: j.DedupeKey, due: nanos(j.DueAt), payload: payload}, nil
 }
 
 func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (noteRow, error) {
@@ -109,7 +115,7 @@ func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (no
 	if channel == "" {
 		channel = "n:" + n.DedupeKey // a queue of its own
 	}
-	return noteRow{incident: id, kind: n.Kind, key: n.DedupeKey, channel: channel, token: n.ReplyToken,
+	return noteRow{incident: id, kind: string(n.Kind), key: n.DedupeKey, channel: channel, token: n.ReplyToken,
 		payload: n.Payload, next: nanos(next), created: nanos(created)}, nil
 }
 
@@ -120,6 +126,11 @@ func (t *wtx) applyEffects(incident string, ef *effects, at int64) error {
 	}
 	for _, kind := range ef.cancel {
 		if _, err := t.exec(sqlCancelJobs, at, incident, kind); err != nil {
+			return fmt.Errorf("cancel jobs: %w", err)
+		}
+	}
+	for _, key := range ef.cancelKs {
+		if _, err := t.exec(sqlCancelJobKey, at, incident, key); err != nil {
 			return fmt.Errorf("cancel jobs: %w", err)
 		}
 	}
@@ -274,7 +285,7 @@ func scanJob(sc scanner) (incidents.Job, error) {
 	if j.IncidentID, err = uuid.Parse(id); err != nil {
 		return j, err
 	}
-	j.Kind, j.Status, j.DedupeKey = kind, status, dkey
+	j.Kind, j.Status, j.DedupeKey = incidents.JobKind(kind), status, dkey
 	j.DueAt, j.ClaimedUntil = fromNanos(due), fromNanos(claimed)
 	if payload != nil {
 		if err := json.Unmarshal(payload, &j.Payload); err != nil {

@@ -17,7 +17,7 @@ import (
 
 const incidentCols = `id, ref, title, status, severity, severity_overridden, reporter,
 	conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version`
+	created_at, updated_at, opened_at, resolved_at, version, state`
 
 // row holds an incident encoded for its columns. Encoding happens in the
 // caller's goroutine, so the writer spends its time on SQL only.
@@ -28,6 +28,7 @@ type row struct {
 	sevOverridden                    bool
 	reporter, origin, details        []byte
 	intake                           []byte
+	state                            []byte // incidents.State (0080)
 	convPlatform, convChan, convThrd string
 	card                             string
 	created, updated                 int64
@@ -62,6 +63,9 @@ func encodeIncident(inc *incidents.Incident) (*row, error) {
 	}
 	if r.intake, err = json.Marshal(inc.Intake); err != nil {
 		return nil, fmt.Errorf("%w: intake: %v", incidents.ErrInvalid, err)
+	}
+	if r.state, err = incidents.EncodeState(inc); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -104,7 +108,7 @@ func encodeTimeline(entries []incidents.TimelineEntry) ([]entryRow, error) {
 				return nil, fmt.Errorf("%w: timeline data: %v", incidents.ErrInvalid, err)
 			}
 		}
-		out[i] = entryRow{at: nanos(e.At), actor: actor, kind: e.Kind, text: e.Text, data: data}
+		out[i] = entryRow{at: nanos(e.At), actor: actor, kind: string(e.Kind), text: e.Text, data: data}
 	}
 	return out, nil
 }
@@ -152,11 +156,11 @@ const (
 	sqlExists         = `SELECT 1 FROM incidents WHERE id = ?`
 	sqlInsertIncident = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
 	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`
+	created_at, updated_at, opened_at, resolved_at, version, state)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`
 	sqlUpdateIncident = `UPDATE incidents SET title = ?, status = ?, severity = ?, severity_overridden = ?,
 	reporter = ?, conv_platform = ?, conv_channel = ?, conv_thread = ?, origin = ?, card_message = ?,
-	details = ?, intake = ?, updated_at = ?, opened_at = ?, resolved_at = ?, version = version + 1
+	details = ?, intake = ?, updated_at = ?, opened_at = ?, resolved_at = ?, state = ?, version = version + 1
 	WHERE id = ? AND version = ?`
 	sqlInsertEntry = `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
 	VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline WHERE incident_id = ?), ?, ?, ?, ?, ?)`
@@ -222,7 +226,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		ref = "PAY-" + strconv.FormatInt(seq, 10)
 		if _, err := t.exec(sqlInsertIncident, r.id, seq, ref, r.title, r.status, r.severity,
 			r.sevOverridden, r.reporter, r.convPlatform, r.convChan, r.convThrd, r.origin, r.card,
-			r.details, r.intake, r.created, r.updated, r.opened, r.resolved); err != nil {
+			r.details, r.intake, r.created, r.updated, r.opened, r.resolved, r.state); err != nil {
 			return err
 		}
 		if err := t.appendTimeline(r.id, entries); err != nil {
@@ -257,7 +261,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		}
 		res, err := t.exec(sqlUpdateIncident, r.title, r.status, r.severity, r.sevOverridden,
 			r.reporter, r.convPlatform, r.convChan, r.convThrd, r.origin, r.card, r.details, r.intake,
-			r.updated, r.opened, r.resolved, r.id, version)
+			r.updated, r.opened, r.resolved, r.state, r.id, version)
 		if err != nil {
 			return err
 		}
@@ -468,7 +472,7 @@ func (s *Store) Timeline(ctx context.Context, id uuid.UUID) ([]incidents.Timelin
 		if !seq.Valid {
 			continue // the incident exists but has no entries
 		}
-		e := incidents.TimelineEntry{Seq: seq.Int64, IncidentID: id, At: fromNanos(at.Int64), Kind: kind.String, Text: text.String}
+		e := incidents.TimelineEntry{Seq: seq.Int64, IncidentID: id, At: fromNanos(at.Int64), Kind: incidents.EventKind(kind.String), Text: text.String}
 		if err := json.Unmarshal(actor, &e.Actor); err != nil {
 			return nil, fmt.Errorf("sqlite: timeline actor: %w", err)
 		}
@@ -538,6 +542,7 @@ func scanIncident(sc scanner) (*incidents.Incident, error) {
 		inc                               incidents.Incident
 		id, status                        string
 		reporter, origin, details, intake []byte
+		state                             []byte
 		created, updated                  int64
 		opened, resolved                  sql.NullInt64
 		severity                          int64
@@ -545,7 +550,7 @@ func scanIncident(sc scanner) (*incidents.Incident, error) {
 	if err := sc.Scan(&id, &inc.Ref, &inc.Title, &status, &severity, &inc.SeverityOverridden,
 		&reporter, &inc.Conversation.Platform, &inc.Conversation.Channel, &inc.Conversation.Thread,
 		&origin, &inc.CardMessage, &details, &intake, &created, &updated, &opened, &resolved,
-		&inc.Version); err != nil {
+		&inc.Version, &state); err != nil {
 		return nil, err
 	}
 	var err error
@@ -572,5 +577,8 @@ func scanIncident(sc scanner) (*incidents.Incident, error) {
 	inc.UpdatedAt = fromNanos(updated)
 	inc.OpenedAt = fromNullNanos(opened)
 	inc.ResolvedAt = fromNullNanos(resolved)
+	if err := incidents.DecodeState(&inc, state); err != nil {
+		return nil, err
+	}
 	return &inc, nil
 }

@@ -19,6 +19,7 @@ func RunJobs(t *testing.T, open Opener) {
 		fn   func(t *testing.T, h *harness)
 	}{
 		{"JobsWithChange", testJobsWithChange},
+		{"CancelJobKeys", testCancelJobKeys},
 		{"JobsLease", testJobsLease},
 		{"OutboxWithChange", testOutbox},
 		{"JobsRollbackWithConflict", testEffectsRollback},
@@ -51,7 +52,7 @@ func testJobsWithChange(t *testing.T, h *harness) {
 	}
 	// The same dedupe key again does nothing; cancel removes the warning.
 	mustUpdate(t, s, inc, incidents.Change{Jobs: []incidents.Job{{Kind: incidents.JobLadderStep, DueAt: due, DedupeKey: "ladder/1"}},
-		CancelJobs: []string{incidents.JobSLAWarning}})
+		CancelJobs: []incidents.JobKind{incidents.JobSLAWarning}})
 	list, err := js.Jobs(ctx, inc.ID)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("Jobs = %v, %v; want 2", list, err)
@@ -169,5 +170,27 @@ func testEffectsRollback(t *testing.T, h *harness) {
 	}
 	if l, _ := ob.Notifications(ctx, inc.ID); len(l) != 0 {
 		t.Fatalf("notification written by a refused change: %+v", l)
+	}
+}
+
+// testCancelJobKeys: cancelling by dedupe key touches that job only, and
+// only the changed incident's.
+func testCancelJobKeys(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.fresh(t)
+	js, _ := stores(t, s.Store)
+	due := base.Add(time.Minute)
+	inc := newIncident(1, "slack")
+	mustCreate(t, s, inc, incidents.Change{Jobs: []incidents.Job{{Kind: incidents.JobSLAWarning, DueAt: due, DedupeKey: "warn/1"}}})
+	other := newIncident(2, "slack")
+	mustCreate(t, s, other, incidents.Change{Jobs: []incidents.Job{{Kind: incidents.JobSLABreach, DueAt: due, DedupeKey: "breach/2"}}})
+	mustUpdate(t, s, inc, incidents.Change{Jobs: []incidents.Job{{Kind: incidents.JobSLABreach, DueAt: due.Add(time.Hour), DedupeKey: "breach/1"}},
+		CancelJobKeys: []string{"breach/2", "no/such/key"}})
+	mustUpdate(t, s, inc, incidents.Change{CancelJobKeys: []string{"breach/1"}})
+	if l, _ := js.Jobs(ctx, other.ID); len(l) != 1 || l[0].Status != incidents.JobPending {
+		t.Fatalf("another incident's job was cancelled: %+v", l)
+	}
+	if l, _ := js.Jobs(ctx, inc.ID); len(l) != 2 || l[1].Status != incidents.JobCancelled || l[0].Status != incidents.JobPending || l[1].DedupeKey != "breach/1" {
+		t.Fatalf("cancel by key: %+v", l)
 	}
 }

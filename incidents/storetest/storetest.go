@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"Restart", testRestart},
 		{"Times", testTimes},
 		{"DetailsRoundTrip", testDetails},
+		{"StateRoundTrip", testState},
 		{"ContextCancelled", testContextCancelled},
 	}
 	for _, tc := range tests {
@@ -180,6 +181,7 @@ func normalize(inc *incidents.Incident) incidents.Incident {
 	c.OpenedAt = utcPtr(c.OpenedAt)
 	c.ResolvedAt = utcPtr(c.ResolvedAt)
 	c.Details.StartedAt = utcPtr(c.Details.StartedAt)
+	c.SLA.ClockStart = c.SLA.ClockStart.UTC()
 	return c
 }
 
@@ -903,4 +905,130 @@ func testContextCancelled(t *testing.T, h *harness) {
 	if p, err := s.PendingEvents(bg, 10); err != nil || len(p) != 1 {
 		t.Errorf("PendingEvents after cancelled calls = %+v, %v; want only the one enqueued before", p, err)
 	}
+}
+
+// fullState is typed domain state with every field set: two rounds of SLA
+// clocks, breaches, engagements with and without a chat identity.
+func fullState() (incidents.Escalation, incidents.SLA, incidents.Resolution) {
+	at := func(m int) *time.Time { t := base.Add(time.Duration(m) * time.Minute); return &t }
+	oncall := incidents.User{Platform: "slack", ID: "U0ONCALL", Name: "On-call"}
+	esc := incidents.Escalation{
+		Round: 2, Rule: "urgent-after-hours", Level: 2,
+		Engaged: []incidents.Engagement{
+			{Round: 1, Level: 1, Contact: "provider:support", Label: "Stripe support", At: *at(5)},
+			{Round: 2, Level: 1, Contact: "team:oncall", Label: "24/7 on-call (Bob)", User: &oncall, At: *at(70)},
+			{Round: 2, Level: 2, Contact: "team:security", Label: "Security", At: *at(75)},
+		},
+		AckedBy: &bob, AckedAt: at(80),
+	}
+	sla := incidents.SLA{
+		ClockStart: *at(60), RespondedAt: at(80), RespondedBy: &bob,
+		ResponseBreach:   &incidents.Breach{At: *at(75), Severity: incidents.Sev1, Target: 15 * time.Minute},
+		ResolutionBreach: nil, LastUpdateAt: at(81),
+		Earlier: []incidents.SLA{{
+			ClockStart: *at(1), StoppedAt: at(30),
+			ResolutionBreach: &incidents.Breach{At: *at(25), Severity: incidents.Sev2, Target: 24 * time.Minute},
+		}},
+	}
+	res := incidents.Resolution{Fix: "rotated the webhook secret", RootCause: "the secret expired ✓", ResolvedBy: &alice}
+	return esc, sla, res
+}
+
+// testState round-trips the typed escalation, SLA and resolution state
+// through a create and an update, and clears it again.
+func testState(t *testing.T, h *harness) {
+	s := h.fresh(t)
+	inc := newIncident(1, "slack")
+	inc.Escalation, inc.SLA, inc.Resolution = fullState()
+	inc.Reopens = 1
+	inc.Details.Extra = map[string]string{"merchant_id": "acct_1"}
+	mustCreate(t, s, inc, incidents.Change{})
+	got := mustGet(t, s, inc.ID)
+	sameIncident(t, "typed state after create", got, inc)
+
+	got.SLA.ResolutionBreach = &incidents.Breach{At: base.Add(3 * time.Hour), Severity: incidents.Sev1, Target: 2 * time.Hour}
+	stop := base.Add(4 * time.Hour)
+	got.SLA.StoppedAt = &stop
+	got.Reopens = 2
+	mustUpdate(t, s, got, incidents.Change{})
+	again := mustGet(t, s, inc.ID)
+	sameIncident(t, "typed state after update", again, got)
+	if again.Escalation.Engaged[1].User == nil || again.SLA.Earlier[0].ResolutionBreach.Target != 24*time.Minute {
+		t.Fatalf("nested state lost: %+v", again.SLA)
+	}
+
+	again.Escalation, again.SLA, again.Resolution, again.Reopens = incidents.Escalation{}, incidents.SLA{}, incidents.Resolution{}, 0
+	mustUpdate(t, s, again, incidents.Change{})
+	cleared := mustGet(t, s, inc.ID)
+	sameIncident(t, "typed state cleared", cleared, again)
+	if cleared.Details.Extra["merchant_id"] != "acct_1" || len(cleared.Details.Extra) != 1 {
+		t.Fatalf("intake answers changed: %v", cleared.Details.Extra)
+	}
+}
+
+// LegacyWriter rewrites the stored row of incident id as a version before
+// typed state left it: the state column at its default ('{}') and details
+// set to the given JSON. Each store's tests supply one, in the store's SQL.
+type LegacyWriter func(t *testing.T, dir string, id uuid.UUID, details []byte)
+
+// RunLegacyUpgrade checks that a row written before typed state, whose
+// escalation and SLA state sits in Details.Extra, reads back with that state
+// in the typed fields and only intake answers left in Extra, and that the
+// next write stores the typed form.
+func RunLegacyUpgrade(t *testing.T, open Opener, legacy LegacyWriter) {
+	dir := t.TempDir()
+	h := &harness{open: open}
+	at := func(m int) time.Time { return base.Add(time.Duration(m) * time.Minute) }
+	s := h.openAt(t, dir)
+	inc := newIncident(1, "slack")
+	if _, err := inc.Transition(incidents.StatusOpen, inc.Reporter, at(2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inc.Transition(incidents.StatusResolved, bob, at(40)); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, inc, incidents.Change{})
+	details, _ := json.Marshal(incidents.Details{Category: incidents.CategoryDeclines, Extra: map[string]string{
+		"merchant_id":      "acct_9", // an intake answer: stays
+		"escalations":      "2",
+		"escalation_rule":  "urgent-after-hours",
+		"escalation_level": "3",
+		"acked_by":         "Bob",
+		"responded_at":     at(20).Format(time.RFC3339Nano),
+		"reopens":          "1",
+		"resolution":       "rotated the key",
+		"root_cause":       "expired key",
+		"resolved_by":      "Bob",
+		"clock_start":      at(10).Format(time.RFC3339Nano),
+	}})
+	legacy(t, dir, inc.ID, details)
+
+	got := mustGet(t, s, inc.ID)
+	check := func(what string, got *incidents.Incident) {
+		t.Helper()
+		e, sla, r := got.Escalation, got.SLA, got.Resolution
+		if e.Round != 2 || e.Rule != "urgent-after-hours" || e.Level != 3 || e.AckedBy == nil || e.AckedBy.Name != "Bob" {
+			t.Fatalf("%s: escalation %+v", what, e)
+		}
+		if !sla.ClockStart.Equal(at(10)) || sla.RespondedAt == nil || !sla.RespondedAt.Equal(at(20)) ||
+			sla.StoppedAt == nil || !sla.StoppedAt.Equal(at(40)) {
+			t.Fatalf("%s: sla %+v", what, sla)
+		}
+		if r.Fix != "rotated the key" || r.RootCause != "expired key" || r.ResolvedBy == nil || r.ResolvedBy.Name != "Bob" || got.Reopens != 1 {
+			t.Fatalf("%s: resolution %+v reopens %d", what, r, got.Reopens)
+		}
+		if len(got.Details.Extra) != 1 || got.Details.Extra["merchant_id"] != "acct_9" {
+			t.Fatalf("%s: Extra holds more than intake answers: %v", what, got.Details.Extra)
+		}
+	}
+	check("legacy row read", got)
+	// The next write stores the typed form; a later read needs no upgrade.
+	got.Title = "rewritten"
+	mustUpdate(t, s, got, incidents.Change{})
+	check("after the next write", mustGet(t, s, inc.ID))
+	list, err := s.ListIncidents(context.Background(), incidents.ListFilter{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("ListIncidents = %v, %v", list, err)
+	}
+	check("listed", list[0])
 }
