@@ -158,6 +158,9 @@ type Details struct {
 	StepsTaken     string            `json:"steps_taken,omitempty"`
 	Extra          map[string]string `json:"extra,omitempty"` // answers to steps a custom flow adds
 	Skipped        []string          `json:"skipped,omitempty"`
+	// Gateway holds the provider's status-page events last posted in the
+	// thread (see bot/gateway.go); empty when the page shows nothing active.
+	Gateway []GatewayEvent `json:"gateway,omitempty"`
 }
 
 // IntakeState is the position of an unfinished intake: the step awaiting an
