@@ -84,8 +84,8 @@ func TestParseFeeds(t *testing.T) {
 
 func TestPollURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://status.stripe.com":             "https://status.stripe.com/api/v2/summary.json",
-		"https://status.stripe.com/":            "https://status.stripe.com/api/v2/summary.json",
+		"https://status.stripe.com":              "https://status.stripe.com/api/v2/summary.json",
+		"https://status.stripe.com/":             "https://status.stripe.com/api/v2/summary.json",
 		"https://status.example.com/history.rss": "https://status.example.com/history.rss",
 		"https://x.test/feed.atom?lang=en":       "https://x.test/feed.atom?lang=en",
 		"https://x.test/feed.XML":                "https://x.test/feed.XML",
