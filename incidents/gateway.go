@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -92,4 +93,61 @@ type GatewayStore interface {
 	// one gets true. incident is uuid.Nil for a channel notice. Errors:
 	// ErrInvalid for an empty key.
 	ClaimGatewayPost(ctx context.Context, key, provider string, incident uuid.UUID, at time.Time) (bool, error)
+}
+
+// DefaultAPIEndpoints are the public API base URLs /payissue diagnose checks
+// for known gateways when a provider sets no api_endpoint. Each is the
+// documented production host (Stripe: docs.stripe.com/api; PayPal:
+// developer.paypal.com/api/rest; Braintree: the gateway host of the Braintree
+// SDKs; Adyen: its Checkout API test host, since live hosts carry a
+// merchant-specific prefix; Checkout.com, Mollie, Square, Worldpay and
+// Klarna: their API references).
+var DefaultAPIEndpoints = map[string]string{
+	"stripe":    "https://api.stripe.com/v1/",
+	"paypal":    "https://api-m.paypal.com/v1/",
+	"braintree": "https://api.braintreegateway.com/",
+	"adyen":     "https://checkout-test.adyen.com/",
+	"checkout":  "https://api.checkout.com/",
+	"mollie":    "https://api.mollie.com/v2/",
+	"square":    "https://connect.squareup.com/v2/",
+	"worldpay":  "https://access.worldpay.com/",
+	"klarna":    "https://api.klarna.com/",
+}
+
+// DefaultStatusPoll is the status-page interval when none is configured.
+const DefaultStatusPoll = 60 * time.Second
+
+// MinStatusPoll is the shortest interval accepted: status pages are public
+// services, and a poll every few seconds would be rude and pointless.
+const MinStatusPoll = 10 * time.Second
+
+// APIEndpoint returns the URL to diagnose for a provider: its api_endpoint,
+// else the public default, else "".
+func (p *Policy) APIEndpoint(provider string) string {
+	id := strings.ToLower(strings.TrimSpace(provider))
+	if pr := p.Providers[id]; pr != nil && pr.APIEndpoint != "" {
+		return pr.APIEndpoint
+	}
+	return DefaultAPIEndpoints[id]
+}
+
+// StatusInterval is how often the provider's status page is polled.
+func (p *Policy) StatusInterval(provider string) time.Duration {
+	if pr := p.Providers[strings.ToLower(provider)]; pr != nil && pr.StatusPoll > 0 {
+		return pr.StatusPoll
+	}
+	if p.StatusPoll > 0 {
+		return p.StatusPoll
+	}
+	return DefaultStatusPoll
+}
+
+// ParseNoticeChannel splits "platform:channel". ok is false when s is not
+// of that form.
+func ParseNoticeChannel(s string) (Conversation, bool) {
+	platform, channel, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok || platform == "" || channel == "" || strings.ContainsAny(platform, " /") {
+		return Conversation{}, false
+	}
+	return Conversation{Platform: strings.ToLower(platform), Channel: channel}, true
 }
