@@ -151,3 +151,40 @@ func ParseNoticeChannel(s string) (Conversation, bool) {
 	}
 	return Conversation{Platform: strings.ToLower(platform), Channel: channel}, true
 }
+
+// Line renders one event on one line: name, status, impact, affected
+// components and link. URLs are not masked here; callers mask what they
+// post.
+func (g GatewayEvent) Line() string {
+	var b strings.Builder
+	if g.Kind == GatewayMaintenance {
+		b.WriteString("Maintenance: ")
+	}
+	b.WriteString(g.Name)
+	b.WriteString(" — " + strings.ReplaceAll(g.Status, "_", " "))
+	var extra []string
+	if g.Impact != "" && g.Impact != "none" && g.Impact != "maintenance" {
+		extra = append(extra, g.Impact+" impact")
+	}
+	if len(g.Components) > 0 {
+		extra = append(extra, "affects "+strings.Join(g.Components, ", "))
+	}
+	if len(extra) > 0 {
+		b.WriteString(" (" + strings.Join(extra, "; ") + ")")
+	}
+	if g.URL != "" {
+		b.WriteString(" " + g.URL)
+	}
+	return b.String()
+}
+
+// GatewaySummary is the one-line gateway status of an incident for its card
+// and support packet: "" when the provider's status page shows nothing
+// active.
+func GatewaySummary(evs []GatewayEvent) string {
+	var parts []string
+	for _, g := range evs {
+		parts = append(parts, g.Line())
+	}
+	return strings.Join(parts, " · ")
+}

@@ -111,6 +111,10 @@ type Config struct {
 	ExpiryWarning time.Duration
 	// SlowHTTP is the latency above which the HTTP check warns; default 2 s.
 	SlowHTTP time.Duration
+	// AllowPrivate permits loopback, private and link-local addresses. The
+	// CLI allows them (the operator's own shell); chat does not, so that a
+	// chat message cannot make the bot probe its own network (SSRF).
+	AllowPrivate bool
 }
 
 // ErrUsage is returned for a target that cannot be diagnosed at all.
@@ -217,11 +221,34 @@ func (d *run) all(ctx context.Context) {
 	d.http(ctx)
 }
 
+// private reports whether ip is not a public internet address.
+func private(ip net.IP) bool {
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast()
+}
+
+func (d *run) refusePrivate() bool {
+	if d.cfg.AllowPrivate {
+		return false
+	}
+	for _, a := range d.addrs {
+		if private(a.IP) {
+			d.add(Check{Name: CheckDNS, Verdict: Fail, Detail: fmt.Sprintf("%s is a private or local address; not checked", a.IP),
+				Meaning: "Diagnoses from chat only check public endpoints. Run paybot diagnose from a shell to check an internal host."})
+			return true
+		}
+	}
+	return false
+}
+
 func (d *run) dns(ctx context.Context) bool {
 	host := d.u.Hostname()
 	if ip := net.ParseIP(host); ip != nil {
 		d.addrs = []net.IPAddr{{IP: ip}}
 		d.r.Addresses = []string{ip.String()}
+		if d.refusePrivate() {
+			return false
+		}
 		d.add(Check{Name: CheckDNS, Verdict: Pass, Detail: "an IP address was given, nothing to resolve", Meaning: "No DNS lookup needed."})
 		return true
 	}
@@ -240,6 +267,9 @@ func (d *run) dns(ctx context.Context) bool {
 	d.addrs = addrs
 	for _, a := range addrs {
 		d.r.Addresses = append(d.r.Addresses, a.IP.String())
+	}
+	if d.refusePrivate() {
+		return false
 	}
 	c := Check{Name: CheckDNS, Verdict: Pass, Millis: ms(took),
 		Detail:  fmt.Sprintf("%s resolves to %s in %s", host, strings.Join(d.r.Addresses, ", "), fmtMS(took)),

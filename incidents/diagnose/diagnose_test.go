@@ -58,7 +58,7 @@ func TestVerdicts(t *testing.T) {
 	_, closed, _ := net.SplitHostPort(l.Addr().String())
 	l.Close()
 
-	cfg := diagnose.Config{Resolver: resolver{"gateway.test": true}, RootCAs: pki.Roots, Timeout: 1500 * time.Millisecond}
+	cfg := diagnose.Config{Resolver: resolver{"gateway.test": true}, RootCAs: pki.Roots, Timeout: 1500 * time.Millisecond, AllowPrivate: true}
 	for _, tc := range []struct {
 		name, url string
 		verdict   diagnose.Verdict
@@ -113,6 +113,18 @@ func TestVerdicts(t *testing.T) {
 	}
 	if r.TLS == nil || r.TLS.Version == "" || r.TLS.Cipher == "" {
 		t.Errorf("tls info %+v", r.TLS)
+	}
+}
+
+func TestRefusesPrivateByDefault(t *testing.T) {
+	for _, target := range []string{"https://127.0.0.1:1/", "https://gateway.test/", "http://169.254.169.254/latest/meta-data/", "https://[::1]/"} {
+		r, err := diagnose.Run(context.Background(), diagnose.Config{Resolver: resolver{"gateway.test": true}}, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != diagnose.Fail || r.Checks[0].Name != "dns" || !strings.Contains(r.Summary, "only check public endpoints") {
+			t.Errorf("%s: %s", target, r.Text())
+		}
 	}
 }
 

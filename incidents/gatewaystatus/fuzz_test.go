@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/incidents/gatewaystatus"
+	gst "github.com/paybot/paybot/incidents/gatewaystatus/gatewaystatustest"
 )
 
 // The parsers read untrusted pages: they must never panic, and every event
 // they return must have an id and be active.
 func FuzzParseSummary(f *testing.F) {
-	for s := StageNone; s <= StageMaintenance; s++ {
-		raw, _ := json.Marshal(SummaryAt(s, "https://status.example.test"))
+	for s := gst.StageNone; s <= gst.StageMaintenance; s++ {
+		raw, _ := json.Marshal(gst.SummaryAt(s, "https://status.example.test"))
 		f.Add(raw)
 	}
 	f.Add([]byte(`{"page":{},"incidents":[{"id":"x","status":"investigating","incident_updates":[{}]}]}`))

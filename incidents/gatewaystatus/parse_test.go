@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/incidents/gatewaystatus"
+	gst "github.com/paybot/paybot/incidents/gatewaystatus/gatewaystatustest"
 )
 
 func TestParseSummary(t *testing.T) {
@@ -15,13 +16,13 @@ func TestParseSummary(t *testing.T) {
 		stage               int
 		indicator, ids, sts string
 	}{
-		{StageNone, "none", "", ""},
-		{StageMajor, "major", "inc42", "investigating"},
-		{StageUpdate, "major", "inc42", "identified"},
-		{StageResolved, "none", "", ""},
-		{StageMaintenance, "maintenance", "mnt7", "in_progress"},
+		{gst.StageNone, "none", "", ""},
+		{gst.StageMajor, "major", "inc42", "investigating"},
+		{gst.StageUpdate, "major", "inc42", "identified"},
+		{gst.StageResolved, "none", "", ""},
+		{gst.StageMaintenance, "maintenance", "mnt7", "in_progress"},
 	} {
-		raw, _ := json.Marshal(SummaryAt(tc.stage, "https://status.example.test"))
+		raw, _ := json.Marshal(gst.SummaryAt(tc.stage, "https://status.example.test"))
 		ind, _, evs, err := gatewaystatus.ParseSummary("examplepay", raw)
 		if err != nil {
 			t.Fatalf("stage %d: %v", tc.stage, err)
@@ -34,13 +35,13 @@ func TestParseSummary(t *testing.T) {
 		if ind != tc.indicator || ids != tc.ids || sts != tc.sts {
 			t.Errorf("stage %d: got %s %q %q, want %s %q %q", tc.stage, ind, ids, sts, tc.indicator, tc.ids, tc.sts)
 		}
-		if tc.stage == StageUpdate {
+		if tc.stage == gst.StageUpdate {
 			e := evs[0]
 			if e.UpdateID != "u2" || len(e.Components) != 2 || e.Impact != "major" || e.Kind != "incident" {
 				t.Errorf("update stage event = %+v", e)
 			}
 		}
-		if tc.stage == StageMaintenance && (evs[0].Kind != "maintenance" || evs[0].Components[0] != "Payouts") {
+		if tc.stage == gst.StageMaintenance && (evs[0].Kind != "maintenance" || evs[0].Components[0] != "Payouts") {
 			t.Errorf("maintenance event = %+v", evs[0])
 		}
 	}

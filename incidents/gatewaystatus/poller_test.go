@@ -13,6 +13,7 @@ import (
 
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/gatewaystatus"
+	gst "github.com/paybot/paybot/incidents/gatewaystatus/gatewaystatustest"
 )
 
 type clock struct {
@@ -28,9 +29,9 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 func TestPollerFollowsThePage(t *testing.T) {
-	f := NewFakeStatuspage()
+	f := gst.NewFakeStatuspage()
 	defer f.Close()
-	clk := &clock{now: t0}
+	clk := &clock{now: gst.T0}
 	p := gatewaystatus.New(gatewaystatus.Config{Clock: clk, Timeout: 2 * time.Second,
 		Sources: []gatewaystatus.Source{{Provider: "examplepay", URL: f.URL}}})
 	ctx := context.Background()
@@ -54,7 +55,7 @@ func TestPollerFollowsThePage(t *testing.T) {
 		}
 	}
 	want(poll(), "")
-	f.Set(StageMajor)
+	f.Set(gst.StageMajor)
 	want(poll(), "inc42:u1/investigating")
 	// Unchanged page: a conditional request answered 304, same events.
 	s := poll()
@@ -62,19 +63,19 @@ func TestPollerFollowsThePage(t *testing.T) {
 	if f.NotMod.Load() != 1 || !s.FetchedAt.Equal(clk.Now()) || s.ETag != `"stage-1"` {
 		t.Fatalf("304s = %d, snapshot %+v", f.NotMod.Load(), s)
 	}
-	f.Set(StageUpdate)
+	f.Set(gst.StageUpdate)
 	want(poll(), "inc42:u2/identified")
 	// A failing page keeps the last events and says why.
-	f.Set(Stage500)
+	f.Set(gst.Stage500)
 	clk.Advance(time.Minute)
 	s, err := p.Poll(ctx, "examplepay")
 	if err == nil || !strings.Contains(s.Err, "HTTP 500") {
 		t.Fatalf("500: err %v, snapshot %+v", err, s)
 	}
 	want(s, "inc42:u2/identified")
-	f.Set(StageResolved)
+	f.Set(gst.StageResolved)
 	want(poll(), "")
-	f.Set(StageMaintenance)
+	f.Set(gst.StageMaintenance)
 	want(poll(), "mnt7:m1/in_progress")
 	if _, err := p.Poll(ctx, "nobody"); err == nil {
 		t.Fatal("unknown provider polled")
@@ -84,14 +85,14 @@ func TestPollerFollowsThePage(t *testing.T) {
 // A page that hangs for 10 seconds times out on its own and never holds up
 // the other providers: their first snapshots arrive while it still hangs.
 func TestPollerHangDoesNotDelayOthers(t *testing.T) {
-	slow := NewFakeStatuspage()
-	slow.Set(StageHang)
+	slow := gst.NewFakeStatuspage()
+	slow.Set(gst.StageHang)
 	defer slow.Close()
-	var fast []*FakeStatuspage
+	var fast []*gst.FakeStatuspage
 	srcs := []gatewaystatus.Source{{Provider: "slow", URL: slow.URL, Interval: time.Hour}}
 	for i := 0; i < 3; i++ {
-		f := NewFakeStatuspage()
-		f.Set(StageMajor)
+		f := gst.NewFakeStatuspage()
+		f.Set(gst.StageMajor)
 		defer f.Close()
 		fast = append(fast, f)
 		srcs = append(srcs, gatewaystatus.Source{Provider: fmt.Sprintf("fast%d", i), URL: f.URL, Interval: time.Hour})
@@ -159,8 +160,8 @@ func (m *memGateway) ClaimGatewayPost(context.Context, string, string, uuid.UUID
 }
 
 func TestPollerConditionalAcrossRestart(t *testing.T) {
-	f := NewFakeStatuspage()
-	f.Set(StageMajor)
+	f := gst.NewFakeStatuspage()
+	f.Set(gst.StageMajor)
 	defer f.Close()
 	st := &memGateway{snaps: map[string]incidents.GatewaySnapshot{}}
 	cfg := gatewaystatus.Config{Store: st, Sources: []gatewaystatus.Source{{Provider: "examplepay", URL: f.URL}}}

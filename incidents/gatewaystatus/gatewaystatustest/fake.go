@@ -1,4 +1,7 @@
-package gatewaystatus_test
+// Package gatewaystatustest serves a fake Atlassian Statuspage v2 API on
+// loopback whose answers change over time, for tests of the poller and of
+// the bot's gateway correlation.
+package gatewaystatustest
 
 import (
 	"encoding/json"
@@ -34,12 +37,14 @@ type FakeStatuspage struct {
 	LastQuery atomic.Value
 }
 
+// NewFakeStatuspage starts a fake page at StageNone; Close it when done.
 func NewFakeStatuspage() *FakeStatuspage {
 	f := &FakeStatuspage{Hang: 10 * time.Second}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
 }
 
+// Set switches the page to stage.
 func (f *FakeStatuspage) Set(stage int) {
 	f.mu.Lock()
 	f.Stage = stage
@@ -77,21 +82,22 @@ func (f *FakeStatuspage) serve(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(SummaryAt(stage, f.URL))
 }
 
-var t0 = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+// T0 is the time of the fake incidents.
+var T0 = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
 
 // SummaryAt is the summary.json of a stage, in the shape Statuspage documents.
 func SummaryAt(stage int, base string) map[string]any {
-	page := map[string]any{"id": "pg1", "name": "Examplepay", "url": base, "updated_at": t0}
+	page := map[string]any{"id": "pg1", "name": "Examplepay", "url": base, "updated_at": T0}
 	comp := []map[string]any{{"id": "c1", "name": "Card payments API", "status": "operational"}}
 	s := map[string]any{"page": page, "components": comp, "incidents": []any{}, "scheduled_maintenances": []any{},
 		"status": map[string]any{"indicator": "none", "description": "All Systems Operational"}}
 	inc := func(status string, updates ...string) map[string]any {
 		var ups []map[string]any
 		for i, u := range updates {
-			ups = append([]map[string]any{{"id": u, "status": status, "body": "…", "created_at": t0.Add(time.Duration(i) * 10 * time.Minute)}}, ups...)
+			ups = append([]map[string]any{{"id": u, "status": status, "body": "…", "created_at": T0.Add(time.Duration(i) * 10 * time.Minute)}}, ups...)
 		}
 		return map[string]any{"id": "inc42", "name": "Elevated card authorisation errors", "status": status, "impact": "major",
-			"shortlink": "https://stspg.io/abc?token=s3cr3tvalue", "updated_at": t0.Add(time.Duration(len(updates)) * 10 * time.Minute),
+			"shortlink": "https://stspg.io/abc?token=s3cr3tvalue", "updated_at": T0.Add(time.Duration(len(updates)) * 10 * time.Minute),
 			"components":       []map[string]any{{"id": "c1", "name": "Card payments API"}, {"id": "c2", "name": "3-D Secure"}},
 			"incident_updates": ups}
 	}
@@ -108,11 +114,11 @@ func SummaryAt(stage int, base string) map[string]any {
 		s["incidents"] = []any{inc("resolved", "u1", "u2", "u3")}
 	case StageMaintenance:
 		s["scheduled_maintenances"] = []any{map[string]any{"id": "mnt7", "name": "Database upgrade", "status": "in_progress", "impact": "maintenance",
-			"shortlink": "https://stspg.io/mnt7", "updated_at": t0.Add(time.Hour), "scheduled_for": t0.Add(time.Hour),
+			"shortlink": "https://stspg.io/mnt7", "updated_at": T0.Add(time.Hour), "scheduled_for": T0.Add(time.Hour),
 			"components":       []map[string]any{{"name": "Payouts"}},
-			"incident_updates": []map[string]any{{"id": "m1", "status": "in_progress", "created_at": t0.Add(time.Hour)}}},
-			map[string]any{"id": "mnt8", "name": "Future work", "status": "scheduled", "impact": "minor", "updated_at": t0,
-				"incident_updates": []map[string]any{{"id": "m2", "status": "scheduled", "created_at": t0}}}}
+			"incident_updates": []map[string]any{{"id": "m1", "status": "in_progress", "created_at": T0.Add(time.Hour)}}},
+			map[string]any{"id": "mnt8", "name": "Future work", "status": "scheduled", "impact": "minor", "updated_at": T0,
+				"incident_updates": []map[string]any{{"id": "m2", "status": "scheduled", "created_at": T0}}}}
 		s["status"] = map[string]any{"indicator": "maintenance", "description": "Service Under Maintenance"}
 	}
 	return s
