@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/diagnose"
+	"github.com/paybot/paybot/incidents/gatewaystatus"
 )
 
 // Gateway status correlation and diagnostics (issue 12).
@@ -511,4 +513,28 @@ func (e *Engine) flushSoon(ctx context.Context) {
 		e.log.Error("outbox", "err", err)
 	}
 	e.kickOutbox()
+}
+
+// GatewayPoller returns a poller for every provider with a status_page,
+// each at its status_poll interval, that keeps its snapshots in the store
+// (when it is a GatewayStore) and hands them to GatewayUpdate. client may
+// be nil. Run it with its Run method; it returns nil when no provider has a
+// status page.
+func (e *Engine) GatewayPoller(client *http.Client) *gatewaystatus.Poller {
+	var srcs []gatewaystatus.Source
+	for id, p := range e.policy.Providers {
+		if p.StatusPage != "" {
+			srcs = append(srcs, gatewaystatus.Source{Provider: id, URL: p.StatusPage, Interval: e.policy.StatusInterval(id)})
+		}
+	}
+	if len(srcs) == 0 {
+		return nil
+	}
+	gs, _ := e.store.(incidents.GatewayStore)
+	return gatewaystatus.New(gatewaystatus.Config{Sources: srcs, Client: client, Clock: e.clock, Store: gs, Logger: e.log,
+		OnSnapshot: func(ctx context.Context, s incidents.GatewaySnapshot) {
+			if err := e.GatewayUpdate(ctx, s); err != nil {
+				e.log.Error("gateway update", "provider", s.Provider, "err", err)
+			}
+		}})
 }
