@@ -29,9 +29,11 @@ const (
 // Hang or until the client gives up.
 type FakeStatuspage struct {
 	*httptest.Server
-	mu        sync.Mutex
-	Stage     int
-	Hang      time.Duration
+	mu    sync.Mutex
+	Stage int
+	Hang  time.Duration
+	// NoETag makes every answer a full 200 (no validators).
+	NoETag    bool
 	Requests  atomic.Int64
 	NotMod    atomic.Int64
 	LastQuery atomic.Value
@@ -41,6 +43,14 @@ type FakeStatuspage struct {
 func NewFakeStatuspage() *FakeStatuspage {
 	f := &FakeStatuspage{Hang: 10 * time.Second}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	return f
+}
+
+// NewFakeStatuspageTLS is NewFakeStatuspage over HTTPS (httptest's
+// certificate: use f.Client() or its transport).
+func NewFakeStatuspageTLS() *FakeStatuspage {
+	f := &FakeStatuspage{Hang: 10 * time.Second}
+	f.Server = httptest.NewTLSServer(http.HandlerFunc(f.serve))
 	return f
 }
 
@@ -72,12 +82,17 @@ func (f *FakeStatuspage) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	etag := fmt.Sprintf(`"stage-%d"`, stage)
-	if r.Header.Get("If-None-Match") == etag {
+	if f.NoETag {
+		etag = ""
+	}
+	if etag != "" && r.Header.Get("If-None-Match") == etag {
 		f.NotMod.Add(1)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	w.Header().Set("ETag", etag)
+	if etag != "" {
+		w.Header().Set("ETag", etag)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(SummaryAt(stage, f.URL))
 }
