@@ -74,16 +74,29 @@ func (e *Engine) SetDiagnoser(d Diagnoser) {
 // WaitDiagnoses waits until running diagnoses have posted their results.
 func (e *Engine) WaitDiagnoses() { e.gw.wg.Wait() }
 
-// sanitizeEvents masks URLs with credentials and redacts every text of
-// events read from a page, before anything is stored or posted.
+// safeText prepares text that comes from outside (status pages,
+// certificates, servers' errors) for posting: URLs with credentials or
+// tokens are masked, card data and secrets redacted, and angle brackets
+// replaced so that no "<!channel>" or "<@U123>" becomes a live Slack
+// control sequence.
+func safeText(s string) string {
+	return angle.Replace(diagnose.MaskURLsIn(s))
+}
+
+var angle = strings.NewReplacer("<", "‹", ">", "›")
+
+// sanitizeEvents applies safeText to every text of events read from a
+// page, before anything is stored or posted.
 func sanitizeEvents(evs []incidents.GatewayEvent) []incidents.GatewayEvent {
 	out := make([]incidents.GatewayEvent, 0, len(evs))
 	for _, g := range evs {
-		g.Name = diagnose.MaskURLsIn(g.Name)
-		g.URL = diagnose.MaskURL(g.URL)
+		g.Name = safeText(g.Name)
+		g.URL = angle.Replace(diagnose.MaskURL(g.URL))
+		g.Status = safeText(g.Status)
+		g.Impact = safeText(g.Impact)
 		comps := make([]string, len(g.Components))
 		for i, c := range g.Components {
-			comps[i] = diagnose.MaskURLsIn(c)
+			comps[i] = safeText(c)
 		}
 		g.Components = comps
 		out = append(out, g)
@@ -211,7 +224,7 @@ func (e *Engine) correlate(ctx context.Context, inc *incidents.Incident, evs []i
 		fmt.Fprintf(sum, "|%s/%s", g.ID, g.Revision())
 	}
 	key := fmt.Sprintf("gateway:%s:%s", inc.ID, hex.EncodeToString(sum.Sum(nil))[:16])
-	text := diagnose.MaskURLsIn(strings.Join(lines, "\n"))
+	text := safeText(strings.Join(lines, "\n"))
 	if len(evs) > 0 && len(prev) == 0 {
 		text += "\nThis points to the gateway rather than your integration; I've added it to the card and the support packet."
 	}
@@ -264,7 +277,7 @@ func (e *Engine) gatewayNotice(ctx context.Context, provider string, evs []incid
 		if g.Kind == incidents.GatewayMaintenance {
 			what = "has a maintenance in progress"
 		}
-		text := diagnose.MaskURLsIn(fmt.Sprintf("%s %s on its status page: %s\nNo Paybot incident is open for %s. If your payments are affected, open one with /payissue <summary>.",
+		text := safeText(fmt.Sprintf("%s %s on its status page: %s\nNo Paybot incident is open for %s. If your payments are affected, open one with /payissue <summary>.",
 			e.providerName(provider), what, g.Line(), e.providerName(provider)))
 		n := notification(&incidents.Incident{}, incidents.NotifyThreadPost, key, outPayload{Message: Message{Conversation: conv, Kind: KindText, Text: text}}, now)
 		if err := ob.QueueNotifications(ctx, []incidents.Notification{n}); err != nil {
@@ -322,7 +335,7 @@ func (e *Engine) cmdGateway(ctx context.Context, r *reply, args string) error {
 		}
 		b.WriteString(e.gatewayLine(id, snaps[id], now))
 	}
-	r.say(KindText, diagnose.MaskURLsIn(b.String()))
+	r.say(KindText, safeText(b.String()))
 	return nil
 }
 
@@ -403,7 +416,7 @@ func (e *Engine) cmdDiagnose(ctx context.Context, r *reply, args string) error {
 		}
 	}
 	if _, err := diagnose.ParseTarget(target); err != nil {
-		return userErrorf("I can't check %q: give an https URL such as https://api.stripe.com/v1/.", diagnose.MaskURLsIn(target))
+		return userErrorf("I can't check %q: give an https URL such as https://api.stripe.com/v1/.", safeText(target))
 	}
 	g := e.gw
 	g.mu.Lock()
@@ -419,7 +432,7 @@ func (e *Engine) cmdDiagnose(ctx context.Context, r *reply, args string) error {
 	if inc != nil && !inc.Conversation.IsZero() {
 		where = inc.Conversation
 	}
-	r.say(KindText, diagnose.MaskURLsIn(fmt.Sprintf("Checking %s (DNS, TCP, TLS, certificate, HTTP); the results follow here in a few seconds.", target)))
+	r.say(KindText, safeText(fmt.Sprintf("Checking %s (DNS, TCP, TLS, certificate, HTTP); the results follow here in a few seconds.", target)))
 	var incID uuid.UUID
 	if inc != nil {
 		incID = inc.ID
@@ -462,8 +475,11 @@ func (e *Engine) postDiagnosis(ctx context.Context, incID uuid.UUID, where Conve
 		}
 		short = fmt.Sprintf("%s %s: %s (%s). %s", rep.Target, strings.ToUpper(string(rep.Verdict)), strings.Join(parts, ", "), rep.At.Format("15:04 UTC"), rep.Summary)
 	}
-	text, short = diagnose.MaskURLsIn(text), diagnose.MaskURLsIn(short)
+	text, short = safeText(text), safeText(short)
 	key := "diagnose:" + evID
+	if evID == "" {
+		key += uuid.NewString()
+	}
 	now := e.clock.Now()
 	if incID != uuid.Nil {
 		for attempt := 0; attempt < 3; attempt++ {

@@ -171,6 +171,21 @@ func TestGatewayChannelNotice(t *testing.T) {
 	}
 }
 
+// Text from a status page never becomes a live Slack mention.
+func TestGatewayTextIsNeutralised(t *testing.T) {
+	g := newGatewayRig(t, "")
+	runIntake(t, g.h, g.h.Command("card payments failing at checkout"))
+	g.page.SetName("<!channel> payments down, card 4242 4242 4242 4242 <@U123>")
+	msgs, _ := g.poll(gst.StageMajor)
+	if len(msgs) != 1 {
+		t.Fatalf("posts: %s", texts(msgs))
+	}
+	txt := msgs[0].Text
+	if strings.ContainsAny(txt, "<>") || strings.Contains(txt, "4242 4242 4242 4242") || !strings.Contains(txt, "‹!channel›") {
+		t.Fatalf("unsafe text: %s", txt)
+	}
+}
+
 func TestGatewayCommand(t *testing.T) {
 	g := newGatewayRig(t, "  adyen:\n    status_page: https://status.adyen.example\n")
 	h := g.h

@@ -141,7 +141,7 @@ func (a *app) webhookVerify(ctx context.Context, args []string) error {
 		return usageError{fmt.Sprintf("reading the payload: %v", err)}
 	}
 	req := webhooksig.Request{Provider: *provider, Payload: payload, Headers: hdrs.h, Tolerance: *tolerance,
-		Secret: []byte(a.getenv(*secretEnv)), PublicKey: orEnv(*publicKey, a.getenv("PAYBOT_BRAINTREE_PUBLIC_KEY")),
+		Secret: []byte(strings.TrimSpace(a.getenv(*secretEnv))), PublicKey: orEnv(*publicKey, a.getenv("PAYBOT_BRAINTREE_PUBLIC_KEY")),
 		WebhookID: orEnv(*webhookID, a.getenv("PAYBOT_PAYPAL_WEBHOOK_ID")), VerifyURL: *verifyURL,
 		AccessToken: a.getenv("PAYBOT_PAYPAL_ACCESS_TOKEN")}
 	if *at != "" {

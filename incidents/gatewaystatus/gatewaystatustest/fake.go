@@ -33,10 +33,10 @@ type FakeStatuspage struct {
 	Stage int
 	Hang  time.Duration
 	// NoETag makes every answer a full 200 (no validators).
-	NoETag    bool
-	Requests  atomic.Int64
-	NotMod    atomic.Int64
-	LastQuery atomic.Value
+	NoETag bool
+	name     string
+	Requests atomic.Int64
+	NotMod   atomic.Int64
 }
 
 // NewFakeStatuspage starts a fake page at StageNone; Close it when done.
@@ -54,6 +54,13 @@ func NewFakeStatuspageTLS() *FakeStatuspage {
 	return f
 }
 
+// SetName replaces the incident's name in the answers (and drops the ETag).
+func (f *FakeStatuspage) SetName(name string) {
+	f.mu.Lock()
+	f.name = name
+	f.mu.Unlock()
+}
+
 // Set switches the page to stage.
 func (f *FakeStatuspage) Set(stage int) {
 	f.mu.Lock()
@@ -68,7 +75,7 @@ func (f *FakeStatuspage) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	stage := f.Stage
+	stage, name := f.Stage, f.name
 	f.mu.Unlock()
 	switch stage {
 	case Stage500:
@@ -94,7 +101,13 @@ func (f *FakeStatuspage) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ETag", etag)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(SummaryAt(stage, f.URL))
+	sum := SummaryAt(stage, f.URL)
+	if incs, ok := sum["incidents"].([]any); ok && name != "" && len(incs) > 0 {
+		incs[0].(map[string]any)["name"] = name
+		etag = ""
+		w.Header().Del("ETag")
+	}
+	json.NewEncoder(w).Encode(sum)
 }
 
 // T0 is the time of the fake incidents.
