@@ -33,7 +33,7 @@ type FakeStatuspage struct {
 	Stage int
 	Hang  time.Duration
 	// NoETag makes every answer a full 200 (no validators).
-	NoETag bool
+	NoETag   bool
 	name     string
 	Requests atomic.Int64
 	NotMod   atomic.Int64
