@@ -77,7 +77,7 @@ func TestGatewayCorrelationOnePostPerChange(t *testing.T) {
 		says  string
 	}{
 		{gst.StageNone, 0, ""},
-		{gst.StageMajor, 1, "Stripe has declared an incident on its status page: Elevated card authorisation errors — investigating (major impact; affects Card payments API, 3-D Secure) https://stspg.io/abc?token=***"},
+		{gst.StageMajor, 1, "Stripe has declared an incident on its status page: Elevated card authorisation errors — investigating (major impact; affects Card payments API, 3-D Secure) https://stspg.io/abc?token=REDACTED"},
 		{gst.StageMajor, 0, ""}, // 304
 		{gst.StageUpdate, 1, "Stripe's status page has an update: Elevated card authorisation errors — identified"},
 		{gst.Stage500, 0, ""},
@@ -197,7 +197,7 @@ func TestGatewayCommand(t *testing.T) {
 	h.Clock.Advance(2 * time.Minute)
 	out = texts(h.Command("gateway stripe"))
 	if !strings.Contains(out, "Stripe: Elevated card authorisation errors — investigating") || !strings.Contains(out, "(as of 2m ago)") ||
-		!strings.Contains(out, "token=***") || strings.Contains(out, "s3cr3t") {
+		!strings.Contains(out, "token=REDACTED") || strings.Contains(out, "s3cr3t") {
 		t.Fatalf("gateway stripe:\n%s", out)
 	}
 	g.poll(gst.Stage500)

@@ -142,18 +142,18 @@ func TestBadTargets(t *testing.T) {
 
 func TestMaskURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://stspg.io/abc?token=s3cr3tvalue":                   "https://stspg.io/abc?token=***",
-		"https://status.example.com/?x=1&api_key=AbC&page=2":       "https://status.example.com/?x=1&api_key=***&page=2",
-		"https://user:hunter2@status.example.com/history.rss":      "https://***@status.example.com/history.rss",
+		"https://stspg.io/abc?token=s3cr3tvalue":                   "https://stspg.io/abc?token=REDACTED",
+		"https://status.example.com/?x=1&api_key=AbC&page=2":       "https://status.example.com/?x=1&api_key=REDACTED&page=2",
+		"https://user:hunter2@status.example.com/history.rss":      "https://REDACTED@status.example.com/history.rss",
 		"https://status.stripe.com/incidents/abc":                  "https://status.stripe.com/incidents/abc",
-		"https://h.test/?X-Amz-Signature=deadbeef&access_token=zz": "https://h.test/?X-Amz-Signature=***&access_token=***",
+		"https://h.test/?X-Amz-Signature=deadbeef&access_token=zz": "https://h.test/?X-Amz-Signature=REDACTED&access_token=REDACTED",
 	} {
 		if got := diagnose.MaskURL(in); got != want {
 			t.Errorf("MaskURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 	got := diagnose.MaskURLsIn("see https://stspg.io/abc?token=s3cr3t. and card 4242 4242 4242 4242")
-	if strings.Contains(got, "s3cr3t") || strings.Contains(got, "4242 4242 4242 4242") || !strings.Contains(got, "token=***.") {
+	if strings.Contains(got, "s3cr3t") || strings.Contains(got, "4242 4242 4242 4242") || !strings.Contains(got, "token=REDACTED.") {
 		t.Errorf("MaskURLsIn = %q", got)
 	}
 }

@@ -25,7 +25,8 @@ func secretParam(name string) bool {
 
 // MaskURL masks a URL's user information and the values of query
 // parameters that carry credentials (token, key, secret, signature…),
-// then applies redact.String. A string that is not a URL is only redacted.
+// then applies redact.String. Masked values read REDACTED (not ***,
+// which chat markup would take for emphasis). A string that is not a URL is only redacted.
 // incidents/redact masks card data and known API key formats but not
 // arbitrary tokens in URLs, which status pages and webhooks do carry.
 func MaskURL(s string) string {
@@ -34,7 +35,7 @@ func MaskURL(s string) string {
 		return redact.String(s)
 	}
 	if u.User != nil {
-		u.User = url.User("***")
+		u.User = url.User("REDACTED")
 	}
 	if u.RawQuery != "" {
 		parts := strings.Split(u.RawQuery, "&")
@@ -43,14 +44,13 @@ func MaskURL(s string) string {
 			if dk, err := url.QueryUnescape(k); err == nil {
 				k2 := dk
 				if has && secretParam(k2) {
-					parts[i] = k + "=***"
+					parts[i] = k + "=REDACTED"
 				}
 			}
 		}
 		u.RawQuery = strings.Join(parts, "&")
 	}
 	out := u.String()
-	out = strings.Replace(out, "%2A%2A%2A@", "***@", 1)
 	return redact.String(out)
 }
 
