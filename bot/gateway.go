@@ -48,15 +48,16 @@ type Diagnoser func(ctx context.Context, target string) (*diagnose.Report, error
 
 type gatewayState struct {
 	mu       sync.Mutex
+	idle     *sync.Cond // signalled when running drops to 0
 	diagnose Diagnoser
 	running  int
-	wg       sync.WaitGroup
 }
 
 func (e *Engine) registerGatewayCommands() {
 	e.gw = &gatewayState{diagnose: func(ctx context.Context, target string) (*diagnose.Report, error) {
 		return diagnose.Run(ctx, diagnose.Config{Clock: e.clock, Timeout: diagnoseTimeout}, target)
 	}}
+	e.gw.idle = sync.NewCond(&e.gw.mu)
 	e.register(&command{name: "gateway", aliases: []string{"gateways"}, usage: "/payissue gateway [provider]",
 		help: "the gateways' status pages as last polled: declared incidents and maintenances, with the poll's age", run: e.cmdGateway})
 	e.register(&command{name: "diagnose", usage: "/payissue diagnose [REF] [provider|URL]",
@@ -72,7 +73,15 @@ func (e *Engine) SetDiagnoser(d Diagnoser) {
 }
 
 // WaitDiagnoses waits until running diagnoses have posted their results.
-func (e *Engine) WaitDiagnoses() { e.gw.wg.Wait() }
+// (A condition variable rather than a WaitGroup: it may be called while
+// new diagnoses start.)
+func (e *Engine) WaitDiagnoses() {
+	e.gw.mu.Lock()
+	for e.gw.running > 0 {
+		e.gw.idle.Wait()
+	}
+	e.gw.mu.Unlock()
+}
 
 // safeText prepares text that comes from outside (status pages,
 // certificates, servers' errors) for posting: URLs with credentials or
@@ -426,7 +435,6 @@ func (e *Engine) cmdDiagnose(ctx context.Context, r *reply, args string) error {
 	}
 	g.running++
 	run := g.diagnose
-	g.wg.Add(1)
 	g.mu.Unlock()
 	where := r.ev.Conversation
 	if inc != nil && !inc.Conversation.IsZero() {
@@ -443,8 +451,10 @@ func (e *Engine) cmdDiagnose(ctx context.Context, r *reply, args string) error {
 		defer func() {
 			g.mu.Lock()
 			g.running--
+			if g.running == 0 {
+				g.idle.Broadcast()
+			}
 			g.mu.Unlock()
-			g.wg.Done()
 		}()
 		// The event's context ends when its handling does; the diagnosis
 		// has its own budget.
