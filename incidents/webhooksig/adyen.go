@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -33,7 +34,7 @@ type AdyenItem struct {
 		Currency string      `json:"currency"`
 	} `json:"amount"`
 	EventCode      string            `json:"eventCode"`
-	Success        string            `json:"success"`
+	Success        flexString        `json:"success"`
 	AdditionalData map[string]string `json:"additionalData"`
 }
 
@@ -41,7 +42,25 @@ type AdyenItem struct {
 // order joined by ':' (missing ones empty).
 func (it *AdyenItem) SigningString() string {
 	return strings.Join([]string{it.PSPReference, it.OriginalReference, it.MerchantAccountCode, it.MerchantReference,
-		it.Amount.Value.String(), it.Amount.Currency, it.EventCode, it.Success}, ":")
+		it.Amount.Value.String(), it.Amount.Currency, it.EventCode, string(it.Success)}, ":")
+}
+
+// flexString accepts "true" and true alike: Adyen documents success as a
+// string, but a payload re-encoded by some tool may carry a boolean.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexString(s)
+		return nil
+	}
+	var v bool
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = flexString(strconv.FormatBool(v))
+	return nil
 }
 
 // AdyenSign returns base64(HMAC-SHA256(key, signing string)) for item.

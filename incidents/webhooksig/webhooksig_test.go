@@ -158,6 +158,7 @@ func TestAdyen(t *testing.T) {
 			}
 		}), adyenKeyHex), false, "header", "enable HMAC"},
 		{"not a notification", req(`{"hello":1}`, adyenKeyHex), false, "header", "notificationItems"},
+		{"success as a boolean", req(strings.Replace(adyenBody(t, adyenKeyHex, nil), `"success":"true"`, `"success":true`, 1), adyenKeyHex), true, "", "all 2 item(s)"},
 	})
 	// Whole-body HmacSignature header (Balance Platform webhooks).
 	k, _ := hexDecode(adyenKeyHex)
