@@ -284,6 +284,8 @@ func (p *Poller) newBackOff(interval time.Duration) *backoff.ExponentialBackOff 
 	if interval < b.InitialInterval {
 		b.InitialInterval = interval
 	}
+	b.Multiplier = 2
+	b.RandomizationFactor = 0.3
 	b.MaxInterval = min(10*interval, 15*time.Minute)
 	b.MaxElapsedTime = 0
 	b.Clock = p.cfg.Clock

@@ -174,3 +174,28 @@ func TestPollerConditionalAcrossRestart(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// A failing page is retried with growing delays (not every interval), and
+// polled at its interval again once it recovers.
+func TestPollerBacksOff(t *testing.T) {
+	f := gst.NewFakeStatuspage()
+	defer f.Close()
+	f.Set(gst.Stage500)
+	p := gatewaystatus.New(gatewaystatus.Config{Sources: []gatewaystatus.Source{{Provider: "x", URL: f.URL, Interval: 20 * time.Millisecond}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	time.Sleep(700 * time.Millisecond)
+	failing := f.Requests.Load()
+	// Without backoff: ~35 requests. With 20 ms doubling to at most 200 ms: about 7.
+	if failing < 3 || failing > 14 {
+		t.Errorf("%d requests in 700 ms of failures, want backoff (3..14)", failing)
+	}
+	f.Set(gst.StageNone)
+	time.Sleep(700 * time.Millisecond)
+	cancel()
+	<-done
+	if recovered := f.Requests.Load() - failing; recovered < 10 {
+		t.Errorf("%d requests in 700 ms after recovery, want polling at the 20 ms interval again", recovered)
+	}
+}
