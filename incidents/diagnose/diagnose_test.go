@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +157,21 @@ func TestMaskURL(t *testing.T) {
 	if strings.Contains(got, "s3cr3t") || strings.Contains(got, "4242 4242 4242 4242") || !strings.Contains(got, "token=REDACTED.") {
 		t.Errorf("MaskURLsIn = %q", got)
 	}
+}
+
+// MaskURL reads URLs from status pages and servers: it must never panic,
+// and a token value never survives it.
+func FuzzMaskURL(f *testing.F) {
+	f.Add("https://stspg.io/abc?token=s3cr3tvalue", "s3cr3tvalue")
+	f.Add("https://u:p@h.test/?a=1&api_key=zzzzzz&b", "zzzzzz")
+	f.Add("%%%://", "x")
+	f.Fuzz(func(t *testing.T, raw, secret string) {
+		out := diagnose.MaskURL(raw)
+		_ = diagnose.MaskURLsIn(raw)
+		u := "https://h.test/p?token=" + url.QueryEscape(secret)
+		if len(secret) >= 6 && !strings.Contains("https://h.test/p?token=REDACTED", secret) && strings.Contains(diagnose.MaskURL(u), url.QueryEscape(secret)) {
+			t.Fatalf("token survived: %q -> %q", u, diagnose.MaskURL(u))
+		}
+		_ = out
+	})
 }

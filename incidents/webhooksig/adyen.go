@@ -33,9 +33,10 @@ type AdyenItem struct {
 		Value    json.Number `json:"value"`
 		Currency string      `json:"currency"`
 	} `json:"amount"`
-	EventCode      string            `json:"eventCode"`
-	Success        flexString        `json:"success"`
-	AdditionalData map[string]string `json:"additionalData"`
+	EventCode string     `json:"eventCode"`
+	Success   flexString `json:"success"`
+	// AdditionalData is free-form; only hmacSignature (a string) is read.
+	AdditionalData map[string]any `json:"additionalData"`
 }
 
 // SigningString is Adyen's documented string to sign, the eight fields in
@@ -99,7 +100,7 @@ func verifyAdyen(req Request, r *Result) *Result {
 			missing++
 			continue
 		}
-		got := it.AdditionalData["hmacSignature"]
+		got, _ := it.AdditionalData["hmacSignature"].(string)
 		if got == "" {
 			missing++
 			r.step(fmt.Sprintf("item %d", i+1), false, "no additionalData.hmacSignature (psp %s)", it.PSPReference)

@@ -132,7 +132,8 @@ func adyenBody(t *testing.T, key string, tamper func(items []map[string]any)) st
 		s := strings.Join([]string{it["pspReference"].(string), it["originalReference"].(string), it["merchantAccountCode"].(string),
 			it["merchantReference"].(string), fmt.Sprint(it["amount"].(map[string]any)["value"]), it["amount"].(map[string]any)["currency"].(string),
 			it["eventCode"].(string), it["success"].(string)}, ":")
-		it["additionalData"] = map[string]any{"hmacSignature": base64.StdEncoding.EncodeToString(hmacSum(sha256.New, k, []byte(s)))}
+		it["additionalData"] = map[string]any{"hmacSignature": base64.StdEncoding.EncodeToString(hmacSum(sha256.New, k, []byte(s))),
+			"cardSummary": "1111", "fraudCheck": map[string]any{"score": 0}}
 		wrapped = append(wrapped, map[string]any{"NotificationRequestItem": it})
 	}
 	if tamper != nil {
