@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,5 +200,42 @@ func TestPollerBacksOff(t *testing.T) {
 	<-done
 	if recovered := f.Requests.Load() - failing; recovered < 10 {
 		t.Errorf("%d requests in 700 ms after recovery, want polling at the 20 ms interval again", recovered)
+	}
+}
+
+// A feed served with Last-Modified is re-asked with If-Modified-Since and
+// its 304 keeps the events.
+func TestPollerFeedLastModified(t *testing.T) {
+	rss, err := os.ReadFile("testdata/statuspage.rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lm = "Mon, 30 Nov 2026 08:10:00 GMT"
+	var notMod atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-Modified-Since") == lm {
+			notMod.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Last-Modified", lm)
+		w.Write(rss)
+	}))
+	defer srv.Close()
+	clk := &clock{now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	p := gatewaystatus.New(gatewaystatus.Config{Clock: clk, Sources: []gatewaystatus.Source{{Provider: "examplepay", URL: srv.URL + "/history.rss"}}})
+	for i := 0; i < 2; i++ {
+		s, err := p.Poll(context.Background(), "examplepay")
+		if err != nil || len(s.Events) != 1 || s.Events[0].Status != "identified" {
+			t.Fatalf("poll %d: %v %+v", i, err, s)
+		}
+	}
+	if notMod.Load() != 1 {
+		t.Fatalf("%d 304s, want 1", notMod.Load())
+	}
+	// Four days later the unresolved item has aged out, even on a 304.
+	clk.Advance(96 * time.Hour)
+	if s, _ := p.Poll(context.Background(), "examplepay"); len(s.Events) != 0 {
+		t.Fatalf("aged item still active: %+v", s.Events)
 	}
 }
