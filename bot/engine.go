@@ -73,6 +73,7 @@ type Engine struct {
 	mailer Mailer
 	tick   time.Duration
 	kick   chan struct{}
+	gw     *gatewayState // bot/gateway.go
 }
 
 // NewEngine returns an engine; add adapters before starting them.
@@ -126,6 +127,7 @@ func NewEngine(cfg Config) *Engine {
 	e.in = newInbox(workers, depth)
 	e.registerCoreCommands()
 	e.registerEscalationCommands()
+	e.registerGatewayCommands()
 	return e
 }
 

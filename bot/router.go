@@ -268,6 +268,7 @@ func cardMessage(inc *incidents.Incident) Message {
 	c := &Card{
 		Ref: inc.Ref, Title: inc.Title, Severity: sev, Status: string(inc.Status),
 		Reporter: inc.Reporter, Category: inc.Details.Category, Provider: inc.Details.Provider,
+		Gateway: incidents.GatewaySummary(inc.Details.Gateway),
 	}
 	switch inc.Status {
 	case incidents.StatusOpen:

@@ -84,6 +84,9 @@ type Card struct {
 	Category string `json:"category,omitempty"`
 	Provider string `json:"provider,omitempty"`
 	SLA      string `json:"sla,omitempty"`
+	// Gateway is the provider's declared status-page incidents and
+	// maintenances, one line; "" when none (bot/gateway.go).
+	Gateway string `json:"gateway,omitempty"`
 	// Actions are the buttons on the card ("escalate", "ack", "resolve").
 	Actions []Choice `json:"actions,omitempty"`
 }

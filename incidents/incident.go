@@ -162,6 +162,9 @@ type Details struct {
 	// posted (the bot is not in the channel…): the incident is parked until
 	// the reporter fixes it and runs the same command again.
 	CardProblem string `json:"card_problem,omitempty"`
+	// Gateway holds the provider's status-page events last posted in the
+	// thread (see bot/gateway.go); empty when the page shows nothing active.
+	Gateway []GatewayEvent `json:"gateway,omitempty"`
 }
 
 // IntakeState is the position of an unfinished intake: the step awaiting an

@@ -42,6 +42,12 @@ func Packet(inc *Incident, timeline []TimelineEntry, articlesTried []string) (pl
 		{"Steps already taken", d.StepsTaken},
 		{"KB articles tried", strings.Join(articlesTried, "; ")},
 	}
+	if v := GatewaySummary(d.Gateway); v != "" {
+		fields = append(fields, field{"Gateway status page", v})
+	}
+	if v := lastDiagnosis(timeline); v != "" {
+		fields = append(fields, field{"Connectivity diagnosis", v})
+	}
 	if v := inc.Resolution.Fix; v != "" {
 		fields = append(fields, field{"Resolution", v})
 	}
@@ -75,6 +81,16 @@ func Packet(inc *Incident, timeline []TimelineEntry, articlesTried []string) (pl
 		m.WriteString("- (empty)\n")
 	}
 	return p.String(), m.String()
+}
+
+// lastDiagnosis is the text of the newest diagnosis in the timeline.
+func lastDiagnosis(tl []TimelineEntry) string {
+	for i := len(tl) - 1; i >= 0; i-- {
+		if tl[i].Kind == EventDiagnosis {
+			return tl[i].Text
+		}
+	}
+	return ""
 }
 
 func oneLine(s string) string {

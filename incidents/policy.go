@@ -25,6 +25,9 @@ type Policy struct {
 	// AuthorizedRoles are team roles whose members may escalate, acknowledge,
 	// resolve and reopen any incident.
 	AuthorizedRoles []string
+	// StatusPoll is how often status pages are polled (top-level
+	// status_poll, default 60s); a provider's status_poll overrides it.
+	StatusPoll time.Duration
 }
 
 // BusinessHours says when the office is staffed, in its own time zone.
@@ -112,6 +115,15 @@ type Provider struct {
 	DeveloperSupport Desk
 	AccountManager   Person
 	StatusPage       string
+	// StatusPoll overrides Policy.StatusPoll for this provider's page.
+	StatusPoll time.Duration
+	// APIEndpoint is the URL /payissue diagnose checks; empty means the
+	// public default in DefaultAPIEndpoints.
+	APIEndpoint string
+	// StatusNoticeChannel, "platform:channel" (slack:C0PAYMENTS), gets a
+	// notice when the provider declares an incident while no Paybot
+	// incident for it is open. Empty: no notice.
+	StatusNoticeChannel string
 	// ResponseTargets are the contract's response times by severity.
 	ResponseTargets map[Severity]time.Duration
 }

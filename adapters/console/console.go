@@ -99,6 +99,9 @@ func (a *Adapter) write(m bot.Message, dm *bot.User) {
 		fmt.Fprintf(a.opts.Out, "%s\n", b)
 		return
 	}
+	if m.Kind == bot.KindCard && m.Card != nil && m.Card.Gateway != "" {
+		m.Text += "\nGateway status: " + m.Card.Gateway
+	}
 	prefix := "[bot]"
 	switch {
 	case dm != nil:

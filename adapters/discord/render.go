@@ -156,6 +156,7 @@ func cardEmbed(c *bot.Card) *discordgo.MessageEmbed {
 	field("Category", c.Category)
 	field("Provider", c.Provider)
 	field("SLA", c.SLA)
+	field("Gateway status", c.Gateway)
 	e.Footer = &discordgo.MessageEmbedFooter{Text: "Paybot incident " + c.Ref}
 	return e
 }

@@ -86,6 +86,7 @@ func renderCard(msg bot.Message) ([]slack.Block, string) {
 	add("Category", escapeText(c.Category))
 	add("Provider", escapeText(c.Provider))
 	add("SLA", escapeText(c.SLA))
+	add("Gateway status", escapeText(c.Gateway))
 
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(trim(title, maxHeaderText))),

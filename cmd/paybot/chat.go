@@ -105,6 +105,7 @@ func (a *app) chat(ctx context.Context, args []string) error {
 	defer cancel()
 	go eng.RunScheduler(ctx, a.cfg.tick)
 	go eng.RunOutbox(ctx, a.cfg.tick)
+	a.startGateway(ctx, eng, log)
 	if err := c.Start(ctx, eng); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -148,6 +149,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if len(started) == 0 {
 		return errors.New("no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or DISCORD_BOT_TOKEN and DISCORD_APP_ID (see README), or run 'paybot chat'")
 	}
+	a.startGateway(ctx, eng, log)
 	// The engine stops after the HTTP server, so every request already
 	// acknowledged is processed and its replies delivered (or released for
 	// the next start) before the store closes.

@@ -39,6 +39,9 @@ type Config struct {
 	SLA             yaml.Node `yaml:"sla"`
 	Routing         yaml.Node `yaml:"routing"`
 	AuthorizedRoles yaml.Node `yaml:"authorized_roles"`
+	// StatusPoll is the status-page poll interval (issue 12), read by
+	// incidents.ParsePolicyYAML.
+	StatusPoll yaml.Node `yaml:"status_poll"`
 	// SMTP sends escalation emails (password: env PAYBOT_SMTP_PASSWORD).
 	SMTP email.Config `yaml:"smtp"`
 	// SchedulerTick is how often due ladder steps, SLA timers and the

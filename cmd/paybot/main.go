@@ -52,7 +52,7 @@ Commands:
   kb bench [--docs N] [--queries N]              speed on a synthetic corpus
   discord register                               register the /payissue command with Discord
   config check [FILE]                            validate a config file
-  version                                        print the version
+` + gatewayUsage + `  version                                        print the version
 
 Global flags (anywhere on the line):
   --data DIR      data directory (env PAYBOT_DATA, default ./paybot-data)
@@ -154,6 +154,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.kbCmd(ctx, rest)
 	case "discord":
 		return a.discordCmd(ctx, rest)
+	case "diagnose", "webhook": // issue 12, cmd/paybot/diagnose_cmd.go
+		return a.gatewayCLI(ctx, cmd, rest)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}

@@ -81,3 +81,8 @@ func TestStore(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.Run(t, openAt)
 }
+
+func TestGatewayStore(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunGateway(t, openAt)
+}

@@ -22,3 +22,7 @@ func openAt(t testing.TB, dir string) *sqlite.Store {
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
 }
+
+func TestGatewayStore(t *testing.T) {
+	storetest.RunGateway(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
+}
