@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
 	"github.com/paybot/paybot/adapters/email"
@@ -205,11 +206,29 @@ func (a *app) platformsConfigured() bool {
 	return false
 }
 
-func (a *app) configCheck(args []string) error {
-	path := a.configPath
-	if len(args) > 0 {
-		path = args[0]
-	}
+func init() { addCommand(newConfigCmd) }
+
+func newConfigCmd(a *app) *cobra.Command {
+	cmd := markSkipConfig(groupCmd("config", "Configuration tools"))
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check [FILE]",
+		Short: "Validate a config file",
+		Long: `Validate a config file (FILE, else --config or PAYBOT_CONFIG) and report every
+problem with its line and column. Exit code 1 when there is a problem.`,
+		Example: "  paybot config check paybot.example.yaml",
+		Args:    maxArgs(1, "give at most one FILE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			path := a.configPath
+			if len(args) > 0 {
+				path = args[0]
+			}
+			return a.configCheck(path)
+		},
+	})
+	return cmd
+}
+
+func (a *app) configCheck(path string) error {
 	if path == "" {
 		return usageError{"config check: give a FILE or --config FILE"}
 	}
