@@ -55,8 +55,8 @@ func (e *Engine) route(ctx context.Context, r *reply, ev Event) error {
 		if c, ok := e.commands[strings.ToLower(name)]; ok {
 			return c.run(ctx, r, args)
 		}
-		// Anything else is the summary of a new incident.
-		return e.openIncident(ctx, r, strings.TrimSpace(ev.Text))
+		// Anything else may be the summary of a new incident (typos.go).
+		return e.unknownCommand(ctx, r, ev.Text)
 	case EventAction:
 		return e.action(ctx, r, ev)
 	case EventMessage:
