@@ -149,7 +149,7 @@ func guessCommand(word string, names []string, oneWord bool) string {
 			d = len(name) - len(word)
 		}
 		if !inflected && len(word) >= 4 && len(name) >= 4 {
-			dist := damerauLevenshtein(word, name)
+			dist := incidents.EditDistance(word, name)
 			if (len(word) >= 6 && dist <= 2) || (dist == 1 && !oneSubstitution(word, name)) {
 				d = min(d, dist)
 			}
@@ -174,32 +174,4 @@ func oneSubstitution(a, b string) bool {
 		}
 	}
 	return diff == 1
-}
-
-// damerauLevenshtein is the optimal-string-alignment distance of two ASCII
-// strings: insertions, deletions, substitutions and swaps of two adjacent
-// letters each cost 1.
-func damerauLevenshtein(a, b string) int {
-	n, m := len(a), len(b)
-	d := make([][]int, n+1)
-	for i := range d {
-		d[i] = make([]int, m+1)
-		d[i][0] = i
-	}
-	for j := 0; j <= m; j++ {
-		d[0][j] = j
-	}
-	for i := 1; i <= n; i++ {
-		for j := 1; j <= m; j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[n][m]
 }

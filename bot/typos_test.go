@@ -71,17 +71,3 @@ func TestGuessCommand(t *testing.T) {
 		}
 	}
 }
-
-func TestDamerauLevenshtein(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"status", "status", 0}, {"stauts", "status", 1}, {"esclate", "escalate", 1},
-		{"card", "case", 2}, {"", "abc", 3}, {"ca", "abc", 3}, {"lsit", "list", 1},
-	} {
-		if got := damerauLevenshtein(tc.a, tc.b); got != tc.want {
-			t.Errorf("DL(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}

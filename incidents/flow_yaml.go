@@ -14,7 +14,12 @@ import (
 // YAML file, or 0 when unknown (a flow built in code).
 type Problem struct {
 	Line int
-	Msg  string
+	// Col is the 1-based column in the YAML file, or 0 when unknown.
+	Col int
+	Msg string
+	// Warning marks a setting that works but is probably not what was
+	// meant: config check reports it and still passes.
+	Warning bool
 }
 
 func (p Problem) String() string {
