@@ -241,7 +241,8 @@ func (e *Engine) question(inc *incidents.Incident, thread Conversation) Message 
 		b.WriteString(e.flow.Summary(inc))
 		b.WriteString("\n" + step.Prompt)
 	} else {
-		fmt.Fprintf(&b, "%s (%d/%d)", step.Prompt, e.stepNumber(step.ID), len(e.flow.Steps))
+		n, total := e.flow.Position(inc, step.ID)
+		fmt.Fprintf(&b, "%s (%d/%d)", step.Prompt, n, total)
 	}
 	for i, c := range step.Choices {
 		m.Choices = append(m.Choices, Choice{Value: c.Value, Label: c.Label})
@@ -268,15 +269,6 @@ func (e *Engine) question(inc *incidents.Incident, thread Conversation) Message 
 	}
 	m.Text = b.String()
 	return m
-}
-
-func (e *Engine) stepNumber(id string) int {
-	for i, s := range e.flow.Steps {
-		if s.ID == id {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // cardMessage renders the incident card.

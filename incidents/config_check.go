@@ -19,8 +19,7 @@ import (
 //   - a routing match on a category, provider or environment that the
 //     intake never stores ("securty", "strpe"), with the nearest value;
 //   - a rule that comes after a rule matching every incident;
-//   - a ladder wait of 0s (negative ones are refused by the parser);
-//   - a step condition (when:) on a category the intake never stores.
+//   - a ladder wait of 0s (negative ones are refused by the parser).
 //
 // Warnings:
 //   - a provider offered by the intake that has no contacts under
@@ -43,7 +42,6 @@ func CheckConfig(data []byte, flow *Flow, p *Policy) []Problem {
 	if n := mapValue(root, "routing"); n != nil && n.Kind == yaml.SequenceNode {
 		c.routing(n)
 	}
-	c.stepConditions(root)
 	c.providerContacts(root)
 	sort.SliceStable(c.probs, func(i, j int) bool {
 		if c.probs[i].Line != c.probs[j].Line {
@@ -188,45 +186,6 @@ func (c *checker) known(v *yaml.Node, what string, vals []string, step *Step, op
 		return
 	}
 	c.add(v, false, "unknown %s %q in a routing match; it would never match (known: %s)", what, v.Value, strings.Join(vals, ", "))
-}
-
-// stepConditions checks the when: conditions of the intake steps in the
-// file against the categories the flow offers.
-func (c *checker) stepConditions(root *yaml.Node) {
-	seq, _ := findSteps(root)
-	if seq == nil {
-		return
-	}
-	cats, step := c.choiceValues(StepCategory)
-	for _, item := range seq.Content {
-		if item.Kind != yaml.MappingNode {
-			continue
-		}
-		when := mapValue(item, "when")
-		if when == nil || when.Kind != yaml.MappingNode {
-			continue
-		}
-		if n := mapValue(when, "category"); n != nil {
-			for _, v := range scalars(n) {
-				if cats == nil {
-					c.add(v, false, "when: category %q, but the intake has no category choice step, so the step is never asked", v.Value)
-					continue
-				}
-				if containsFold(cats, v.Value) {
-					continue
-				}
-				if i := matchChoiceExact(step.Choices, v.Value); i >= 0 {
-					c.add(v, false, "when: category %q is a label or alias; the intake stores %q, so write that", v.Value, step.Choices[i].Value)
-					continue
-				}
-				if near := Nearest(v.Value, cats); near != "" {
-					c.add(v, false, "unknown category %q in when: (did you mean %s?); the step would never be asked", v.Value, near)
-				} else {
-					c.add(v, false, "unknown category %q in when:; the step would never be asked (known: %s)", v.Value, strings.Join(cats, ", "))
-				}
-			}
-		}
-	}
 }
 
 // providerContacts warns once about the providers the intake offers that

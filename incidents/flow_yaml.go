@@ -51,7 +51,7 @@ func (e FlowErrors) Error() string {
 func (e FlowErrors) Unwrap() error { return ErrInvalid }
 
 // stepFields are the keys a step may have in YAML.
-var stepFields = []string{"id", "label", "prompt", "kind", "required", "choices", "allow_other", "example", "pattern"}
+var stepFields = []string{"id", "label", "prompt", "kind", "required", "choices", "allow_other", "example", "pattern", "when"}
 
 var kindAliases = map[string]StepKind{
 	"choice": KindChoice, "single-choice": KindChoice, "single_choice": KindChoice,
@@ -279,6 +279,11 @@ func decodeStep(n *yaml.Node) (Step, stepLines, []Problem) {
 	if v, ok := boolean("allow_other"); ok {
 		s.AllowOther = v
 	}
+	if wn, ok := vals["when"]; ok {
+		w, p := decodeCondition(wn)
+		probs = append(probs, p...)
+		s.When = w
+	}
 	if cn, ok := vals["choices"]; ok {
 		s.Choices = nil
 		if cn.Kind != yaml.SequenceNode {
@@ -429,6 +434,7 @@ func (f *Flow) problems(lines *flowLines, seqLine int) []Problem {
 			}
 		}
 	}
+	probs = append(probs, f.conditionProblems(lines)...)
 	switch {
 	case confirms == 0:
 		add(seqLine, "the flow has no confirm step (kind: confirm) at the end")

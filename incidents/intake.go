@@ -75,11 +75,12 @@ const (
 // Start positions inc at the first step and returns it. Answers already in
 // inc.Details are kept.
 func (f *Flow) Start(inc *Incident) *Step {
-	if len(f.Steps) == 0 {
+	first := f.nextApplicable(inc, -1)
+	if first == nil {
 		return nil
 	}
-	inc.Intake = IntakeState{Step: f.Steps[0].ID}
-	s := f.Steps[0]
+	inc.Intake = IntakeState{Step: first.ID}
+	s := *first
 	return &s
 }
 
@@ -261,16 +262,18 @@ func (f *Flow) advance(inc *Incident, cur *Step, tl []TimelineEntry, actor User,
 			st.History = append(st.History, cur.ID)
 		}
 	}
+	f.dropInapplicable(inc)
 	var next *Step
 	if st.ReturnTo != "" {
-		next = f.Step(st.ReturnTo)
-		st.ReturnTo = ""
+		if m := f.firstMissing(inc); m != nil {
+			next = m // a step the edit made applicable; ReturnTo stays
+		} else {
+			next = f.Step(st.ReturnTo)
+			st.ReturnTo = ""
+		}
 	}
 	if next == nil {
-		i := f.Index(cur.ID)
-		if i+1 < len(f.Steps) {
-			next = &f.Steps[i+1]
-		}
+		next = f.nextApplicable(inc, f.Index(cur.ID))
 	}
 	if next == nil {
 		// A flow without a confirm step opens when the last step is answered.
@@ -352,7 +355,7 @@ func (f *Flow) open(inc *Incident, actor User, now time.Time) IntakeResult {
 
 func (f *Flow) resume(inc *Incident) IntakeResult {
 	for _, s := range f.Steps {
-		if !contains(inc.Intake.History, s.ID) {
+		if !contains(inc.Intake.History, s.ID) && applies(s, inc) {
 			inc.Intake.Step = s.ID
 			inc.Intake.ReturnTo = ""
 			c := s
