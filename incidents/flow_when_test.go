@@ -113,7 +113,7 @@ func TestFlowYAMLWhen(t *testing.T) {
 	}
 	for _, want := range []string{
 		"line 5: step early: when: category, but the category is asked later",
-		`line 10: step a: unknown category "payout" in when: (did you mean payouts?)`,
+		`line 10: step a: unknown category "payuts" in when: (did you mean payouts?)`,
 		`line 10: step a: when: category "fraud" is a label or alias; the intake stores "security"`,
 		`line 10: step a: unknown category "nonsense" in when: (known: declines, timeouts, integration, security, payouts, other)`,
 		`line 14: unknown when field "categroy", did you mean category?`,
