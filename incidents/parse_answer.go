@@ -354,11 +354,6 @@ func parseConfirm(text string) (Answer, error) {
 
 // --- impact ---
 
-var (
-	reImpactNum   = regexp.MustCompile(`^(?:about |around |roughly |approx\.? |approximately |~|≈|<|>|less than |more than |over |under |up to )?(\d{1,3}(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(\d{1,3}(?:[.,]\d+)?))?\s*(%|pct|percent|per cent)?(?: of (?:payments|transactions|traffic|them|all|charges|orders))?(?: (?:failing|failed|declined|declining|affected|fail))?$`)
-	reImpactRatio = regexp.MustCompile(`^(\d{1,9}) (?:in|of|out of) (\d{1,9})$`)
-)
-
 const impactExample = "30%, 0.5%, all, some, or unknown"
 
 // ParseImpact reads how much traffic fails: "30%", "30", "30 percent",
@@ -381,28 +376,12 @@ func ParseImpact(text string) (Impact, error) {
 	case "":
 		return Impact{}, &AnswerError{Reason: "Please say how much is failing.", Example: impactExample}
 	}
-	if m := reImpactRatio.FindStringSubmatch(t); m != nil {
-		n, _ := strconv.ParseFloat(m[1], 64)
-		d, _ := strconv.ParseFloat(m[2], 64)
-		if d == 0 || n > d {
-			return Impact{}, &AnswerError{Reason: "That ratio does not add up.", Example: impactExample}
-		}
-		return percentImpact(100 * n / d), nil
+	p, ok, aerr := readShare(t)
+	if aerr != nil {
+		return Impact{}, aerr
 	}
-	m := reImpactNum.FindStringSubmatch(t)
-	if m == nil {
+	if !ok {
 		return Impact{}, &AnswerError{Reason: "I could not read that as a share of payments.", Example: impactExample}
-	}
-	p, err := strconv.ParseFloat(strings.Replace(m[1], ",", ".", 1), 64)
-	if err != nil {
-		return Impact{}, &AnswerError{Reason: "I could not read that number.", Example: impactExample}
-	}
-	if m[2] != "" {
-		hi, err := strconv.ParseFloat(strings.Replace(m[2], ",", ".", 1), 64)
-		if err != nil || hi < p {
-			return Impact{}, &AnswerError{Reason: "I could not read that range.", Example: "20-30%"}
-		}
-		p = hi
 	}
 	if p < 0 || p > 100 || math.IsNaN(p) {
 		return Impact{}, &AnswerError{Reason: "A percentage runs from 0 to 100.", Example: impactExample}
