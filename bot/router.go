@@ -279,7 +279,7 @@ func cardMessage(inc *incidents.Incident) Message {
 	}
 	c := &Card{
 		Ref: inc.Ref, Title: inc.Title, Severity: sev, Status: string(inc.Status),
-		Reporter: inc.Reporter, Category: inc.Details.Category, Provider: inc.Details.Provider,
+		Reporter: inc.Reporter, Category: inc.Details.Category, Provider: incidents.GatewayName(inc.Details.Provider),
 	}
 	switch inc.Status {
 	case incidents.StatusOpen:

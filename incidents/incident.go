@@ -168,6 +168,8 @@ type IntakeState struct {
 	// ReturnTo is set while the reporter edits one answer from the summary:
 	// after that answer the intake jumps back to this step.
 	ReturnTo string `json:"return_to,omitempty"`
+	// Pending is a near miss awaiting confirmation ("did you mean Stripe?").
+	Pending *PendingAnswer `json:"pending,omitempty"`
 }
 
 // Incident is one payment problem being worked on.

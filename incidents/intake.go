@@ -171,6 +171,9 @@ func (f *Flow) Answer(inc *Incident, actor User, text string, now time.Time, loc
 	}
 	cmd := strings.ToLower(strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "/!")))
 	cmd = strings.TrimRight(cmd, ".!")
+	// A "did you mean" question lasts one reply.
+	pending := inc.Intake.Pending
+	inc.Intake.Pending = nil
 
 	switch cmd {
 	case CmdCancel, "abort", "cancel incident":
@@ -200,9 +203,18 @@ func (f *Flow) Answer(inc *Incident, actor User, text string, now time.Time, loc
 		return f.editTo(inc, cur.Choices[i].Value)
 	}
 
-	a, err := cur.Parse(text, now, loc)
-	if err != nil {
-		return reask(cur, err.(*AnswerError))
+	text, kept, asked := f.nearMiss(inc, pending, cur, text)
+	if asked != nil {
+		return *asked
+	}
+	var a Answer
+	if kept != nil {
+		a = *kept
+	} else {
+		var err error
+		if a, err = cur.Parse(text, now, loc); err != nil {
+			return reask(cur, err.(*AnswerError))
+		}
 	}
 
 	if cur.Kind == KindConfirm {
@@ -404,6 +416,12 @@ func (f *Flow) displayValue(s Step, d *Details) string {
 			if c.Value == v {
 				return choiceLabel(c)
 			}
+		}
+		switch {
+		case s.ID == StepProvider:
+			return GatewayName(v)
+		case s.Kind == KindMulti:
+			return otherLabel(v) // a method kept by name under Other
 		}
 		return v
 	}

@@ -117,7 +117,7 @@ func printIncident(a *app, inc *incidents.Incident, tl []incidents.TimelineEntry
 	fmt.Fprintf(w, "reporter: %s (%s)\nthread: %s\ncreated: %s\n", inc.Reporter.Name, inc.Reporter.ID, inc.Conversation, inc.CreatedAt.Format(time.RFC3339))
 	d := inc.Details
 	rows := [][2]string{
-		{"category", d.Category}, {"provider", d.Provider}, {"environment", d.Environment},
+		{"category", d.Category}, {"provider", incidents.GatewayName(d.Provider)}, {"environment", d.Environment},
 		{"impact", d.Impact.String()}, {"error messages", d.ErrorMessages},
 		{"transaction ids", strings.Join(d.TransactionIDs, ", ")},
 		{"payment methods", strings.Join(d.PaymentMethods, ", ")}, {"steps taken", d.StepsTaken},
