@@ -189,6 +189,7 @@ type Incident struct {
 	SeverityOverridden bool        `json:"severity_overridden,omitempty"`
 	Details            Details     `json:"details"`
 	Intake             IntakeState `json:"intake"`
+	Roles              Roles       `json:"roles"` // lead, responders, last update: roles.go
 	CreatedAt          time.Time   `json:"created_at"`
 	UpdatedAt          time.Time   `json:"updated_at"`
 	OpenedAt           *time.Time  `json:"opened_at,omitempty"`

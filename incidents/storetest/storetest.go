@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"Times", testTimes},
 		{"DetailsRoundTrip", testDetails},
 		{"ContextCancelled", testContextCancelled},
+		{"RolesRoundTrip", testRoles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
