@@ -287,10 +287,12 @@ func cardMessage(inc *incidents.Incident) Message {
 	case incidents.StatusEscalated:
 		c.Actions = []Choice{{Value: "ack", Label: "Acknowledge"}, {Value: "resolve", Label: "Resolve"}}
 	}
-	return Message{
+	m := Message{
 		Conversation: inc.Origin, Incident: inc.Ref, Kind: KindCard, Card: c,
 		Text: fmt.Sprintf("%s · %s · %s — %s (reported by %s)", inc.Ref, sev, inc.Status, inc.Title, displayName(inc.Reporter)),
 	}
+	cardRoles(&m, inc) // workflow.go
+	return m
 }
 
 func displayName(u User) string {

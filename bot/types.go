@@ -83,6 +83,9 @@ type Card struct {
 	Category string `json:"category,omitempty"`
 	Provider string `json:"provider,omitempty"`
 	SLA      string `json:"sla,omitempty"`
+	// Lead and LastUpdate come from /payissue lead and /payissue update.
+	Lead       *User  `json:"lead,omitempty"`
+	LastUpdate string `json:"last_update,omitempty"`
 	// Actions are the buttons on the card ("escalate", "ack", "resolve").
 	Actions []Choice `json:"actions,omitempty"`
 }

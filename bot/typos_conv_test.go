@@ -37,7 +37,7 @@ func TestTyposNeverOpenIncidents(t *testing.T) {
 		{"esclate", "Did you mean /payissue escalate?"},
 		{"esclate the gateway is down", "Did you mean /payissue escalate?"},
 		{"/payissue stauts", "Did you mean /payissue status?"},
-		{"update the card is still failing", "/payissue update is not available"},
+		{"case 5551234 filed with stripe", "/payissue case is not available"},
 		{"acknowlege", "Did you mean /payissue ack?"},
 		{"outage", `"outage" is not a command`},
 	} {
@@ -53,6 +53,11 @@ func TestTyposNeverOpenIncidents(t *testing.T) {
 		}
 	}
 
+	// update is a command: outside a thread it asks which incident.
+	if msgs := h.Command("update the card is still failing"); incidentCount(t, h) != 0 || !strings.Contains(textOf(msgs), "Which incident?") {
+		t.Errorf("update in the channel: %s", textOf(msgs))
+	}
+
 	msgs := h.Command("card payments failing at checkout")
 	if incidentCount(t, h) != 1 || msgs[0].Kind != bot.KindCard {
 		t.Fatalf("a plain summary did not open an incident: %s", textOf(msgs))
@@ -63,7 +68,7 @@ func TestTyposNeverOpenIncidents(t *testing.T) {
 		{"stauts", "Did you mean /payissue status?"},
 		{"esclate", "Did you mean /payissue escalate?"},
 		{"something odd is happening", "not a command"},
-		{"update still failing", "not available"},
+		{"case 5551234", "not available"},
 	} {
 		for _, send := range []func(string) []bot.Message{h.ThreadCommand, func(s string) []bot.Message { return h.Say("/payissue " + s) }} {
 			msgs := send(tc.text)

@@ -156,6 +156,10 @@ func cardEmbed(c *bot.Card) *discordgo.MessageEmbed {
 	field("Category", c.Category)
 	field("Provider", c.Provider)
 	field("SLA", c.SLA)
+	if c.Lead != nil && !c.Lead.IsZero() {
+		field("Lead", mention(*c.Lead))
+	}
+	field("Last update", c.LastUpdate)
 	e.Footer = &discordgo.MessageEmbedFooter{Text: "Paybot incident " + c.Ref}
 	return e
 }

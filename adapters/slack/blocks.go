@@ -86,6 +86,10 @@ func renderCard(msg bot.Message) ([]slack.Block, string) {
 	add("Category", escapeText(c.Category))
 	add("Provider", escapeText(c.Provider))
 	add("SLA", escapeText(c.SLA))
+	if c.Lead != nil && !c.Lead.IsZero() {
+		add("Lead", mentionOf(*c.Lead))
+	}
+	add("Last update", escapeText(c.LastUpdate))
 
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(trim(title, maxHeaderText))),
