@@ -40,6 +40,9 @@ func (e *Engine) cmdUpdate(ctx context.Context, r *reply, args string) error {
 	if err := e.authorize(ctx, r, inc, "post an update on"); err != nil {
 		return err
 	}
+	// The update is echoed in the thread and on the card: a mention in it
+	// must not ping anyone (<!channel> would page the whole channel).
+	text = plainMentions(text)
 	if r := []rune(text); len(r) > maxUpdateLen {
 		text = string(r[:maxUpdateLen]) + "…"
 	}
@@ -242,4 +245,26 @@ func cardRoles(m *Message, inc *incidents.Incident) {
 		m.Card.LastUpdate = fmt.Sprintf("%s (%s, %s)", text, displayName(u.By), u.At.UTC().Format("2006-01-02 15:04 UTC"))
 		m.Text += "\nLast update: " + m.Card.LastUpdate
 	}
+}
+
+// reMentionSeq matches the platform mention sequences people can type
+// (<@U123>, <@U123|ana>, <!channel>, <!subteam^S1|team>, <#C1|general>,
+// Discord's <@!123> and <@&456>).
+var reMentionSeq = regexp.MustCompile(`<([@#!])([!&]?)([^<>|\s]{1,80})(?:\|([^<>]{0,80}))?>`)
+
+// plainMentions turns mention sequences in user text into plain words
+// ("@ana", "@channel", "#general"), so that echoing the text never pings.
+func plainMentions(s string) string {
+	return reMentionSeq.ReplaceAllStringFunc(s, func(m string) string {
+		p := reMentionSeq.FindStringSubmatch(m)
+		sigil, name := p[1], p[3]
+		if p[4] != "" {
+			name = p[4]
+		}
+		if sigil == "!" {
+			sigil = "@"
+			name = strings.TrimPrefix(strings.TrimPrefix(name, "subteam^"), "@")
+		}
+		return sigil + strings.TrimPrefix(name, sigil)
+	})
 }

@@ -35,3 +35,21 @@ func TestResolvePerson(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainMentions(t *testing.T) {
+	for in, want := range map[string]string{
+		"handing over to <@U0BOB>":           "handing over to @U0BOB",
+		"handing over to <@U0BOB|bob>":       "handing over to @bob",
+		"<!channel> all good":                "@channel all good",
+		"<!here|here> and <!everyone>":       "@here and @everyone",
+		"<!subteam^S123|payments-oncall> ok": "@payments-oncall ok",
+		"see <#C123|incidents>":              "see #incidents",
+		"discord <@!123> <@&456>":            "discord @123 @456",
+		"<https://status.stripe.com|status>": "<https://status.stripe.com|status>",
+		"a < b > c":                          "a < b > c",
+	} {
+		if got := plainMentions(in); got != want {
+			t.Errorf("plainMentions(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -55,6 +55,11 @@ func TestUpdateShowsOnCardAndResetsReminder(t *testing.T) {
 	if countContaining(msgs, "Update on PAY-1") != 1 || countContaining(msgs, "Posted your update in the thread of PAY-1") != 1 {
 		t.Errorf("update from the channel: %s", texts(msgs))
 	}
+	// A mention in an update is echoed as a plain word, never a ping.
+	msgs = h.ThreadCommand("update <!channel> fixed, thanks <@U0BOB|bob>")
+	if countContaining(msgs, "@channel fixed, thanks @bob") != 1 || countContaining(msgs, "<!channel>") != 0 || strings.Contains(lastCard(t, h).LastUpdate, "<!") {
+		t.Errorf("mention echoed live: %s", texts(msgs))
+	}
 	for _, bad := range []struct{ text, want string }{
 		{"update", "Say where things stand"},
 		{"updte all good", "Did you mean /payissue update?"},
