@@ -130,6 +130,17 @@ func printIncident(a *app, inc *incidents.Incident, tl []incidents.TimelineEntry
 		codes = append(codes, c.String())
 	}
 	rows = append(rows, [2]string{"codes", strings.Join(codes, ", ")})
+	if l := inc.Roles.Lead; l != nil {
+		rows = append(rows, [2]string{"lead", l.Name + " (" + l.ID + ")"})
+	}
+	var responders []string
+	for _, u := range inc.Roles.Responders {
+		responders = append(responders, u.Name)
+	}
+	rows = append(rows, [2]string{"responders", strings.Join(responders, ", ")})
+	if u := inc.Roles.LastUpdate; u != nil {
+		rows = append(rows, [2]string{"last update", fmt.Sprintf("%s (%s, %s)", u.Text, u.By.Name, u.At.Format(time.RFC3339))})
+	}
 	for _, r := range rows {
 		if r[1] != "" {
 			fmt.Fprintf(w, "%s: %s\n", r[0], r[1])
