@@ -161,3 +161,30 @@ func (f *Flow) conditionProblems(lines *flowLines) []Problem {
 	}
 	return probs
 }
+
+// fitInheritedConditions adapts the conditions that steps took over from
+// the default flow (a step named by id, without its own when:) to the
+// categories this flow offers: categories it does not offer are dropped,
+// and a condition left with none is removed, so the step is always asked.
+// Conditions written in the file are kept as written and validated.
+func (f *Flow) fitInheritedConditions(lines *flowLines) {
+	var cats []string
+	if i := f.Index(StepCategory); i >= 0 && detailField(f.Steps[i]) == StepCategory {
+		for _, c := range f.Steps[i].Choices {
+			cats = append(cats, c.Value)
+		}
+	}
+	for i := range f.Steps {
+		s := &f.Steps[i]
+		if s.When.IsZero() || (i < len(lines.steps) && lines.steps[i].fields["when"] > 0) {
+			continue
+		}
+		var keep []string
+		for _, c := range s.When.Category {
+			if containsFold(cats, c) {
+				keep = append(keep, c)
+			}
+		}
+		s.When.Category = keep
+	}
+}

@@ -124,3 +124,37 @@ func TestFlowYAMLWhen(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowYAMLInheritedConditions: a default step taken into a flow with
+// its own categories keeps only the categories that flow offers, and is
+// always asked when none is left; no problem is reported for a when: the
+// file does not contain.
+func TestFlowYAMLInheritedConditions(t *testing.T) {
+	f, err := ParseFlowYAML([]byte(`intake:
+  - id: category
+    kind: choice
+    prompt: What is it?
+    choices: [refunds, declines]
+  - impact
+  - payment_methods
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.Step(StepImpact); strings.Join(s.When.Category, ",") != "declines" {
+		t.Errorf("impact when = %v, want [declines]", s.When.Category)
+	}
+	f, err = ParseFlowYAML([]byte(`intake:
+  - id: category
+    kind: choice
+    prompt: What is it?
+    choices: [refunds, chargebacks]
+  - impact
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.Step(StepImpact); !s.When.IsZero() {
+		t.Errorf("impact when = %v, want none", s.When.Category)
+	}
+}

@@ -139,6 +139,7 @@ func ParseFlowYAML(data []byte) (*Flow, error) {
 		f.Steps = append(f.Steps, defaultConfirmStep())
 		lines.steps = append(lines.steps, stepLines{line: seq.Line})
 	}
+	f.fitInheritedConditions(lines)
 	probs = append(probs, f.problems(lines, seq.Line)...)
 	if len(probs) > 0 {
 		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
