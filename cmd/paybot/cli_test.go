@@ -178,3 +178,23 @@ func TestBenchVerdict(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestEvalAndImportExitCodes: kb import with a rejected line exits 3 after
+// importing the good one; kb eval below --min-top3 exits 3.
+func TestEvalAndImportExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	docs := filepath.Join(dir, "docs.jsonl")
+	os.WriteFile(docs, []byte(`{"id": "refund-stuck", "title": "Refunds stuck in pending", "body": "Refunds stay pending while the balance is negative."}`+"\n"+`not json`+"\n"), 0o600)
+	if code, out, _ := runPaybot(t, "--data", data, "kb", "import", docs); code != exitPartial || !strings.Contains(out, "imported 1 documents, rejected 1 lines") {
+		t.Fatalf("import: exit %d\n%s", code, out)
+	}
+	qs := filepath.Join(dir, "q.jsonl")
+	os.WriteFile(qs, []byte(`{"q": "refunds stuck pending negative balance", "gold": ["refund-stuck"]}`+"\n"), 0o600)
+	if code, out, errOut := runPaybot(t, "--data", data, "kb", "eval", "--questions", qs, "--min-top3", "0.5"); code != 0 || !strings.Contains(out, "top-3: 1.000") {
+		t.Errorf("eval met: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runPaybot(t, "--data", data, "kb", "eval", "--questions", qs, "--min-top3", "1.5"); code != exitPartial || !strings.Contains(errOut, "below the required") {
+		t.Errorf("eval missed: exit %d %s", code, errOut)
+	}
+}
