@@ -61,6 +61,6 @@ func (f *Flow) nearMiss(inc *Incident, p *PendingAnswer, cur *Step, text string)
 	typed := clip(strings.Join(strings.Fields(text), " "), 40)
 	inc.Intake.Pending = &PendingAnswer{Step: cur.ID, Typed: typed, Suggested: near}
 	r := reask(cur, &AnswerError{Step: cur.ID,
-		Reason: fmt.Sprintf("did you mean %s? Reply yes for %s, or no to keep %q as you typed it.", near, near, typed)})
+		Reason: fmt.Sprintf("I don't know %q as a gateway; did you mean %s? Reply yes for %s, or no to keep %q as you typed it.", typed, near, near, typed)})
 	return text, nil, &r
 }
