@@ -128,6 +128,7 @@ func NewEngine(cfg Config) *Engine {
 	e.registerCoreCommands()
 	e.registerEscalationCommands()
 	e.registerGatewayCommands()
+	e.registerWorkflowCommands()
 	return e
 }
 

@@ -55,8 +55,8 @@ func (e *Engine) route(ctx context.Context, r *reply, ev Event) error {
 		if c, ok := e.commands[strings.ToLower(name)]; ok {
 			return c.run(ctx, r, args)
 		}
-		// Anything else is the summary of a new incident.
-		return e.openIncident(ctx, r, strings.TrimSpace(ev.Text))
+		// Anything else may be the summary of a new incident (typos.go).
+		return e.unknownCommand(ctx, r, ev.Text)
 	case EventAction:
 		return e.action(ctx, r, ev)
 	case EventMessage:
@@ -221,7 +221,8 @@ func (e *Engine) question(inc *incidents.Incident, thread Conversation) Message 
 		b.WriteString(e.flow.Summary(inc))
 		b.WriteString("\n" + step.Prompt)
 	} else {
-		fmt.Fprintf(&b, "%s (%d/%d)", step.Prompt, e.stepNumber(step.ID), len(e.flow.Steps))
+		n, total := e.flow.Position(inc, step.ID)
+		fmt.Fprintf(&b, "%s (%d/%d)", step.Prompt, n, total)
 	}
 	for i, c := range step.Choices {
 		m.Choices = append(m.Choices, Choice{Value: c.Value, Label: c.Label})
@@ -250,15 +251,6 @@ func (e *Engine) question(inc *incidents.Incident, thread Conversation) Message 
 	return m
 }
 
-func (e *Engine) stepNumber(id string) int {
-	for i, s := range e.flow.Steps {
-		if s.ID == id {
-			return i + 1
-		}
-	}
-	return 0
-}
-
 // cardMessage renders the incident card.
 func cardMessage(inc *incidents.Incident) Message {
 	sev := "not assessed"
@@ -267,7 +259,7 @@ func cardMessage(inc *incidents.Incident) Message {
 	}
 	c := &Card{
 		Ref: inc.Ref, Title: inc.Title, Severity: sev, Status: string(inc.Status),
-		Reporter: inc.Reporter, Category: inc.Details.Category, Provider: inc.Details.Provider,
+		Reporter: inc.Reporter, Category: inc.Details.Category, Provider: incidents.GatewayName(inc.Details.Provider),
 		Gateway: incidents.GatewaySummary(inc.Details.Gateway),
 	}
 	switch inc.Status {
@@ -276,10 +268,12 @@ func cardMessage(inc *incidents.Incident) Message {
 	case incidents.StatusEscalated:
 		c.Actions = []Choice{{Value: "ack", Label: "Acknowledge"}, {Value: "resolve", Label: "Resolve"}}
 	}
-	return Message{
+	m := Message{
 		Conversation: inc.Origin, Incident: inc.Ref, Kind: KindCard, Card: c,
 		Text: fmt.Sprintf("%s · %s · %s — %s (reported by %s)", inc.Ref, sev, inc.Status, inc.Title, displayName(inc.Reporter)),
 	}
+	cardRoles(&m, inc) // workflow.go
+	return m
 }
 
 func displayName(u User) string {

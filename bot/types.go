@@ -87,6 +87,9 @@ type Card struct {
 	// Gateway is the provider's declared status-page incidents and
 	// maintenances, one line; "" when none (bot/gateway.go).
 	Gateway string `json:"gateway,omitempty"`
+	// Lead and LastUpdate come from /payissue lead and /payissue update.
+	Lead       *User  `json:"lead,omitempty"`
+	LastUpdate string `json:"last_update,omitempty"`
 	// Actions are the buttons on the card ("escalate", "ack", "resolve").
 	Actions []Choice `json:"actions,omitempty"`
 }

@@ -46,6 +46,8 @@ type Step struct {
 	// Pattern, when set, is a regular expression every text or list item
 	// must match.
 	Pattern string `yaml:"pattern,omitempty" json:"pattern,omitempty"`
+	// When limits the step to some categories (see Condition).
+	When Condition `yaml:"when,omitempty" json:"when,omitempty"`
 }
 
 // Title is the step's Label, or a readable form of its ID

@@ -39,6 +39,10 @@ func DefaultStep(id string) (Step, bool) {
 	return Step{}, false
 }
 
+// paymentCategories are the categories about customers' payments: the
+// impact and payment-method questions are asked only for them.
+var paymentCategories = []string{CategoryDeclines, CategoryTimeouts, CategoryIntegration, CategoryOther}
+
 func defaultSteps() []Step {
 	return []Step{
 		{
@@ -110,6 +114,8 @@ func defaultSteps() []Step {
 			Kind:     KindPercent,
 			Required: true,
 			Example:  "30%, all, some, or unknown",
+			// Payouts and security concerns are not measured in failing payments.
+			When: Condition{Category: append([]string(nil), paymentCategories...)},
 		},
 		{
 			ID:       StepErrorMessages,
@@ -148,6 +154,7 @@ func defaultSteps() []Step {
 			},
 			Example:  "1, 3, or visa, apple pay, or all",
 			Required: false,
+			When:     Condition{Category: append([]string(nil), paymentCategories...)},
 		},
 		{
 			ID:       StepStepsTaken,

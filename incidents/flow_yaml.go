@@ -14,7 +14,12 @@ import (
 // YAML file, or 0 when unknown (a flow built in code).
 type Problem struct {
 	Line int
-	Msg  string
+	// Col is the 1-based column in the YAML file, or 0 when unknown.
+	Col int
+	Msg string
+	// Warning marks a setting that works but is probably not what was
+	// meant: config check reports it and still passes.
+	Warning bool
 }
 
 func (p Problem) String() string {
@@ -46,7 +51,7 @@ func (e FlowErrors) Error() string {
 func (e FlowErrors) Unwrap() error { return ErrInvalid }
 
 // stepFields are the keys a step may have in YAML.
-var stepFields = []string{"id", "label", "prompt", "kind", "required", "choices", "allow_other", "example", "pattern"}
+var stepFields = []string{"id", "label", "prompt", "kind", "required", "choices", "allow_other", "example", "pattern", "when"}
 
 var kindAliases = map[string]StepKind{
 	"choice": KindChoice, "single-choice": KindChoice, "single_choice": KindChoice,
@@ -134,6 +139,7 @@ func ParseFlowYAML(data []byte) (*Flow, error) {
 		f.Steps = append(f.Steps, defaultConfirmStep())
 		lines.steps = append(lines.steps, stepLines{line: seq.Line})
 	}
+	f.fitInheritedConditions(lines)
 	probs = append(probs, f.problems(lines, seq.Line)...)
 	if len(probs) > 0 {
 		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
@@ -273,6 +279,11 @@ func decodeStep(n *yaml.Node) (Step, stepLines, []Problem) {
 	}
 	if v, ok := boolean("allow_other"); ok {
 		s.AllowOther = v
+	}
+	if wn, ok := vals["when"]; ok {
+		w, p := decodeCondition(wn)
+		probs = append(probs, p...)
+		s.When = w
 	}
 	if cn, ok := vals["choices"]; ok {
 		s.Choices = nil
@@ -428,6 +439,7 @@ func (f *Flow) problems(lines *flowLines, seqLine int) []Problem {
 			}
 		}
 	}
+	probs = append(probs, f.conditionProblems(lines)...)
 	switch {
 	case confirms == 0:
 		add(seqLine, "the flow has no confirm step (kind: confirm) at the end")

@@ -77,14 +77,14 @@ func TestParseFlowYAMLErrors(t *testing.T) {
 		t.Fatalf("err = %v, want FlowErrors", err)
 	}
 	want := []Problem{
-		{5, `step id "Category": use lower-case letters`},
-		{9, `step store: unknown kind "dropdown"`},
-		{11, `step region is a choice step but has no choices`},
-		{16, `step ticket: bad pattern: missing closing ]`},
-		{18, `step notes has no prompt`},
-		{20, `duplicate step id "store" (first at line 8)`},
-		{23, `unknown step field "colour"`},
-		{29, `unknown choice field "icon"`},
+		{Line: 5, Msg: `step id "Category": use lower-case letters`},
+		{Line: 9, Msg: `step store: unknown kind "dropdown"`},
+		{Line: 11, Msg: `step region is a choice step but has no choices`},
+		{Line: 16, Msg: `step ticket: bad pattern: missing closing ]`},
+		{Line: 18, Msg: `step notes has no prompt`},
+		{Line: 20, Msg: `duplicate step id "store" (first at line 8)`},
+		{Line: 23, Msg: `unknown step field "colour"`},
+		{Line: 29, Msg: `unknown choice field "icon"`},
 	}
 	if len(fe) != len(want) {
 		t.Errorf("got %d problems, want %d:\n%v", len(fe), len(want), err)

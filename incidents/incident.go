@@ -175,6 +175,8 @@ type IntakeState struct {
 	// ReturnTo is set while the reporter edits one answer from the summary:
 	// after that answer the intake jumps back to this step.
 	ReturnTo string `json:"return_to,omitempty"`
+	// Pending is a near miss awaiting confirmation ("did you mean Stripe?").
+	Pending *PendingAnswer `json:"pending,omitempty"`
 }
 
 // Incident is one payment problem being worked on.
@@ -194,6 +196,7 @@ type Incident struct {
 	SeverityOverridden bool        `json:"severity_overridden,omitempty"`
 	Details            Details     `json:"details"`
 	Intake             IntakeState `json:"intake"`
+	Roles              Roles       `json:"roles"` // lead, responders, last update: roles.go
 	CreatedAt          time.Time   `json:"created_at"`
 	UpdatedAt          time.Time   `json:"updated_at"`
 	OpenedAt           *time.Time  `json:"opened_at,omitempty"`

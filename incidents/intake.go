@@ -75,11 +75,12 @@ const (
 // Start positions inc at the first step and returns it. Answers already in
 // inc.Details are kept.
 func (f *Flow) Start(inc *Incident) *Step {
-	if len(f.Steps) == 0 {
+	first := f.nextApplicable(inc, -1)
+	if first == nil {
 		return nil
 	}
-	inc.Intake = IntakeState{Step: f.Steps[0].ID}
-	s := f.Steps[0]
+	inc.Intake = IntakeState{Step: first.ID}
+	s := *first
 	return &s
 }
 
@@ -170,6 +171,9 @@ func (f *Flow) Answer(inc *Incident, actor User, text string, now time.Time, loc
 	}
 	cmd := strings.ToLower(strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "/!")))
 	cmd = strings.TrimRight(cmd, ".!")
+	// A "did you mean" question lasts one reply.
+	pending := inc.Intake.Pending
+	inc.Intake.Pending = nil
 
 	switch cmd {
 	case CmdCancel, "abort", "cancel incident":
@@ -199,9 +203,18 @@ func (f *Flow) Answer(inc *Incident, actor User, text string, now time.Time, loc
 		return f.editTo(inc, cur.Choices[i].Value)
 	}
 
-	a, err := cur.Parse(text, now, loc)
-	if err != nil {
-		return reask(cur, err.(*AnswerError))
+	text, kept, asked := f.nearMiss(inc, pending, cur, text)
+	if asked != nil {
+		return *asked
+	}
+	var a Answer
+	if kept != nil {
+		a = *kept
+	} else {
+		var err error
+		if a, err = cur.Parse(text, now, loc); err != nil {
+			return reask(cur, err.(*AnswerError))
+		}
 	}
 
 	if cur.Kind == KindConfirm {
@@ -261,16 +274,18 @@ func (f *Flow) advance(inc *Incident, cur *Step, tl []TimelineEntry, actor User,
 			st.History = append(st.History, cur.ID)
 		}
 	}
+	f.dropInapplicable(inc)
 	var next *Step
 	if st.ReturnTo != "" {
-		next = f.Step(st.ReturnTo)
-		st.ReturnTo = ""
+		if m := f.firstMissing(inc); m != nil {
+			next = m // a step the edit made applicable; ReturnTo stays
+		} else {
+			next = f.Step(st.ReturnTo)
+			st.ReturnTo = ""
+		}
 	}
 	if next == nil {
-		i := f.Index(cur.ID)
-		if i+1 < len(f.Steps) {
-			next = &f.Steps[i+1]
-		}
+		next = f.nextApplicable(inc, f.Index(cur.ID))
 	}
 	if next == nil {
 		// A flow without a confirm step opens when the last step is answered.
@@ -352,7 +367,7 @@ func (f *Flow) open(inc *Incident, actor User, now time.Time) IntakeResult {
 
 func (f *Flow) resume(inc *Incident) IntakeResult {
 	for _, s := range f.Steps {
-		if !contains(inc.Intake.History, s.ID) {
+		if !contains(inc.Intake.History, s.ID) && applies(s, inc) {
 			inc.Intake.Step = s.ID
 			inc.Intake.ReturnTo = ""
 			c := s
@@ -401,6 +416,12 @@ func (f *Flow) displayValue(s Step, d *Details) string {
 			if c.Value == v {
 				return choiceLabel(c)
 			}
+		}
+		switch {
+		case s.ID == StepProvider:
+			return GatewayName(v)
+		case s.Kind == KindMulti:
+			return otherLabel(v) // a method kept by name under Other
 		}
 		return v
 	}

@@ -30,7 +30,7 @@ func Packet(inc *Incident, timeline []TimelineEntry, articlesTried []string) (pl
 		{"Summary", inc.Title},
 		{"Severity", sev},
 		{"Status", string(inc.Status)},
-		{"Provider", d.Provider},
+		{"Provider", GatewayName(d.Provider)},
 		{"Environment", d.Environment},
 		{"Impact", d.Impact.String()},
 		{"Started", started},

@@ -205,6 +205,9 @@ func (s Step) parseChoice(text string) (Answer, error) {
 		return Answer{Display: choiceLabel(c), Values: []string{c.Value}}, nil
 	}
 	if s.AllowOther {
+		if g, ok := FindGateway(text); ok && s.ID == StepProvider {
+			return Answer{Display: g.Name, Values: []string{g.ID}}, nil
+		}
 		t := strings.Join(strings.Fields(text), " ")
 		if _, err := strconv.Atoi(t); err == nil {
 			return Answer{}, &AnswerError{Reason: fmt.Sprintf("There is no option %s; pick 1 to %d or type a name.", t, len(s.Choices))}
@@ -216,6 +219,13 @@ func (s Step) parseChoice(text string) (Answer, error) {
 			return Answer{}, err
 		}
 		return Answer{Display: t, Values: []string{t}}, nil
+	}
+	var labels []string
+	for _, c := range s.Choices {
+		labels = append(labels, choiceLabel(c))
+	}
+	if near := Nearest(text, labels); near != "" {
+		return Answer{}, &AnswerError{Reason: fmt.Sprintf("%q is not one of the options; did you mean %s? Reply with a number or a name: %s.", clip(text, 40), near, choiceList(s.Choices))}
 	}
 	return Answer{}, &AnswerError{Reason: fmt.Sprintf("%q is not one of the options. Reply with a number or a name: %s.", clip(text, 40), choiceList(s.Choices))}
 }
@@ -247,8 +257,16 @@ func (s Step) parseMulti(text string) (Answer, error) {
 			continue
 		}
 		// "visa mastercard apple pay" or "1 3": take the longest run of
-		// words that names a choice, then carry on after it.
+		// words that names a choice, then carry on after it. Words that
+		// name nothing stay together ("apple cash" is one method).
 		words := strings.Fields(seg)
+		var run []string
+		flush := func() {
+			if len(run) > 0 {
+				unknown = append(unknown, strings.Join(run, " "))
+				run = nil
+			}
+		}
 		for j := 0; j < len(words); {
 			found := false
 			for k := len(words); k > j; k-- {
@@ -256,6 +274,7 @@ func (s Step) parseMulti(text string) (Answer, error) {
 					continue
 				}
 				if i := matchChoiceExact(s.Choices, strings.Join(words[j:k], " ")); i >= 0 {
+					flush()
 					picked = append(picked, i)
 					j = k
 					found = true
@@ -263,15 +282,17 @@ func (s Step) parseMulti(text string) (Answer, error) {
 				}
 			}
 			if !found {
-				unknown = append(unknown, words[j])
+				run = append(run, words[j])
 				j++
 			}
 		}
+		flush()
 	}
-	if len(unknown) > 0 {
-		return Answer{}, &AnswerError{Reason: fmt.Sprintf("I don't know %s. Pick numbers or names separated by commas: %s.", quoteList(unknown), choiceList(s.Choices))}
+	others, bad := s.otherMethods(unknown, &picked)
+	if len(bad) > 0 {
+		return Answer{}, &AnswerError{Reason: fmt.Sprintf("I don't know %s. Pick numbers or names separated by commas: %s.", quoteList(bad), choiceList(s.Choices))}
 	}
-	if len(picked) == 0 {
+	if len(picked) == 0 && len(others) == 0 {
 		return Answer{}, &AnswerError{Reason: "Please pick at least one option: " + choiceList(s.Choices) + "."}
 	}
 	seen := map[int]bool{}
@@ -284,7 +305,61 @@ func (s Step) parseMulti(text string) (Answer, error) {
 		vals = append(vals, s.Choices[i].Value)
 		labels = append(labels, choiceLabel(s.Choices[i]))
 	}
+	for _, o := range others {
+		if !containsFold(vals, o) {
+			vals = append(vals, o)
+			labels = append(labels, otherLabel(o))
+		}
+	}
 	return Answer{Display: strings.Join(labels, ", "), Values: vals}, nil
+}
+
+// otherValue is the value of the catch-all choice of a multi-choice step.
+const otherValue = "other"
+
+// otherLabel shows a method kept by name under Other.
+func otherLabel(name string) string { return "Other (" + name + ")" }
+
+// otherMethods sorts the names a multi-choice answer did not recognise: a
+// near miss of a choice picks it ("mastercad"), "others" or "etc." picks
+// Other, and on a step with an Other choice an unknown name of at most
+// three words is kept as typed ("Klarna", "Apple Cash"), so the method
+// goes to Other with its name. The rest (numbers out of range, sentences,
+// any unknown name on a step without Other) are bad.
+func (s Step) otherMethods(unknown []string, picked *[]int) (others, bad []string) {
+	otherIdx := -1
+	var labels []string
+	for i, c := range s.Choices {
+		if c.Value == otherValue {
+			otherIdx = i
+		}
+		labels = append(labels, choiceLabel(c))
+	}
+	for _, u := range unknown {
+		u = strings.Trim(strings.Join(strings.Fields(u), " "), ".!?\"'()")
+		k := normKey(u)
+		switch {
+		case k == "":
+			continue
+		case otherIdx >= 0 && (k == "others" || k == "etc" || k == "andothers" || k == "more"):
+			*picked = append(*picked, otherIdx)
+			continue
+		}
+		if near := Nearest(u, labels); near != "" {
+			for i, c := range s.Choices {
+				if choiceLabel(c) == near {
+					*picked = append(*picked, i)
+				}
+			}
+			continue
+		}
+		if otherIdx < 0 || isDigits(k) || len(strings.Fields(u)) > 3 || len(u) > 40 || strings.IndexFunc(u, unicode.IsLetter) < 0 {
+			bad = append(bad, u)
+			continue
+		}
+		others = append(others, u)
+	}
+	return others, bad
 }
 
 // matchChoiceExact is matchChoice without prefix matching, used when
@@ -354,11 +429,6 @@ func parseConfirm(text string) (Answer, error) {
 
 // --- impact ---
 
-var (
-	reImpactNum   = regexp.MustCompile(`^(?:about |around |roughly |approx\.? |approximately |~|≈|<|>|less than |more than |over |under |up to )?(\d{1,3}(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(\d{1,3}(?:[.,]\d+)?))?\s*(%|pct|percent|per cent)?(?: of (?:payments|transactions|traffic|them|all|charges|orders))?(?: (?:failing|failed|declined|declining|affected|fail))?$`)
-	reImpactRatio = regexp.MustCompile(`^(\d{1,9}) (?:in|of|out of) (\d{1,9})$`)
-)
-
 const impactExample = "30%, 0.5%, all, some, or unknown"
 
 // ParseImpact reads how much traffic fails: "30%", "30", "30 percent",
@@ -381,28 +451,12 @@ func ParseImpact(text string) (Impact, error) {
 	case "":
 		return Impact{}, &AnswerError{Reason: "Please say how much is failing.", Example: impactExample}
 	}
-	if m := reImpactRatio.FindStringSubmatch(t); m != nil {
-		n, _ := strconv.ParseFloat(m[1], 64)
-		d, _ := strconv.ParseFloat(m[2], 64)
-		if d == 0 || n > d {
-			return Impact{}, &AnswerError{Reason: "That ratio does not add up.", Example: impactExample}
-		}
-		return percentImpact(100 * n / d), nil
+	p, ok, aerr := readShare(t)
+	if aerr != nil {
+		return Impact{}, aerr
 	}
-	m := reImpactNum.FindStringSubmatch(t)
-	if m == nil {
+	if !ok {
 		return Impact{}, &AnswerError{Reason: "I could not read that as a share of payments.", Example: impactExample}
-	}
-	p, err := strconv.ParseFloat(strings.Replace(m[1], ",", ".", 1), 64)
-	if err != nil {
-		return Impact{}, &AnswerError{Reason: "I could not read that number.", Example: impactExample}
-	}
-	if m[2] != "" {
-		hi, err := strconv.ParseFloat(strings.Replace(m[2], ",", ".", 1), 64)
-		if err != nil || hi < p {
-			return Impact{}, &AnswerError{Reason: "I could not read that range.", Example: "20-30%"}
-		}
-		p = hi
 	}
 	if p < 0 || p > 100 || math.IsNaN(p) {
 		return Impact{}, &AnswerError{Reason: "A percentage runs from 0 to 100.", Example: impactExample}

@@ -216,7 +216,7 @@ func TestStepParseErrors(t *testing.T) {
 		{StepTransactionIDs, "ch_123 [REDACTED stripe secret key]", "secret"},
 		{StepTransactionIDs, "ch_123, x$y", "does not look like"},
 		{StepTransactionIDs, ",,,", "at least one"},
-		{StepPaymentMethods, "visa, bitcoin", `"bitcoin"`},
+		{StepPaymentMethods, "visa, pay with a bank transfer from abroad", `I don't know "pay with a bank transfer`},
 		{StepPaymentMethods, "13", `"13"`},
 		{StepPaymentMethods, ", ,", "at least one"},
 		{StepConfirm, "maybe", "Reply yes"},

@@ -309,6 +309,9 @@ func (p *Policy) providerName(id string) string {
 	if pr, ok := p.Providers[strings.ToLower(id)]; ok && pr.Name != "" {
 		return pr.Name
 	}
+	if g, ok := FindGateway(id); ok {
+		return g.Name // PayPal, not Paypal
+	}
 	return titleCase(id)
 }
 

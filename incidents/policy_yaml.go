@@ -64,11 +64,11 @@ func ParsePolicyYAML(data []byte) (*Policy, []Problem) {
 type parser struct{ probs []Problem }
 
 func (pr *parser) add(n *yaml.Node, format string, args ...any) {
-	line := 0
+	line, col := 0, 0
 	if n != nil {
-		line = n.Line
+		line, col = n.Line, n.Column
 	}
-	pr.probs = append(pr.probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
+	pr.probs = append(pr.probs, Problem{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
 }
 
 // fields checks that n is a mapping with only allowed keys and returns the
@@ -82,7 +82,7 @@ func (pr *parser) fields(n *yaml.Node, what string, allowed ...string) map[strin
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if len(allowed) > 0 && !containsFold(allowed, k.Value) {
-			pr.add(k, "unknown %s field %q (known: %s)", what, k.Value, strings.Join(allowed, ", "))
+			pr.add(k, "unknown %s field %q%s (known: %s)", what, k.Value, didYouMean(k.Value, allowed), strings.Join(allowed, ", "))
 			continue
 		}
 		out[strings.ToLower(k.Value)] = n.Content[i+1]

@@ -162,6 +162,10 @@ func (a *Adapter) DirectMessage(_ context.Context, to bot.User, m bot.Message) e
 // message to anyone, "[dm → Stripe support] …".
 func (a *Adapter) MessagesByName() bool { return true }
 
+// IDsAreNames implements bot.NameIdentifier: a console user's id is the
+// name typed with --user, so "/payissue lead carol" names carol.
+func (a *Adapter) IDsAreNames() bool { return true }
+
 // input is one line of --json input.
 type input struct {
 	ID     string `json:"id"`

@@ -325,6 +325,9 @@ func TestSubcommandText(t *testing.T) {
 		{"resolve", map[string]string{"fix": "rotated key"}, "resolve rotated key"},
 		{"summary", nil, "summary"},
 		{"help", nil, "help"},
+		{"update", map[string]string{"text": "rolled back, declines falling"}, "update rolled back, declines falling"},
+		{"join", nil, "join"},
+		{"lead", nil, "lead"},
 	}
 	for i, c := range cases {
 		hs.signed(commandBody(fmt.Sprint(1300000000000000100+i), "t", "c1", c.sub, c.opts))
@@ -487,7 +490,7 @@ func TestRegisterPayload(t *testing.T) {
 	for _, o := range cmds[0].Options {
 		subs = append(subs, o.Name)
 	}
-	if got := strings.Join(subs, ","); got != "open,status,list,search,escalate,ack,resolve,summary,help" {
+	if got := strings.Join(subs, ","); got != "open,status,list,search,escalate,ack,resolve,summary,update,lead,join,help" {
 		t.Fatal(got)
 	}
 }
@@ -693,5 +696,17 @@ func TestStartStops(t *testing.T) {
 		if (mode == ModeHTTP) != (gw == 0) {
 			t.Fatalf("%s: %d gateway lookups", mode, gw)
 		}
+	}
+}
+
+// TestLeadUserOption: /payissue lead person:<user> reaches the core as a
+// mention it can resolve.
+func TestLeadUserOption(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	body := strings.Replace(commandBody("1300000000000000900", "t", "c1", "lead", map[string]string{"person": "80351110224678913"}),
+		`"type":3`, `"type":6`, 1)
+	hs.signed(body)
+	if evs := hs.h.got(); len(evs) != 1 || evs[0].Text != "lead <@80351110224678913>" {
+		t.Fatalf("%+v", evs)
 	}
 }

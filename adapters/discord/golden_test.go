@@ -99,3 +99,13 @@ func TestRenderLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestGoldenCardWithRoles(t *testing.T) {
+	msg := bot.Message{Kind: bot.KindCard, Text: "PAY-3 · SEV2 · open — checkout declines spiking (reported by Alice) · lead Carol", Card: &bot.Card{
+		Ref: "PAY-3", Title: "checkout declines spiking", Severity: "SEV2", Status: "open",
+		Reporter: bot.User{Platform: "discord", ID: "80351110224678912", Name: "Alice"},
+		Lead:     &bot.User{Platform: "discord", ID: "80351110224678913", Name: "Carol"},
+		Provider: "Stripe", LastUpdate: "rolled back the deploy @everyone (Alice, 2026-11-26 14:40 UTC)",
+	}}
+	golden(t, "card_roles", render(msg))
+}

@@ -30,6 +30,10 @@ func Commands() []*discordgo.ApplicationCommand {
 			sub("ack", "Acknowledge this incident"),
 			sub("resolve", "Resolve this incident", str("fix", "What fixed it", false, 1000)),
 			sub("summary", "Summarise this incident"),
+			sub("update", "Post where things stand; it shows on the card", str("text", "The status update", true, 2000)),
+			sub("lead", "Name the incident lead (without a person: who leads)",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "person", Description: "Who leads"}),
+			sub("join", "Join this incident as a responder"),
 			sub("help", "How to use Paybot"),
 		},
 	}}

@@ -157,6 +157,10 @@ func cardEmbed(c *bot.Card) *discordgo.MessageEmbed {
 	field("Provider", c.Provider)
 	field("SLA", c.SLA)
 	field("Gateway status", c.Gateway)
+	if c.Lead != nil && !c.Lead.IsZero() {
+		field("Lead", mention(*c.Lead))
+	}
+	field("Last update", c.LastUpdate)
 	e.Footer = &discordgo.MessageEmbedFooter{Text: "Paybot incident " + c.Ref}
 	return e
 }

@@ -154,6 +154,9 @@ func commandText(opts []*discordgo.ApplicationCommandInteractionDataOption) (tex
 			continue
 		}
 		if v := strings.TrimSpace(fmt.Sprint(o.Value)); o.Value != nil && v != "" {
+			if o.Type == discordgo.ApplicationCommandOptionUser {
+				v = "<@" + v + ">" // a user option carries the id; the core reads mentions
+			}
 			args = append(args, v)
 		}
 	}

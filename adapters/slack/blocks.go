@@ -87,6 +87,10 @@ func renderCard(msg bot.Message) ([]slack.Block, string) {
 	add("Provider", escapeText(c.Provider))
 	add("SLA", escapeText(c.SLA))
 	add("Gateway status", escapeText(c.Gateway))
+	if c.Lead != nil && !c.Lead.IsZero() {
+		add("Lead", mentionOf(*c.Lead))
+	}
+	add("Last update", escapeText(c.LastUpdate))
 
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(trim(title, maxHeaderText))),

@@ -329,3 +329,12 @@ func golden(t *testing.T, name string, msg bot.Message) {
 		t.Fatalf("%s differs from the golden file (go test -run %s -update to accept):\n%s", path, t.Name(), got)
 	}
 }
+
+// TestGoldenCardWithRoles: the lead as a mention, the last update as
+// escaped text (user text never becomes markup).
+func TestGoldenCardWithRoles(t *testing.T) {
+	c := sampleCard()
+	c.Lead = &bot.User{Platform: "slack", ID: "U0CAROL", Name: "Carol"}
+	c.LastUpdate = "rolled back <deploy> & watching (Steve, 2026-11-26 14:40 UTC)"
+	golden(t, "card_roles", bot.Message{Kind: bot.KindCard, Card: c})
+}

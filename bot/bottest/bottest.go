@@ -63,6 +63,9 @@ var (
 
 func (a *Adapter) Platform() string { return Platform }
 
+// IDsAreNames implements bot.NameIdentifier: fake users' ids are their names.
+func (a *Adapter) IDsAreNames() bool { return true }
+
 func (a *Adapter) Post(_ context.Context, m bot.Message) (bot.MessageRef, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

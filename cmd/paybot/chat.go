@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/paybot/paybot/adapters/console"
 	"github.com/paybot/paybot/adapters/email"
@@ -67,15 +68,41 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 	return bot.NewEngine(cfg), closeAll, nil
 }
 
-func (a *app) chat(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	jsonMode := fs.Bool("json", false, "read JSON lines {\"user\",\"text\",\"thread\"} (or plain text) and write one JSON object per bot message")
-	thread := fs.String("thread", "", "start in the thread of this incident ref")
-	user := fs.String("user", "", "who is typing (default: $USER)")
-	if err := fs.Parse(args); err != nil {
-		return err
+func init() { addCommand(newChatCmd) }
+
+// chatOptions are the flags of `paybot chat`.
+type chatOptions struct {
+	json   bool
+	thread string
+	user   string
+}
+
+func newChatCmd(a *app) *cobra.Command {
+	var o chatOptions
+	cmd := &cobra.Command{
+		Use:   "chat",
+		Short: "The console chat (the default without platform credentials)",
+		Long: `The console chat: type /payissue <summary> to open an incident, :thread REF to
+switch threads, Ctrl-D to quit. With --json it reads one line per message
+(plain text or {"user","text","thread"}) and writes one JSON object per bot
+message, for scripts.
+
+Environment:
+  USER                   who is typing when --user is not given
+  PAYBOT_SMTP_PASSWORD   password for the smtp section of the config`,
+		Args: exactArgs(0, "takes no arguments (did you mean /payissue inside the chat?)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.chat(cmd.Context(), o)
+		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&o.json, "json", false, "read JSON lines {\"user\",\"text\",\"thread\"} (or plain text) and write one JSON object per bot message")
+	f.StringVar(&o.thread, "thread", "", "start in the thread of this incident `REF`")
+	f.StringVar(&o.user, "user", "", "who is typing (default: $USER)")
+	return cmd
+}
+
+func (a *app) chat(ctx context.Context, o chatOptions) error {
 	log, closeLog, err := a.logger(true)
 	if err != nil {
 		return err
@@ -86,7 +113,7 @@ func (a *app) chat(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeAll()
-	name := *user
+	name := o.user
 	if name == "" {
 		name = a.getenv("USER")
 	}
@@ -94,9 +121,9 @@ func (a *app) chat(ctx context.Context, args []string) error {
 	if fi, err := os.Stdin.Stat(); err == nil && a.stdin == os.Stdin {
 		interactive = fi.Mode()&os.ModeCharDevice != 0
 	}
-	c := console.New(console.Options{In: a.stdin, Out: a.stdout, JSON: *jsonMode, User: name, Thread: *thread, Prompt: interactive})
+	c := console.New(console.Options{In: a.stdin, Out: a.stdout, JSON: o.json, User: name, Thread: o.thread, Prompt: interactive})
 	eng.AddAdapter(c)
-	if interactive && !*jsonMode {
+	if interactive && !o.json {
 		fmt.Fprintln(a.stdout, "Paybot console. Type /payissue <summary> to open an incident, /payissue help for commands, :thread REF to switch threads, Ctrl-D to quit.")
 	}
 	// Ladder steps, SLA timers and the outbox run while the console waits
@@ -112,12 +139,41 @@ func (a *app) chat(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (a *app) serve(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
+func init() { addCommand(newServeCmd) }
+
+// serveEnv lists every environment variable `paybot serve` reads; the
+// test TestServeHelpListsEnv checks it against the code.
+const serveEnv = `Environment (each SLACK_* and DISCORD_* setting can also be given in the
+config file's slack: or discord: section, lower-cased without the prefix;
+the environment wins):
+  PAYBOT_DATA            data directory (same as --data)
+  PAYBOT_CONFIG          YAML config file (same as --config)
+  PAYBOT_HTTP_ADDR       listen address (default :8080; config http_addr)
+  PAYBOT_SMTP_PASSWORD   password for the smtp section of the config
+  SLACK_BOT_TOKEN        bot token (xoxb-…); with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN
+  SLACK_SIGNING_SECRET   HTTP mode: /slack/commands, /slack/events, /slack/interactions
+  SLACK_APP_TOKEN        Socket Mode app-level token (xapp-…); no public URL needed
+  SLACK_API_URL          Web API base URL (a fake API, Enterprise, a proxy)
+  DISCORD_BOT_TOKEN      bot token (gateway, threads, registration)
+  DISCORD_APP_ID         application id (registers /payissue)
+  DISCORD_PUBLIC_KEY     serves POST /discord/interactions, checked with this key
+  DISCORD_GUILD_ID       registers /payissue in this guild only (instant updates)
+  DISCORD_MODE           gateway, http or both (default both with a bot token)
+  DISCORD_API_URL        REST base URL (a fake API, a proxy)`
+
+func newServeCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Start the configured Slack and Discord adapters",
+		Long:  "Start every configured chat platform and the HTTP server (/healthz and the\nplatform routes). A half-configured platform fails fast.\n\n" + serveEnv,
+		Args:  exactArgs(0, "takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context())
+		},
 	}
+}
+
+func (a *app) serve(ctx context.Context) error {
 	log, _, err := a.logger(false)
 	if err != nil {
 		return err

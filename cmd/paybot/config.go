@@ -1,13 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
 	"github.com/paybot/paybot/adapters/email"
@@ -60,22 +62,37 @@ type Config struct {
 }
 
 // loadConfig reads --config (if any) and fails on the first problem; run
-// `paybot config check` to see them all with line numbers.
+// `paybot config check` to see them all with line numbers. Warnings do not
+// stop anything.
 func (a *app) loadConfig() error {
 	cfg, problems, err := readConfig(a.configPath)
 	if err != nil {
 		return err
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("config %s: %s (run 'paybot config check' for all problems)", a.configPath, problems[0])
+	for _, p := range problems {
+		if !p.Warning {
+			return fmt.Errorf("config %s: %s (run 'paybot config check' for all problems)", position(a.configPath, p), p.Msg)
+		}
 	}
 	a.cfg = cfg
 	return nil
 }
 
+// position is "file:line:col", the form editors and CI annotate.
+func position(path string, p incidents.Problem) string {
+	switch {
+	case p.Line > 0 && p.Col > 0:
+		return fmt.Sprintf("%s:%d:%d", path, p.Line, p.Col)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d", path, p.Line)
+	}
+	return path
+}
+
 // readConfig parses a config file. problems are things wrong inside the
-// file, each with its line number; err is for a file that can't be read.
-func readConfig(path string) (*Config, []string, error) {
+// file, each with the line and column the YAML parser gives for it; err is
+// for a file that can't be read.
+func readConfig(path string) (*Config, []incidents.Problem, error) {
 	cfg := &Config{flow: incidents.DefaultFlow(), location: time.UTC, policy: incidents.DefaultPolicy(), tick: time.Second}
 	if path == "" {
 		return cfg, nil, nil
@@ -85,43 +102,58 @@ func readConfig(path string) (*Config, []string, error) {
 		return nil, nil, fmt.Errorf("reading config: %w", err)
 	}
 	cfg.raw = data
-	var problems []string
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, errEmptyYAML(err)) {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			problems = append(problems, te.Errors...)
-		} else {
-			return cfg, []string{err.Error()}, nil
-		}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return cfg, []incidents.Problem{syntaxProblem(err)}, nil
 	}
+	if len(doc.Content) == 0 {
+		return cfg, nil, nil // an empty file is an empty config
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return cfg, []incidents.Problem{at(root, "the config must be a mapping of settings (key: value)")}, nil
+	}
+	d := &decoder{}
+	d.value(root, reflect.ValueOf(cfg).Elem(), "")
+	problems := d.probs
+	vals := topLevel(root)
+
 	if cfg.Timezone != "" {
 		loc, err := time.LoadLocation(cfg.Timezone)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: timezone %q is not a known IANA zone (for example Europe/Berlin)", lineOf(data, "timezone:"), cfg.Timezone))
+			problems = append(problems, at(vals["timezone"], fmt.Sprintf("timezone %q is not a known IANA zone (for example Europe/Berlin)", cfg.Timezone)))
 		} else {
 			cfg.location = loc
 		}
 	}
+	flowOK := true
 	if cfg.Intake != nil {
 		flow, err := incidents.ParseFlowYAML(data)
-		if err != nil {
-			problems = append(problems, splitLines(err.Error())...)
-		} else {
+		var fe incidents.FlowErrors
+		switch {
+		case errors.As(err, &fe):
+			problems = append(problems, fe...)
+			flowOK = false
+		case err != nil:
+			problems = append(problems, incidents.Problem{Msg: err.Error()})
+			flowOK = false
+		default:
 			cfg.flow = flow
 		}
 	}
 	policy, pprobs := incidents.ParsePolicyYAML(data)
-	for _, p := range pprobs {
-		problems = append(problems, p.String())
-	}
+	problems = append(problems, pprobs...)
 	cfg.policy = policy
-	problems = append(problems, cfg.SMTP.Problems()...)
+	if flowOK && len(pprobs) == 0 {
+		problems = append(problems, incidents.CheckConfig(data, cfg.flow, cfg.policy)...)
+	}
+	for _, msg := range cfg.SMTP.Problems() {
+		problems = append(problems, at(vals["smtp"], msg))
+	}
 	if cfg.SchedulerTick != "" {
 		d, err := incidents.ParseDuration(cfg.SchedulerTick)
 		if err != nil || d <= 0 {
-			problems = append(problems, fmt.Sprintf("%s: scheduler_tick %q is not a positive duration (for example 1s)", lineOf(data, "scheduler_tick:"), cfg.SchedulerTick))
+			problems = append(problems, at(vals["scheduler_tick"], fmt.Sprintf("scheduler_tick %q is not a positive duration (for example 1s)", cfg.SchedulerTick)))
 		} else {
 			cfg.tick = d
 		}
@@ -129,21 +161,32 @@ func readConfig(path string) (*Config, []string, error) {
 	if cfg.InboxRetention != "" {
 		d, err := incidents.ParseDuration(cfg.InboxRetention)
 		if err != nil || d < time.Hour {
-			problems = append(problems, fmt.Sprintf("%s: inbox_retention %q is not a duration of an hour or more (for example 7d)", lineOf(data, "inbox_retention:"), cfg.InboxRetention))
+			problems = append(problems, at(vals["inbox_retention"], fmt.Sprintf("inbox_retention %q is not a duration of an hour or more (for example 7d)", cfg.InboxRetention)))
 		} else {
 			cfg.retention = d
 		}
 	}
-	for key := range cfg.Slack {
-		if !knownKey(slackKeys, key) {
-			problems = append(problems, fmt.Sprintf("%s: unknown slack setting %q (known: %s)", lineOf(data, key+":"), key, strings.Join(slackKeys, ", ")))
+	for _, sec := range []struct {
+		name  string
+		known []string
+	}{{"slack", slackKeys}, {"discord", discordKeys}} {
+		n := vals[sec.name]
+		if n == nil || n.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if !knownKey(sec.known, k.Value) {
+				problems = append(problems, at(k, fmt.Sprintf("unknown %s setting %q%s (known: %s)", sec.name, k.Value, suggest(k.Value, sec.known), strings.Join(sec.known, ", "))))
+			}
 		}
 	}
-	for key := range cfg.Discord {
-		if !knownKey(discordKeys, key) {
-			problems = append(problems, fmt.Sprintf("%s: unknown discord setting %q (known: %s)", lineOf(data, key+":"), key, strings.Join(discordKeys, ", ")))
+	sort.SliceStable(problems, func(i, j int) bool {
+		if problems[i].Line != problems[j].Line {
+			return problems[i].Line < problems[j].Line
 		}
-	}
+		return problems[i].Col < problems[j].Col
+	})
 	return cfg, problems, nil
 }
 
@@ -159,35 +202,6 @@ func knownKey(keys []string, k string) bool {
 		}
 	}
 	return false
-}
-
-// errEmptyYAML treats an empty file as an empty config.
-func errEmptyYAML(err error) error {
-	if err != nil && err.Error() == "EOF" {
-		return err
-	}
-	return errors.New("not empty")
-}
-
-func splitLines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// lineOf finds the first line holding needle, for messages about values
-// that yaml decoding accepted but that are still wrong.
-func lineOf(data []byte, needle string) string {
-	for i, l := range strings.Split(string(data), "\n") {
-		if strings.Contains(l, needle) {
-			return fmt.Sprintf("line %d", i+1)
-		}
-	}
-	return "config"
 }
 
 // lookup returns a setting by its environment name: the environment first,
@@ -220,11 +234,29 @@ func (a *app) platformsConfigured() bool {
 	return false
 }
 
-func (a *app) configCheck(args []string) error {
-	path := a.configPath
-	if len(args) > 0 {
-		path = args[0]
-	}
+func init() { addCommand(newConfigCmd) }
+
+func newConfigCmd(a *app) *cobra.Command {
+	cmd := markSkipConfig(groupCmd("config", "Configuration tools"))
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check [FILE]",
+		Short: "Validate a config file",
+		Long: `Validate a config file (FILE, else --config or PAYBOT_CONFIG) and report every
+problem with its line and column. Exit code 1 when there is a problem.`,
+		Example: "  paybot config check paybot.example.yaml",
+		Args:    maxArgs(1, "give at most one FILE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			path := a.configPath
+			if len(args) > 0 {
+				path = args[0]
+			}
+			return a.configCheck(path)
+		},
+	})
+	return cmd
+}
+
+func (a *app) configCheck(path string) error {
 	if path == "" {
 		return usageError{"config check: give a FILE or --config FILE"}
 	}
@@ -232,12 +264,23 @@ func (a *app) configCheck(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(problems) == 0 {
-		fmt.Fprintf(a.stdout, "%s: OK\n", path)
+	errs := 0
+	for _, p := range problems {
+		label := ""
+		if p.Warning {
+			label = "warning: "
+		} else {
+			errs++
+		}
+		fmt.Fprintf(a.stdout, "%s: %s%s\n", position(path, p), label, p.Msg)
+	}
+	if errs > 0 {
+		return fmt.Errorf("%s has %d problem(s)", path, errs)
+	}
+	if w := len(problems); w > 0 {
+		fmt.Fprintf(a.stdout, "%s: OK (%d warning(s))\n", path, w)
 		return nil
 	}
-	for _, p := range problems {
-		fmt.Fprintf(a.stdout, "%s: %s\n", path, p)
-	}
-	return fmt.Errorf("%s has %d problem(s)", path, len(problems))
+	fmt.Fprintf(a.stdout, "%s: OK\n", path)
+	return nil
 }

@@ -23,7 +23,7 @@ func TestConfigCheckRejectsReservedStepIDs(t *testing.T) {
 		"    - confirm",            // 7
 	}, "\n")), 0o600)
 	code, out, _ := runPaybot(t, "config", "check", file)
-	if code == 0 || !strings.Contains(out, "line 4") || !strings.Contains(out, `"acked_by" is reserved`) {
+	if code == 0 || !strings.Contains(out, "paybot.yaml:4:") || !strings.Contains(out, `"acked_by" is reserved`) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

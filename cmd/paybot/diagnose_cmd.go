@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/incidents/diagnose"
@@ -22,40 +23,45 @@ import (
 // page poller started beside the engine. Exit codes: 0 pass, 1 a check
 // failed (or could not be completed), 2 usage.
 
-const gatewayUsage = `  diagnose URL|PROVIDER [--json] [--timeout 10s]  check DNS, TCP, TLS, certificate and HTTP of an API endpoint
-  webhook verify --provider stripe|adyen|paypal|braintree --payload FILE [--header 'Name: value']... [--json]
-                                                 check a captured webhook's signature (secret from $PAYBOT_WEBHOOK_SECRET or --secret-env NAME)
-`
-
 // checkFailed is returned when the command ran but a check failed: exit 1.
 type checkFailed struct{ msg string }
 
 func (c checkFailed) Error() string { return c.msg }
 
-// gatewayCLI dispatches "diagnose" and "webhook".
-func (a *app) gatewayCLI(ctx context.Context, cmd string, args []string) error {
-	if cmd == "diagnose" {
-		return a.diagnoseCmd(ctx, args)
-	}
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{"webhook: did you mean 'webhook verify'?"}
-	}
-	return a.webhookVerify(ctx, args[1:])
+func init() {
+	addCommand(newDiagnoseCmd)
+	addCommand(newWebhookCmd)
 }
 
-func (a *app) diagnoseCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("diagnose", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	jsonOut := fs.Bool("json", false, "print the report as JSON (keys in README)")
-	timeout := fs.Duration("timeout", 10*time.Second, "budget for the whole diagnosis")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return usageError{err.Error()}
+// diagnoseFlags are paybot diagnose's options.
+type diagnoseFlags struct {
+	json    bool
+	timeout time.Duration
+}
+
+func newDiagnoseCmd(a *app) *cobra.Command {
+	f := &diagnoseFlags{}
+	cmd := &cobra.Command{
+		Use:   "diagnose URL|PROVIDER",
+		Short: "Check DNS, TCP, TLS, the certificate and HTTP of a gateway's API endpoint",
+		Long: `Check DNS, TCP, TLS, the certificate chain, the hostname, the days to expiry
+and the HTTP status and latency of an API endpoint, each with what it means
+for payments. PROVIDER uses providers.<name>.api_endpoint or the public default.
+
+Exit codes: 0 every check passed or warned, 1 a check failed, 2 usage.`,
+		Args: exactArgs(1, "give one URL or provider, for example: paybot diagnose https://api.stripe.com/v1/"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.diagnoseCmd(cmd.Context(), f, args[0])
+		},
 	}
-	if len(pos) != 1 {
-		return usageError{"diagnose needs one URL or provider, for example: paybot diagnose https://api.stripe.com/v1/"}
-	}
-	target, provider := pos[0], ""
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the report as JSON (keys in README)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 10*time.Second, "budget for the whole diagnosis")
+	return cmd
+}
+
+func (a *app) diagnoseCmd(ctx context.Context, f *diagnoseFlags, target string) error {
+	jsonOut, timeout := &f.json, &f.timeout
+	provider := ""
 	if !strings.Contains(target, "://") && !strings.Contains(target, ".") {
 		provider = strings.ToLower(target)
 		target = a.cfg.policy.APIEndpoint(provider)
@@ -89,6 +95,9 @@ type headerList struct{ h http.Header }
 
 func (l *headerList) String() string { return "" }
 
+// Type names the flag's value in help (pflag.Value).
+func (l *headerList) Type() string { return "header" }
+
 func (l *headerList) Set(v string) error {
 	name, value, ok := strings.Cut(v, ":")
 	name = strings.TrimSpace(name)
@@ -106,28 +115,51 @@ func clipArg(s string) string {
 	return s
 }
 
-func (a *app) webhookVerify(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("webhook verify", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	provider := fs.String("provider", "", "stripe, adyen, paypal or braintree")
-	payloadPath := fs.String("payload", "", "file with the raw body exactly as received (- for stdin)")
-	hdrs := &headerList{h: http.Header{}}
-	fs.Var(hdrs, "header", "a received header, 'Name: value' (repeatable)")
-	secretEnv := fs.String("secret-env", "PAYBOT_WEBHOOK_SECRET", "environment variable holding the secret (Stripe whsec_…, Adyen HMAC key in hex, Braintree private key)")
-	tolerance := fs.Duration("tolerance", webhooksig.DefaultTolerance, "how old a signed timestamp may be")
-	at := fs.String("now", "", "check as of this time (RFC 3339), for a payload captured earlier")
-	publicKey := fs.String("public-key", "", "Braintree public key expected in bt_signature (default $PAYBOT_BRAINTREE_PUBLIC_KEY)")
-	webhookID := fs.String("webhook-id", "", "PayPal webhook id (default $PAYBOT_PAYPAL_WEBHOOK_ID)")
-	certPath := fs.String("paypal-cert", "", "PayPal signing certificate (PEM, downloaded from PAYPAL-CERT-URL) for offline verification")
-	verifyURL := fs.String("paypal-verify-url", "", "send PayPal's verify-webhook-signature call here (token from $PAYBOT_PAYPAL_ACCESS_TOKEN)")
-	jsonOut := fs.Bool("json", false, "print the result as JSON (keys in README)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return usageError{err.Error()}
+// webhookFlags are paybot webhook verify's options.
+type webhookFlags struct {
+	provider, payloadPath, secretEnv, at, publicKey, webhookID, certPath, verifyURL string
+	hdrs                                                                            headerList
+	tolerance                                                                       time.Duration
+	json                                                                            bool
+}
+
+func newWebhookCmd(a *app) *cobra.Command {
+	cmd := groupCmd("webhook", "Webhook tools")
+	f := &webhookFlags{hdrs: headerList{h: http.Header{}}}
+	verify := &cobra.Command{
+		Use:   "verify --provider stripe|adyen|paypal|braintree --payload FILE [--header 'Name: value']...",
+		Short: "Check a captured webhook's signature and say which part is wrong",
+		Long: `Check a captured webhook payload and its signature header against the secret
+from the environment ($PAYBOT_WEBHOOK_SECRET, or the variable --secret-env
+names; never the command line), and say which part is wrong: the header,
+the timestamp, the payload or the secret. Secrets are never printed.
+
+Exit codes: 0 valid, 1 invalid, 2 usage.`,
+		Args: exactArgs(0, "takes no arguments: the payload comes from --payload FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.webhookVerify(cmd.Context(), f)
+		},
 	}
-	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("webhook verify: unexpected argument %q", clipArg(pos[0]))}
-	}
+	fl := verify.Flags()
+	fl.StringVar(&f.provider, "provider", "", "stripe, adyen, paypal or braintree")
+	fl.StringVar(&f.payloadPath, "payload", "", "file with the raw body exactly as received (- for stdin)")
+	fl.Var(&f.hdrs, "header", "a received header, 'Name: value' (repeatable)")
+	fl.StringVar(&f.secretEnv, "secret-env", "PAYBOT_WEBHOOK_SECRET", "environment variable holding the secret (Stripe whsec_…, Adyen HMAC key in hex, Braintree private key)")
+	fl.DurationVar(&f.tolerance, "tolerance", webhooksig.DefaultTolerance, "how old a signed timestamp may be")
+	fl.StringVar(&f.at, "now", "", "check as of this time (RFC 3339), for a payload captured earlier")
+	fl.StringVar(&f.publicKey, "public-key", "", "Braintree public key expected in bt_signature (default $PAYBOT_BRAINTREE_PUBLIC_KEY)")
+	fl.StringVar(&f.webhookID, "webhook-id", "", "PayPal webhook id (default $PAYBOT_PAYPAL_WEBHOOK_ID)")
+	fl.StringVar(&f.certPath, "paypal-cert", "", "PayPal signing certificate (PEM, downloaded from PAYPAL-CERT-URL) for offline verification")
+	fl.StringVar(&f.verifyURL, "paypal-verify-url", "", "send PayPal's verify-webhook-signature call here (token from $PAYBOT_PAYPAL_ACCESS_TOKEN)")
+	fl.BoolVar(&f.json, "json", false, "print the result as JSON (keys in README)")
+	cmd.AddCommand(verify)
+	return cmd
+}
+
+func (a *app) webhookVerify(ctx context.Context, f *webhookFlags) error {
+	provider, payloadPath, hdrs, secretEnv, tolerance, at := &f.provider, &f.payloadPath, &f.hdrs, &f.secretEnv, &f.tolerance, &f.at
+	publicKey, webhookID, certPath, verifyURL, jsonOut := &f.publicKey, &f.webhookID, &f.certPath, &f.verifyURL, &f.json
+	var err error
 	if *provider == "" || *payloadPath == "" {
 		return usageError{"webhook verify needs --provider and --payload FILE"}
 	}

@@ -6,90 +6,203 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/kb"
 )
 
-func (a *app) kbCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageError{"kb: use index, import, search, eval or bench"}
-	}
-	sub, rest := args[0], args[1:]
-	// Indexing allocates short-lived tokens by the million; collecting less
-	// often makes bulk loads about 20% faster, and the soft memory limit
-	// keeps the heap well under the 300 MB budget all the same.
+func init() { addCommand(newKBCmd) }
+
+// tuneGCForIndexing: indexing allocates short-lived tokens by the million;
+// collecting less often makes bulk loads about 20% faster, and the soft
+// memory limit keeps the heap well under the 300 MB budget all the same.
+func tuneGCForIndexing() {
 	debug.SetGCPercent(300)
 	debug.SetMemoryLimit(200 << 20)
-	if sub == "bench" {
-		return a.kbBench(ctx, rest)
-	}
-	fs := flag.NewFlagSet("kb "+sub, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	asJSON := fs.Bool("json", false, "print JSON")
-	limit := fs.Int("limit", 5, "hits per query")
-	questions := fs.String("questions", "", "question file (JSON Lines: {\"q\", \"gold\"})")
-	minTop3 := fs.Float64("min-top3", 0, "eval: exit non-zero when top-3 is below this")
-	pos, err := parseFlags(fs, rest)
-	if err != nil {
-		return err
-	}
-	index, err := kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
-	if err != nil {
-		return err
-	}
-	defer index.Close()
-	switch sub {
-	case "index":
-		if err := index.Rebuild(ctx); err != nil {
-			return err
-		}
-		n, _ := index.Count()
-		fmt.Fprintf(a.stdout, "index rebuilt: %d documents\n", n)
-		return nil
-	case "import":
-		if len(pos) == 0 {
-			return usageError{"kb import: give one or more JSON Lines files"}
-		}
-		return a.kbImport(ctx, index, pos)
-	case "search":
-		if len(pos) == 0 {
-			return usageError{"kb search: give a QUERY, or - to read queries from stdin"}
-		}
-		return a.kbSearch(ctx, index, strings.Join(pos, " "), *limit, *asJSON)
-	case "eval":
-		if *questions == "" {
-			return usageError{"kb eval: --questions FILE is required"}
-		}
-		f, err := os.Open(*questions)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		rep, err := kb.Eval(ctx, index, f)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			if err := writeJSON(a.stdout, rep); err != nil {
+}
+
+func (a *app) openIndex(ctx context.Context) (*kb.Index, error) {
+	tuneGCForIndexing()
+	return kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+}
+
+func newKBCmd(a *app) *cobra.Command {
+	cmd := groupCmd("kb", "Knowledge base: index, import, search, evaluate, benchmark")
+	cmd.AddCommand(newKBIndexCmd(a), newKBImportCmd(a), newKBSearchCmd(a), newKBEvalCmd(a), newKBBenchCmd(a))
+	return cmd
+}
+
+func newKBIndexCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "index",
+		Short: "Rebuild the search index from all sources, with no downtime",
+		Args:  exactArgs(0, "takes no arguments (did you mean 'kb import FILE'?)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			index, err := a.openIndex(cmd.Context())
+			if err != nil {
 				return err
 			}
-		} else {
-			fmt.Fprintf(a.stdout, "questions: %d\ntop-1: %.3f\ntop-3: %.3f\nMRR@10: %.3f\n", rep.Questions, rep.Top1, rep.Top3, rep.MRR10)
-		}
-		if rep.Top3 < *minTop3 {
-			return fmt.Errorf("top-3 %.3f is below the required %.2f", rep.Top3, *minTop3)
-		}
-		return nil
-	default:
-		return usageError{fmt.Sprintf("kb: unknown subcommand %q", sub)}
+			defer index.Close()
+			if err := index.Rebuild(cmd.Context()); err != nil {
+				return err
+			}
+			n, _ := index.Count()
+			fmt.Fprintf(a.stdout, "index rebuilt: %d documents\n", n)
+			return nil
+		},
 	}
+}
+
+func newKBImportCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Import JSON Lines documents",
+		Long: `Import JSON Lines documents into the knowledge base (creating the data
+directory if needed). Each rejected line is reported on stderr as
+FILE:LINE: reason; the good lines are imported all the same, and the exit
+code is then 3 so that a script notices.`,
+		Args: minArgs(1, "give one or more JSON Lines files"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			index, err := a.openIndex(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer index.Close()
+			return a.kbImport(cmd.Context(), index, args)
+		},
+	}
+}
+
+func newKBSearchCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "search QUERY|-",
+		Short: "Search the knowledge base; - reads one query per line",
+		Long: `Search the knowledge base of an existing data directory. QUERY "-" reads
+one query per line from stdin and writes one JSON line per query.`,
+		Args: minArgs(1, "give a QUERY, or - to read queries from stdin"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit <= 0 {
+				return usageError{"kb search: --limit must be at least 1"}
+			}
+			if err := a.requireDataDir(); err != nil {
+				return err
+			}
+			index, err := a.openIndex(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer index.Close()
+			return a.kbSearch(cmd.Context(), index, strings.Join(args, " "), limit, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 5, "hits per query")
+	return cmd
+}
+
+func newKBEvalCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var questions string
+	var minTop3 float64
+	cmd := &cobra.Command{
+		Use:   "eval --questions FILE",
+		Short: "Top-1, top-3 and MRR@10 on a question set",
+		Long: `Evaluate search on a question set (JSON Lines {"q": …, "gold": […]}) against
+the knowledge base of an existing data directory. With --min-top3 the exit
+code is 3 when top-3 falls below it.`,
+		Args: exactArgs(0, "takes no arguments; give the question set with --questions FILE"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if questions == "" {
+				return usageError{"kb eval: --questions FILE is required"}
+			}
+			if err := a.requireDataDir(); err != nil {
+				return err
+			}
+			f, err := os.Open(questions)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			index, err := a.openIndex(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer index.Close()
+			rep, err := kb.Eval(cmd.Context(), index, f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := writeJSON(a.stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(a.stdout, "questions: %d\ntop-1: %.3f\ntop-3: %.3f\nMRR@10: %.3f\n", rep.Questions, rep.Top1, rep.Top3, rep.MRR10)
+			}
+			if rep.Top3 < minTop3 {
+				return exitError{exitPartial, fmt.Errorf("top-3 %.3f is below the required %.2f", rep.Top3, minTop3)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&questions, "questions", "", "question `FILE` (JSON Lines: {\"q\", \"gold\"})")
+	cmd.Flags().Float64Var(&minTop3, "min-top3", 0, "exit 3 when top-3 is below this share (0 to 1)")
+	return cmd
+}
+
+func newKBBenchCmd(a *app) *cobra.Command {
+	var docs, queries int
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Search speed on a synthetic corpus, against SQLite FTS5",
+		Long: `Index a synthetic corpus and time queries, with SQLite FTS5 on the same
+documents for comparison. Exit code 3 when a speed target is missed
+(p50 <= 1 ms, p99 <= 5 ms, >= 10k docs/s, open <= 1 s, peak RSS <= 300 MB).`,
+		Args: exactArgs(0, "takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if docs <= 0 || queries <= 0 {
+				return usageError{"kb bench: --docs and --queries must be positive"}
+			}
+			tuneGCForIndexing()
+			d := dir
+			if d == "" {
+				tmp, err := os.MkdirTemp("", "paybot-kb-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(tmp)
+				d = tmp
+			}
+			rep, err := kb.RunBench(cmd.Context(), d, docs, queries, a.stdout)
+			if err != nil {
+				return err
+			}
+			return benchVerdict(rep)
+		},
+	}
+	cmd.Flags().IntVar(&docs, "docs", 100000, "synthetic documents")
+	cmd.Flags().IntVar(&queries, "queries", 2000, "queries to time")
+	cmd.Flags().StringVar(&dir, "dir", "", "where to build the bench index (default: a temporary directory)")
+	return markSkipConfig(cmd)
+}
+
+// benchVerdict turns missed speed targets into exit code 3.
+func benchVerdict(rep kb.BenchReport) error {
+	if ok, fails := rep.Pass(); !ok {
+		return exitError{exitPartial, fmt.Errorf("speed targets missed: %s", strings.Join(fails, "; "))}
+	}
+	return nil
 }
 
 func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) error {
@@ -120,7 +233,10 @@ func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) err
 	n, _ := index.Count()
 	fmt.Fprintf(a.stdout, "summary: %d imported, %d rejected, %d documents in the index\n", total, bad, n)
 	if bad > 0 && total == 0 {
-		return fmt.Errorf("no valid documents imported")
+		return fmt.Errorf("no valid documents imported (%d lines rejected)", bad)
+	}
+	if bad > 0 {
+		return exitError{exitPartial, fmt.Errorf("%d lines rejected (the other %d documents are imported)", bad, total)}
 	}
 	return nil
 }
@@ -178,28 +294,6 @@ func (a *app) kbSearch(ctx context.Context, index *kb.Index, query string, limit
 		}
 	}
 	return sc.Err()
-}
-
-func (a *app) kbBench(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("kb bench", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	docs := fs.Int("docs", 100000, "synthetic documents")
-	queries := fs.Int("queries", 2000, "queries to time")
-	dir := fs.String("dir", "", "where to build the bench index (default: a temporary directory)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	d := *dir
-	if d == "" {
-		tmp, err := os.MkdirTemp("", "paybot-kb-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		d = tmp
-	}
-	_, err := kb.RunBench(ctx, d, *docs, *queries, a.stdout)
-	return err
 }
 
 // kbSearcher adapts the index to the engine's Searcher and Learner.

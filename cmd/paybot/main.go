@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -36,129 +37,230 @@ type app struct {
 	cfg        *Config
 }
 
-const usage = `Paybot coordinates payment incidents in chat.
+// Exit codes that scripts can rely on.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command could not do its job
+	exitUsage   = 2 // bad flags or arguments: nothing was done
+	// exitPartial: the command ran but the result is not what was asked:
+	// kb import rejected some lines (the good ones are imported), kb bench
+	// missed its speed targets, kb eval scored below --min-top3.
+	exitPartial = 3
+)
 
-Usage: paybot [--data DIR] [--config FILE] <command> [flags]
-
-Commands:
-  chat [--json] [--thread REF] [--user NAME]   console chat (default without platform credentials)
-  serve                                          start the configured Slack and Discord adapters
-  incidents list [--json]                        list incidents
-  incidents show REF [--json]                    show one incident and its timeline
-  kb index                                       rebuild the knowledge-base index from all sources
-  kb import FILE...                              import JSON Lines documents
-  kb search [--json] [--limit N] QUERY|-         search; "-" reads one query per line
-  kb eval --questions FILE [--json]              top-1, top-3 and MRR@10 on a question set
-  kb bench [--docs N] [--queries N]              speed on a synthetic corpus
-  discord register                               register the /payissue command with Discord
-  config check [FILE]                            validate a config file
-` + gatewayUsage + `  version                                        print the version
-
-Global flags (anywhere on the line):
-  --data DIR      data directory (env PAYBOT_DATA, default ./paybot-data)
-  --config FILE   YAML config (env PAYBOT_CONFIG)
-`
-
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	a.dataDir = getenv("PAYBOT_DATA")
-	if a.dataDir == "" {
-		a.dataDir = "paybot-data"
-	}
-	a.configPath = getenv("PAYBOT_CONFIG")
-	rest, err := a.globalFlags(args)
-	if err != nil {
-		fmt.Fprintln(stderr, "paybot:", err)
-		return 2
-	}
-	if err := a.dispatch(ctx, rest); err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "paybot: %v\n\n%s", err, usage)
-			return 2
-		}
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "paybot:", err)
-		return 1
-	}
-	return 0
-}
-
+// usageError is a mistake on the command line: exit 2, with the command's
+// usage on stderr.
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
-// globalFlags pulls --data and --config out of args wherever they are.
-func (a *app) globalFlags(args []string) ([]string, error) {
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if !strings.HasPrefix(arg, "-") || (name != "data" && name != "config") {
-			rest = append(rest, arg)
-			continue
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return nil, fmt.Errorf("--%s needs a value", name)
-			}
-			i++
-			value = args[i]
-		}
-		if name == "data" {
-			a.dataDir = value
-		} else {
-			a.configPath = value
-		}
-	}
-	return rest, nil
+// exitError is a failure with an exit code other than 1.
+type exitError struct {
+	code int
+	err  error
 }
 
-func (a *app) dispatch(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		if err := a.loadConfig(); err != nil {
-			return err
-		}
-		if a.platformsConfigured() {
-			return a.serve(ctx, nil)
-		}
-		return a.chat(ctx, nil)
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+// commandBuilders are the top-level subcommands. Each lives in its own file
+// and registers itself from an init function with addCommand, so that
+// adding a subcommand touches no shared file:
+//
+//	func init() { addCommand(newReportCmd) }
+//	func newReportCmd(a *app) *cobra.Command { … }
+var commandBuilders []func(*app) *cobra.Command
+
+func addCommand(build func(*app) *cobra.Command) {
+	commandBuilders = append(commandBuilders, build)
+}
+
+// skipConfig marks a command that runs without reading --config (version,
+// config check, which reads the file itself).
+const skipConfig = "paybot/skip-config"
+
+// run is the testable entry point: it returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCmd(a)
+	if args == nil {
+		args = []string{} // cobra reads os.Args when given nil
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "version", "--version":
-		fmt.Fprintln(a.stdout, "paybot", version)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "paybot:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		if cmd == nil {
+			cmd = root
+		}
+		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
+		return exitUsage
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitFailure
+}
+
+const rootLong = `Paybot coordinates payment incidents in chat.
+
+Without a command, paybot serves the configured chat platforms, or starts the
+console chat when none is configured.
+
+Exit codes: 0 success; 1 failure; 2 usage error (nothing was done);
+3 partial result (kb import rejected lines, kb bench missed its targets,
+kb eval scored below --min-top3).
+
+Environment:
+  PAYBOT_DATA     data directory (same as --data)
+  PAYBOT_CONFIG   YAML config file (same as --config)
+  'paybot serve --help' lists the platform variables.`
+
+func newRootCmd(a *app) *cobra.Command {
+	dataDir := a.getenv("PAYBOT_DATA")
+	if dataDir == "" {
+		dataDir = "paybot-data"
+	}
+	root := &cobra.Command{
+		Use:           "paybot",
+		Short:         "Paybot coordinates payment incidents in chat",
+		Long:          rootLong,
+		Version:       version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Sprintf("unknown command %q (see 'paybot --help')", args[0])}
+			}
+			return nil
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			for c := cmd; c != nil; c = c.Parent() {
+				if c.Annotations[skipConfig] != "" {
+					return nil
+				}
+			}
+			return a.loadConfig()
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.platformsConfigured() {
+				return a.serve(cmd.Context())
+			}
+			return a.chat(cmd.Context(), chatOptions{})
+		},
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetVersionTemplate("paybot {{.Version}}\n")
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dataDir, "data", dataDir, "data directory (env PAYBOT_DATA)")
+	pf.StringVar(&a.configPath, "config", a.getenv("PAYBOT_CONFIG"), "YAML config file (env PAYBOT_CONFIG)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError{err.Error()}
+	})
+	for _, build := range commandBuilders {
+		root.AddCommand(build(a))
+	}
+	// The shell completion command reads no config.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			markSkipConfig(c)
+		}
+	}
+	return root
+}
+
+func markSkipConfig(c *cobra.Command) *cobra.Command {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[skipConfig] = "yes"
+	return c
+}
+
+// groupCmd is a command that only holds subcommands (kb, incidents, …):
+// without one, or with an unknown one, it is a usage error.
+func groupCmd(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:                        use + " COMMAND",
+		Short:                      short,
+		Args:                       cobra.ArbitraryArgs,
+		SuggestionsMinimumDistance: 2,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				var names []string
+				for _, c := range cmd.Commands() {
+					if c.IsAvailableCommand() {
+						names = append(names, c.Name())
+					}
+				}
+				return usageError{fmt.Sprintf("%s: give a subcommand: %s", cmdName(cmd), strings.Join(names, ", "))}
+			}
+			msg := fmt.Sprintf("%s: unknown subcommand %q", cmdName(cmd), args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+			}
+			return usageError{msg}
+		},
+	}
+}
+
+// exactArgs is cobra.ExactArgs with a usage error that says what to give.
+func exactArgs(n int, hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Sprintf("%s: %s", cmdName(cmd), hint)}
+		}
 		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(a.stdout, usage)
-		return nil
-	case "config":
-		if len(rest) == 0 || rest[0] != "check" {
-			return usageError{"config: did you mean 'config check'?"}
+	}
+}
+
+// minArgs is cobra.MinimumNArgs with a usage error that says what to give.
+func minArgs(n int, hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usageError{fmt.Sprintf("%s: %s", cmdName(cmd), hint)}
 		}
-		return a.configCheck(rest[1:])
+		return nil
 	}
-	if err := a.loadConfig(); err != nil {
-		return err
+}
+
+func init() { addCommand(newVersionCmd) }
+
+func newVersionCmd(a *app) *cobra.Command {
+	return markSkipConfig(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  exactArgs(0, "takes no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintln(a.stdout, "paybot", version)
+			return nil
+		},
+	})
+}
+
+// requireDataDir refuses to go on when the data directory does not exist.
+// Read-only commands call it so that a mistyped --data is an error, not a
+// fresh empty directory that makes every incident look gone.
+func (a *app) requireDataDir() error {
+	fi, err := os.Stat(a.dataDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("data directory %s does not exist (check --data or PAYBOT_DATA; 'paybot chat' or 'paybot kb import' creates one)", a.dataDir)
 	}
-	switch cmd {
-	case "chat":
-		return a.chat(ctx, rest)
-	case "serve":
-		return a.serve(ctx, rest)
-	case "incidents":
-		return a.incidentsCmd(ctx, rest)
-	case "kb":
-		return a.kbCmd(ctx, rest)
-	case "discord":
-		return a.discordCmd(ctx, rest)
-	case "diagnose", "webhook": // issue 12, cmd/paybot/diagnose_cmd.go
-		return a.gatewayCLI(ctx, cmd, rest)
-	default:
-		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
 	}
+	if !fi.IsDir() {
+		return fmt.Errorf("data directory %s is not a directory", a.dataDir)
+	}
+	return nil
 }
 
 // logger writes structured logs. The console chat logs to a file in the
@@ -177,22 +279,18 @@ func (a *app) logger(toFile bool) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
 }
 
-// parseFlags parses args allowing flags after positional arguments, as in
-// `paybot incidents show PAY-1 --json`. "--" ends flag parsing.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+// maxArgs is cobra.MaximumNArgs with a usage error that says what to give.
+func maxArgs(n int, hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usageError{fmt.Sprintf("%s: %s", cmdName(cmd), hint)}
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		if args[0] == "--" {
-			return append(positional, args[1:]...), nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+		return nil
 	}
+}
+
+// cmdName is the command's path without "paybot", for messages that the
+// "paybot:" prefix already introduces.
+func cmdName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	discordadapter "github.com/paybot/paybot/adapters/discord"
 )
 
@@ -75,12 +77,32 @@ func setupDiscord(ctx context.Context, deps platformDeps) (bool, error) {
 	return true, nil
 }
 
-// discordCmd runs `paybot discord register`: the bulk overwrite of the
+func init() { addCommand(newDiscordCmd) }
+
+func newDiscordCmd(a *app) *cobra.Command {
+	cmd := groupCmd("discord", "Discord tools")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "register",
+		Short: "Register the /payissue command with Discord",
+		Long: `Register the /payissue application command with Discord (a bulk overwrite),
+in one guild with DISCORD_GUILD_ID (instant), else globally (up to an hour).
+
+Environment (or the config file's discord: section):
+  DISCORD_BOT_TOKEN   bot token (required)
+  DISCORD_APP_ID      application id (required)
+  DISCORD_GUILD_ID    register in this guild only
+  DISCORD_API_URL     REST base URL (a fake API, a proxy)`,
+		Args: exactArgs(0, "takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.discordRegister(cmd.Context())
+		},
+	})
+	return cmd
+}
+
+// discordRegister runs `paybot discord register`: the bulk overwrite of the
 // /payissue application command, guild-scoped with DISCORD_GUILD_ID.
-func (a *app) discordCmd(ctx context.Context, args []string) error {
-	if len(args) != 1 || args[0] != "register" {
-		return usageError{"discord: use 'discord register'"}
-	}
+func (a *app) discordRegister(ctx context.Context) error {
 	cfg, configured, err := discordadapter.ConfigFromLookup(a.lookup)
 	if !configured {
 		return errors.New("discord register: set DISCORD_BOT_TOKEN and DISCORD_APP_ID")

@@ -18,11 +18,11 @@ import (
 
 const incidentCols = `id, ref, title, status, severity, severity_overridden, reporter,
 	conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version, state`
+	created_at, updated_at, opened_at, resolved_at, version, state, roles`
 
 type row struct {
-	reporter, origin, details, intake []byte
-	state                             []byte // incidents.State (0080)
+	reporter, origin, details, intake, roles []byte
+	state                                    []byte // incidents.State (0080)
 }
 
 func encodeIncident(inc *incidents.Incident) (*row, error) {
@@ -42,6 +42,9 @@ func encodeIncident(inc *incidents.Incident) (*row, error) {
 	}
 	if r.state, err = incidents.EncodeState(inc); err != nil {
 		return nil, err
+	}
+	if r.roles, err = json.Marshal(inc.Roles); err != nil {
+		return nil, fmt.Errorf("%w: roles: %v", incidents.ErrInvalid, err)
 	}
 	return &r, nil
 }
@@ -91,11 +94,11 @@ const (
 	sqlExists         = `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)`
 	sqlInsertIncident = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
 	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version, state)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20)`
+	created_at, updated_at, opened_at, resolved_at, version, state, roles)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $21)`
 	sqlUpdateIncident = `UPDATE incidents SET title = $1, status = $2, severity = $3, severity_overridden = $4,
 	reporter = $5, conv_platform = $6, conv_channel = $7, conv_thread = $8, origin = $9, card_message = $10,
-	details = $11, intake = $12, updated_at = $13, opened_at = $14, resolved_at = $15, state = $18, version = version + 1
+	details = $11, intake = $12, updated_at = $13, opened_at = $14, resolved_at = $15, state = $18, roles = $19, version = version + 1
 	WHERE id = $16 AND version = $17`
 	sqlInsertEntry = `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
 	VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline WHERE incident_id = $1), $2, $3, $4, $5, $6)`
@@ -167,7 +170,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		if _, err := tx.Exec(ctx, sqlInsertIncident, inc.ID, seq, ref, inc.Title, string(inc.Status),
 			int(inc.Severity), inc.SeverityOverridden, r.reporter, inc.Conversation.Platform,
 			inc.Conversation.Channel, inc.Conversation.Thread, r.origin, inc.CardMessage, r.details,
-			r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), r.state); err != nil {
+			r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), r.state, r.roles); err != nil {
 			if isUniqueViolation(err) {
 				return fmt.Errorf("%w: incident %s exists: %v", incidents.ErrDuplicate, inc.ID, err)
 			}
@@ -208,7 +211,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		tag, err := tx.Exec(ctx, sqlUpdateIncident, inc.Title, string(inc.Status), int(inc.Severity),
 			inc.SeverityOverridden, r.reporter, inc.Conversation.Platform, inc.Conversation.Channel,
 			inc.Conversation.Thread, r.origin, inc.CardMessage, r.details, r.intake, inc.UpdatedAt.UTC(),
-			utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version, r.state)
+			utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version, r.state, r.roles)
 		if err != nil {
 			return err
 		}
@@ -499,11 +502,12 @@ func scanIncident(sc pgx.Row) (*incidents.Incident, error) {
 		severity                          int32
 		reporter, origin, details, intake []byte
 		state                             []byte
+		roles                             []byte
 	)
 	if err := sc.Scan(&inc.ID, &inc.Ref, &inc.Title, &status, &severity, &inc.SeverityOverridden,
 		&reporter, &inc.Conversation.Platform, &inc.Conversation.Channel, &inc.Conversation.Thread,
 		&origin, &inc.CardMessage, &details, &intake, &inc.CreatedAt, &inc.UpdatedAt, &inc.OpenedAt,
-		&inc.ResolvedAt, &inc.Version, &state); err != nil {
+		&inc.ResolvedAt, &inc.Version, &state, &roles); err != nil {
 		return nil, err
 	}
 	inc.Status = incidents.Status(status)
@@ -517,6 +521,7 @@ func scanIncident(sc pgx.Row) (*incidents.Incident, error) {
 		{"origin", origin, &inc.Origin},
 		{"details", details, &inc.Details},
 		{"intake", intake, &inc.Intake},
+		{"roles", roles, &inc.Roles},
 	} {
 		if err := json.Unmarshal(c.raw, c.dst); err != nil {
 			return nil, fmt.Errorf("%s of %s: %w", c.name, inc.Ref, err)

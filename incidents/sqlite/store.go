@@ -17,7 +17,7 @@ import (
 
 const incidentCols = `id, ref, title, status, severity, severity_overridden, reporter,
 	conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version, state`
+	created_at, updated_at, opened_at, resolved_at, version, state, roles`
 
 // row holds an incident encoded for its columns. Encoding happens in the
 // caller's goroutine, so the writer spends its time on SQL only.
@@ -29,6 +29,7 @@ type row struct {
 	reporter, origin, details        []byte
 	intake                           []byte
 	state                            []byte // incidents.State (0080)
+	roles                            []byte
 	convPlatform, convChan, convThrd string
 	card                             string
 	created, updated                 int64
@@ -66,6 +67,9 @@ func encodeIncident(inc *incidents.Incident) (*row, error) {
 	}
 	if r.state, err = incidents.EncodeState(inc); err != nil {
 		return nil, err
+	}
+	if r.roles, err = json.Marshal(inc.Roles); err != nil {
+		return nil, fmt.Errorf("%w: roles: %v", incidents.ErrInvalid, err)
 	}
 	return r, nil
 }
@@ -156,11 +160,11 @@ const (
 	sqlExists         = `SELECT 1 FROM incidents WHERE id = ?`
 	sqlInsertIncident = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
 	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
-	created_at, updated_at, opened_at, resolved_at, version, state)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`
+	created_at, updated_at, opened_at, resolved_at, version, state, roles)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
 	sqlUpdateIncident = `UPDATE incidents SET title = ?, status = ?, severity = ?, severity_overridden = ?,
 	reporter = ?, conv_platform = ?, conv_channel = ?, conv_thread = ?, origin = ?, card_message = ?,
-	details = ?, intake = ?, updated_at = ?, opened_at = ?, resolved_at = ?, state = ?, version = version + 1
+	details = ?, intake = ?, updated_at = ?, opened_at = ?, resolved_at = ?, state = ?, roles = ?, version = version + 1
 	WHERE id = ? AND version = ?`
 	sqlInsertEntry = `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
 	VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline WHERE incident_id = ?), ?, ?, ?, ?, ?)`
@@ -226,7 +230,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		ref = "PAY-" + strconv.FormatInt(seq, 10)
 		if _, err := t.exec(sqlInsertIncident, r.id, seq, ref, r.title, r.status, r.severity,
 			r.sevOverridden, r.reporter, r.convPlatform, r.convChan, r.convThrd, r.origin, r.card,
-			r.details, r.intake, r.created, r.updated, r.opened, r.resolved, r.state); err != nil {
+			r.details, r.intake, r.created, r.updated, r.opened, r.resolved, r.state, r.roles); err != nil {
 			return err
 		}
 		if err := t.appendTimeline(r.id, entries); err != nil {
@@ -261,7 +265,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		}
 		res, err := t.exec(sqlUpdateIncident, r.title, r.status, r.severity, r.sevOverridden,
 			r.reporter, r.convPlatform, r.convChan, r.convThrd, r.origin, r.card, r.details, r.intake,
-			r.updated, r.opened, r.resolved, r.state, r.id, version)
+			r.updated, r.opened, r.resolved, r.state, r.roles, r.id, version)
 		if err != nil {
 			return err
 		}
@@ -543,6 +547,7 @@ func scanIncident(sc scanner) (*incidents.Incident, error) {
 		id, status                        string
 		reporter, origin, details, intake []byte
 		state                             []byte
+		roles                             []byte
 		created, updated                  int64
 		opened, resolved                  sql.NullInt64
 		severity                          int64
@@ -550,7 +555,7 @@ func scanIncident(sc scanner) (*incidents.Incident, error) {
 	if err := sc.Scan(&id, &inc.Ref, &inc.Title, &status, &severity, &inc.SeverityOverridden,
 		&reporter, &inc.Conversation.Platform, &inc.Conversation.Channel, &inc.Conversation.Thread,
 		&origin, &inc.CardMessage, &details, &intake, &created, &updated, &opened, &resolved,
-		&inc.Version, &state); err != nil {
+		&inc.Version, &state, &roles); err != nil {
 		return nil, err
 	}
 	var err error
@@ -568,6 +573,7 @@ func scanIncident(sc scanner) (*incidents.Incident, error) {
 		{"origin", origin, &inc.Origin},
 		{"details", details, &inc.Details},
 		{"intake", intake, &inc.Intake},
+		{"roles", roles, &inc.Roles},
 	} {
 		if err := json.Unmarshal(c.raw, c.dst); err != nil {
 			return nil, fmt.Errorf("%s of %s: %w", c.name, inc.Ref, err)

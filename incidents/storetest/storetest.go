@@ -70,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		{"DetailsRoundTrip", testDetails},
 		{"StateRoundTrip", testState},
 		{"ContextCancelled", testContextCancelled},
+		{"RolesRoundTrip", testRoles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
