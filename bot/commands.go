@@ -38,6 +38,10 @@ func (e *Engine) cmdStatus(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
+	if !e.visible(r, inc) { // permissions.go
+		r.say(KindText, notVisible(inc))
+		return nil
+	}
 	r.say(KindText, e.statusText(inc)).Incident = inc.Ref
 	return nil
 }
@@ -77,6 +81,7 @@ func roughDuration(d time.Duration) string {
 func (e *Engine) cmdList(ctx context.Context, r *reply, _ string) error {
 	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{
 		Statuses: []incidents.Status{incidents.StatusIntake, incidents.StatusOpen, incidents.StatusEscalated},
+		Platform: r.ev.Conversation.Platform, // another platform's incidents are not listed
 		Limit:    50,
 	})
 	if err != nil {
@@ -89,6 +94,11 @@ func (e *Engine) cmdList(ctx context.Context, r *reply, _ string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d open incident(s):", len(list))
 	for _, inc := range list {
+		// Elsewhere than its channel an incident is listed by ref only.
+		if !e.visible(r, inc) { // permissions.go
+			fmt.Fprintf(&b, "\n  %s · %s (in another channel)", inc.Ref, inc.Status)
+			continue
+		}
 		fmt.Fprintf(&b, "\n  %s%s", cardMessage(inc).Text, parkedNote(inc))
 	}
 	r.say(KindText, b.String())
@@ -271,9 +281,6 @@ func (e *Engine) cmdSeverity(ctx context.Context, r *reply, args string) error {
 	}
 	if !inc.Status.Active() {
 		return userErrorf("%s is %s; its severity can't change any more.", inc.Ref, inc.Status)
-	}
-	if err := e.authorize(ctx, r, inc, "change the severity of"); err != nil {
-		return err
 	}
 	reason := "set by " + displayName(r.ev.User)
 	if why != "" {

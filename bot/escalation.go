@@ -30,7 +30,7 @@ var refPattern = regexp.MustCompile(`(?i)^PAY-\d+$`)
 func (e *Engine) incidentArg(ctx context.Context, r *reply, args string) (*incidents.Incident, string, error) {
 	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
 	if refPattern.MatchString(first) {
-		inc, err := e.store.IncidentByRef(ctx, first)
+		inc, err := e.byRef(ctx, r, first)
 		return inc, strings.TrimSpace(rest), err
 	}
 	inc, err := e.incidentFor(ctx, r, "")
@@ -73,34 +73,6 @@ func (e *Engine) lifecycle(inc *incidents.Incident, ch *incidents.Change) {
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // responders are people who answered in the thread or were engaged.
-func (e *Engine) responders(ctx context.Context, inc *incidents.Incident) []User {
-	tl, err := e.store.Timeline(ctx, inc.ID)
-	if err != nil {
-		return nil
-	}
-	var out []User
-	for _, en := range tl {
-		switch en.Kind {
-		case incidents.EventNote, incidents.EventAck, incidents.EventEscalation, incidents.EventResolution:
-			if !en.Actor.IsZero() {
-				out = append(out, en.Actor)
-			}
-		}
-		if h := en.Data["handle"]; h != "" {
-			out = append(out, User{Platform: en.Data["platform"], ID: h})
-		}
-	}
-	return out
-}
-
-func (e *Engine) authorize(ctx context.Context, r *reply, inc *incidents.Incident, what string) error {
-	if e.policy.Authorized(r.ev.User, inc, e.responders(ctx, inc)) {
-		return nil
-	}
-	return userErrorf("Sorry, only the reporter of %s, its responders and the on-call or incident managers can %s it. "+
-		"If you can help, post in the thread first, or ask %s.", inc.Ref, what, displayName(inc.Reporter))
-}
-
 func (e *Engine) threadPost(inc *incidents.Incident, key, text string, now time.Time) incidents.Notification {
 	return notification(inc, incidents.NotifyThreadPost, key,
 		outPayload{Message: Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindText, Text: text}}, now)
@@ -116,9 +88,6 @@ func (e *Engine) cardNote(inc *incidents.Incident, now time.Time) incidents.Noti
 func (e *Engine) cmdEscalate(ctx context.Context, r *reply, args string) error {
 	inc, why, err := e.incidentArg(ctx, r, args)
 	if err != nil {
-		return err
-	}
-	if err := e.authorize(ctx, r, inc, "escalate"); err != nil {
 		return err
 	}
 	switch inc.Status {
@@ -294,9 +263,6 @@ func (e *Engine) cmdAck(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.authorize(ctx, r, inc, "acknowledge"); err != nil {
-		return err
-	}
 	if inc.Status != incidents.StatusEscalated {
 		return userErrorf("%s is %s; there is no escalation to acknowledge.", inc.Ref, inc.Status)
 	}
@@ -336,9 +302,6 @@ func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.authorize(ctx, r, inc, "resolve"); err != nil {
-		return err
-	}
 	if inc.Status != incidents.StatusOpen && inc.Status != incidents.StatusEscalated {
 		return userErrorf("%s is %s and can't be resolved.", inc.Ref, inc.Status)
 	}
@@ -365,7 +328,9 @@ func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
 	ch := incidents.Change{Timeline: []incidents.TimelineEntry{entry,
 		{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventResolution, Text: text, Data: map[string]string{"resolution": fix, "root_cause": cause}}}}
 	msg := fmt.Sprintf("%s resolved %s: %s. The SLA clocks are closed: %s.", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, fix, e.slaSummary(inc, now))
-	if cause == "" {
+	if incidents.TrivialResolution(fix, cause) {
+		msg += "\nThat says too little to help the next person, so it is not added to the past incidents. Record what happened with /payissue rootcause <text>."
+	} else if cause == "" {
 		msg += "\nWhat was the root cause? Record it with /payissue rootcause <text> so the next person finds it."
 	} else {
 		msg += "\nRoot cause: " + cause + ". I've added this to the past incidents, so it turns up in searches."
@@ -379,6 +344,10 @@ func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
 }
 
 func (e *Engine) indexIncident(ctx context.Context, inc *incidents.Incident) {
+	// "nothing :: nothing" teaches the next person nothing (permissions.go).
+	if inc.Status == incidents.StatusResolved && incidents.TrivialResolution(inc.Resolution.Fix, inc.Resolution.RootCause) {
+		return
+	}
 	if l, ok := e.kb.(Learner); ok {
 		if err := l.IndexIncident(ctx, inc); err != nil {
 			e.log.Warn("indexing resolved incident", "incident", inc.Ref, "err", err)
@@ -389,9 +358,6 @@ func (e *Engine) indexIncident(ctx context.Context, inc *incidents.Incident) {
 func (e *Engine) cmdRootCause(ctx context.Context, r *reply, args string) error {
 	inc, cause, err := e.incidentArg(ctx, r, args)
 	if err != nil {
-		return err
-	}
-	if err := e.authorize(ctx, r, inc, "update"); err != nil {
 		return err
 	}
 	if cause == "" {
@@ -417,11 +383,8 @@ func (e *Engine) cmdReopen(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.authorize(ctx, r, inc, "reopen"); err != nil {
-		return err
-	}
-	if inc.Status != incidents.StatusResolved {
-		return userErrorf("%s is %s; only a resolved incident can be reopened.", inc.Ref, inc.Status)
+	if inc.Status != incidents.StatusResolved && inc.Status != incidents.StatusCancelled {
+		return userErrorf("%s is %s; only a resolved or cancelled incident can be reopened.", inc.Ref, inc.Status)
 	}
 	now := r.ev.At
 	entry, err := inc.Transition(incidents.StatusOpen, r.ev.User, now)
@@ -454,6 +417,10 @@ func (e *Engine) cmdSummary(ctx context.Context, r *reply, args string) error {
 	inc, _, err := e.incidentArg(ctx, r, args)
 	if err != nil {
 		return err
+	}
+	if !e.visible(r, inc) { // permissions.go
+		r.say(KindText, notVisible(inc))
+		return nil
 	}
 	tl, err := e.store.Timeline(ctx, inc.ID)
 	if err != nil {

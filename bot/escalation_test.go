@@ -213,7 +213,7 @@ func TestAuthorization(t *testing.T) {
 	h := escalationHarness(t)
 	for _, cmd := range []string{"escalate", "ack", "resolve fixed", "reopen"} {
 		got := as(h, "mallory", cmd)
-		if countContaining(got, "Sorry, only the reporter of PAY-1") != 1 {
+		if countContaining(got, "Sorry, only") != 1 || countContaining(got, "post in the thread") != 0 {
 			t.Errorf("%s by a stranger: %s", cmd, texts(got))
 		}
 	}
@@ -224,8 +224,12 @@ func TestAuthorization(t *testing.T) {
 	if got := as(h, "mia", "escalate"); countContaining(got, "Engaged") == 0 {
 		t.Fatalf("incident manager refused: %s", texts(got))
 	}
-	// Someone who answered in the thread becomes a responder.
+	// Posting in the thread makes nobody a responder (issue 10); joining does.
 	h.Send(bot.Event{Kind: bot.EventMessage, Conversation: h.Thread, Text: "I'm looking at the gateway logs", User: bottest.User("carol")})
+	if got := as(h, "carol", "ack"); countContaining(got, "Sorry, only") != 1 {
+		t.Fatalf("a poster acknowledged: %s", texts(got))
+	}
+	as(h, "carol", "join")
 	if got := as(h, "carol", "ack"); countContaining(got, "acknowledged PAY-1") != 1 {
 		t.Fatalf("responder refused: %s", texts(got))
 	}

@@ -53,7 +53,7 @@ func (e *Engine) route(ctx context.Context, r *reply, ev Event) error {
 			return e.cmdHelp(ctx, r, "")
 		}
 		if c, ok := e.commands[strings.ToLower(name)]; ok {
-			return c.run(ctx, r, args)
+			return e.runCommand(ctx, r, c, args) // permissions.go
 		}
 		// Anything else may be the summary of a new incident (typos.go).
 		return e.unknownCommand(ctx, r, ev.Text)
@@ -86,11 +86,11 @@ func (e *Engine) threadIncident(ctx context.Context, c Conversation) (*incidents
 func (e *Engine) incidentFor(ctx context.Context, r *reply, ref string) (*incidents.Incident, error) {
 	if ref = strings.TrimSpace(ref); ref != "" {
 		ref, _, _ = strings.Cut(ref, " ")
-		return e.store.IncidentByRef(ctx, ref)
+		return e.byRef(ctx, r, ref)
 	}
 	inc, err := e.threadIncident(ctx, r.ev.Conversation)
 	if errors.Is(err, incidents.ErrNotFound) {
-		return nil, userErrorf("Which incident? Run this inside an incident thread, or give its ref, for example PAY-12.")
+		return e.channelIncident(ctx, r) // permissions.go
 	}
 	return inc, err
 }
@@ -125,7 +125,7 @@ func (e *Engine) message(ctx context.Context, r *reply, ev Event) error {
 
 func (e *Engine) action(ctx context.Context, r *reply, ev Event) error {
 	if c, ok := e.commands[ev.Action]; ok {
-		return c.run(ctx, r, strings.Join(ev.Values, " "))
+		return e.runCommand(ctx, r, c, strings.Join(ev.Values, " "))
 	}
 	inc, err := e.threadIncident(ctx, ev.Conversation)
 	if err != nil {
@@ -170,6 +170,9 @@ func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) err
 }
 
 func (e *Engine) answerIntake(ctx context.Context, r *reply, inc *incidents.Incident, text string) error {
+	if err := e.mayAnswerIntake(r, inc); err != nil {
+		return err
+	}
 	res := e.flow.Answer(inc, r.ev.User, text, r.ev.At, e.loc)
 	thread := inc.Conversation
 	if err := r.save(ctx, inc, res.Timeline...); err != nil {

@@ -13,13 +13,13 @@ import (
 // The workflow commands: a status update that shows on the card and resets
 // the update reminder, naming a lead, and joining as a responder. Roles
 // are typed fields of the incident (incidents.Roles), never inferred from
-// who posted in the thread. Who may run them is the existing rule
-// (authorize) until the permission matrix lands.
+// who posted in the thread. Who may run them is the permission matrix
+// (permissions.go), checked before they run.
 func (e *Engine) registerWorkflowCommands() {
 	e.register(&command{name: "update", usage: "/payissue update <where things stand>",
 		help: "post a status update in the thread; it shows on the card and resets the update reminder", run: e.cmdUpdate})
 	e.register(&command{name: "lead", usage: "/payissue lead @person (or me)", help: "name the incident lead", run: e.cmdLead})
-	e.register(&command{name: "join", usage: "/payissue join [REF]", help: "join the incident as a responder", run: e.cmdJoin})
+	e.register(&command{name: "join", usage: "/payissue join [REF] [@person]", help: "join the incident as a responder (the lead or a manager can add @person)", run: e.cmdJoin})
 }
 
 // maxUpdateLen caps a status update, in runes; Slack sections hold 3,000
@@ -35,9 +35,6 @@ func (e *Engine) cmdUpdate(ctx context.Context, r *reply, args string) error {
 		return userErrorf("Say where things stand, for example: /payissue update rolled back the deploy, declines are falling.")
 	}
 	if err := workflowActive(inc, "post an update on"); err != nil {
-		return err
-	}
-	if err := e.authorize(ctx, r, inc, "post an update on"); err != nil {
 		return err
 	}
 	// The update is echoed in the thread and on the card: a mention in it
@@ -76,16 +73,7 @@ func (e *Engine) cmdLead(ctx context.Context, r *reply, args string) error {
 	if err := workflowActive(inc, "name the lead of"); err != nil {
 		return err
 	}
-	if err := e.authorize(ctx, r, inc, "name the lead of"); err != nil {
-		return err
-	}
-	namesAreIDs := false
-	if a, err := e.adapter(r.ev.User.Platform); err == nil {
-		if n, ok := a.(NameIdentifier); ok {
-			namesAreIDs = n.IDsAreNames()
-		}
-	}
-	u, ok := resolvePerson(e.policy, r.ev.User, who, namesAreIDs)
+	u, ok := resolvePerson(e.policy, r.ev.User, who, e.namesAreIDs(r.ev.User.Platform))
 	if !ok {
 		return userErrorf("Name one person: /payissue lead @person, or /payissue lead me.")
 	}
@@ -110,7 +98,7 @@ func (e *Engine) cmdLead(ctx context.Context, r *reply, args string) error {
 }
 
 func (e *Engine) cmdJoin(ctx context.Context, r *reply, args string) error {
-	inc, _, err := e.incidentArg(ctx, r, args)
+	inc, who, err := e.incidentArg(ctx, r, args)
 	if err != nil {
 		return err
 	}
@@ -118,12 +106,24 @@ func (e *Engine) cmdJoin(ctx context.Context, r *reply, args string) error {
 		return err
 	}
 	u := r.ev.User
+	// "/payissue join @person" is the lead adding someone (the permission
+	// matrix has checked that the sender may).
+	if who != "" {
+		p, ok := resolvePerson(e.policy, r.ev.User, who, e.namesAreIDs(r.ev.User.Platform))
+		if !ok {
+			return userErrorf("Name one person: /payissue join @person, or /payissue join to join yourself.")
+		}
+		u = p
+	}
 	if !inc.Roles.AddResponder(u) {
-		return userErrorf("You are already a responder on %s.", inc.Ref)
+		if incidents.SameUser(u, r.ev.User) {
+			return userErrorf("You are already a responder on %s.", inc.Ref)
+		}
+		return userErrorf("%s is already a responder on %s.", displayName(u), inc.Ref)
 	}
 	now := r.ev.At
 	inc.UpdatedAt = now
-	entry := incidents.RoleEntry(inc, u, u, incidents.RoleResponder, displayName(u)+" joined as a responder", now)
+	entry := incidents.RoleEntry(inc, r.ev.User, u, incidents.RoleResponder, displayName(u)+" joined as a responder", now)
 	if err := r.commit(ctx, inc, incidents.Change{Timeline: []incidents.TimelineEntry{entry}}); err != nil {
 		return err
 	}
@@ -167,6 +167,15 @@ func (e *Engine) resetUpdateReminder(inc *incidents.Incident, ch *incidents.Chan
 	ch.CancelJobs = append(ch.CancelJobs, incidents.JobUpdateReminder)
 	ch.Jobs = append(ch.Jobs, incidents.Job{Kind: incidents.JobUpdateReminder, DueAt: now.Add(t.Update),
 		DedupeKey: fmt.Sprintf("remind/%s/%d", inc.ID, now.UnixNano())})
+}
+
+func (e *Engine) namesAreIDs(platform string) bool {
+	if a, err := e.adapter(platform); err == nil {
+		if n, ok := a.(NameIdentifier); ok {
+			return n.IDsAreNames()
+		}
+	}
+	return false
 }
 
 // NameIdentifier is implemented by adapters whose user ids are the names

@@ -102,20 +102,24 @@ func TestJoinAndLead(t *testing.T) {
 		t.Errorf("card lead = %+v", c.Lead)
 	}
 	// A team member by id resolves to their handle on this platform.
-	msgs = h.ThreadCommand("lead bob")
+	// Once there is a lead, only the lead (or a manager) names another.
+	if msgs := h.ThreadCommand("lead me"); countContaining(msgs, "Sorry, only the lead or incident managers can name the lead of PAY-1.") != 1 {
+		t.Errorf("the reporter replaced the lead: %s", texts(msgs))
+	}
+	msgs = as(h, "carol", "lead bob")
 	if countContaining(msgs, "is now the lead of PAY-1 (was carol)") != 1 {
 		t.Errorf("lead bob: %s", texts(msgs))
 	}
 	if inc := h.Incident(); inc.Roles.Lead == nil || inc.Roles.Lead.ID != "bob" || inc.Roles.Lead.Name != "Bob Oncall" || !inc.Roles.IsResponder(bottest.User("carol")) {
 		t.Errorf("roles = %+v", inc.Roles)
 	}
-	if msgs := h.ThreadCommand("lead me"); countContaining(msgs, "(was Bob Oncall)") != 1 {
+	if msgs := as(h, "bob", "lead alice"); countContaining(msgs, "(was Bob Oncall)") != 1 {
 		t.Errorf("lead me: %s", texts(msgs))
 	}
 	if msgs := h.ThreadCommand("lead"); countContaining(msgs, "The lead of PAY-1 is alice") != 1 {
 		t.Errorf("lead: %s", texts(msgs))
 	}
-	if msgs := h.ThreadCommand("lead <!channel> and everyone"); countContaining(msgs, "Name one person") != 1 {
+	if msgs := h.ThreadCommand("lead <!channel> and everyone"); countContaining(msgs, "Name one person") != 1 { // alice leads now
 		t.Errorf("lead with junk: %s", texts(msgs))
 	}
 	// The roles survive a restart.

@@ -50,12 +50,14 @@ const (
 )
 
 // transitions lists the allowed moves. Reopening a resolved incident sends it
-// back to open; closed and cancelled are final.
+// back to open; an incident manager may reopen a cancelled one (the
+// permission matrix decides who); closed is final.
 var transitions = map[Status][]Status{
 	StatusIntake:    {StatusOpen, StatusCancelled},
 	StatusOpen:      {StatusEscalated, StatusResolved, StatusCancelled},
 	StatusEscalated: {StatusResolved, StatusCancelled},
 	StatusResolved:  {StatusClosed, StatusOpen},
+	StatusCancelled: {StatusOpen},
 }
 
 // CanTransition reports whether s may move to next.

@@ -25,6 +25,11 @@ type Policy struct {
 	// AuthorizedRoles are team roles whose members may escalate, acknowledge,
 	// resolve and reopen any incident.
 	AuthorizedRoles []string
+	// IncidentManagers are team ids or team roles (incident_managers in the
+	// config) whose members may also lower severities, cancel, reopen a
+	// cancelled incident and remove community answers; a team member with
+	// the role "incident_manager" is one too.
+	IncidentManagers []string
 	// StatusPoll is how often status pages are polled (top-level
 	// status_poll, default 60s); a provider's status_poll overrides it.
 	StatusPoll time.Duration
@@ -126,6 +131,9 @@ type Provider struct {
 	StatusNoticeChannel string
 	// ResponseTargets are the contract's response times by severity.
 	ResponseTargets map[Severity]time.Duration
+	// MerchantID and AccountID identify the merchant to the gateway's desk
+	// (providers.<id>.merchant_id / account_id); they go into the packet.
+	MerchantID, AccountID string
 }
 
 // SLATarget is the policy for one severity.
@@ -512,29 +520,6 @@ func (p *Policy) Targets(sev Severity, provider string) SLATarget {
 		}
 	}
 	return t
-}
-
-// Authorized reports whether u may act on inc: the reporter, a responder, or
-// a team member (matched by chat handle) whose role is authorized.
-func (p *Policy) Authorized(u User, inc *Incident, responders []User) bool {
-	if u.ID == inc.Reporter.ID && u.Platform == inc.Reporter.Platform {
-		return true
-	}
-	for _, r := range responders {
-		if r.ID == u.ID && (r.Platform == "" || r.Platform == u.Platform) {
-			return true
-		}
-	}
-	for _, c := range p.Team {
-		if h := c.Handles[u.Platform]; h != "" && (h == u.ID || strings.TrimPrefix(h, "@") == u.ID) {
-			for _, role := range p.AuthorizedRoles {
-				if strings.EqualFold(role, c.Role) {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // ParseDuration reads "90s", "15m", "4h", "3d" or "1h30m".

@@ -10,7 +10,7 @@ import (
 )
 
 // PolicySections are the top-level keys ParsePolicyYAML reads.
-var PolicySections = []string{"business_hours", "team", "providers", "sla", "routing", "authorized_roles", "status_poll"}
+var PolicySections = []string{"business_hours", "team", "providers", "sla", "routing", "authorized_roles", "incident_managers", "status_poll"}
 
 // ParsePolicyYAML reads the escalation sections of a config file (business_hours,
 // team, providers, sla, routing, authorized_roles) over DefaultPolicy: a
@@ -52,6 +52,9 @@ func ParsePolicyYAML(data []byte) (*Policy, []Problem) {
 	}
 	if n := sec["routing"]; n != nil {
 		pr.routing(n, p)
+	}
+	if n := sec["incident_managers"]; n != nil {
+		pr.incidentManagers(n, p) // permissions_yaml.go
 	}
 	if n := sec["status_poll"]; n != nil {
 		p.StatusPoll = pr.pollInterval(n)
@@ -343,8 +346,9 @@ func (pr *parser) providers(n *yaml.Node, p *Policy) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		id := strings.ToLower(n.Content[i].Value)
 		f := pr.fields(n.Content[i+1], "provider", "name", "support", "developer_support", "account_manager", "status_page", "sla",
-			"status_poll", "api_endpoint", "status_notice_channel")
-		pv := &Provider{ID: id, Name: pr.str(f["name"]), StatusPage: pr.str(f["status_page"])}
+			"status_poll", "api_endpoint", "status_notice_channel", "merchant_id", "account_id")
+		pv := &Provider{ID: id, Name: pr.str(f["name"]), StatusPage: pr.str(f["status_page"]),
+			MerchantID: pr.str(f["merchant_id"]), AccountID: pr.str(f["account_id"])}
 		pr.gatewayFields(f, pv)
 		pv.Support = pr.desk(f["support"], "support")
 		pv.DeveloperSupport = pr.desk(f["developer_support"], "developer_support")

@@ -41,6 +41,8 @@ type Config struct {
 	SLA             yaml.Node `yaml:"sla"`
 	Routing         yaml.Node `yaml:"routing"`
 	AuthorizedRoles yaml.Node `yaml:"authorized_roles"`
+	// IncidentManagers are team ids or roles (issue 10, permissions).
+	IncidentManagers yaml.Node `yaml:"incident_managers"`
 	// StatusPoll is the status-page poll interval (issue 12), read by
 	// incidents.ParsePolicyYAML.
 	StatusPoll yaml.Node `yaml:"status_poll"`
