@@ -566,7 +566,7 @@ func TestEphemeralNotice(t *testing.T) {
 	hs.fake.tokenChannel("tok-e", "th1")
 	hs.signed(componentBody("1300000000000000301", "tok-e", "th1", "c1", "q1", "pb:step:category:x", 2, nil))
 	conv := bot.Conversation{Platform: "discord", Channel: "c1", Thread: "th1"}
-	to := bot.User{Platform: "discord", ID: "u2"}
+	to := bot.User{Platform: "discord", ID: "u1"}
 	if err := hs.a.PostEphemeral(context.Background(), to, bot.Message{Conversation: conv, Kind: bot.KindNotice, Text: "I masked a card number ending 4242.", To: &to}); err != nil {
 		t.Fatal(err)
 	}

@@ -333,7 +333,7 @@ func componentBody(id, token, channel, parent, messageID, customID string, compo
 	return mustJSON(map[string]any{
 		"id": id, "application_id": "app1", "type": 3, "token": token, "version": 1,
 		"guild_id": "g1", "channel_id": channel, "channel": ch,
-		"member": map[string]any{"user": map[string]any{"id": "u2", "username": "bob", "discriminator": "0"}, "roles": []string{}, "permissions": "2147483647"},
+		"member": map[string]any{"user": map[string]any{"id": "u1", "username": "alice", "discriminator": "0"}, "roles": []string{}, "permissions": "2147483647"},
 		"message": map[string]any{"id": messageID, "channel_id": channel, "type": 0, "content": "", "author": map[string]any{"id": "app1", "username": "paybot", "bot": true},
 			"components": []any{map[string]any{"type": 1, "components": []any{map[string]any{"type": 2, "style": 1, "label": "x", "custom_id": customID}}}}},
 		"data": data,
