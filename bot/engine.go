@@ -129,6 +129,7 @@ func NewEngine(cfg Config) *Engine {
 	e.registerEscalationCommands()
 	e.registerGatewayCommands()
 	e.registerWorkflowCommands()
+	e.registerPermissionCommands() // permissions_cmd.go: forget, case
 	return e
 }
 

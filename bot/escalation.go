@@ -132,7 +132,7 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 	lv := ladder[li]
 	platform := inc.Conversation.Platform
 	tl, _ := e.store.Timeline(ctx, inc.ID)
-	plain, _ := incidents.Packet(inc, tl, e.articlesTried(ctx, inc))
+	plain, _ := incidents.PacketFor(inc, tl, e.articlesTried(ctx, inc), e.packetOptions())
 	a, _ := e.adapter(platform)
 	_, canDM := a.(DirectMessenger)
 	byName := false
@@ -346,6 +346,7 @@ func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
 func (e *Engine) indexIncident(ctx context.Context, inc *incidents.Incident) {
 	// "nothing :: nothing" teaches the next person nothing (permissions.go).
 	if inc.Status == incidents.StatusResolved && incidents.TrivialResolution(inc.Resolution.Fix, inc.Resolution.RootCause) {
+		e.unindexTrivial(ctx, inc) // permissions_cmd.go
 		return
 	}
 	if l, ok := e.kb.(Learner); ok {
@@ -426,7 +427,7 @@ func (e *Engine) cmdSummary(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
-	plain, md := incidents.Packet(inc, tl, e.articlesTried(ctx, inc))
+	plain, md := incidents.PacketFor(inc, tl, e.articlesTried(ctx, inc), e.packetOptions())
 	r.say(KindText, plain).Incident = inc.Ref
 	r.say(KindText, "Markdown:\n"+md).Incident = inc.Ref
 	return nil

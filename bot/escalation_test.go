@@ -254,8 +254,10 @@ func TestResolveReopenAndSummary(t *testing.T) {
 	if h.Incident().Status != incidents.StatusOpen || countContaining(got, "reopened PAY-1") != 1 {
 		t.Fatalf("reopen: %s", texts(got))
 	}
-	// The packet, with a card number typed in the thread masked.
-	h.Say("customer pasted 4242 4242 4242 4242 in the ticket")
+	// The packet, with a card number typed in an update masked. (Plain
+	// thread chatter is not in the desk's packet at all.)
+	h.Say("customer pasted 4111 1111 1111 1111 in the chat")
+	h.ThreadCommand("update customer pasted 4242 4242 4242 4242 in the ticket")
 	msgs := h.ThreadCommand("summary")
 	var out string
 	for _, m := range msgs {
@@ -263,7 +265,7 @@ func TestResolveReopenAndSummary(t *testing.T) {
 			out += m.Text + "\n"
 		}
 	}
-	if strings.Contains(out, "4242 4242 4242 4242") || !strings.Contains(out, "4242") {
+	if strings.Contains(out, "4242 4242 4242 4242") || !strings.Contains(out, "4242") || strings.Contains(out, "1111") {
 		t.Fatalf("card number not masked in packet:\n%s", out)
 	}
 	golden(t, "packet.golden", out)

@@ -116,7 +116,7 @@ func TestGatewayCorrelationOnePostPerChange(t *testing.T) {
 		t.Fatalf("card gateway line = %+v", last.Card)
 	}
 	out := texts(h.ThreadCommand("summary"))
-	if !strings.Contains(out, "Gateway status page: Maintenance: Database upgrade") || !strings.Contains(out, "(gateway): Stripe has declared an incident") ||
+	if !strings.Contains(out, "Gateway status page: Maintenance: Database upgrade") || !strings.Contains(out, "gateway: Stripe has declared an incident") ||
 		!strings.Contains(out, "token=REDACTED") || strings.Contains(out, "s3cr3tvalue") {
 		t.Fatalf("packet lacks the gateway status:\n%s", out)
 	}

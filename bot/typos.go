@@ -13,7 +13,7 @@ import (
 // registered in every build yet. They are never taken as the first word of
 // an incident title: "/payissue update the card is still failing" is an
 // update, not a new incident, even before the update command exists.
-var plannedCommands = []string{"update", "lead", "join", "case"}
+var plannedCommands = []string{"update", "lead", "join"}
 
 // unknownCommand handles "/payissue <word> …" when <word> is no registered
 // command. It opens an incident only when that is surely what was meant:

@@ -102,8 +102,9 @@ func (e *Engine) cmdJoin(ctx context.Context, r *reply, args string) error {
 	if err != nil {
 		return err
 	}
-	if err := workflowActive(inc, "join"); err != nil {
-		return err
+	// Joining during the intake is how someone else gets to answer it.
+	if !inc.Status.Active() {
+		return userErrorf("%s is %s; you can only join an active incident.", inc.Ref, inc.Status)
 	}
 	u := r.ev.User
 	// "/payissue join @person" is the lead adding someone (the permission

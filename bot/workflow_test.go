@@ -132,9 +132,14 @@ func TestJoinAndLead(t *testing.T) {
 func TestWorkflowNeedsAnActiveIncident(t *testing.T) {
 	h := bottest.New(t, bot.Config{})
 	h.Command("card payments failing at checkout")
-	for _, cmd := range []string{"update all good", "join", "lead me"} {
+	for _, cmd := range []string{"update all good", "lead me"} {
 		if msgs := h.ThreadCommand(cmd); countContaining(msgs, "still in intake") != 1 {
 			t.Errorf("%q during intake: %s", cmd, texts(msgs))
 		}
+	}
+	// Joining during the intake is allowed: it is how someone else may
+	// answer the questions (issue 10).
+	if msgs := as(h, "carol", "join"); countContaining(msgs, "carol joined PAY-1") != 1 {
+		t.Errorf("join during intake: %s", texts(msgs))
 	}
 }

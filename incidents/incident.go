@@ -167,6 +167,8 @@ type Details struct {
 	// Gateway holds the provider's status-page events last posted in the
 	// thread (see bot/gateway.go); empty when the page shows nothing active.
 	Gateway []GatewayEvent `json:"gateway,omitempty"`
+	// GatewayCase is the case number the gateway's desk gave (/payissue case; packet.go).
+	GatewayCase *GatewayCase `json:"gateway_case,omitempty"`
 }
 
 // IntakeState is the position of an unfinished intake: the step awaiting an

@@ -304,6 +304,7 @@ type kbSearcher struct {
 var (
 	_ bot.Searcher = (*kbSearcher)(nil)
 	_ bot.Learner  = (*kbSearcher)(nil)
+	_ bot.Forgetter = (*kbSearcher)(nil)
 )
 
 var sourceLabels = map[string]string{
@@ -347,6 +348,17 @@ func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, i
 		doc.Category = inc.Details.Category
 	}
 	return s.index.Upsert(ctx, doc)
+}
+
+// ForgetAnswer removes the community answer LearnAnswer stored for question.
+func (s *kbSearcher) ForgetAnswer(ctx context.Context, question string) error {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(question))))
+	return s.index.Delete(ctx, "community:"+hex.EncodeToString(sum[:8]))
+}
+
+// ForgetIncident removes a past incident from the index.
+func (s *kbSearcher) ForgetIncident(ctx context.Context, ref string) error {
+	return s.index.Delete(ctx, "incident:"+ref)
 }
 
 func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident) error {
