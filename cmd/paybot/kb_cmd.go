@@ -302,8 +302,8 @@ type kbSearcher struct {
 }
 
 var (
-	_ bot.Searcher = (*kbSearcher)(nil)
-	_ bot.Learner  = (*kbSearcher)(nil)
+	_ bot.Searcher  = (*kbSearcher)(nil)
+	_ bot.Learner   = (*kbSearcher)(nil)
 	_ bot.Forgetter = (*kbSearcher)(nil)
 )
 
