@@ -106,7 +106,7 @@ func (e *Engine) permit(r *reply, inc *incidents.Incident, a incidents.Action) e
 	}
 	msg := fmt.Sprintf("Sorry, only %s can %s %s.", who.Names(), what, inc.Ref)
 	if a == incidents.ActCancel && inc.Status != incidents.StatusIntake {
-		msg = fmt.Sprintf("Sorry, once %s is open only %s can cancel it.", inc.Ref, who.Names())
+		msg = fmt.Sprintf("Sorry, only %s can cancel %s once it is open.", who.Names(), inc.Ref)
 	}
 	return userErrorf("%s", msg)
 }

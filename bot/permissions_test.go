@@ -1,0 +1,231 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/bot/bottest"
+	"github.com/paybot/paybot/incidents"
+)
+
+// learnKB is a knowledge base that learns and forgets, for the forget row.
+type learnKB struct {
+	mu        sync.Mutex
+	answers   map[string]string
+	incidents map[string]bool
+}
+
+func (k *learnKB) Ask(context.Context, string, int) ([]bot.Hit, bool, error) { return nil, false, nil }
+func (k *learnKB) LearnAnswer(_ context.Context, q, a string, _ *incidents.Incident, _ bot.User) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.answers[strings.ToLower(q)] = a
+	return nil
+}
+func (k *learnKB) IndexIncident(_ context.Context, inc *incidents.Incident) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.incidents[inc.Ref] = true
+	return nil
+}
+func (k *learnKB) ForgetAnswer(_ context.Context, q string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.answers, strings.ToLower(q))
+	return nil
+}
+func (k *learnKB) ForgetIncident(_ context.Context, ref string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.incidents, ref)
+	return nil
+}
+
+// The people of the matrix: each holds exactly one role in PAY-1.
+var matrixPeople = []struct{ role, user string }{
+	{"reporter", "alice"},   // opened PAY-1
+	{"lead", "lena"},        // /payissue lead lena
+	{"responder", "ron"},    // /payissue join
+	{"engaged", "U_AM"},     // engaged by the ladder (Stripe's account manager)
+	{"oncall", "bob"},       // the rotation's person this week
+	{"manager", "mia"},      // role incident_manager in the team
+	{"stranger", "mallory"}, // posted in the thread, nothing more
+}
+
+// matrixSetup brings PAY-1 to the state a row needs.
+type matrixSetup string
+
+const (
+	setupOpen      matrixSetup = "open"      // lead, responder; not escalated
+	setupEscalated matrixSetup = "escalated" // and escalated: U_AM engaged
+	setupResolved  matrixSetup = "resolved"  // escalated, then resolved by mia
+	setupCancelled matrixSetup = "cancelled" // escalated, then cancelled by mia
+	setupIntake    matrixSetup = "intake"    // still in intake, ron joined
+)
+
+// TestPermissionMatrix is the whole matrix, role × action, through the
+// engine. In want, per person in matrixPeople order: Y allowed, N refused,
+// - the role cannot exist in that state.
+func TestPermissionMatrix(t *testing.T) {
+	for _, row := range []struct {
+		action string
+		setup  matrixSetup
+		cmd    string // a command, or "say:<text>" for a thread message, or "elsewhere:<cmd>" from another channel
+		ok     string // in the answer when allowed
+		want   string // reporter lead responder engaged oncall manager stranger
+	}{
+		{"escalate", setupOpen, "escalate", "Engaged", "YYY-YYN"},
+		{"acknowledge", setupEscalated, "ack", "acknowledged PAY-1", "NYYYYYN"},
+		{"raise severity", setupEscalated, "severity SEV1", "set the severity of PAY-1 to SEV1", "YYYYYYN"},
+		{"lower severity", setupEscalated, "severity SEV3", "set the severity of PAY-1 to SEV3", "NYNNNYN"},
+		{"resolve", setupEscalated, "resolve rolled back deploy 4711 :: a bad TLS config", "resolved PAY-1", "YYYYYYN"},
+		{"root cause", setupResolved, "rootcause the TLS config was never reviewed", "recorded the root cause", "YYYYYYN"},
+		{"update", setupEscalated, "update declines are falling", "Update on PAY-1", "YYYYYYN"},
+		{"cancel an open incident", setupEscalated, "cancel", "was cancelled by", "NYNNNYN"},
+		{"cancel during intake", setupIntake, "cancel", "was cancelled by", "Y-N-NYN"},
+		{"reopen a resolved incident", setupResolved, "reopen it came back", "reopened PAY-1", "YYYYYYN"},
+		{"reopen a cancelled incident", setupCancelled, "reopen it came back", "reopened PAY-1", "NNNNNYN"},
+		{"name another lead", setupEscalated, "lead carol", "is now the lead of PAY-1", "NYNNNYN"},
+		{"add a responder", setupEscalated, "join carol", "carol joined PAY-1", "NYNNNYN"},
+		{"record the case number", setupEscalated, "case 01234567", "Recorded the gateway's case number", "YYYYYYN"},
+		{"answer the intake", setupIntake, "say:1", "(2/", "Y-Y-NNN"},
+		{"remove a community answer", setupEscalated, "forget how do I rotate a webhook secret", "Removed the community answer", "NYNNNYN"},
+		{"see the details from elsewhere", setupEscalated, "elsewhere:status PAY-1", "card payments failing at checkout", "YYYYYYN"},
+	} {
+		for i, p := range matrixPeople {
+			want := row.want[i]
+			if want == '-' {
+				continue
+			}
+			t.Run(row.action+"/"+p.role, func(t *testing.T) {
+				t.Parallel()
+				h := matrixHarness(t, row.setup)
+				u := bottest.User(p.user)
+				var msgs []bot.Message
+				switch {
+				case strings.HasPrefix(row.cmd, "say:"):
+					msgs = h.Send(bot.Event{Kind: bot.EventMessage, Conversation: h.Thread, User: u, Text: strings.TrimPrefix(row.cmd, "say:")})
+				case strings.HasPrefix(row.cmd, "elsewhere:"):
+					msgs = h.Send(bot.Event{Kind: bot.EventCommand, Conversation: bot.Conversation{Platform: bottest.Platform, Channel: "C2"}, User: u,
+						Text: strings.TrimPrefix(row.cmd, "elsewhere:")})
+				default:
+					msgs = h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: u, Text: row.cmd})
+				}
+				got := texts(msgs)
+				allowed := strings.Contains(got, row.ok)
+				if allowed != (want == 'Y') {
+					t.Fatalf("%s by the %s: allowed=%v, want %c:\n%s", row.action, p.role, allowed, want, got)
+				}
+				if allowed {
+					return
+				}
+				// A refusal names who can, and never how to get round it.
+				if !strings.Contains(strings.ToLower(got), "only") {
+					t.Errorf("refusal does not say who can:\n%s", got)
+				}
+				for _, bad := range []string{"post in the thread", "If you can help"} {
+					if strings.Contains(got, bad) {
+						t.Errorf("refusal says how to get round it (%q):\n%s", bad, got)
+					}
+				}
+			})
+		}
+	}
+}
+
+// matrixHarness opens PAY-1 (SEV1, Stripe) as alice and brings it to setup.
+func matrixHarness(t *testing.T, setup matrixSetup) *bottest.Harness {
+	t.Helper()
+	p, probs := incidents.ParsePolicyYAML([]byte(policyYAML))
+	if len(probs) > 0 {
+		t.Fatalf("policy: %v", probs)
+	}
+	h := bottest.New(t, bot.Config{Policy: p, KB: &learnKB{answers: map[string]string{}, incidents: map[string]bool{}}})
+	open := h.Command("card payments failing at checkout")
+	say := func(user, text string) string {
+		return texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User(user), Text: text}))
+	}
+	must := func(user, text, want string) {
+		t.Helper()
+		if got := say(user, text); !strings.Contains(got, want) {
+			t.Fatalf("setup %q by %s: %s", text, user, got)
+		}
+	}
+	if setup == setupIntake {
+		must("ron", "join", "ron joined PAY-1")
+		return h
+	}
+	runIntake(t, h, open)
+	must("alice", "lead lena", "lena is now the lead")
+	must("ron", "join", "ron joined PAY-1")
+	h.Send(bot.Event{Kind: bot.EventMessage, Conversation: h.Thread, User: bottest.User("mallory"), Text: "I can help"})
+	if setup == setupOpen {
+		return h
+	}
+	must("alice", "escalate", "Engaged")
+	switch setup {
+	case setupResolved:
+		must("mia", "resolve rolled back :: bad config deploy", "resolved PAY-1")
+	case setupCancelled:
+		must("mia", "cancel", "was cancelled by")
+	}
+	return h
+}
+
+// TestRolesFromPostingAreGone: the adversarial run of issue 10. A stranger
+// who posts in the thread still cannot downgrade, resolve or cancel, and a
+// trivial resolution by a responder is not indexed as a past incident.
+func TestRolesFromPostingAreGone(t *testing.T) {
+	h := matrixHarness(t, setupOpen)
+	mallory := func(text string) string {
+		return texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User("mallory"), Text: text}))
+	}
+	for _, cmd := range []string{"severity SEV4", "resolve nothing :: nothing", "cancel", "ack", "escalate"} {
+		if got := mallory(cmd); !strings.Contains(got, "Sorry, only") {
+			t.Errorf("mallory %q: %s", cmd, got)
+		}
+	}
+	if inc := h.Incident(); inc.Status != incidents.StatusOpen || inc.Severity != incidents.Sev1 {
+		t.Fatalf("changed by refused commands: %s %s", inc.Status, inc.Severity)
+	}
+	kbase := h.Config.KB.(*learnKB)
+	if !kbase.incidents["PAY-1"] {
+		t.Fatalf("PAY-1 was not indexed when it opened")
+	}
+	got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User("ron"), Text: "resolve nothing :: nothing"}))
+	if !strings.Contains(got, "resolved PAY-1") || !strings.Contains(got, "not added to the past incidents") {
+		t.Fatalf("trivial resolve: %s", got)
+	}
+	if kbase.incidents["PAY-1"] {
+		t.Errorf("a trivially resolved incident is still a past incident")
+	}
+}
+
+// TestVisibilityAcrossPlatforms: a status or a list from another platform
+// never shows a Slack incident's details; from another channel of the same
+// platform a stranger learns only that it exists.
+func TestVisibilityAcrossPlatforms(t *testing.T) {
+	h := matrixHarness(t, setupOpen)
+	other := bot.Conversation{Platform: "discord", Channel: "D1"}
+	for _, cmd := range []string{"status PAY-1", "summary PAY-1", "list"} {
+		got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: other, User: bot.User{Platform: "discord", ID: "alice"}, Text: cmd}))
+		if strings.Contains(got, "card payments failing") || strings.Contains(got, "Stripe") {
+			t.Errorf("%q from another platform shows details:\n%s", cmd, got)
+		}
+	}
+	elsewhere := bot.Conversation{Platform: bottest.Platform, Channel: "C2"}
+	for _, cmd := range []string{"status PAY-1", "summary PAY-1", "list"} {
+		got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: elsewhere, User: bottest.User("mallory"), Text: cmd}))
+		if strings.Contains(got, "card payments failing") || strings.Contains(got, "Support packet") || !strings.Contains(got, "PAY-1") {
+			t.Errorf("%q from another channel:\n%s", cmd, got)
+		}
+	}
+	// In its own channel, anyone sees it.
+	got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: bottest.Channel, User: bottest.User("mallory"), Text: "status PAY-1"}))
+	if !strings.Contains(got, "card payments failing") {
+		t.Errorf("status in the incident's channel:\n%s", got)
+	}
+}
