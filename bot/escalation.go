@@ -156,7 +156,7 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 			who += " " + e.mention(platform, User{Platform: platform, ID: handle})
 		}
 		reached := []string{}
-		ackHint := fmt.Sprintf("Acknowledge with /payissue ack %s (or the Acknowledge button in the thread).", inc.Ref)
+		ackHint := "Acknowledge with " + e.commandExample(platform, "ack", [2]string{"ref", inc.Ref}) + " (or the Acknowledge button)." // native.go
 		if canDM && dmHandle != "" {
 			to := User{Platform: platform, ID: dmHandle, Name: t.Label}
 			ch.Notify = append(ch.Notify, notification(inc, incidents.NotifyDM, "dm/"+key, outPayload{To: &to, Message: Message{

@@ -97,7 +97,7 @@ func (e *Engine) incidentFor(ctx context.Context, r *reply, ref string) (*incide
 
 func (e *Engine) message(ctx context.Context, r *reply, ev Event) error {
 	text := strings.TrimSpace(ev.Text)
-	if strings.HasPrefix(text, "/payissue") {
+	if strings.HasPrefix(text, "/payissue") || e.mentionCommand(&ev) { // native.go: "@Paybot status"
 		ev.Kind = EventCommand
 		return e.route(ctx, r, ev)
 	}
@@ -265,12 +265,7 @@ func cardMessage(inc *incidents.Incident) Message {
 		Reporter: inc.Reporter, Category: inc.Details.Category, Provider: incidents.GatewayName(inc.Details.Provider),
 		Gateway: incidents.GatewaySummary(inc.Details.Gateway),
 	}
-	switch inc.Status {
-	case incidents.StatusOpen:
-		c.Actions = []Choice{{Value: "escalate", Label: "Escalate"}, {Value: "resolve", Label: "Resolve"}}
-	case incidents.StatusEscalated:
-		c.Actions = []Choice{{Value: "ack", Label: "Acknowledge"}, {Value: "resolve", Label: "Resolve"}}
-	}
+	c.Actions = cardActions(inc.Status) // native.go
 	m := Message{
 		Conversation: inc.Origin, Incident: inc.Ref, Kind: KindCard, Card: c,
 		Text: fmt.Sprintf("%s · %s · %s — %s (reported by %s)", inc.Ref, sev, inc.Status, inc.Title, displayName(inc.Reporter)),
