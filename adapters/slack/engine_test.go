@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -185,6 +186,71 @@ func TestFullIncident(t *testing.T) {
 	})
 	upd := h.api.Calls("chat.update")
 	t.Logf("%s opened and escalated; card updated %d times; last: %s", inc.Ref, len(upd), upd[len(upd)-1].Form.Get("text"))
+
+	// The rest of the workflow the Slack way: mentions in the thread and
+	// the card's buttons, with forms for Post update and Resolve.
+	posted := func(want string) {
+		t.Helper()
+		waitFor(t, want, func() bool {
+			for _, c := range threadPosts(h.api, channel, thread) {
+				if strings.Contains(c.Form.Get("text")+c.Form.Get("blocks"), want) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	mention := func(id, ts, text string) {
+		t.Helper()
+		if resp, _ := h.event(callback(id, map[string]any{"type": "app_mention", "user": "U2147483697", "text": "<@" + testBotUser + "> " + text,
+			"ts": ts, "thread_ts": thread, "channel": channel, "event_ts": ts})); resp.StatusCode != 200 {
+			t.Fatalf("mention %q: %d", text, resp.StatusCode)
+		}
+	}
+	mention("EvMJOIN", "1700000200.000001", "join")
+	posted("joined " + inc.Ref + " as a responder")
+	mention("EvMSTATUS", "1700000200.000002", "status")
+	posted("Opened ")
+	h.interaction(blockAction("trig-ack", channel, thread, "", "ack", inc.Ref))
+	posted("acknowledged " + inc.Ref)
+	opened := len(h.api.Calls("views.open"))
+	h.interaction(blockAction("trig-update", channel, thread, "", "update", inc.Ref))
+	view := h.api.waitCalls(t, "views.open", opened+1)[opened]
+	h.interaction(viewSubmission(t, view, "trig-update-sub", map[string]string{"text": "rolled back the deploy, declines are falling"}))
+	posted("Update on " + inc.Ref)
+	h.interaction(blockAction("trig-resolve", channel, thread, "", "resolve", inc.Ref))
+	view = h.api.waitCalls(t, "views.open", opened+2)[opened+1]
+	h.interaction(viewSubmission(t, view, "trig-resolve-sub", map[string]string{"fix": "rolled back deploy 4711", "cause": "a bad TLS config"}))
+	posted("resolved " + inc.Ref + ": rolled back deploy 4711")
+	if eph := h.api.Calls("chat.postEphemeral"); len(eph) > 0 {
+		t.Fatalf("refused: %s", eph[len(eph)-1].Form.Get("text"))
+	}
+}
+
+// viewSubmission submits the modal that views.open call opened, with the
+// given input values by block id.
+func viewSubmission(t *testing.T, open apiCall, trigger string, values map[string]string) string {
+	t.Helper()
+	var req struct {
+		View struct {
+			CallbackID      string `json:"callback_id"`
+			PrivateMetadata string `json:"private_metadata"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal([]byte(open.Form.Get("json")), &req); err != nil {
+		t.Fatalf("views.open body: %v", err)
+	}
+	state := map[string]any{}
+	for k, v := range values {
+		state[k] = map[string]any{k: map[string]any{"type": "plain_text_input", "value": v}}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"type": "view_submission", "trigger_id": trigger,
+		"team": map[string]any{"id": "T0001"}, "user": map[string]any{"id": "U2147483697", "name": "steve"},
+		"view": map[string]any{"id": "V" + trigger, "callback_id": req.View.CallbackID, "private_metadata": req.View.PrivateMetadata,
+			"state": map[string]any{"values": state}},
+	})
+	return string(b)
 }
 
 // TestLoad is the acknowledgement benchmark: signed slash commands and

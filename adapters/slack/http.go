@@ -168,6 +168,11 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 		return
 	}
 	in := a.fromInteraction(cb)
+	if in.openModal != nil {
+		a.openModalAsync(in.openModal)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if err := a.deliver(r.Context(), in); err != nil {
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
@@ -214,7 +219,13 @@ func (a *Adapter) openModalAsync(m *modalRequest) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		if err := a.OpenIncidentModal(ctx, m.triggerID, m.channel, m.thread); err != nil {
+		var err error
+		if m.action != "" {
+			err = a.OpenActionModal(ctx, m.triggerID, m.action, m.ref, m.channel, m.thread)
+		} else {
+			err = a.OpenIncidentModal(ctx, m.triggerID, m.channel, m.thread)
+		}
+		if err != nil {
 			a.log.Error("slack views.open failed", "err", err)
 		}
 	}()

@@ -36,6 +36,9 @@ type modalRequest struct {
 	triggerID string
 	channel   string
 	thread    string
+	// action and ref, when set, ask for a card button's form
+	// (action_modal.go) instead of the "open incident" one.
+	action, ref string
 }
 
 // fromSlashCommand translates "/payissue <text>".
@@ -172,6 +175,10 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) inbound {
 				id += ":" + strconv.Itoa(i)
 			}
 			step, _, _ := strings.Cut(act.ActionID, actionSep)
+			// Resolve and Post update on the card need text: a form.
+			if _, form := modalActions[act.ActionID]; form && cb.TriggerID != "" && len(cb.ActionCallback.BlockActions) == 1 {
+				return inbound{openModal: &modalRequest{triggerID: cb.TriggerID, channel: channel, thread: thread, action: act.ActionID, ref: act.Value}}
+			}
 			out.events = append(out.events, bot.Event{
 				ID:           id,
 				Kind:         bot.EventAction,
@@ -188,6 +195,14 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) inbound {
 		}
 		return out
 	case slack.InteractionTypeViewSubmission:
+		if text, meta, ok := actionSubmission(cb); ok {
+			id := baseID
+			if cb.TriggerID == "" {
+				id = "slack:view:" + cb.View.ID + ":" + cb.View.Hash
+			}
+			return inbound{events: []bot.Event{{ID: id, Kind: bot.EventCommand, Conversation: a.conv(meta.Channel, meta.Thread),
+				User: a.user(cb.User.ID, userName(cb.User)), Text: text, At: time.Now()}}}
+		}
 		if cb.View.CallbackID != openIncidentCallback {
 			return inbound{reason: "view_submission " + cb.View.CallbackID}
 		}
