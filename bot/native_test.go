@@ -1,0 +1,81 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/bot/bottest"
+)
+
+// "@Paybot status" and "@Paybot ack" in a thread are commands; a question
+// that starts with a command word stays a question.
+func TestMentionIsACommand(t *testing.T) {
+	h := matrixHarness(t, setupEscalated)
+	mention := func(user, text string) string {
+		return texts(h.Send(bot.Event{Kind: bot.EventMessage, Mention: true, Conversation: h.Thread, User: bottest.User(user), Text: text}))
+	}
+	if got := mention("alice", "status"); !strings.Contains(got, "Opened ") {
+		t.Errorf("@Paybot status: %s", got)
+	}
+	if got := mention("alice", "status?"); !strings.Contains(got, "Opened ") {
+		t.Errorf("@Paybot status?: %s", got)
+	}
+	if got := mention("ron", "ack"); !strings.Contains(got, "acknowledged PAY-1") {
+		t.Errorf("@Paybot ack: %s", got)
+	}
+	if got := mention("alice", "status of stripe in europe today?"); strings.Contains(got, "Opened ") {
+		t.Errorf("a question was taken as a command: %s", got)
+	}
+	// Without a mention, a message starting with a command word is a note.
+	h.Send(bot.Event{Kind: bot.EventMessage, Conversation: h.Thread, User: bottest.User("alice"), Text: "resolve this soon please"})
+	if inc := h.Incident(); inc.Status.Active() != true {
+		t.Errorf("a plain message resolved the incident")
+	}
+}
+
+// A slash command in a channel (Slack's carry no thread) acts on the
+// channel's only open incident, or asks which one with the refs.
+func TestChannelCommandFindsTheIncident(t *testing.T) {
+	h := matrixHarness(t, setupOpen)
+	inChannel := func(user, text string) string {
+		return texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: bottest.Channel, User: bottest.User(user), Text: text}))
+	}
+	if got := inChannel("alice", "status"); !strings.Contains(got, "PAY-1") || !strings.Contains(got, "Opened ") {
+		t.Fatalf("status in the channel: %s", got)
+	}
+	if got := inChannel("lena", "update rolled back the deploy"); !strings.Contains(got, "Update on PAY-1") {
+		t.Fatalf("update in the channel: %s", got)
+	}
+	// A second incident in the channel: which one?
+	runIntake(t, h, h.Command("payouts delayed since this morning"))
+	got := inChannel("alice", "escalate")
+	if !strings.Contains(got, "Which one?") || !strings.Contains(got, "PAY-1") || !strings.Contains(got, "PAY-2") || !strings.Contains(got, "/payissue escalate PAY-") {
+		t.Fatalf("two incidents: %s", got)
+	}
+	if strings.Contains(got, "thread") {
+		t.Errorf("a hint Slack cannot follow: %s", got)
+	}
+	// Another channel has none.
+	got = texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: bot.Conversation{Platform: bottest.Platform, Channel: "C9"}, User: bottest.User("alice"), Text: "ack"}))
+	if !strings.Contains(got, "no open incident in this channel") || !strings.Contains(got, "/payissue ack PAY-12") {
+		t.Fatalf("no incident: %s", got)
+	}
+}
+
+// The DM to an engaged contact says something that works where it lands,
+// and its button acknowledges from the DM.
+func TestDMAcknowledgeWorksFromTheDM(t *testing.T) {
+	h := matrixHarness(t, setupEscalated)
+	if len(h.Adapter.DMs) == 0 {
+		t.Fatal("no DM to the engaged contact")
+	}
+	dm := h.Adapter.DMs[len(h.Adapter.DMs)-1]
+	if !strings.Contains(dm.Text, "/payissue ack PAY-1") || dm.Expects != "ack" || len(dm.Choices) != 1 || dm.Choices[0].Value != "PAY-1" {
+		t.Fatalf("DM: %+v", dm)
+	}
+	got := texts(h.Send(bot.Event{Kind: bot.EventAction, Conversation: dm.Conversation, User: bottest.User("U_AM"), Action: dm.Expects, Values: []string{dm.Choices[0].Value}}))
+	if !strings.Contains(got, "PAY-1 is acknowledged") {
+		t.Fatalf("ack from the DM: %s", got)
+	}
+}
