@@ -481,20 +481,6 @@ func TestRegister(t *testing.T) {
 	}
 }
 
-func TestRegisterPayload(t *testing.T) {
-	cmds := Commands()
-	if len(cmds) != 1 || cmds[0].Name != "payissue" {
-		t.Fatal(cmds)
-	}
-	var subs []string
-	for _, o := range cmds[0].Options {
-		subs = append(subs, o.Name)
-	}
-	if got := strings.Join(subs, ","); got != "open,status,list,search,escalate,ack,resolve,summary,update,lead,join,help" {
-		t.Fatal(got)
-	}
-}
-
 func TestConfig(t *testing.T) {
 	env := func(kv ...string) func(string) string {
 		m := map[string]string{}

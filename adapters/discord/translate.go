@@ -148,29 +148,78 @@ func commandText(opts []*discordgo.ApplicationCommandInteractionDataOption) (tex
 			sub.Name = ""
 		}
 	}
-	var args []string
+	vals := map[string]string{}
+	var order []string
 	for _, o := range sub.Options {
-		if o == nil {
+		if o == nil || o.Value == nil {
 			continue
 		}
-		if v := strings.TrimSpace(fmt.Sprint(o.Value)); o.Value != nil && v != "" {
-			if o.Type == discordgo.ApplicationCommandOptionUser {
-				v = "<@" + v + ">" // a user option carries the id; the core reads mentions
-			}
-			args = append(args, v)
+		v := strings.TrimSpace(fmt.Sprint(o.Value))
+		if v == "" {
+			continue
 		}
+		if o.Type == discordgo.ApplicationCommandOptionUser {
+			v = "<@" + v + ">" // a user option carries the id; the core reads mentions
+		}
+		if _, dup := vals[o.Name]; !dup {
+			order = append(order, o.Name)
+		}
+		vals[o.Name] = v
 	}
-	arg := strings.Join(args, " ")
 	if sub.Name == "" {
-		if arg == "" {
+		var args []string
+		for _, n := range order {
+			args = append(args, vals[n])
+		}
+		if len(args) == 0 {
 			return "help", false
 		}
-		return arg, false
+		return strings.Join(args, " "), false
 	}
-	if sub.Name == "open" && arg == "" {
+	if sub.Name == "open" && vals["summary"] == "" && len(order) == 0 {
 		return "", true
 	}
-	return strings.TrimSpace(sub.Name + " " + arg), false
+	return coreText(sub.Name, vals, order), false
+}
+
+// coreText writes a subcommand's options in the order the core reads
+// them, whatever order Discord delivers them in: the severity level
+// first, then the ref, then the rest; "fix :: root cause" and
+// "question :: answer" joined as typed.
+func coreText(name string, vals map[string]string, order []string) string {
+	parts := []string{name}
+	add := func(keys ...string) {
+		for _, k := range keys {
+			if v := vals[k]; v != "" {
+				parts = append(parts, v)
+				delete(vals, k)
+			}
+		}
+	}
+	add("level", "ref")
+	switch name {
+	case "resolve":
+		fix, cause := vals["fix"], vals["root_cause"]
+		delete(vals, "fix")
+		delete(vals, "root_cause")
+		if fix != "" {
+			parts = append(parts, strings.ReplaceAll(fix, "::", ":"))
+			if cause != "" {
+				parts = append(parts, "::", cause)
+			}
+		}
+	case "learn":
+		q, ans := vals["question"], vals["answer"]
+		delete(vals, "question")
+		delete(vals, "answer")
+		if q != "" || ans != "" {
+			parts = append(parts, strings.ReplaceAll(q, "::", ":"), "::", ans)
+		}
+	}
+	for _, k := range order {
+		add(k)
+	}
+	return strings.TrimSpace(strings.Join(parts, " "))
 }
 
 // parseCustomID splits "pb:<verb>:<args…>".
