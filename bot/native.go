@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strings"
 
 	"github.com/paybot/paybot/incidents"
@@ -77,4 +78,53 @@ func (e *Engine) commandExample(platform, name string, opts ...[2]string) string
 		parts = append(parts, o[1])
 	}
 	return strings.Join(parts, " ")
+}
+
+// RefSource answers autocompletion of incident refs (Discord's
+// APPLICATION_COMMAND_AUTOCOMPLETE); the Engine implements it.
+type RefSource interface {
+	// OpenRefs returns up to limit active incidents on c's platform whose
+	// ref or title contains prefix (case-insensitive), newest first. The
+	// title is shown only where the incident's details may be seen
+	// (visibleTo); elsewhere the choice names the ref and status only.
+	OpenRefs(ctx context.Context, c Conversation, u User, prefix string, limit int) ([]Choice, error)
+}
+
+var _ RefSource = (*Engine)(nil)
+
+// OpenRefs implements RefSource. Choice.Value is the ref, Choice.Label
+// what the person sees (at most 100 characters, Discord's limit).
+func (e *Engine) OpenRefs(ctx context.Context, c Conversation, u User, prefix string, limit int) ([]Choice, error) {
+	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{
+		Statuses: []incidents.Status{incidents.StatusIntake, incidents.StatusOpen, incidents.StatusEscalated},
+		Platform: c.Platform, Limit: 200,
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock.Now()
+	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	var out []Choice
+	for _, inc := range list {
+		if inc.Origin.Platform != c.Platform {
+			continue
+		}
+		shown := e.visibleTo(c, u, inc, now)
+		if prefix != "" && !strings.Contains(strings.ToLower(inc.Ref), prefix) &&
+			(!shown || !strings.Contains(strings.ToLower(inc.Title), prefix)) {
+			continue
+		}
+		label := inc.Ref + " · " + string(inc.Status)
+		if shown {
+			label = inc.Ref + " · " + inc.Severity.String() + " · " + inc.Title
+		}
+		if r := []rune(label); len(r) > 100 {
+			label = string(r[:99]) + "…"
+		}
+		out = append(out, Choice{Value: inc.Ref, Label: label})
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
 }

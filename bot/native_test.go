@@ -79,3 +79,24 @@ func TestDMAcknowledgeWorksFromTheDM(t *testing.T) {
 		t.Fatalf("ack from the DM: %s", got)
 	}
 }
+
+// Ref autocompletion: the open incidents of the platform, with titles only
+// where they may be seen.
+func TestOpenRefs(t *testing.T) {
+	h := matrixHarness(t, setupOpen)
+	ctx := t.Context()
+	got, err := h.Engine.OpenRefs(ctx, bottest.Channel, bottest.User("mallory"), "pay", 25)
+	if err != nil || len(got) != 1 || got[0].Value != "PAY-1" || !strings.Contains(got[0].Label, "card payments failing") {
+		t.Fatalf("in its channel: %+v %v", got, err)
+	}
+	got, _ = h.Engine.OpenRefs(ctx, bot.Conversation{Platform: bottest.Platform, Channel: "C2"}, bottest.User("mallory"), "", 25)
+	if len(got) != 1 || strings.Contains(got[0].Label, "card") {
+		t.Fatalf("elsewhere: %+v", got)
+	}
+	if got, _ := h.Engine.OpenRefs(ctx, bot.Conversation{Platform: "discord", Channel: "D1"}, bot.User{Platform: "discord", ID: "x"}, "", 25); len(got) != 0 {
+		t.Fatalf("another platform: %+v", got)
+	}
+	if got, _ := h.Engine.OpenRefs(ctx, bottest.Channel, bottest.User("alice"), "payouts", 25); len(got) != 0 {
+		t.Fatalf("a filter that matches nothing: %+v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paybot/paybot/incidents"
 )
@@ -133,15 +134,18 @@ func (e *Engine) joinHint(inc *incidents.Incident, ev Event) string {
 // incident's own channel (and its thread) on its platform, or as someone
 // with a role in it. Elsewhere, at most its ref and status are shown.
 func (e *Engine) visible(r *reply, inc *incidents.Incident) bool {
-	c := r.ev.Conversation
+	return e.visibleTo(r.ev.Conversation, r.ev.User, inc, r.ev.At)
+}
+
+func (e *Engine) visibleTo(c Conversation, u User, inc *incidents.Incident, now time.Time) bool {
 	if c.Platform == inc.Origin.Platform && c.Channel != "" &&
 		(c.Channel == inc.Origin.Channel || c.Channel == inc.Conversation.Channel) {
 		return true
 	}
-	if r.ev.User.Platform != inc.Origin.Platform {
+	if u.Platform != inc.Origin.Platform {
 		return false
 	}
-	return e.policy.RolesOf(r.ev.User, inc, r.ev.At).Any()
+	return e.policy.RolesOf(u, inc, now).Any()
 }
 
 // notVisible is all that is said about an incident outside its channel.

@@ -32,6 +32,8 @@ type Options struct {
 	// Transport, when set, carries REST requests (before DISCORD_API_URL
 	// rewriting). Tests leave it nil.
 	Transport http.RoundTripper
+	// Refs answers ref autocompletion (the engine); nil offers none.
+	Refs bot.RefSource
 }
 
 // Adapter is the Discord platform adapter.
@@ -52,6 +54,7 @@ type Adapter struct {
 	// channel that is not a thread).
 	notThreads map[string]string
 	botID      string
+	refs       bot.RefSource
 }
 
 type handlerBox struct{ h bot.Handler }
@@ -65,6 +68,7 @@ func New(cfg Config, opts Options) (*Adapter, error) {
 		cfg:        cfg,
 		log:        opts.Logger,
 		now:        opts.Now,
+		refs:       opts.Refs,
 		pending:    newPendingTokens(),
 		seen:       newSeenSet(100_000),
 		threads:    map[string]string{},

@@ -65,7 +65,7 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 	switch d := i.Data.(type) {
 	case discordgo.ApplicationCommandInteractionData:
 		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
-			return translation{Response: &discordgo.InteractionResponse{Type: respAutocomplete, Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}}, nil
+			return translation{Response: a.autocomplete(d, ev)}, nil // autocomplete.go
 		}
 		if d.Name != CommandName {
 			return translation{}, errIgnore
@@ -100,6 +100,11 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 			ev.Action, ev.Values = args[0], append([]string(nil), d.Values...)
 		case "open":
 			return translation{Response: openModal()}, nil
+		case "resolve", "update": // a card button that needs text: its form (forms.go)
+			if len(args) > 0 && args[0] != "" {
+				return translation{Response: actionForm(verb, args[0])}, nil
+			}
+			ev.Action = verb
 		default: // pb:<action>:<ref> on the card
 			// The ref stays in the custom_id only: the core finds the
 			// incident from the thread, and Values would read as the
@@ -114,6 +119,11 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredUpdate}}, nil
 
 	case discordgo.ModalSubmitInteractionData:
+		if text, ok := formCommand(d); ok { // forms.go
+			ev.Kind = bot.EventCommand
+			ev.Text = text
+			return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredMessage}}, nil
+		}
 		if d.CustomID != modalOpenID {
 			return translation{}, errIgnore
 		}

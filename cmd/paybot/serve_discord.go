@@ -38,7 +38,11 @@ func setupDiscord(ctx context.Context, deps platformDeps) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	a, err := discordadapter.New(cfg, discordadapter.Options{Logger: log})
+	opts := discordadapter.Options{Logger: log}
+	if deps.Engine != nil {
+		opts.Refs = deps.Engine // refs autocompleted from the open incidents
+	}
+	a, err := discordadapter.New(cfg, opts)
 	if err != nil {
 		return false, err
 	}
