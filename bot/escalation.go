@@ -148,7 +148,9 @@ func (e *Engine) engage(ctx context.Context, inc *incidents.Incident, rule strin
 		key := fmt.Sprintf("%s/%d/%d/%s", inc.ID, round, li+1, t.Key)
 		handle := t.Handle(platform)
 		dmHandle := handle
-		if dmHandle == "" && byName {
+		// Where chat ids are names (the console), a team member is
+		// messaged by name; a gateway's desk never is: nobody reads it.
+		if dmHandle == "" && byName && strings.HasPrefix(ref, "team:") {
 			dmHandle = t.Label
 		}
 		who := t.Label
