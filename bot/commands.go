@@ -28,7 +28,9 @@ func (e *Engine) cmdHelp(_ context.Context, r *reply, _ string) error {
 	for _, c := range cmds {
 		fmt.Fprintf(&b, "  %s — %s\n", c.usage, c.help)
 	}
-	b.WriteString("In an incident thread, reply to my questions; ask anything ending with ? and I'll search the knowledge base.")
+	b.WriteString("In an incident thread, reply to my questions; ask anything ending with ? and I'll search the knowledge base. " +
+		"Where a slash command can't be typed (a Slack thread), mention me with the command: @Paybot status, @Paybot ack. " +
+		"Outside a thread, a command without a ref acts on the channel's only open incident.")
 	r.say(KindText, b.String())
 	return nil
 }

@@ -118,3 +118,30 @@ func TestCardButtonsAndFormsDiscord(t *testing.T) {
 		}
 	}
 }
+
+// The DM to an engaged contact: its Acknowledge button (the core's
+// question with Expects "ack" and the ref as the choice) acknowledges from
+// the DM, signed like any interaction.
+func TestAcknowledgeFromDM(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	comps := choiceComponents("ack", []bot.Choice{{Value: "PAY-1", Label: "Acknowledge PAY-1"}}, false)
+	js := mustJSON(comps)
+	if !strings.Contains(js, `"custom_id":"pb:step:ack:PAY-1"`) {
+		t.Fatalf("DM button: %s", js)
+	}
+	body := mustJSON(map[string]any{
+		"id": "1300000000000009501", "application_id": "app1", "type": 3, "token": "tok-dm", "version": 1,
+		"channel_id": "dm1", "channel": map[string]any{"id": "dm1", "type": 1},
+		"user":    map[string]any{"id": "u9", "username": "sam"},
+		"message": map[string]any{"id": "m9", "channel_id": "dm1", "type": 0, "content": "", "author": map[string]any{"id": "app1", "username": "paybot", "bot": true}},
+		"data":    map[string]any{"custom_id": "pb:step:ack:PAY-1", "component_type": 2},
+	})
+	code, resp := hs.signed(body)
+	if code != 200 || respType(t, resp) != 6 {
+		t.Fatalf("%d %s", code, resp)
+	}
+	e := hs.waitEvents(1)[0]
+	if e.Kind != bot.EventAction || e.Action != "ack" || len(e.Values) != 1 || e.Values[0] != "PAY-1" || e.User.ID != "u9" || e.Conversation.Channel != "dm1" {
+		t.Fatalf("DM ack: %+v", e)
+	}
+}
