@@ -397,7 +397,7 @@ func (e *Engine) cmdDiagnose(ctx context.Context, r *reply, args string) error {
 	if first, rest, _ := strings.Cut(arg, " "); refPattern.MatchString(first) {
 		// "/payissue diagnose PAY-12 [provider|URL]", for platforms where
 		// slash commands cannot be typed in a thread.
-		if inc, ierr = e.store.IncidentByRef(ctx, first); ierr != nil {
+		if inc, ierr = e.byRef(ctx, r, first); ierr != nil { // not another platform's incident
 			return ierr
 		}
 		arg = strings.TrimSpace(rest)

@@ -114,10 +114,16 @@ func (e *Engine) permit(r *reply, inc *incidents.Incident, a incidents.Action) e
 
 // mayAnswerIntake refuses intake answers from people without a part in
 // the incident and tells them how to get one.
-func (e *Engine) mayAnswerIntake(r *reply, inc *incidents.Incident) error {
+// The intake's own "cancel" reply is a cancel: a responder who may answer
+// may not cancel that way.
+func (e *Engine) mayAnswerIntake(r *reply, inc *incidents.Incident, text string) error {
 	roles := e.policy.RolesOf(r.ev.User, inc, r.ev.At)
 	if ok, who := incidents.Can(incidents.ActAnswerIntake, roles, inc.Status, inc.Roles.Lead != nil); !ok {
 		return userErrorf("Only %s answer the questions of %s. To help, join it with %s.", who.Names(), inc.Ref, e.joinHint(inc, r.ev))
+	}
+	word := strings.ToLower(strings.TrimRight(strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "/!")), ".!"))
+	if word == incidents.CmdCancel {
+		return e.permit(r, inc, incidents.ActCancel)
 	}
 	return nil
 }

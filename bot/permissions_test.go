@@ -92,6 +92,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"add a responder", setupEscalated, "join carol", "carol joined PAY-1", "NYNNNYN"},
 		{"record the case number", setupEscalated, "case 01234567", "Recorded the gateway's case number", "YYYYYYN"},
 		{"answer the intake", setupIntake, "say:1", "(2/", "Y-Y-NNN"},
+		{"cancel by the intake's own word", setupIntake, "say:cancel", "is cancelled", "Y-N-NNN"},
 		{"remove a community answer", setupEscalated, "forget how do I rotate a webhook secret", "Removed the community answer", "NYNNNYN"},
 		{"see the details from elsewhere", setupEscalated, "elsewhere:status PAY-1", "card payments failing at checkout", "YYYYYYN"},
 	} {

@@ -170,7 +170,7 @@ func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) err
 }
 
 func (e *Engine) answerIntake(ctx context.Context, r *reply, inc *incidents.Incident, text string) error {
-	if err := e.mayAnswerIntake(r, inc); err != nil {
+	if err := e.mayAnswerIntake(r, inc, text); err != nil {
 		return err
 	}
 	res := e.flow.Answer(inc, r.ev.User, text, r.ev.At, e.loc)
