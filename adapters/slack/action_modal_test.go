@@ -2,7 +2,10 @@ package slack
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/slack-go/slack"
 
 	"github.com/paybot/paybot/bot"
 )
@@ -65,4 +68,27 @@ func TestCardButtonsAndForms(t *testing.T) {
 	if len(h.h.Events()) != before {
 		t.Fatalf("an empty fix was delivered")
 	}
+}
+
+// FuzzInteractionPayload: any interaction payload translates without a
+// panic, and a submitted action form is one command for its ref or nothing.
+// go test -fuzz FuzzInteractionPayload ./adapters/slack
+func FuzzInteractionPayload(f *testing.F) {
+	h := newHarness(f)
+	f.Add(blockAction("t1", "C1", "1.1", "", "resolve", "PAY-1"))
+	f.Add(blockAction("", "C1", "1.1", "1.0", "update", ""))
+	f.Add(`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"paybot_resolve","private_metadata":"{\"c\":\"C1\",\"r\":\"PAY-1\"}","state":{"values":{"fix":{"fix":{"value":"a :: b"}}}}}}`)
+	f.Add(`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"paybot_update","private_metadata":"not json"}}`)
+	f.Fuzz(func(t *testing.T, payload string) {
+		var cb slack.InteractionCallback
+		if json.Unmarshal([]byte(payload), &cb) != nil {
+			return
+		}
+		in := h.a.fromInteraction(cb)
+		for _, ev := range in.events {
+			if ev.Kind == bot.EventCommand && strings.HasPrefix(ev.Text, "resolve ") && strings.Count(ev.Text, "::") > 1 {
+				t.Fatalf("a form produced an ambiguous command: %q", ev.Text)
+			}
+		}
+	})
 }
