@@ -192,7 +192,11 @@ func (p *Policy) RolesOf(u User, inc *Incident, now time.Time) Role {
 			}
 		}
 	}
-	if oc := p.OncallAt(now); oc != nil {
+	oc := p.OncallAt(now)
+	if oc == nil {
+		oc = p.Team["oncall"] // no rotation or shift: the entry's own handles
+	}
+	if oc != nil {
 		if h := oc.Handles[u.Platform]; h != "" && strings.EqualFold(strings.TrimPrefix(h, "@"), u.ID) {
 			r |= RoleOncall
 		}

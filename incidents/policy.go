@@ -22,7 +22,8 @@ type Policy struct {
 	SLA map[Severity]SLATarget
 	// Routing rules, first match wins; the last one matches everything.
 	Routing []Rule
-	// AuthorizedRoles are team roles whose members may escalate, acknowledge,
+	// AuthorizedRoles are team roles whose members count as on-call in the
+	// permission matrix (permissions.go): they may escalate, acknowledge,
 	// resolve and reopen any incident.
 	AuthorizedRoles []string
 	// IncidentManagers are team ids or team roles (incident_managers in the
