@@ -175,8 +175,9 @@ func (e *Engine) reminderJob(inc *incidents.Incident, j incidents.Job, now time.
 	if reminderStale(inc, j.DueAt, t.Update) {
 		return // an update came after this reminder was set; its own reminder follows
 	}
-	text := fmt.Sprintf("Reminder: no update in %s for %s (%s incidents get an update every %s). Post where things stand in this thread.",
-		inc.Ref, incidents.FmtDuration(sinceUpdate(inc, j.DueAt, t.Update, now)), inc.Severity, incidents.FmtDuration(t.Update))
+	text := fmt.Sprintf("Reminder: no update in %s for %s (%s incidents get an update every %s). Post where things stand with the Post update button on the card or %s.",
+		inc.Ref, incidents.FmtDuration(sinceUpdate(inc, j.DueAt, t.Update, now)), inc.Severity, incidents.FmtDuration(t.Update),
+		e.commandExample(inc.Conversation.Platform, "update", [2]string{"ref", inc.Ref}, [2]string{"text", "<where things stand>"}))
 	if late != "" {
 		text += " (" + late + ".)"
 	}
