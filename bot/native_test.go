@@ -100,3 +100,23 @@ func TestOpenRefs(t *testing.T) {
 		t.Fatalf("a filter that matches nothing: %+v", got)
 	}
 }
+
+// A stranger's intake answer is refused with how to join; after joining,
+// the same answer is taken.
+func TestIntakeAnswerNeedsJoining(t *testing.T) {
+	h := matrixHarness(t, setupIntake)
+	say := func(user, text string) string {
+		return texts(h.Send(bot.Event{Kind: bot.EventMessage, Conversation: h.Thread, User: bottest.User(user), Text: text}))
+	}
+	got := say("carol", "2")
+	if !strings.Contains(got, "Only the reporter, the lead or responders answer") || !strings.Contains(got, "/payissue join PAY-1") {
+		t.Fatalf("stranger's answer: %s", got)
+	}
+	if h.Incident().Intake.Step != "category" {
+		t.Fatalf("a refused answer moved the intake")
+	}
+	h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User("carol"), Text: "join"})
+	if got := say("carol", "2"); !strings.Contains(got, "(2/") {
+		t.Fatalf("after joining: %s", got)
+	}
+}

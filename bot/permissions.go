@@ -128,12 +128,16 @@ func (e *Engine) mayAnswerIntake(r *reply, inc *incidents.Incident, text string)
 	return nil
 }
 
-// joinHint is how to join inc, in a form that works where the sender is.
+// joinHint is how to join inc, in a form that works on the sender's
+// platform wherever it is typed (with the ref: a Slack slash command
+// cannot be typed in the thread, so it goes in the channel; in the thread,
+// a mention works too).
 func (e *Engine) joinHint(inc *incidents.Incident, ev Event) string {
+	hint := e.commandExample(ev.Conversation.Platform, "join", [2]string{"ref", inc.Ref})
 	if ev.Conversation == inc.Conversation {
-		return "/payissue join"
+		hint += " (or, in this thread, mention me: @Paybot join)"
 	}
-	return "/payissue join " + inc.Ref
+	return hint
 }
 
 // visible reports whether the sender may see inc's details: in the
