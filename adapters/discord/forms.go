@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -45,10 +46,8 @@ func formCommand(d discordgo.ModalSubmitInteractionData) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	// An empty ref is the incident of the channel the form was opened in.
 	action, ref, _ := strings.Cut(rest, ":")
-	if ref == "" {
-		return "", false
-	}
 	vals := modalValues(d.Components)
 	clean := func(k string) string { return strings.TrimSpace(strings.ReplaceAll(vals[k], "::", ":")) }
 	switch action {
@@ -57,15 +56,40 @@ func formCommand(d discordgo.ModalSubmitInteractionData) (string, bool) {
 		if fix == "" {
 			return "", false
 		}
-		text := "resolve " + ref + " " + fix
+		text := strings.Join(strings.Fields("resolve "+ref), " ") + " " + fix
 		if cause != "" {
 			text += " :: " + cause
 		}
 		return text, true
 	case "update":
 		if t := clean("text"); t != "" {
-			return "update " + ref + " " + t, true
+			return strings.Join(strings.Fields("update "+ref), " ") + " " + t, true
 		}
 	}
 	return "", false
+}
+
+// resolveWithoutFix reports whether opts are "/payissue resolve" without
+// a fix, and the ref if one was given: the form asks for the fix then.
+func resolveWithoutFix(opts []*discordgo.ApplicationCommandInteractionDataOption) (ref string, ok bool) {
+	if len(opts) != 1 || opts[0] == nil || opts[0].Type != discordgo.ApplicationCommandOptionSubCommand || opts[0].Name != "resolve" {
+		return "", false
+	}
+	for _, o := range opts[0].Options {
+		if o == nil || o.Value == nil {
+			continue
+		}
+		switch o.Name {
+		case "fix":
+			if strings.TrimSpace(fmt.Sprint(o.Value)) != "" {
+				return "", false
+			}
+		case "ref":
+			ref = strings.TrimSpace(fmt.Sprint(o.Value))
+		}
+	}
+	if len(ref) > 32 || strings.Contains(ref, ":") {
+		ref = "" // custom_id room, and ":" separates its parts
+	}
+	return ref, true
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/paybot/paybot/bot"
 )
 
@@ -143,5 +145,24 @@ func TestAcknowledgeFromDM(t *testing.T) {
 	e := hs.waitEvents(1)[0]
 	if e.Kind != bot.EventAction || e.Action != "ack" || len(e.Values) != 1 || e.Values[0] != "PAY-1" || e.User.ID != "u9" || e.Conversation.Channel != "dm1" {
 		t.Fatalf("DM ack: %+v", e)
+	}
+}
+
+func TestResolveWithoutFixOpensTheForm(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	code, resp := hs.signed(commandBody("1300000000000009601", "tok-r", "th1", "resolve", map[string]string{"ref": "PAY-2"}))
+	if code != 200 || respType(t, resp) != 9 || !strings.Contains(resp, "pb:form:resolve:PAY-2") {
+		t.Fatalf("%d %s", code, resp)
+	}
+	code, resp = hs.signed(commandBody("1300000000000009602", "tok-r2", "th1", "resolve", map[string]string{"fix": "rotated", "root_cause": "expired"}))
+	if code != 200 || respType(t, resp) != 5 {
+		t.Fatalf("with a fix: %d %s", code, resp)
+	}
+	if e := hs.waitEvents(1)[0]; e.Text != "resolve rotated :: expired" {
+		t.Fatalf("event %+v", e)
+	}
+	if text, ok := formCommand(discordgo.ModalSubmitInteractionData{CustomID: "pb:form:resolve:", Components: []discordgo.MessageComponent{
+		discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.TextInput{CustomID: "fix", Value: "rolled back"}}}}}); !ok || text != "resolve rolled back" {
+		t.Fatalf("form without a ref: %q %v", text, ok)
 	}
 }

@@ -70,6 +70,9 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 		if d.Name != CommandName {
 			return translation{}, errIgnore
 		}
+		if ref, ok := resolveWithoutFix(d.Options); ok { // forms.go
+			return translation{Response: actionForm("resolve", ref)}, nil
+		}
 		text, openForm := commandText(d.Options)
 		if openForm {
 			return translation{Response: openModal()}, nil
