@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -77,9 +78,12 @@ func (a *Adapter) OpenActionModal(ctx context.Context, triggerID, action, ref, c
 // actionSubmission turns a submitted action modal into command text; ok is
 // false when the form is incomplete or not ours.
 func actionSubmission(cb slack.InteractionCallback) (text string, meta actionMeta, ok bool) {
-	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" || meta.Ref == "" {
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" {
 		return "", meta, false
 	}
+	// Without a ref (a slash command in a channel) the core takes the
+	// channel's only open incident, or asks which one.
+	head := func(name string) string { return strings.Join(strings.Fields(name+" "+meta.Ref), " ") }
 	// "::" separates the fix from the cause in the command's text.
 	clean := func(s string) string {
 		return strings.TrimSpace(strings.ReplaceAll(unescapeText(s), "::", ":"))
@@ -90,7 +94,7 @@ func actionSubmission(cb slack.InteractionCallback) (text string, meta actionMet
 		if fix == "" {
 			return "", meta, false
 		}
-		text = "resolve " + meta.Ref + " " + fix
+		text = head("resolve") + " " + fix
 		if cause != "" {
 			text += " :: " + cause
 		}
@@ -99,9 +103,32 @@ func actionSubmission(cb slack.InteractionCallback) (text string, meta actionMet
 		if upd == "" {
 			return "", meta, false
 		}
-		text = "update " + meta.Ref + " " + upd
+		text = head("update") + " " + upd
 	default:
 		return "", meta, false
 	}
 	return text, meta, true
+}
+
+var reRef = regexp.MustCompile(`(?i)^PAY-\d{1,9}$`)
+
+// formCommand reports whether a slash command's text is "resolve" or
+// "update" with nothing but an optional ref: Slack then opens the form
+// that asks for the rest.
+func formCommand(text string) (action, ref string, ok bool) {
+	words := strings.Fields(text)
+	if len(words) == 0 || len(words) > 2 {
+		return "", "", false
+	}
+	action = strings.ToLower(words[0])
+	if _, form := modalActions[action]; !form {
+		return "", "", false
+	}
+	if len(words) == 2 {
+		if !reRef.MatchString(words[1]) {
+			return "", "", false
+		}
+		ref = strings.ToUpper(words[1])
+	}
+	return action, ref, true
 }

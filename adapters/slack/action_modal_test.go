@@ -92,3 +92,36 @@ func FuzzInteractionPayload(f *testing.F) {
 		}
 	})
 }
+
+// "/payissue resolve" (or "update") typed in a channel without the text
+// opens the form; its submission carries the ref when one was given, and
+// otherwise leaves the choice of incident to the core.
+func TestSlashResolveOpensTheForm(t *testing.T) {
+	h := newHarness(t)
+	for n, tc := range []struct{ text, callback, want string }{
+		{"resolve", resolveCallback, "resolve rolled back"},
+		{"resolve PAY-3", resolveCallback, "resolve PAY-3 rolled back"},
+		{"update pay-4", updateCallback, "update PAY-4 rolled back"},
+	} {
+		if resp, _ := h.command(tc.text, "trig-slash"+tc.want); resp.StatusCode != 200 {
+			t.Fatalf("%q: %d", tc.text, resp.StatusCode)
+		}
+		open := h.api.waitCalls(t, "views.open", n+1)[n]
+		field := "fix"
+		if tc.callback == updateCallback {
+			field = "text"
+		}
+		before := len(h.h.Events())
+		h.interaction(viewSubmission(t, open, "trig-slash-sub"+tc.want, map[string]string{field: "rolled back"}))
+		evs := h.h.Events()
+		if len(evs) != before+1 || evs[before].Text != tc.want || evs[before].Conversation.Thread != "" {
+			t.Fatalf("%q: events %+v", tc.text, evs[before:])
+		}
+	}
+	// With the text, the command goes straight to the core.
+	before := len(h.h.Events())
+	h.command("resolve rotated the secret :: it expired", "trig-slash-direct")
+	if evs := h.h.Events(); len(evs) != before+1 || evs[before].Text != "resolve rotated the secret :: it expired" {
+		t.Fatalf("direct resolve: %+v", evs[before:])
+	}
+}

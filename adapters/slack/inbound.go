@@ -50,6 +50,9 @@ func (a *Adapter) fromSlashCommand(cmd slack.SlashCommand, rawKey string) inboun
 	if text == "" && cmd.TriggerID != "" {
 		return inbound{openModal: &modalRequest{triggerID: cmd.TriggerID, channel: cmd.ChannelID}}
 	}
+	if action, ref, ok := formCommand(text); ok && cmd.TriggerID != "" { // action_modal.go
+		return inbound{openModal: &modalRequest{triggerID: cmd.TriggerID, channel: cmd.ChannelID, action: action, ref: ref}}
+	}
 	id := "slack:cmd:" + cmd.TriggerID
 	if cmd.TriggerID == "" {
 		id = "slack:cmd:" + cmd.TeamID + ":" + cmd.UserID + ":" + shortHash(rawKey)
