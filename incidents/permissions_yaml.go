@@ -1,6 +1,7 @@
 package incidents
 
 import (
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -20,13 +21,19 @@ func (pr *parser) incidentManagers(n *yaml.Node, p *Policy) {
 			continue
 		}
 		found := false
+		var known []string
 		for _, c := range p.Team {
+			known = append(known, c.ID)
+			if c.Role != "" {
+				known = append(known, c.Role)
+			}
 			if strings.EqualFold(c.ID, v.Value) || (c.Role != "" && strings.EqualFold(c.Role, v.Value)) {
 				found = true
 			}
 		}
 		if !found {
-			pr.add(v, "incident_managers: %q is neither a team id nor a team role", v.Value)
+			sort.Strings(known)
+			pr.add(v, "incident_managers: %q is neither a team id nor a team role%s", v.Value, didYouMean(v.Value, known))
 		}
 	}
 }

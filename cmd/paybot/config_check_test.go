@@ -33,6 +33,7 @@ func TestConfigCheckProblems(t *testing.T) {
 		{"routing_wait_zero", 1, `4:40: wait 0s never gives anyone time to acknowledge`},
 		{"routing_wait_negative", 1, `5:15: "-5m" is not a duration`},
 		{"routing_never_fires", 1, `5:5: routing rule "security" can never fire: rule "everything" (line 2) before it matches every incident`},
+		{"incident_managers_unknown", 1, `4:21: incident_managers: "incident_manger" is neither a team id nor a team role, did you mean incident_manager?`},
 		{"provider_no_contacts", 0, `1:1: warning: the intake offers Adyen, PayPal, Braintree, Checkout.com, Square, Authorize.Net and Worldpay, but providers: has no contacts for them`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
