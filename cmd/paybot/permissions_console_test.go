@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestConsoleStrangerCannotCloseAnIncident replays the issue's console run
+// with paybot.example.yaml: mallory, who has no role, answers the intake,
+// posts "I can help", then tries to escalate, downgrade, resolve and
+// cancel. Every attempt is refused with who can, and nothing changes; an
+// incident manager (alice) can cancel and undo the cancel.
+func TestConsoleStrangerCannotCloseAnIncident(t *testing.T) {
+	lines := []string{
+		`{"user":"carol","text":"/payissue card payments failing at checkout"}`,
+		`{"user":"carol","text":"1"}`,
+		`{"user":"carol","text":"stripe"}`,
+		`{"user":"mallory","text":"sandbox"}`,
+		`{"user":"carol","text":"production"}`,
+		`{"user":"carol","text":"10 min ago"}`,
+		`{"user":"carol","text":"about 60% of card payments"}`,
+		`{"user":"carol","text":"do_not_honor"}`,
+		`{"user":"carol","text":"skip"}`,
+		`{"user":"carol","text":"visa"}`,
+		`{"user":"carol","text":"retried"}`,
+		`{"user":"carol","text":"yes"}`,
+		`{"user":"mallory","text":"I can help"}`,
+		`{"user":"mallory","text":"/payissue escalate"}`,
+		`{"user":"mallory","text":"/payissue severity SEV4"}`,
+		`{"user":"mallory","text":"/payissue resolve nothing :: nothing"}`,
+		`{"user":"mallory","text":"/payissue cancel PAY-1"}`,
+		`{"user":"mallory","text":"/payissue status PAY-1"}`,
+		`{"user":"alice","text":"/payissue cancel"}`,
+		`{"user":"carol","text":"/payissue reopen"}`,
+		`{"user":"alice","text":"/payissue reopen cancelled by mistake"}`,
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--data", t.TempDir(), "--config", "../../paybot.example.yaml", "chat", "--json", "--user", "carol"},
+		strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errOut, func(string) string { return "" })
+	if code != 0 {
+		t.Fatalf("chat exited %d: %s", code, errOut.String())
+	}
+	var texts []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var o struct{ Text string }
+		if err := json.Unmarshal([]byte(l), &o); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		texts = append(texts, o.Text)
+	}
+	all := strings.Join(texts, "\n---\n")
+	for _, want := range []string{
+		"Only the reporter, the lead or responders answer the questions of PAY-1",
+		"is open as SEV1",
+		"Sorry, only the reporter, the lead, responders, the engaged contacts, the on-call or incident managers can escalate PAY-1.",
+		"Sorry, only the lead or incident managers can lower the severity of PAY-1.",
+		"can resolve PAY-1.",
+		"Sorry, only the lead or incident managers can cancel PAY-1 once it is open.",
+		"PAY-1 was cancelled by",
+		"Sorry, only incident managers can reopen PAY-1: it was cancelled.",
+		"reopened PAY-1: cancelled by mistake",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing %q in:\n%s", want, all)
+		}
+	}
+	for _, bad := range []string{"post in the thread", "resolved PAY-1", "to SEV4"} {
+		if strings.Contains(all, bad) {
+			t.Errorf("has %q:\n%s", bad, all)
+		}
+	}
+}
