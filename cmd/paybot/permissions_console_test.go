@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestConsoleStrangerCannotCloseAnIncident replays the issue's console run
@@ -37,19 +40,59 @@ func TestConsoleStrangerCannotCloseAnIncident(t *testing.T) {
 		`{"user":"carol","text":"/payissue reopen"}`,
 		`{"user":"alice","text":"/payissue reopen cancelled by mistake"}`,
 	}
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"--data", t.TempDir(), "--config", "../../paybot.example.yaml", "chat", "--json", "--user", "carol"},
-		strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errOut, func(string) string { return "" })
-	if code != 0 {
-		t.Fatalf("chat exited %d: %s", code, errOut.String())
-	}
-	var texts []string
-	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var o struct{ Text string }
-		if err := json.Unmarshal([]byte(l), &o); err != nil {
-			t.Fatalf("not JSON: %q", l)
+	// The console takes lines as they come, so each line waits for the
+	// bot's answer to the one before, as a person would.
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"--data", t.TempDir(), "--config", "../../paybot.example.yaml", "chat", "--json", "--user", "carol"},
+			inR, outW, &errOut, func(string) string { return "" })
+		outW.Close()
+	}()
+	got := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var o struct{ Text string }
+			if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
+				o.Text = "NOT JSON: " + sc.Text()
+			}
+			got <- o.Text
 		}
-		texts = append(texts, o.Text)
+		close(got)
+	}()
+	var texts []string
+	drain := func(wait time.Duration) {
+		for {
+			select {
+			case m, ok := <-got:
+				if !ok {
+					return
+				}
+				texts = append(texts, m)
+				wait = 150 * time.Millisecond // more may follow the first answer
+			case <-time.After(wait):
+				return
+			}
+		}
+	}
+	for _, l := range lines {
+		if _, err := io.WriteString(inW, l+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(l, "I can help") {
+			drain(300 * time.Millisecond) // a note in the thread: no answer
+			continue
+		}
+		drain(5 * time.Second)
+	}
+	inW.Close()
+	drain(time.Second)
+	if code := <-done; code != 0 {
+		t.Fatalf("chat exited %d: %s", code, errOut.String())
 	}
 	all := strings.Join(texts, "\n---\n")
 	for _, want := range []string{
