@@ -64,6 +64,7 @@ func openAt(t *testing.T, dir string) incidents.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	q.Set("pool_max_conns", "4")
+	q.Set("application_name", appName(dir))
 	u.RawQuery = q.Encode()
 	s, err := postgres.Open(ctx, u.String())
 	if err != nil {
@@ -72,7 +73,53 @@ func openAt(t *testing.T, dir string) incidents.Store {
 	return s
 }
 
+// appName tags a test store's connections so a test can find them in
+// pg_stat_activity.
+func appName(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return "paybot_test_" + hex.EncodeToString(sum[:6])
+}
+
 func TestStore(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.Run(t, openAt)
+}
+
+// TestPoolSurvivesTerminatedConnections kills every server connection of the
+// store's pool, as a server restart does, and then expects every call to
+// succeed: pgxpool drops dead connections instead of handing them out.
+func TestPoolSurvivesTerminatedConnections(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openAt(t, dir)
+	defer s.Close()
+	// Warm the pool so there are idle connections to kill.
+	for range 4 {
+		if _, err := s.ListIncidents(ctx, incidents.ListFilter{Limit: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := admin(t)
+	defer a.Close(ctx)
+	tag, err := a.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, appName(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag.RowsAffected() == 0 {
+		t.Fatal("no connection was terminated")
+	}
+	// pgxpool pings a connection idle for more than a second before handing
+	// it out; a server restart takes longer than that.
+	time.Sleep(1100 * time.Millisecond)
+	failed := 0
+	for range 6 {
+		if _, err := s.ListIncidents(ctx, incidents.ListFilter{Limit: 1}); err != nil {
+			failed++
+			t.Logf("after terminate: %v", err)
+		}
+	}
+	if failed > 0 {
+		t.Fatalf("%d of 6 calls failed after the server dropped the pool's connections", failed)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paybot/paybot/incidents"
 )
@@ -261,14 +262,12 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	return nil
 }
 
-// query runs a read on a pooled connection.
-func (s *Store) query(ctx context.Context, fn func(c *pgx.Conn) error) error {
-	c, err := s.conn(ctx)
-	if err != nil {
-		return err
+// query runs a read on the pool.
+func (s *Store) query(ctx context.Context, fn func(c *pgxpool.Pool) error) error {
+	if s.closed.Load() {
+		return ErrClosed
 	}
-	defer s.pool.release(c)
-	return fn(c)
+	return fn(s.pool)
 }
 
 // Incident returns the incident with id. Errors: ErrNotFound.
@@ -299,7 +298,7 @@ func (s *Store) IncidentByConversation(ctx context.Context, c incidents.Conversa
 
 func (s *Store) one(ctx context.Context, query string, args ...any) (*incidents.Incident, error) {
 	var inc *incidents.Incident
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		var err error
 		inc, err = scanIncident(c.QueryRow(ctx, query, args...))
 		return err
@@ -342,7 +341,7 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
 	var out []*incidents.Incident
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		rows, err := c.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -367,7 +366,7 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 func (s *Store) Timeline(ctx context.Context, id uuid.UUID) ([]incidents.TimelineEntry, error) {
 	found := false
 	out := []incidents.TimelineEntry{}
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		rows, err := c.Query(ctx, `SELECT t.seq, t.at, t.actor, t.kind, t.text, t.data
 			FROM incidents i LEFT JOIN timeline t ON t.incident_id = i.id
 			WHERE i.id = $1 ORDER BY t.seq`, id)
@@ -414,7 +413,7 @@ func (s *Store) Timeline(ctx context.Context, id uuid.UUID) ([]incidents.Timelin
 // EventProcessed reports whether key has been marked processed.
 func (s *Store) EventProcessed(ctx context.Context, key string) (bool, error) {
 	var done bool
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		return c.QueryRow(ctx, "SELECT status = 'done' FROM inbox WHERE key = $1", key).Scan(&done)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -434,7 +433,7 @@ func (s *Store) PendingEvents(ctx context.Context, limit int) ([]incidents.Pendi
 		lim = &limit
 	}
 	var out []incidents.PendingEvent
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		rows, err := c.Query(ctx, `SELECT key, payload, received_at FROM inbox
 			WHERE status = 'received' ORDER BY received_at, n LIMIT $1`, lim)
 		if err != nil {
