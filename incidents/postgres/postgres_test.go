@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/postgres"
@@ -42,13 +44,28 @@ func admin(t *testing.T) *pgx.Conn {
 // the schema when the test ends, so runs never collide.
 func openAt(t *testing.T, dir string) incidents.Store {
 	t.Helper()
+	s, err := openErr(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func schemaOf(dir string) string {
 	sum := sha256.Sum256([]byte(dir))
-	schema := "paybot_test_" + hex.EncodeToString(sum[:8])
+	return "paybot_test_" + hex.EncodeToString(sum[:8])
+}
+
+// openErr is openAt returning the error of Open, safe to call from any
+// goroutine.
+func openErr(t *testing.T, dir string) (*postgres.Store, error) {
+	t.Helper()
+	schema := schemaOf(dir)
 	ctx := context.Background()
 	a := admin(t)
 	defer a.Close(ctx)
-	if _, err := a.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
-		t.Fatal(err)
+	if _, err := a.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil && !isDupSchema(err) {
+		return nil, err
 	}
 	t.Cleanup(func() {
 		c := admin(t)
@@ -59,18 +76,21 @@ func openAt(t *testing.T, dir string) incidents.Store {
 	})
 	u, err := url.Parse(testDSN())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	q.Set("pool_max_conns", "4")
 	q.Set("application_name", appName(dir))
 	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return postgres.Open(ctx, u.String())
+}
+
+// isDupSchema: CREATE SCHEMA IF NOT EXISTS can still fail with a unique
+// violation when two sessions create the same schema at once.
+func isDupSchema(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P06")
 }
 
 // appName tags a test store's connections so a test can find them in
@@ -83,6 +103,11 @@ func appName(dir string) string {
 func TestStore(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.Run(t, openAt)
+}
+
+func TestJobs(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunJobs(t, openAt)
 }
 
 // TestPoolSurvivesTerminatedConnections kills every server connection of the
@@ -121,5 +146,45 @@ func TestPoolSurvivesTerminatedConnections(t *testing.T) {
 	}
 	if failed > 0 {
 		t.Fatalf("%d of 6 calls failed after the server dropped the pool's connections", failed)
+	}
+}
+
+// TestConcurrentMigrate starts several stores at once on one fresh schema,
+// as replicas starting together do: the advisory lock lets one migrate and
+// the others find the schema current.
+func TestConcurrentMigrate(t *testing.T) {
+	admin(t).Close(context.Background())
+	dir := t.TempDir()
+	const n = 6
+	errs := make(chan error, n)
+	stores := make(chan incidents.Store, n)
+	for range n {
+		go func() {
+			s, err := openErr(t, dir)
+			errs <- err
+			if s != nil {
+				stores <- s
+			}
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent Open: %v", err)
+		}
+	}
+	close(stores)
+	for s := range stores {
+		s.Close()
+	}
+	a := admin(t)
+	defer a.Close(context.Background())
+	var versions, files int
+	if err := a.QueryRow(context.Background(), "SELECT count(*) FROM "+schemaOf(dir)+".schema_migrations").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir("migrations")
+	files = len(entries)
+	if versions != files {
+		t.Fatalf("schema_migrations has %d rows, want %d (one per migration file)", versions, files)
 	}
 }

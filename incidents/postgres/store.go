@@ -138,6 +138,10 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 	if err != nil {
 		return err
 	}
+	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
+	if err != nil {
+		return err
+	}
 	var ref string
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if ch.EventKey != "" {
@@ -166,7 +170,10 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 			}
 			return err
 		}
-		return appendTimeline(ctx, tx, inc.ID, entries)
+		if err := appendTimeline(ctx, tx, inc.ID, entries); err != nil {
+			return err
+		}
+		return applyEffects(ctx, tx, inc.ID, ef, inc.UpdatedAt)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: create incident: %w", err)
@@ -186,6 +193,10 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		return err
 	}
 	entries, err := encodeTimeline(ch.Timeline)
+	if err != nil {
+		return err
+	}
+	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
 	if err != nil {
 		return err
 	}
@@ -215,7 +226,10 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 			}
 			return fmt.Errorf("%w: incident %s is no longer at version %d", incidents.ErrConflict, inc.Ref, version)
 		}
-		return appendTimeline(ctx, tx, inc.ID, entries)
+		if err := appendTimeline(ctx, tx, inc.ID, entries); err != nil {
+			return err
+		}
+		return applyEffects(ctx, tx, inc.ID, ef, inc.UpdatedAt)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: update incident: %w", err)

@@ -21,6 +21,7 @@ func RunJobs(t *testing.T, open Opener) {
 		{"JobsLease", testJobsLease},
 		{"OutboxWithChange", testOutbox},
 		{"JobsRollbackWithConflict", testEffectsRollback},
+		{"ClaimsDisjointAcrossReplicas", testClaimsDisjoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
