@@ -43,6 +43,9 @@ type Options struct {
 	// ChannelInterval is the minimum gap between two messages posted to the
 	// same channel (default 1s, Slack's "about one per second").
 	ChannelInterval time.Duration
+	// Pacer, when set, decides per-channel pacing in the shared store
+	// across replicas; without it each process paces on its own.
+	Pacer ChannelPacer
 	// MaxBodyBytes caps inbound request bodies (default 1 MiB).
 	MaxBodyBytes int64
 	// AckTimeout bounds the handler call made before acknowledging Slack

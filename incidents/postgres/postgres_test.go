@@ -105,6 +105,11 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, openAt)
 }
 
+func TestPacing(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunPacing(t, openAt)
+}
+
 func TestJobs(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.RunJobs(t, openAt)

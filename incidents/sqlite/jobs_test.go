@@ -10,3 +10,7 @@ import (
 func TestJobsAndOutbox(t *testing.T) {
 	storetest.RunJobs(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
 }
+
+func TestPacing(t *testing.T) {
+	storetest.RunPacing(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
+}
