@@ -110,6 +110,11 @@ func TestPacing(t *testing.T) {
 	storetest.RunPacing(t, openAt)
 }
 
+func TestStats(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunStats(t, openAt)
+}
+
 func TestJobs(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.RunJobs(t, openAt)

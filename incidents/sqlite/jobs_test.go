@@ -14,3 +14,7 @@ func TestJobsAndOutbox(t *testing.T) {
 func TestPacing(t *testing.T) {
 	storetest.RunPacing(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
 }
+
+func TestStats(t *testing.T) {
+	storetest.RunStats(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
+}
