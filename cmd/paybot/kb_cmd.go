@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/incidents"
@@ -204,7 +205,8 @@ func (a *app) kbBench(ctx context.Context, args []string) error {
 
 // kbSearcher adapts the index to the engine's Searcher and Learner.
 type kbSearcher struct {
-	index *kb.Index
+	index   *kb.Index
+	metrics *metrics // nil: not measured
 }
 
 var (
@@ -220,7 +222,11 @@ var sourceLabels = map[string]string{
 }
 
 func (s *kbSearcher) Ask(ctx context.Context, question string, limit int) ([]bot.Hit, bool, error) {
+	start := time.Now()
 	res, err := s.index.Search(ctx, question, limit)
+	if s.metrics != nil {
+		s.metrics.searchSeconds.Observe(time.Since(start).Seconds())
+	}
 	if err != nil {
 		return nil, false, err
 	}

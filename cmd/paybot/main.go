@@ -34,6 +34,13 @@ type app struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	cfg        *Config
+
+	// Set by newEngine for `serve`: the opened store and whether the
+	// knowledge base opened; metrics, when set before newEngine, is fed
+	// by the store decorator.
+	store   fullStore
+	kbOpen  bool
+	metrics *metrics
 }
 
 const usage = `Paybot coordinates payment incidents in chat.
@@ -52,7 +59,7 @@ Commands:
   kb bench [--docs N] [--queries N]              speed on a synthetic corpus
   discord register                               register the /payissue command with Discord
   config check [FILE]                            validate a config file
-  version                                        print the version
+  version                                        print the version, commit and build time
 
 Global flags (anywhere on the line):
   --data DIR      data directory (env PAYBOT_DATA, default ./paybot-data)
@@ -129,7 +136,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "version", "--version":
-		fmt.Fprintln(a.stdout, "paybot", version)
+		printVersion(a.stdout)
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(a.stdout, usage)
@@ -163,7 +170,11 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 // data directory so the conversation stays readable.
 func (a *app) logger(toFile bool) (*slog.Logger, func(), error) {
 	if !toFile {
-		return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo})), func() {}, nil
+		h, err := newLogHandler(a.stderr, a.getenv("PAYBOT_LOG_FORMAT"), a.getenv("PAYBOT_LOG_LEVEL"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return slog.New(h), func() {}, nil
 	}
 	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
 		return nil, nil, err
@@ -172,7 +183,12 @@ func (a *app) logger(toFile bool) (*slog.Logger, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
+	h, err := newLogHandler(f, a.getenv("PAYBOT_LOG_FORMAT"), a.getenv("PAYBOT_LOG_LEVEL"))
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return slog.New(h), func() { f.Close() }, nil
 }
 
 // parseFlags parses args allowing flags after positional arguments, as in
