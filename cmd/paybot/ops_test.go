@@ -399,5 +399,3 @@ func TestDatabaseDownAtStart(t *testing.T) {
 		t.Fatalf("malformed URL: exit %d, %s", code, stderr.String())
 	}
 }
-
-
