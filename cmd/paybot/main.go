@@ -59,6 +59,7 @@ Commands:
   kb bench [--docs N] [--queries N]              speed on a synthetic corpus
   discord register                               register the /payissue command with Discord
   config check [FILE]                            validate a config file
+  healthcheck [--url URL]                        exit 0 when the local server's /readyz answers 200
   version                                        print the version, commit and build time
 
 Global flags (anywhere on the line):
@@ -161,6 +162,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.kbCmd(ctx, rest)
 	case "discord":
 		return a.discordCmd(ctx, rest)
+	case "healthcheck":
+		return a.healthcheck(ctx, rest)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}

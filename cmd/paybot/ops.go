@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	slackadapter "github.com/paybot/paybot/adapters/slack"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -176,5 +178,48 @@ func (a *app) sharedPacer() slackadapter.ChannelPacer {
 	if p, ok := a.store.(slackadapter.ChannelPacer); ok {
 		return p
 	}
+	return nil
+}
+
+// healthcheck runs `paybot healthcheck [--url URL]`: it asks the local
+// server's /readyz (PAYBOT_HTTP_ADDR) and fails unless it answers 200 within
+// 3 s. Container images without a shell or curl use it as their health check.
+func (a *app) healthcheck(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	target := fs.String("url", "", "URL to check (default http://127.0.0.1:<port of PAYBOT_HTTP_ADDR>/readyz)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *target == "" {
+		addr := a.lookup("PAYBOT_HTTP_ADDR")
+		if addr == "" {
+			addr = ":8080"
+		}
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return fmt.Errorf("healthcheck: PAYBOT_HTTP_ADDR=%q: %w", addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		*target = "http://" + net.JoinHostPort(host, port) + "/readyz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *target, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %d: %s", *target, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintln(a.stdout, "ready")
 	return nil
 }

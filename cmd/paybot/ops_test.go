@@ -362,8 +362,18 @@ func TestServeOnPostgresOps(t *testing.T) {
 		t.Errorf("incidents gauge = %v, want 1", m["paybot_incidents"].labels)
 	}
 
+	healthcheck := func() int {
+		return run(context.Background(), []string{"healthcheck", "--url", base + "/readyz"}, strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
+	}
+	if code := healthcheck(); code != 0 {
+		t.Fatalf("paybot healthcheck = %d on a ready server", code)
+	}
+
 	proxy.Stop()
 	waitStatus(t, base, "/readyz", 503, 5*time.Second)
+	if code := healthcheck(); code == 0 {
+		t.Fatal("paybot healthcheck passed with the database away")
+	}
 	if getStatus(base, "/healthz") != 200 {
 		t.Fatal("/healthz failed while only the database is away")
 	}
