@@ -228,7 +228,12 @@ func startServe(t *testing.T, env map[string]string) (string, *syncBuffer) {
 
 func slackCommand(t *testing.T, base, text, trigger string) *http.Response {
 	t.Helper()
-	body := url.Values{"command": {"/payissue"}, "text": {text}, "channel_id": {"C1"}, "user_id": {"U1"},
+	return slackCommandIn(t, base, "C1", text, trigger)
+}
+
+func slackCommandIn(t *testing.T, base, channel, text, trigger string) *http.Response {
+	t.Helper()
+	body := url.Values{"command": {"/payissue"}, "text": {text}, "channel_id": {channel}, "user_id": {"U1"},
 		"user_name": {"ana"}, "team_id": {"T1"}, "trigger_id": {trigger}}.Encode()
 	ts := time.Now().Unix()
 	mac := hmac.New(sha256.New, []byte(opsTestSecret))
