@@ -158,6 +158,26 @@ func applyEffects(ctx context.Context, tx pgx.Tx, incident uuid.UUID, ef *effect
 	return nil
 }
 
+// queueEffects queues ef's statements on b, in the order applyEffects runs
+// them.
+func queueEffects(b *pgx.Batch, incident uuid.UUID, ef *effects, at time.Time) {
+	if ef == nil {
+		return
+	}
+	for _, kind := range ef.cancel {
+		b.Queue(sqlCancelJobs, at.UTC(), incident, kind)
+	}
+	for _, id := range ef.complete {
+		b.Queue(sqlCompleteJob, at.UTC(), id)
+	}
+	for _, j := range ef.jobs {
+		b.Queue(sqlInsertJob, j.incident, j.kind, j.due, j.payload, j.key)
+	}
+	for _, n := range ef.notes {
+		b.Queue(sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.next, n.created)
+	}
+}
+
 // ScheduleJobs inserts jobs; a job whose DedupeKey exists is skipped.
 // Errors: ErrInvalid for a job without kind, key or incident.
 func (s *Store) ScheduleJobs(ctx context.Context, jobs []incidents.Job) error {

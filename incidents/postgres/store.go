@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +91,17 @@ const (
 	WHERE id = $16 AND version = $17`
 	sqlInsertEntry = `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
 	VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline WHERE incident_id = $1), $2, $3, $4, $5, $6)`
+	// The checked forms run inside one pipelined batch (see 0071).
+	sqlMarkDoneChecked = `WITH m AS (` + sqlMarkDone + ` RETURNING 1)
+	SELECT paybot_check(EXISTS (SELECT 1 FROM m), 'PBDUP', 'event already processed')`
+	sqlUpdateChecked = `WITH u AS (` + sqlUpdateIncident + ` RETURNING 1)
+	SELECT paybot_check(EXISTS (SELECT 1 FROM u), 'PBVER', 'no incident at that version')`
+	sqlInsertIncidentRef = `WITH r AS (UPDATE counters SET value = value + 1 WHERE name = 'incident_ref' RETURNING value)
+	INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
+	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
+	created_at, updated_at, opened_at, resolved_at, version)
+	SELECT $1, r.value, 'PAY-' || r.value, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1 FROM r
+	RETURNING ref`
 	sqlEnqueue = `INSERT INTO inbox (key, payload, status, received_at) VALUES ($1, $2, 'received', $3)
 	ON CONFLICT (key) DO NOTHING`
 )
@@ -142,39 +152,30 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 	if err != nil {
 		return err
 	}
+	// One pipelined batch, run by the server as one implicit transaction:
+	// the event mark, the insert with its ref, the timeline and the effects.
 	var ref string
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		if ch.EventKey != "" {
-			if err := markDone(ctx, tx, ch.EventKey, inc.UpdatedAt); err != nil {
-				return err
-			}
-		}
-		var exists bool
-		if err := tx.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists {
-			return fmt.Errorf("%w: incident %s exists", incidents.ErrDuplicate, inc.ID)
-		}
-		var seq int64
-		if err := tx.QueryRow(ctx, sqlNextRef).Scan(&seq); err != nil {
-			return fmt.Errorf("next ref: %w", err)
-		}
-		ref = "PAY-" + strconv.FormatInt(seq, 10)
-		if _, err := tx.Exec(ctx, sqlInsertIncident, inc.ID, seq, ref, inc.Title, string(inc.Status),
-			int(inc.Severity), inc.SeverityOverridden, r.reporter, inc.Conversation.Platform,
-			inc.Conversation.Channel, inc.Conversation.Thread, r.origin, inc.CardMessage, r.details,
-			r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt)); err != nil {
-			if isUniqueViolation(err) {
-				return fmt.Errorf("%w: incident %s exists: %v", incidents.ErrDuplicate, inc.ID, err)
-			}
-			return err
-		}
-		if err := appendTimeline(ctx, tx, inc.ID, entries); err != nil {
-			return err
-		}
-		return applyEffects(ctx, tx, inc.ID, ef, inc.UpdatedAt)
-	})
+	b := &pgx.Batch{}
+	if ch.EventKey != "" {
+		b.Queue(sqlMarkDoneChecked, ch.EventKey, inc.UpdatedAt.UTC())
+	}
+	b.Queue(sqlInsertIncidentRef, inc.ID, inc.Title, string(inc.Status),
+		int(inc.Severity), inc.SeverityOverridden, r.reporter, inc.Conversation.Platform,
+		inc.Conversation.Channel, inc.Conversation.Thread, r.origin, inc.CardMessage, r.details,
+		r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt)).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&ref) })
+	for _, e := range entries {
+		b.Queue(sqlInsertEntry, inc.ID, e.at, e.actor, e.kind, e.text, e.data)
+	}
+	queueEffects(b, inc.ID, ef, inc.UpdatedAt)
+	err = s.batch(ctx, b)
+	switch {
+	case err == nil:
+	case pgCode(err) == "PBDUP":
+		err = fmt.Errorf("%w: event %q", incidents.ErrDuplicate, ch.EventKey)
+	case isUniqueViolation(err):
+		err = fmt.Errorf("%w: incident %s exists: %v", incidents.ErrDuplicate, inc.ID, err)
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: create incident: %w", err)
 	}
@@ -201,36 +202,41 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 		return err
 	}
 	version := inc.Version
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		if ch.EventKey != "" {
-			if err := markDone(ctx, tx, ch.EventKey, inc.UpdatedAt); err != nil {
-				return err
-			}
+	// One round trip for the whole change: a pipelined batch that the
+	// server runs as one implicit transaction. The event mark and the
+	// versioned update raise PBDUP and PBVER when refused (0071), which
+	// aborts the rest.
+	b := &pgx.Batch{}
+	if ch.EventKey != "" {
+		b.Queue(sqlMarkDoneChecked, ch.EventKey, inc.UpdatedAt.UTC())
+	}
+	b.Queue(sqlUpdateChecked, inc.Title, string(inc.Status), int(inc.Severity),
+		inc.SeverityOverridden, r.reporter, inc.Conversation.Platform, inc.Conversation.Channel,
+		inc.Conversation.Thread, r.origin, inc.CardMessage, r.details, r.intake, inc.UpdatedAt.UTC(),
+		utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version)
+	for _, e := range entries {
+		b.Queue(sqlInsertEntry, inc.ID, e.at, e.actor, e.kind, e.text, e.data)
+	}
+	queueEffects(b, inc.ID, ef, inc.UpdatedAt)
+	err = s.batch(ctx, b)
+	errMissing := errors.New("no row at that version")
+	switch pgCode(err) {
+	case "PBDUP":
+		err = fmt.Errorf("%w: event %q", incidents.ErrDuplicate, ch.EventKey)
+	case "PBVER":
+		err = errMissing
+	}
+	if errors.Is(err, errMissing) {
+		// Outside the rolled-back transaction: is it gone, or moved on?
+		var exists bool
+		if qerr := s.query(ctx, func(c *pgxpool.Pool) error { return c.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists) }); qerr != nil {
+			err = qerr
+		} else if !exists {
+			err = fmt.Errorf("%w: incident %s", incidents.ErrNotFound, inc.ID)
+		} else {
+			err = fmt.Errorf("%w: incident %s is no longer at version %d", incidents.ErrConflict, inc.Ref, version)
 		}
-		// The version check and the write are one statement: a concurrent
-		// writer waits for the row lock and then finds the version moved.
-		tag, err := tx.Exec(ctx, sqlUpdateIncident, inc.Title, string(inc.Status), int(inc.Severity),
-			inc.SeverityOverridden, r.reporter, inc.Conversation.Platform, inc.Conversation.Channel,
-			inc.Conversation.Thread, r.origin, inc.CardMessage, r.details, r.intake, inc.UpdatedAt.UTC(),
-			utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			var exists bool
-			if err := tx.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists); err != nil {
-				return err
-			}
-			if !exists {
-				return fmt.Errorf("%w: incident %s", incidents.ErrNotFound, inc.ID)
-			}
-			return fmt.Errorf("%w: incident %s is no longer at version %d", incidents.ErrConflict, inc.Ref, version)
-		}
-		if err := appendTimeline(ctx, tx, inc.ID, entries); err != nil {
-			return err
-		}
-		return applyEffects(ctx, tx, inc.ID, ef, inc.UpdatedAt)
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: update incident: %w", err)
 	}
@@ -504,4 +510,25 @@ func scanIncident(sc pgx.Row) (*incidents.Incident, error) {
 	inc.OpenedAt = utcPtr(inc.OpenedAt)
 	inc.ResolvedAt = utcPtr(inc.ResolvedAt)
 	return &inc, nil
+}
+
+// batch sends b as one pipeline; the server runs it as one implicit
+// transaction, so it commits whole or not at all. It returns the first
+// statement's error.
+func (s *Store) batch(ctx context.Context, b *pgx.Batch) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	// Close reads every result in order, running the queued callbacks,
+	// and stops at the first error.
+	return s.pool.SendBatch(ctx, b).Close()
+}
+
+// pgCode is the SQLSTATE of a server error, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }
