@@ -69,6 +69,9 @@ type Adapter struct {
 
 	pacer *pacer
 
+	// socketUp is whether Socket Mode is connected (Connected, /readyz).
+	socketUp atomic.Bool
+
 	// botUserID is the bot's own user id (from auth.test or the event's
 	// authorizations), used to recognise mentions.
 	botMu     sync.RWMutex

@@ -159,7 +159,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: a.metrics.instrumentAck(mux), ReadHeaderTimeout: 5 * time.Second}
+	gate := &storeGate{}
+	go gate.run(ctx, a.store.Ping, time.Second, log)
+	srv := &http.Server{Handler: a.metrics.instrumentAck(gate.wrap(mux)), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version,
 		"store", a.storeKind())
 	errc := make(chan error, 1)

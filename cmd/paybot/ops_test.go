@@ -379,11 +379,36 @@ func TestServeOnPostgresOps(t *testing.T) {
 	if code := healthcheck(); code == 0 {
 		t.Fatal("paybot healthcheck passed with the database away")
 	}
+	// Events get 503 (Slack retries them) while the store is away.
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodPost, base+"/slack/events", strings.NewReader("{}"))
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/slack/events did not answer 503 with the database away")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if getStatus(base, "/healthz") != 200 {
 		t.Fatal("/healthz failed while only the database is away")
 	}
 	proxy.Start()
 	waitStatus(t, base, "/readyz", 200, 10*time.Second)
+	// Nothing accepted was lost, and the bot takes new work again.
+	slackCommand(t, base, "settlement file missing", "trig-2")
+	deadline = time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), `"incident":"PAY-2"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no incident opened after the database returned:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // TestDatabaseDownAtStart: a PostgreSQL URL that nothing answers gives a
