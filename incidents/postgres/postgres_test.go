@@ -166,25 +166,24 @@ func TestConcurrentMigrate(t *testing.T) {
 	admin(t).Close(context.Background())
 	dir := t.TempDir()
 	const n = 6
-	errs := make(chan error, n)
-	stores := make(chan incidents.Store, n)
+	type result struct {
+		s   *postgres.Store
+		err error
+	}
+	results := make(chan result, n)
 	for range n {
 		go func() {
 			s, err := openErr(t, dir)
-			errs <- err
-			if s != nil {
-				stores <- s
-			}
+			results <- result{s, err}
 		}()
 	}
 	for range n {
-		if err := <-errs; err != nil {
-			t.Errorf("concurrent Open: %v", err)
+		r := <-results
+		if r.err != nil {
+			t.Errorf("concurrent Open: %v", r.err)
+			continue
 		}
-	}
-	close(stores)
-	for s := range stores {
-		s.Close()
+		r.s.Close()
 	}
 	a := admin(t)
 	defer a.Close(context.Background())
