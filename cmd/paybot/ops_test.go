@@ -36,7 +36,7 @@ func testPostgresDSN() string {
 // pgSchema makes a schema of its own for one test and returns a DSN whose
 // host is hostPort (a proxy, or the server itself when empty), or skips
 // when PostgreSQL is not reachable.
-func pgSchema(t *testing.T, hostPort string) string {
+func pgSchema(t testing.TB, hostPort string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -176,7 +176,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func getStatus(base, path string) int {
 	return resp.StatusCode
 }
 
-func waitStatus(t *testing.T, base, path string, want int, within time.Duration) {
+func waitStatus(t testing.TB, base, path string, want int, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	got := 0

@@ -28,7 +28,7 @@ type slackRecorder struct {
 	srv   *httptest.Server
 }
 
-func newSlackRecorder(t *testing.T) *slackRecorder {
+func newSlackRecorder(t testing.TB) *slackRecorder {
 	r := &slackRecorder{cards: map[string]int{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		_ = req.ParseForm()
@@ -56,7 +56,7 @@ type replica struct {
 	logs *syncBuffer
 }
 
-func startReplica(t *testing.T, bin string, env []string) *replica {
+func startReplica(t testing.TB, bin string, env []string) *replica {
 	t.Helper()
 	addr := freeAddr(t)
 	logs := &syncBuffer{}

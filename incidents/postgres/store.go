@@ -106,7 +106,12 @@ const (
 	ON CONFLICT (key) DO NOTHING`
 )
 
-func markDone(ctx context.Context, tx pgx.Tx, key string, at time.Time) error {
+// execer is a transaction or the pool.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func markDone(ctx context.Context, tx execer, key string, at time.Time) error {
 	tag, err := tx.Exec(ctx, sqlMarkDone, key, at.UTC())
 	if err != nil {
 		return err
@@ -250,7 +255,8 @@ func (s *Store) MarkEventProcessed(ctx context.Context, key string, at time.Time
 	if key == "" {
 		return fmt.Errorf("%w: empty event key", incidents.ErrInvalid)
 	}
-	if err := s.tx(ctx, func(tx pgx.Tx) error { return markDone(ctx, tx, key, at) }); err != nil {
+	// One autocommit statement: one round trip, no BEGIN/COMMIT.
+	if err := s.query(ctx, func(c *pgxpool.Pool) error { return markDone(ctx, c, key, at) }); err != nil {
 		return fmt.Errorf("postgres: mark event processed: %w", err)
 	}
 	return nil
@@ -266,8 +272,9 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	if payload == nil {
 		payload = []byte{}
 	}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, sqlEnqueue, key, payload, at.UTC())
+	// One autocommit statement, on the acknowledgement's critical path.
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		tag, err := c.Exec(ctx, sqlEnqueue, key, payload, at.UTC())
 		if err != nil {
 			return err
 		}
