@@ -172,13 +172,10 @@ func (a *app) opsRoutes(mux *http.ServeMux) *readiness {
 // sharedPacer returns the store as the Slack channel pacer when several
 // replicas may share it (PostgreSQL); one SQLite process paces in memory.
 func (a *app) sharedPacer() slackadapter.ChannelPacer {
-	if a.storeKind() != "postgres" {
+	if a.storeKind() != "postgres" || a.store == nil {
 		return nil
 	}
-	if p, ok := a.store.(slackadapter.ChannelPacer); ok {
-		return p
-	}
-	return nil
+	return a.store
 }
 
 // healthcheck runs `paybot healthcheck [--url URL]`: it asks the local

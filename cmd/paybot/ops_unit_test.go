@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,5 +116,52 @@ func TestVersionPrintsCommitAndBuildTime(t *testing.T) {
 	}
 	if want := "paybot v1.2.3\ncommit abc123\nbuilt 2026-11-30T08:00:00Z\n"; out.String() != want {
 		t.Fatalf("version:\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestStoreSelection: PAYBOT_DATABASE_URL, or database_url in the config
+// file, selects PostgreSQL; the decorated store still offers the engine's
+// optional interfaces and the shared Slack pacer.
+func TestStoreSelection(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "paybot.yaml")
+	if err := os.WriteFile(cfgPath, []byte("database_url: postgres://db.example/paybot\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{getenv: func(string) string { return "" }, configPath: cfgPath, dataDir: dir}
+	if err := a.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if a.storeKind() != "postgres" || a.databaseURL() != "postgres://db.example/paybot" {
+		t.Fatalf("config database_url: kind %s url %q", a.storeKind(), a.databaseURL())
+	}
+	env := map[string]string{"PAYBOT_DATABASE_URL": "postgres://env.example/paybot"}
+	a.getenv = func(k string) string { return env[k] }
+	if a.databaseURL() != "postgres://env.example/paybot" {
+		t.Fatalf("the environment does not win: %q", a.databaseURL())
+	}
+	b := &app{getenv: func(string) string { return "" }, dataDir: dir}
+	if err := b.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if b.storeKind() != "sqlite" || b.sharedPacer() != nil {
+		t.Fatal("without a database URL the store is not SQLite paced in memory")
+	}
+	raw, err := b.openStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var s incidents.Store = newOpsStore(raw, slog.New(slog.DiscardHandler), nil)
+	if _, ok := s.(incidents.JobStore); !ok {
+		t.Error("decorated store hides JobStore")
+	}
+	if _, ok := s.(incidents.OutboxStore); !ok {
+		t.Error("decorated store hides OutboxStore")
+	}
+	b.store = newOpsStore(raw, slog.New(slog.DiscardHandler), nil)
+	b.getenv = func(k string) string { return env[k] }
+	if b.sharedPacer() == nil {
+		t.Error("on PostgreSQL the Slack pacer is not the shared store")
 	}
 }

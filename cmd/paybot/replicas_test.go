@@ -168,6 +168,12 @@ func TestReplicasOnPostgres(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The replicas paced their posts through the shared store.
+	var paced int
+	c.QueryRow(ctx, `SELECT count(*) FROM channel_pacing`).Scan(&paced)
+	if paced < n {
+		t.Errorf("channel_pacing has %d channels, want %d: the replicas did not pace through the store", paced, n)
+	}
 	// Both replicas took work and both expose metrics.
 	for i, r := range reps {
 		m := scrape(t, r.base)

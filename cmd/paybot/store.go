@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	slackadapter "github.com/paybot/paybot/adapters/slack"
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/postgres"
 	"github.com/paybot/paybot/incidents/sqlite"
@@ -22,6 +23,8 @@ type fullStore interface {
 	incidents.OutboxStore
 	Stats(ctx context.Context, now time.Time) (incidents.Stats, error)
 	Ping(ctx context.Context) error
+	// Per-channel pacing shared by the replicas (Slack).
+	slackadapter.ChannelPacer
 }
 
 var (
