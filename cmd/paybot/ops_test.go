@@ -233,6 +233,17 @@ func slackCommand(t *testing.T, base, text, trigger string) *http.Response {
 
 func slackCommandIn(t *testing.T, base, channel, text, trigger string) *http.Response {
 	t.Helper()
+	resp, err := http.DefaultClient.Do(signedCommand(base, channel, text, trigger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// signedCommand is a /payissue slash command signed with opsTestSecret.
+func signedCommand(base, channel, text, trigger string) *http.Request {
 	body := url.Values{"command": {"/payissue"}, "text": {text}, "channel_id": {channel}, "user_id": {"U1"},
 		"user_name": {"ana"}, "team_id": {"T1"}, "trigger_id": {trigger}}.Encode()
 	ts := time.Now().Unix()
@@ -242,13 +253,7 @@ func slackCommandIn(t *testing.T, base, channel, text, trigger string) *http.Res
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	return req
 }
 
 func getStatus(base, path string) int {
