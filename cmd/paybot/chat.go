@@ -127,7 +127,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mux := http.NewServeMux()
-	ready := a.opsRoutes(mux)
+	ready := a.opsRoutes(mux, log)
 	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: countingHandler{eng.Async(), a.metrics}, Logger: log,
 		Pacer: a.sharedPacer(), Ready: ready}
 	var started []string

@@ -97,6 +97,7 @@ type readiness struct {
 	store     fullStore
 	storeKind string
 	kbOpen    bool
+	log       *slog.Logger
 
 	mu        sync.Mutex
 	platforms map[string]any // name → adapter
@@ -120,7 +121,9 @@ func (r *readiness) check(ctx context.Context) (map[string]string, bool) {
 	pctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if err := r.store.Ping(pctx); err != nil {
-		fail("store", r.storeKind+" unreachable: "+err.Error())
+		// The cause goes to the log, not to an unauthenticated endpoint.
+		r.log.Warn("readyz: store unreachable", "store", r.storeKind, "err", err)
+		fail("store", r.storeKind+" unreachable")
 		fail("migrations", "unknown while the store is unreachable")
 	} else {
 		out["store"] = "ok (" + r.storeKind + ")"
@@ -159,8 +162,8 @@ func (r *readiness) handler() http.Handler {
 
 // opsRoutes serves /healthz (the process lives), /readyz and /metrics on
 // mux, and returns the readiness for the platforms to join.
-func (a *app) opsRoutes(mux *http.ServeMux) *readiness {
-	ready := &readiness{store: a.store, storeKind: a.storeKind(), kbOpen: a.kbOpen}
+func (a *app) opsRoutes(mux *http.ServeMux, log *slog.Logger) *readiness {
+	ready := &readiness{store: a.store, storeKind: a.storeKind(), kbOpen: a.kbOpen, log: log}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.Handle("GET /readyz", ready.handler())
 	if a.metrics != nil {
