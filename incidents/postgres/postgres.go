@@ -96,6 +96,12 @@ func takeMaxConns(dsn string) (string, int, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
+			// url.Error repeats the whole URL, password included: keep
+			// only the reason.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			return "", 0, fmt.Errorf("%w: postgres dsn: %v", incidents.ErrInvalid, err)
 		}
 		q := u.Query()
@@ -154,6 +160,13 @@ func migrate(ctx context.Context, c *pgx.Conn) error {
 		return err
 	}
 	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+		var schema *string
+		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return err
+		}
+		if schema == nil {
+			return errors.New("no schema to create the tables in: the search_path names a schema that does not exist (CREATE SCHEMA it first) or that this user may not use")
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.paybot_migrations'))`); err != nil {
 			return err
 		}

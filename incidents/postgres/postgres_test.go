@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,5 +196,30 @@ func TestConcurrentMigrate(t *testing.T) {
 	files = len(entries)
 	if versions != files {
 		t.Fatalf("schema_migrations has %d rows, want %d (one per migration file)", versions, files)
+	}
+}
+
+// TestOpenErrorsKeepSecrets: a malformed URL or DSN is ErrInvalid and the
+// message does not repeat the password; a search_path naming no schema is
+// explained.
+func TestOpenErrorsKeepSecrets(t *testing.T) {
+	ctx := context.Background()
+	for _, dsn := range []string{
+		"postgres://u:s3cret@host:badport/db",
+		"host=x password=s3cret port=zz",
+		"postgres://u:s3cret@127.0.0.1:5432/db?pool_max_conns=0",
+	} {
+		_, err := postgres.Open(ctx, dsn)
+		if !errors.Is(err, incidents.ErrInvalid) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Open(%q) = %v; want ErrInvalid without the password", dsn, err)
+		}
+	}
+	admin(t).Close(ctx)
+	u, _ := url.Parse(testDSN())
+	q := u.Query()
+	q.Set("search_path", "paybot_no_such_schema")
+	u.RawQuery = q.Encode()
+	if _, err := postgres.Open(ctx, u.String()); err == nil || !strings.Contains(err.Error(), "CREATE SCHEMA") {
+		t.Errorf("Open with a missing schema = %v", err)
 	}
 }
