@@ -35,7 +35,11 @@ func (s *opsStore) CreateIncident(ctx context.Context, inc *incidents.Incident, 
 	if inc.Status != incidents.StatusIntake {
 		action = "opened"
 	}
-	s.audit(ctx, action, inc, actorOf(ch, inc.Reporter), "severity", inc.Severity.String())
+	attrs := []any{}
+	if inc.Severity != incidents.SevUnknown {
+		attrs = append(attrs, "severity", inc.Severity.String())
+	}
+	s.audit(ctx, action, inc, actorOf(ch, inc.Reporter), attrs...)
 	return nil
 }
 
