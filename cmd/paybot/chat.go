@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,18 +16,8 @@ import (
 	"github.com/paybot/paybot/adapters/console"
 	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/bot"
-	"github.com/paybot/paybot/incidents"
-	"github.com/paybot/paybot/incidents/sqlite"
 	"github.com/paybot/paybot/kb"
 )
-
-// openStore opens the embedded store in the data directory.
-func (a *app) openStore(ctx context.Context) (incidents.Store, error) {
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data directory: %w", err)
-	}
-	return sqlite.Open(ctx, filepath.Join(a.dataDir, "paybot.db"))
-}
 
 // openKB opens the knowledge-base index; without it the bot still runs
 // incidents, and says so when asked a question.
@@ -38,11 +27,18 @@ func (a *app) openKB(ctx context.Context) (*kb.Index, error) {
 
 // newEngine wires the store, the knowledge base and the configuration.
 func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, func(), error) {
-	store, err := a.openStore(ctx)
+	raw, err := a.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	closers := []func(){func() { store.Close() }}
+	closers := []func(){func() { raw.Close() }}
+	// The decorator writes the audit log of incident actions and feeds
+	// the metrics; the engine sees an ordinary store.
+	store := newOpsStore(raw, log, a.metrics)
+	a.store = store
+	if a.metrics != nil {
+		a.metrics.collectStore(raw, time.Now, log)
+	}
 	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log, Policy: a.cfg.policy, Tick: a.cfg.tick,
 		InboxRetention: a.cfg.retention}
 	if a.cfg.SMTP.Host != "" {
@@ -57,7 +53,8 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		log.Warn("knowledge base unavailable", "err", err)
 		fmt.Fprintf(a.stderr, "paybot: knowledge base unavailable: %v\n", err)
 	} else {
-		cfg.KB = &kbSearcher{index: index}
+		cfg.KB = &kbSearcher{index: index, metrics: a.metrics}
+		a.kbOpen = true
 		closers = append(closers, func() { index.Close() })
 	}
 	closeAll := func() {
@@ -178,6 +175,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.metrics = newMetrics()
 	eng, closeAll, err := a.newEngine(ctx, log)
 	if err != nil {
 		return err
@@ -187,8 +185,9 @@ func (a *app) serve(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: eng.Async(), Logger: log}
+	ready := a.opsRoutes(mux, log)
+	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: countingHandler{eng.Async(), a.metrics}, Logger: log,
+		Pacer: a.sharedPacer(), Ready: ready}
 	var started []string
 	for _, p := range []struct {
 		name  string
@@ -226,8 +225,11 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version)
+	gate := &storeGate{}
+	go gate.run(ctx, a.store.Ping, time.Second, log)
+	srv := &http.Server{Handler: a.metrics.instrumentAck(gate.wrap(mux)), ReadHeaderTimeout: 5 * time.Second}
+	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version,
+		"store", a.storeKind())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error

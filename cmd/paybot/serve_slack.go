@@ -45,12 +45,16 @@ func setupSlack(ctx context.Context, deps platformDeps) (bool, error) {
 		AppToken:      appToken,
 		APIURL:        apiURL,
 		Logger:        deps.Logger,
+		Pacer:         deps.Pacer,
 	})
 	if err != nil {
 		return false, fmt.Errorf("slack: %w", err)
 	}
 	if deps.Engine != nil {
 		deps.Engine.AddAdapter(a)
+	}
+	if deps.Ready != nil {
+		deps.Ready.addPlatform("slack", a)
 	}
 	a.SetHandler(deps.Async)
 	transport := "socket mode"
