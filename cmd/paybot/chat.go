@@ -147,6 +147,9 @@ the environment wins):
   PAYBOT_CONFIG          YAML config file (same as --config)
   PAYBOT_HTTP_ADDR       listen address (default :8080; config http_addr)
   PAYBOT_SMTP_PASSWORD   password for the smtp section of the config
+  PAYBOT_DATABASE_URL    postgres://… selects PostgreSQL (config database_url); default SQLite
+  PAYBOT_LOG_FORMAT      text (default) or json
+  PAYBOT_LOG_LEVEL       debug, info (default), warn or error
   SLACK_BOT_TOKEN        bot token (xoxb-…); with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN
   SLACK_SIGNING_SECRET   HTTP mode: /slack/commands, /slack/events, /slack/interactions
   SLACK_APP_TOKEN        Socket Mode app-level token (xapp-…); no public URL needed
@@ -162,7 +165,7 @@ func newServeCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Start the configured Slack and Discord adapters",
-		Long:  "Start every configured chat platform and the HTTP server (/healthz and the\nplatform routes). A half-configured platform fails fast.\n\n" + serveEnv,
+		Long:  "Start every configured chat platform and the HTTP server (/healthz, /readyz,\n/metrics and the platform routes). A half-configured platform fails fast.\n\n" + serveEnv,
 		Args:  exactArgs(0, "takes no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context())
