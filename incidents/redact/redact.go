@@ -22,14 +22,36 @@ const (
 
 // Redact masks card numbers, CVV/CVC values and API secrets in s. It returns
 // s unchanged (same string, no allocation) when nothing is found.
+//
+// It scans a normalised view of s (Unicode digits, zero-width characters,
+// URL escapes; see normalize.go) and masks the original spans, so a card
+// written in fullwidth digits or with zero-width spaces comes out masked
+// with its last four in ASCII digits.
 func Redact(s string) (string, []Finding) {
 	r := redactor{s: s}
+	var offs []int
+	if needsView(s) {
+		r.s, offs = view(s)
+	}
 	r.scan()
 	if r.findings == nil {
 		return s, nil
 	}
-	r.b.WriteString(s[r.last:])
-	return r.b.String(), r.findings
+	var b strings.Builder
+	b.Grow(len(s) + 32*len(r.edits))
+	last := 0
+	for _, e := range r.edits {
+		a, z := e.a, e.b
+		if offs != nil {
+			a, z = offs[a], offs[z]
+		}
+		b.WriteString(s[last:a])
+		b.WriteString(e.repl)
+		b.WriteString(e.tail)
+		last = z
+	}
+	b.WriteString(s[last:])
+	return b.String(), r.findings
 }
 
 // String is Redact without the findings.
@@ -38,24 +60,25 @@ func String(s string) string {
 	return out
 }
 
-// redactor is the state of one scan. Text before last has been copied to b
-// (once the first finding exists).
+// redactor is the state of one scan over s (the normalised view). Nothing
+// before last is scanned again.
 type redactor struct {
 	s        string
 	last     int
 	valueEnd int // end of the last secret value rejected by keywordSecret
-	b        strings.Builder
+	edits    []edit
 	findings []Finding
+}
+
+// edit replaces s[a:b] (view offsets) with repl+tail.
+type edit struct {
+	a, b       int
+	repl, tail string
 }
 
 // emit replaces s[start:end] with repl+tail and records a finding.
 func (r *redactor) emit(start, end int, kind, label, repl string, tail []byte) {
-	if r.findings == nil {
-		r.b.Grow(len(r.s) + 64)
-	}
-	r.b.WriteString(r.s[r.last:start])
-	r.b.WriteString(repl)
-	r.b.Write(tail)
+	r.edits = append(r.edits, edit{start, end, repl, string(tail)})
 	r.last = end
 	r.findings = append(r.findings, Finding{Kind: kind, Label: label})
 }
@@ -95,6 +118,10 @@ func (r *redactor) scan() {
 			}
 			i = r.word(i)
 		default:
+			if e := r.punct(i); e > i {
+				i = e
+				continue
+			}
 			i++
 		}
 	}

@@ -1,6 +1,9 @@
 package redact
 
-import "strings"
+import (
+	"encoding/base64"
+	"strings"
+)
 
 // charset is a set of bytes.
 type charset [256]bool
@@ -22,6 +25,18 @@ var (
 	alnumB64   = newCharset("+/=")
 	alnumURL   = newCharset("-_")
 	alnumBT    = newCharset("$_")
+	alnumUnder = newCharset("_")
+	alnumURLDt = newCharset("-_.")
+	upperDigit = func() *charset {
+		var t charset
+		for c := 'A'; c <= 'Z'; c++ {
+			t[c] = true
+		}
+		for c := '0'; c <= '9'; c++ {
+			t[c] = true
+		}
+		return &t
+	}()
 	valueChars = newCharset("-_+/=.$~")
 	adyenChars = func() *charset {
 		var t charset
@@ -62,6 +77,32 @@ var tokenRules = [...]tokenRule{
 	{"access_token$development$", 8, alnumBT, "PayPal/Braintree access token", "[REDACTED braintree access token]"},
 	{"A21AA", 20, alnumURL, "PayPal access token", "[REDACTED paypal access token]"},
 	{"AQE", 30, adyenChars, "Adyen API key", "[REDACTED adyen api key]"},
+	{"xoxc-", 10, alnumDash, "Slack client token", "[REDACTED slack token]"},
+	{"xoxd-", 10, alnumDash, "Slack cookie token", "[REDACTED slack token]"},
+	// AWS access key ids: four-letter type prefix and 16 upper-case letters
+	// or digits.
+	{"AKIA", 16, upperDigit, "AWS access key id", "[REDACTED aws access key id]"},
+	{"ASIA", 16, upperDigit, "AWS temporary access key id", "[REDACTED aws access key id]"},
+	{"ABIA", 16, upperDigit, "AWS access key id", "[REDACTED aws access key id]"},
+	{"ACCA", 16, upperDigit, "AWS access key id", "[REDACTED aws access key id]"},
+	{"AGPA", 16, upperDigit, "AWS group id", "[REDACTED aws access key id]"},
+	{"AIDA", 16, upperDigit, "AWS user id", "[REDACTED aws access key id]"},
+	{"AROA", 16, upperDigit, "AWS role id", "[REDACTED aws access key id]"},
+	{"AIPA", 16, upperDigit, "AWS instance profile id", "[REDACTED aws access key id]"},
+	{"ANPA", 16, upperDigit, "AWS policy id", "[REDACTED aws access key id]"},
+	{"ANVA", 16, upperDigit, "AWS policy version id", "[REDACTED aws access key id]"},
+	{"AIza", 30, alnumURL, "Google API key", "[REDACTED google api key]"},
+	{"ghp_", 30, alnum, "GitHub token", "[REDACTED github token]"},
+	{"gho_", 30, alnum, "GitHub OAuth token", "[REDACTED github token]"},
+	{"ghu_", 30, alnum, "GitHub token", "[REDACTED github token]"},
+	{"ghs_", 30, alnum, "GitHub token", "[REDACTED github token]"},
+	{"ghr_", 30, alnum, "GitHub refresh token", "[REDACTED github token]"},
+	{"github_pat_", 22, alnumUnder, "GitHub token", "[REDACTED github token]"},
+	{"glpat-", 20, alnumURL, "GitLab token", "[REDACTED gitlab token]"},
+	{"sq0atp-", 20, alnumURL, "Square access token", "[REDACTED square token]"},
+	{"sq0csp-", 20, alnumURL, "Square application secret", "[REDACTED square token]"},
+	{"SG.", 40, alnumURLDt, "SendGrid API key", "[REDACTED sendgrid api key]"},
+	{"sk-", 20, alnumURL, "API secret key", "[REDACTED secret key]"},
 }
 
 // matchToken returns the end of the token secret starting at s[i] and the
@@ -84,36 +125,78 @@ func matchToken(s string, i int) (end, rule int) {
 	return 0, 0
 }
 
+// How a keyword's value is recognised.
+const (
+	// valStrong: a run of key characters, at least 8 bytes after ':' or
+	// '=' and 16 otherwise, with a letter and a digit ("the secret sauce"
+	// is prose).
+	valStrong = iota
+	// valPassword: any non-blank run (or a quoted string) after ':' or '=',
+	// at least 3 bytes; after "is" it needs a letter and a digit.
+	valPassword
+	// valAuth: an HTTP Authorization header value of any scheme, to the end
+	// of the line or the closing quote; the scheme word stays.
+	valAuth
+	// valBasic: "Basic <base64 of user:pass>".
+	valBasic
+)
+
 // keywordRule is a secret recognised by the word before it.
 type keywordRule struct {
 	kw    string // lower case
 	label string
 	mask  string
+	val   uint8
 }
 
+// keywordRules: within one first letter, a longer keyword comes before a
+// keyword that is its prefix ("secret_key" before "secret").
 var keywordRules = [...]keywordRule{
-	{"client_secret", "Client secret", "[REDACTED client secret]"},
-	{"client-secret", "Client secret", "[REDACTED client secret]"},
-	{"clientsecret", "Client secret", "[REDACTED client secret]"},
-	{"secret_key", "Secret key", "[REDACTED secret key]"},
-	{"secret-key", "Secret key", "[REDACTED secret key]"},
-	{"secretkey", "Secret key", "[REDACTED secret key]"},
-	{"secret", "Secret", "[REDACTED secret]"},
-	{"private_key", "Private key", "[REDACTED private key]"},
-	{"private-key", "Private key", "[REDACTED private key]"},
-	{"privatekey", "Private key", "[REDACTED private key]"},
-	{"private key", "Private key", "[REDACTED private key]"},
-	{"api_key", "API key", "[REDACTED api key]"},
-	{"api-key", "API key", "[REDACTED api key]"},
-	{"apikey", "API key", "[REDACTED api key]"},
-	{"api key", "API key", "[REDACTED api key]"},
-	{"bearer", "Bearer token", "[REDACTED bearer token]"},
+	{"client_secret", "Client secret", "[REDACTED client secret]", valStrong},
+	{"client-secret", "Client secret", "[REDACTED client secret]", valStrong},
+	{"clientsecret", "Client secret", "[REDACTED client secret]", valStrong},
+	{"secret_access_key", "AWS secret access key", "[REDACTED aws secret key]", valStrong},
+	{"secretaccesskey", "AWS secret access key", "[REDACTED aws secret key]", valStrong},
+	{"secret_key", "Secret key", "[REDACTED secret key]", valStrong},
+	{"secret-key", "Secret key", "[REDACTED secret key]", valStrong},
+	{"secretkey", "Secret key", "[REDACTED secret key]", valStrong},
+	{"secret", "Secret", "[REDACTED secret]", valStrong},
+	{"session_token", "Session token", "[REDACTED token]", valStrong},
+	{"sharedaccesskey", "Azure shared access key", "[REDACTED azure key]", valStrong},
+	{"sharedaccesssignature", "Azure shared access signature", "[REDACTED azure key]", valPassword},
+	{"accountkey", "Azure account key", "[REDACTED azure key]", valStrong},
+	{"access_token", "Access token", "[REDACTED token]", valStrong},
+	{"access-token", "Access token", "[REDACTED token]", valStrong},
+	{"accesstoken", "Access token", "[REDACTED token]", valStrong},
+	{"auth_token", "Auth token", "[REDACTED token]", valStrong},
+	{"auth-token", "Auth token", "[REDACTED token]", valStrong},
+	{"authtoken", "Auth token", "[REDACTED token]", valStrong},
+	{"authorization", "HTTP authorization credentials", "[REDACTED credentials]", valAuth},
+	{"refresh_token", "Refresh token", "[REDACTED token]", valStrong},
+	{"id_token", "ID token", "[REDACTED token]", valStrong},
+	{"api_token", "API token", "[REDACTED token]", valStrong},
+	{"api-token", "API token", "[REDACTED token]", valStrong},
+	{"apitoken", "API token", "[REDACTED token]", valStrong},
+	{"token", "Token", "[REDACTED token]", valStrong},
+	{"private_key", "Private key", "[REDACTED private key]", valStrong},
+	{"private-key", "Private key", "[REDACTED private key]", valStrong},
+	{"privatekey", "Private key", "[REDACTED private key]", valStrong},
+	{"private key", "Private key", "[REDACTED private key]", valStrong},
+	{"passphrase", "Password", "[REDACTED password]", valPassword},
+	{"password", "Password", "[REDACTED password]", valPassword},
+	{"passwd", "Password", "[REDACTED password]", valPassword},
+	{"pwd", "Password", "[REDACTED password]", valPassword},
+	{"api_key", "API key", "[REDACTED api key]", valStrong},
+	{"api-key", "API key", "[REDACTED api key]", valStrong},
+	{"apikey", "API key", "[REDACTED api key]", valStrong},
+	{"api key", "API key", "[REDACTED api key]", valStrong},
+	{"bearer", "Bearer token", "[REDACTED bearer token]", valStrong},
+	{"basic", "HTTP basic credentials", "[REDACTED credentials]", valBasic},
 }
 
 // keywordSecret masks the value after a secret keyword at s[i]
-// ("client_secret: …", "PRIVATE_KEY=…", "Bearer …"). The value must be at
-// least 16 bytes with a letter and a digit, so prose ("the secret sauce") is
-// left alone. The keyword itself stays.
+// ("client_secret: …", "PRIVATE_KEY=…", "Bearer …", "password: …",
+// "Authorization: Digest …"). The keyword itself stays.
 func (r *redactor) keywordSecret(i int) int {
 	s := r.s
 	for k := range keywordRules {
@@ -123,14 +206,23 @@ func (r *redactor) keywordSecret(i int) int {
 		}
 		p := i + len(kr.kw)
 		if p < len(s) && isAlnum(s[p]) {
-			continue // "secretary", "secret_key" handled by its own rule
+			continue // "secretary", "passwords"
 		}
-		a := skipSecretFiller(s, p)
+		switch kr.val {
+		case valAuth:
+			return r.authValue(kr, p)
+		case valBasic:
+			return r.basicValue(kr, p)
+		}
+		a, assign, quote := skipSecretFiller(s, p)
 		if a == p || a < r.valueEnd {
 			// A value starting inside one already rejected ends at the same
 			// place with a subset of its bytes: rejected too. This keeps
 			// "secret=secret=secret=…" linear.
 			return 0
+		}
+		if kr.val == valPassword {
+			return r.passwordValue(kr, a, assign, quote)
 		}
 		b := a
 		letter, digit := false, false
@@ -146,7 +238,11 @@ func (r *redactor) keywordSecret(i int) int {
 		for b > a && s[b-1] == '.' {
 			b--
 		}
-		if b-a < 16 || !letter || !digit {
+		min := 16
+		if assign {
+			min = 8
+		}
+		if b-a < min || !letter || !digit {
 			r.valueEnd = b
 			return 0
 		}
@@ -159,13 +255,132 @@ func (r *redactor) keywordSecret(i int) int {
 	return 0
 }
 
+// passwordValue masks a password-like value starting at a: the quoted
+// string when quote is set, else the run up to a blank, a quote or a
+// separator of fields (',', ';', '&').
+func (r *redactor) passwordValue(kr *keywordRule, a int, assign bool, quote byte) int {
+	s := r.s
+	if strings.HasPrefix(s[a:], "[REDACTED") {
+		return 0 // our own mask (idempotence)
+	}
+	b := a
+	letter, digit := false, false
+	for b < len(s) && b-a < 512 {
+		c := s[b]
+		if quote != 0 {
+			if c == quote || c == '\n' {
+				break
+			}
+		} else if c <= ' ' || c == '"' || c == '\'' || c == '`' || c == ',' || c == ';' || c == '&' || c == '<' || c == '>' {
+			break
+		}
+		switch class[c] {
+		case cLetter:
+			letter = true
+		case cDigit:
+			digit = true
+		}
+		b++
+	}
+	if quote == 0 {
+		for b > a && (s[b-1] == '.' || s[b-1] == ')') {
+			b--
+		}
+	}
+	if b-a < 3 || !assign && !(letter && digit) {
+		r.valueEnd = b
+		return 0
+	}
+	if e, _ := matchToken(s, a); e > 0 {
+		return 0
+	}
+	r.emit(a, b, KindSecret, kr.label, kr.mask, nil)
+	return b
+}
+
+// authValue masks an Authorization header's credentials: "Authorization:
+// Basic dXNlcjpwYXNz", "authorization=Digest username=…, response=…",
+// `"Authorization": "token ghp_…"`. A ':' or '=' must follow the keyword
+// ("authorization failed" is prose). The scheme word stays.
+func (r *redactor) authValue(kr *keywordRule, p int) int {
+	s := r.s
+	a, assign, quote := skipSecretFiller(s, p)
+	if !assign || a == p {
+		return 0
+	}
+	// Keep a scheme word ("Basic ", "Bearer ", "Digest ", "token ", any
+	// custom one) when credentials follow it.
+	q := a
+	for q < len(s) && q-a <= 24 && (isAlnum(s[q]) || s[q] == '-' || s[q] == '_') {
+		q++
+	}
+	if q > a && q < len(s) && s[q] == ' ' && q+1 < len(s) && s[q+1] > ' ' && s[q+1] != quote {
+		a = q + 1
+	}
+	if strings.HasPrefix(s[a:], "[REDACTED") {
+		return 0 // our own mask (idempotence)
+	}
+	b := a
+	for b < len(s) && s[b] != '\n' && s[b] != '\r' && (quote == 0 || s[b] != quote) {
+		b++
+	}
+	for b > a && (s[b-1] == ' ' || s[b-1] == '\t') {
+		b--
+	}
+	if b-a < 4 {
+		return 0
+	}
+	if e, _ := matchToken(s, a); e > 0 && e >= b {
+		return 0 // a known token alone: its own rule labels it
+	}
+	r.emit(a, b, KindSecret, kr.label, kr.mask, nil)
+	return b
+}
+
+// basicValue masks "Basic <base64>" when the base64 decodes to "user:pass".
+func (r *redactor) basicValue(kr *keywordRule, p int) int {
+	s := r.s
+	if p >= len(s) || s[p] != ' ' {
+		return 0
+	}
+	a := p + 1
+	b := a
+	for b < len(s) && alnumB64[s[b]] && b-a < 1024 {
+		b++
+	}
+	if b-a < 8 || b < len(s) && isAlnum(s[b]) {
+		return 0
+	}
+	raw := strings.TrimRight(s[a:b], "=")
+	dec, err := base64.RawStdEncoding.DecodeString(raw)
+	if err != nil || !strings.Contains(string(dec), ":") {
+		return 0
+	}
+	for _, c := range dec {
+		if c < ' ' || c >= 0x7f {
+			return 0
+		}
+	}
+	r.emit(a, b, KindSecret, kr.label, kr.mask, nil)
+	return b
+}
+
 // skipSecretFiller skips what sits between a secret keyword and its value:
 // spaces, ':', '=', quotes, "=>" and the words "is", "key", "token", "was".
-func skipSecretFiller(s string, p int) int {
+// assign tells whether a ':' or '=' was among them (key: value, key=value,
+// JSON, YAML, headers); quote is the quote that opens the value, if any.
+func skipSecretFiller(s string, p int) (end int, assign bool, quote byte) {
 	lim := p + 16
 	for p < len(s) && p < lim {
 		switch c := s[p]; {
-		case c == ' ' || c == '\t' || c == ':' || c == '=' || c == '"' || c == '\'' || c == '`' || c == '>':
+		case c == ':' || c == '=':
+			assign = true
+			quote = 0
+			p++
+		case c == '"' || c == '\'' || c == '`':
+			quote = c
+			p++
+		case c == ' ' || c == '\t' || c == '>':
 			p++
 		case isLetter(c):
 			q := p
@@ -173,30 +388,36 @@ func skipSecretFiller(s string, p int) int {
 				q++
 			}
 			if q < len(s) && isAlnum(s[q]) {
-				return p
+				return p, assign, quote
 			}
 			w := s[p:q]
 			if !(len(w) == 2 && hasPrefixFold(w, "is") || len(w) == 3 && (hasPrefixFold(w, "key") || hasPrefixFold(w, "was")) || len(w) == 5 && hasPrefixFold(w, "token")) {
-				return p
+				return p, assign, quote
 			}
 			if q >= len(s) || (s[q] != ' ' && s[q] != ':' && s[q] != '=') {
-				return p
+				return p, assign, quote
 			}
+			quote = 0
 			p = q
 		default:
-			return p
+			return p, assign, quote
 		}
 	}
-	return p
+	return p, assign, quote
 }
 
 var cvvWords = [...]string{
 	"security_code", "security code", "securitycode",
-	"cvv2", "cvc2", "cvv", "cvc", "cid", "csc", "cvn",
+	"card verification value", "card verification code", "card security code",
+	"verification value", "verification code",
+	"cvv2", "cvc2", "cvn2", "cav2", "cvv", "cvc", "ccv", "cvd", "cid", "csc", "cvn",
+	// In words: "the 3 digits on the back are 123", "three-digit code: 123".
+	"back", "digits", "digit",
 }
 
 // cvv masks a 3–4 digit value after a CVV word at s[i] ("cvv 123",
-// "CVC: 1234", "cvv=123", "security code is 123").
+// "CVC: 1234", "cvv=123", "security code is 123", "the 3 digits on the back
+// are 123").
 func (r *redactor) cvv(i int) int {
 	s := r.s
 	for _, w := range cvvWords {
@@ -205,7 +426,20 @@ func (r *redactor) cvv(i int) int {
 		}
 		p := i + len(w)
 		if p < len(s) && isLetter(s[p]) {
-			return 0
+			if w != "digit" || s[p] != 's' && s[p] != 'S' {
+				continue
+			}
+			p++
+		}
+		switch w {
+		case "back":
+			if !r.lookBack(i, 40, "digit", "code", "number", "cvv", "cvc") {
+				return 0
+			}
+		case "digits", "digit":
+			if !precededByCount(s, i) {
+				return 0
+			}
 		}
 		a := skipCVVFiller(s, p)
 		b := a
@@ -226,7 +460,7 @@ func (r *redactor) cvv(i int) int {
 			if (c == '.' || c == ',') && digitOrMask(s, b+1) {
 				return 0
 			}
-			if _, l := sepAt(s, b); l > 0 && digitOrMask(s, b+l) {
+			if l, _ := sepAt(s, b); l > 0 && digitOrMask(s, b+l) {
 				return 0
 			}
 		}
@@ -236,16 +470,49 @@ func (r *redactor) cvv(i int) int {
 	return 0
 }
 
+// precededByCount reports whether the word at i follows "3 ", "4-",
+// "three ", "four-" and the like ("the 3 digits on the back").
+func precededByCount(s string, i int) bool {
+	if i < 2 || (s[i-1] != ' ' && s[i-1] != '-') {
+		return false
+	}
+	k := i - 1
+	if (s[k-1] == '3' || s[k-1] == '4') && (k-1 == 0 || !isAlnum(s[k-2])) {
+		return true
+	}
+	for _, w := range [...]string{"three", "four"} {
+		if k >= len(w) && hasPrefixFold(s[k-len(w):k], w) && (k-len(w) == 0 || !isAlnum(s[k-len(w)-1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// lookBack reports whether one of words (lower case) occurs in the n bytes
+// before i, not reaching back before the last finding.
+func (r *redactor) lookBack(i, n int, words ...string) bool {
+	lo := max(i-n, r.last, 0)
+	w := r.s[lo:i]
+	for k := 0; k < len(w); k++ {
+		for _, x := range words {
+			if hasPrefixFold(w[k:], x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func digitOrMask(s string, k int) bool {
 	return k < len(s) && (isDigit(s[k]) || strings.HasPrefix(s[k:], "•"))
 }
 
 func skipCVVFiller(s string, p int) int {
-	lim := p + 24
+	lim := p + 48
 	for p < len(s) && p < lim {
 		switch c := s[p]; {
 		case c == ' ' || c == '\t' || c == ':' || c == '=' || c == '#' || c == '/' || c == '-' ||
-			c == '"' || c == '\'' || c == '(' || c == ')' || c == '*':
+			c == '"' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '\n':
 			p++
 		case isLetter(c):
 			q := p
@@ -263,7 +530,10 @@ func skipCVVFiller(s string, p int) int {
 	return p
 }
 
-var cvvFillerWords = [...]string{"is", "code", "cvc", "cvv", "cvc2", "cvv2", "cid", "number", "no", "was", "of"}
+var cvvFillerWords = [...]string{
+	"is", "are", "was", "code", "cvc", "cvv", "cvc2", "cvv2", "cid", "number", "no", "of", "the",
+	"on", "back", "card", "digits", "digit", "value", "it", "s", "my", "printed", "reads", "says",
+}
 
 func isCVVFillerWord(w string) bool {
 	for _, f := range cvvFillerWords {
