@@ -192,39 +192,44 @@ func (r *redactor) digits(i int) int {
 		j++
 	}
 	n := j - i
-	if n >= 13 && n <= 19 {
-		r.plainCard(i, j)
+	if n < 19 {
+		// A number cut by a line break first: its first line may happen
+		// to be a valid card too, and masking that would leave the rest.
+		if e := r.wrappedCard(i, j); e > 0 {
+			return e
+		}
+	}
+	if n >= 13 && n <= 19 && r.plainCard(i, j) {
 		return j
 	}
 	if n < 13 {
 		if e := r.groupedCard(i, j); e > 0 {
 			return e
 		}
-		if e := r.wrappedCard(i, j); e > 0 {
-			return e
-		}
 	}
 	return j
 }
 
-// plainCard checks the unbroken 13–19 digit run s[i:j].
-func (r *redactor) plainCard(i, j int) {
+// plainCard checks the unbroken 13–19 digit run s[i:j] and reports whether
+// it masked it.
+func (r *redactor) plainCard(i, j int) bool {
 	s := r.s
 	var buf [19]byte
 	d := buf[:copy(buf[:], s[i:j])]
 	if !luhn(d) {
-		return
+		return false
 	}
 	name := brand(d)
 	if name == "" {
-		return
+		return false
 	}
 	// A '+'-prefixed run of up to 15 digits is an E.164 phone number; a run
 	// after "<digit>." is a decimal fraction (unless that digit was masked).
 	if i > 0 && ((s[i-1] == '+' && j-i <= 15) || (s[i-1] == '.' && i-2 >= r.last && isDigit(s[i-2]))) {
-		return
+		return false
 	}
 	r.emitCard(i, j, name, d)
+	return true
 }
 
 // wrappedCard catches a number cut in two by a line break ("4242424242\n
@@ -233,7 +238,7 @@ func (r *redactor) plainCard(i, j int) {
 func (r *redactor) wrappedCard(i, j int) int {
 	s := r.s
 	l, nl := sepAt(s, j)
-	if !nl || r.afterMask(i) || i > 0 && isLetter(s[i-1]) {
+	if !nl || r.afterMask(i) || i > r.last && isLetter(s[i-1]) {
 		return 0
 	}
 	a := j + l
@@ -287,12 +292,12 @@ func (r *redactor) groupedCard(i, j int) int {
 	if j-i != 4 || r.afterMask(i) {
 		return 0
 	}
-	if l, _ := sepAt(s, j); l == 0 || i > 0 && isLetter(s[i-1]) {
+	if l, _ := sepAt(s, j); l == 0 || i > r.last && isLetter(s[i-1]) {
 		return 0 // grouped cards are written with clean edges (not "d32b3892-7008-…")
 	}
-	// A card starts a chain of groups or follows a short one ("#2 4242 …",
-	// "2024-05-12 4242 …"); the tail of a longer grouped number is not one.
-	if p := prevGroupLen(s, i, r.last); p >= 4 && p <= 6 {
+	// The tail of a longer grouped number ("ref 7860 4148 2254 09179") is
+	// not a card: a group that follows a clean group of four is not a start.
+	if r.prevGroupOfFour(i) {
 		return 0
 	}
 	var groups [6]span
@@ -316,15 +321,16 @@ func (r *redactor) groupedCard(i, j int) int {
 	if ng < 2 {
 		return 0
 	}
-	// Five or more groups of four make a 20+ digit number, not a card: skip
-	// its groups of four, unless a context word says it is a card. A group of
-	// another length is scanned on its own.
-	if ng >= 5 && groups[1].b-groups[1].a == 4 && groups[2].b-groups[2].a == 4 &&
-		groups[3].b-groups[3].a == 4 && groups[4].b-groups[4].a == 4 && !r.hasContext(i) {
+	// Five or more groups of four joined by one and the same separator make
+	// a 20+ digit number, not a card: skip its groups of four, unless a
+	// context word says it is a card. A group of another length is scanned
+	// on its own. ("4242-4242-4242-4242 / 5555 5555 5555 4444" is two.)
+	if ng >= 5 && r.sameSepFours(groups[:5]) && !r.hasContext(i) {
+		sep := s[groups[0].b:groups[1].a]
 		k = groups[4].b
 		for {
-			l, _ := sepAt(s, k)
-			if l == 0 || k+l+4 > len(s) || !isDigit(s[k+l]) {
+			l := len(sep)
+			if k+l+4 > len(s) || s[k:k+l] != sep || !isDigit(s[k+l]) {
 				return k
 			}
 			e := k + l
@@ -370,25 +376,38 @@ func (r *redactor) groupedCard(i, j int) int {
 	return 0
 }
 
-// prevGroupLen returns the length of the digit run that ends one separator
-// run before i, or 0. Digits inside an earlier finding (before last) do not
-// count: a second pass sees a mask there.
-func prevGroupLen(s string, i int, last int) int {
+// prevGroupOfFour reports whether s[i] follows a group of exactly four
+// digits and a separator run, that group not glued to letters, not inside an
+// earlier finding and not the last four of our mask.
+func (r *redactor) prevGroupOfFour(i int) bool {
+	s := r.s
 	k := i
 	for n := 0; n < maxSep && k > 0 && isSep(s[k-1]); n++ {
 		k--
 	}
-	if k == i || k < 1 || !isDigit(s[k-1]) {
-		return 0
+	if k == i || k < 4 {
+		return false
 	}
-	e := k
-	for k > 0 && isDigit(s[k-1]) {
-		k--
+	if l, _ := sepAt(s, k); l != i-k {
+		return false
 	}
-	if k < last || k > 0 && isLetter(s[k-1]) {
-		return 0 // a masked group, or one glued to a word, starts nothing
+	a := k - 4
+	if a < r.last || a < r.ibanEnd || !isDigit(s[a]) || !isDigit(s[a+1]) || !isDigit(s[a+2]) || !isDigit(s[a+3]) {
+		return false
 	}
-	return e - k
+	return (a == 0 || !isAlnum(s[a-1])) && !r.afterMask(a)
+}
+
+// sameSepFours reports whether the groups after the first are all four
+// digits long and all joined by the same separator string.
+func (r *redactor) sameSepFours(g []span) bool {
+	sep := r.s[g[0].b:g[1].a]
+	for k := 1; k < len(g); k++ {
+		if g[k].b-g[k].a != 4 || r.s[g[k-1].b:g[k].a] != sep {
+			return false
+		}
+	}
+	return true
 }
 
 // hasContext reports whether a card context word ("card", "pan", "cc", a

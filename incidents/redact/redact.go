@@ -66,6 +66,7 @@ type redactor struct {
 	s        string
 	last     int
 	valueEnd int // end of the last secret value rejected by keywordSecret
+	ibanEnd  int // end of the last IBAN skipped
 	edits    []edit
 	findings []Finding
 }
@@ -112,7 +113,7 @@ func (r *redactor) scan() {
 		case cDigit:
 			i = r.digits(i)
 		case cLetter:
-			if i > 0 && isAlnum(s[i-1]) {
+			if i > r.last && isAlnum(s[i-1]) && !afterMaskTail(s, i) {
 				i++
 				continue
 			}
@@ -133,7 +134,8 @@ func (r *redactor) word(i int) int {
 	s := r.s
 	if i+3 < len(s) && isLetter(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
 		if e := ibanEnd(s, i); e > 0 {
-			return e // a valid IBAN is not a card; skip it whole
+			r.ibanEnd = e
+			return e // an IBAN is not a card; skip it whole
 		}
 	}
 	var bits uint8
@@ -209,4 +211,13 @@ func hasPrefixFold(s, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// afterMaskTail reports whether s[i] follows a card mask and its last four
+// ("•••• •••• •••• 4242|"): a word starts there in a second pass exactly as
+// it did after the finding in the first (Redact is idempotent).
+func afterMaskTail(s string, i int) bool {
+	const n = len(cardMaskPrefix) + 4
+	return i >= n && s[i-n:i-4] == cardMaskPrefix &&
+		isDigit(s[i-4]) && isDigit(s[i-3]) && isDigit(s[i-2]) && isDigit(s[i-1])
 }

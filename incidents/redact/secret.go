@@ -118,6 +118,9 @@ func matchToken(s string, i int) (end, rule int) {
 		for j < len(rest) && t.set[rest[j]] {
 			j++
 		}
+		if t.set == upperDigit && j > len(t.prefix)+16 {
+			j = len(t.prefix) + 16 // AWS ids are exactly 20 characters
+		}
 		if j-len(t.prefix) >= t.min {
 			return i + j, k
 		}
@@ -265,7 +268,7 @@ func (r *redactor) passwordValue(kr *keywordRule, a int, assign bool, quote byte
 	}
 	b := a
 	letter, digit := false, false
-	for b < len(s) && b-a < 512 {
+	for b < len(s) && b-a < 512 && !maskAt(s, b) {
 		c := s[b]
 		if quote != 0 {
 			if c == quote || c == '\n' {
@@ -304,24 +307,49 @@ func (r *redactor) passwordValue(kr *keywordRule, a int, assign bool, quote byte
 // ("authorization failed" is prose). The scheme word stays.
 func (r *redactor) authValue(kr *keywordRule, p int) int {
 	s := r.s
-	a, assign, quote := skipSecretFiller(s, p)
-	if !assign || a == p {
+	a, assign, quote := p, false, byte(0)
+	for a < len(s) && a-p < 8 {
+		c := s[a]
+		if c == ':' || c == '=' {
+			if assign {
+				break
+			}
+			assign = true
+			quote = 0
+		} else if c == '"' || c == '\'' || c == '`' {
+			quote = c
+		} else if c != ' ' && c != '\t' {
+			break
+		}
+		a++
+	}
+	if !assign {
 		return 0
 	}
 	// Keep a scheme word ("Basic ", "Bearer ", "Digest ", "token ", any
 	// custom one) when credentials follow it.
-	q := a
+	q, nd := a, 0
 	for q < len(s) && q-a <= 24 && (isAlnum(s[q]) || s[q] == '-' || s[q] == '_') {
+		if isDigit(s[q]) {
+			nd++
+		}
 		q++
 	}
-	if q > a && q < len(s) && s[q] == ' ' && q+1 < len(s) && s[q+1] > ' ' && s[q+1] != quote {
+	if nd > 4 {
+		q = a // not a scheme name ("AWS4-HMAC-SHA256" is; a glued number is not)
+	}
+	if q > a && isLetter(s[a]) && q < len(s) && s[q] == ' ' && q+1 < len(s) && s[q+1] > ' ' && s[q+1] != quote {
 		a = q + 1
 	}
 	if strings.HasPrefix(s[a:], "[REDACTED") {
-		return 0 // our own mask (idempotence)
+		// Our own mask: skip the scheme and it, as the first pass did.
+		if e := strings.IndexByte(s[a:], ']'); e > 0 {
+			return a + e + 1
+		}
+		return 0
 	}
 	b := a
-	for b < len(s) && s[b] != '\n' && s[b] != '\r' && (quote == 0 || s[b] != quote) {
+	for b < len(s) && s[b] != '\n' && s[b] != '\r' && (quote == 0 || s[b] != quote) && !maskAt(s, b) {
 		b++
 	}
 	for b > a && (s[b-1] == ' ' || s[b-1] == '\t') {
@@ -345,10 +373,15 @@ func (r *redactor) basicValue(kr *keywordRule, p int) int {
 	}
 	a := p + 1
 	b := a
-	for b < len(s) && alnumB64[s[b]] && b-a < 1024 {
+	for b < len(s) && (isAlnum(s[b]) || s[b] == '+' || s[b] == '/') && b-a < 1024 {
 		b++
 	}
-	if b-a < 8 || b < len(s) && isAlnum(s[b]) {
+	for k := 0; k < 2 && b < len(s) && s[b] == '='; k++ {
+		b++
+	}
+	// Glued to more text, or to a mask a first pass wrote there, it is not
+	// a credential on its own (and a second pass must agree).
+	if b-a < 8 || b < len(s) && (alnumB64[s[b]] || maskAt(s, b)) {
 		return 0
 	}
 	raw := strings.TrimRight(s[a:b], "=")

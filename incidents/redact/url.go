@@ -62,7 +62,7 @@ func (r *redactor) queryParam(i int) int {
 	a := q + 1
 	b := a
 	for b < len(s) && s[b] > ' ' && s[b] != '&' && s[b] != '#' && s[b] != '"' && s[b] != '\'' &&
-		s[b] != '<' && s[b] != '>' && s[b] != '`' && s[b] != ')' && s[b] != ']' {
+		s[b] != '<' && s[b] != '>' && s[b] != '`' && s[b] != ')' && s[b] != ']' && !maskAt(s, b) {
 		b++
 	}
 	if b-a < 4 || strings.HasPrefix(s[a:], "[REDACTED") {
@@ -85,6 +85,9 @@ func (r *redactor) urlUserinfo(a int) int {
 		c := s[b]
 		if c == '@' {
 			break
+		}
+		if maskAt(s, b) {
+			return a
 		}
 		if c <= ' ' || c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' {
 			return a
@@ -126,7 +129,7 @@ func (r *redactor) curlUser(i int) int {
 	b := p
 	for b < len(s) && b-p < 512 {
 		c := s[b]
-		if quote != 0 && c == quote || quote == 0 && c <= ' ' || c == '\n' {
+		if quote != 0 && c == quote || quote == 0 && c <= ' ' || c == '\n' || maskAt(s, b) {
 			break
 		}
 		if c == ':' && colon < 0 {
@@ -166,4 +169,10 @@ func (r *redactor) pem(i int) int {
 	}
 	r.emit(a, b, KindSecret, "Private key", "\n[REDACTED private key]\n", nil)
 	return b
+}
+
+// maskAt reports whether one of our masks ('•' or "[REDACTED") starts at
+// s[k]: a value ends there, so a second pass sees what the first saw.
+func maskAt(s string, k int) bool {
+	return strings.HasPrefix(s[k:], "•") || strings.HasPrefix(s[k:], "[REDACTED")
 }
