@@ -39,7 +39,9 @@ func TestRedactProperties(t *testing.T) {
 		// issue 9 forms
 		func() string { return separators[rng.Intn(len(separators))] },
 		func() string { t, _ := secretPositive(rng); return t },
-		func() string { return []string{"\u200b", "%20", "０", "٤", "\n", "–", "Authorization: ", "password=", "://u:", "?token="}[rng.Intn(10)] },
+		func() string {
+			return []string{"\u200b", "%20", "０", "٤", "\n", "–", "Authorization: ", "password=", "://u:", "?token="}[rng.Intn(10)]
+		},
 	}
 	for i := 0; i < n; i++ {
 		var b strings.Builder
