@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/incidents"
-	"github.com/paybot/paybot/incidents/redact"
 )
 
 // Searcher answers troubleshooting questions. cmd/paybot wraps kb.Index to
@@ -146,6 +145,7 @@ func (e *Engine) adapter(platform string) (Adapter, error) {
 // HandleEvent processes ev synchronously and posts the replies. A
 // redelivered ev.ID has no effect.
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
+	RedactEvent(&ev) // the door: nothing below sees the raw text
 	unlock := e.lock(ev.Conversation)
 	defer unlock()
 	if ev.ID != "" {
@@ -167,6 +167,7 @@ func (e *Engine) Accept(ctx context.Context, ev Event) error {
 	if ev.ID == "" {
 		return fmt.Errorf("%w: event without id", incidents.ErrInvalid)
 	}
+	RedactEvent(&ev) // the door: the inbox payload holds no card or secret
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return err
@@ -346,15 +347,9 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 	ev.At = e.clock.Now()
 	r := &reply{e: e, ev: ev}
 
-	text, findings := redact.Redact(ev.Text)
-	ev.Text = text
-	r.ev.Text = text
-	if len(findings) > 0 {
-		r.add(maskNotice(ev, findings))
-		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(findings))
-	}
-	for i, v := range ev.Values {
-		ev.Values[i] = redact.String(v)
+	if len(ev.Masked) > 0 { // RedactEvent masked these at the door
+		r.add(maskNotice(ev, ev.Masked))
+		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(ev.Masked))
 	}
 
 	err := e.route(ctx, r, ev)
@@ -424,11 +419,7 @@ func (e *Engine) post(ctx context.Context, m Message) (MessageRef, error) {
 	return ref, err
 }
 
-func maskNotice(ev Event, findings []redact.Finding) Message {
-	var labels []string
-	for _, f := range findings {
-		labels = append(labels, f.Label)
-	}
+func maskNotice(ev Event, labels []string) Message {
 	u := ev.User
 	return Message{
 		Conversation: ev.Conversation,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // CommandFunc runs one /payissue subcommand. args is the text after the
@@ -142,9 +143,7 @@ func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) err
 	if len(summary) < 3 {
 		return userErrorf("Give a short summary, for example: /payissue card payments failing at checkout")
 	}
-	if len(summary) > 200 {
-		summary = summary[:200]
-	}
+	summary = textutil.Cut(summary, 200) // never half a character or grapheme
 	inc := incidents.New(summary, ev.User, Conversation{Platform: ev.Conversation.Platform, Channel: ev.Conversation.Channel}, ev.At)
 	e.flow.Start(inc)
 	created := incidents.TimelineEntry{IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventCreated, Text: summary}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/incidents/redact"
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // Packet renders the support packet for a gateway's support team: ref,
@@ -81,7 +82,7 @@ func Packet(inc *Incident, timeline []TimelineEntry, articlesTried []string) (pl
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 300 {
-		s = s[:297] + "..."
+		s = textutil.Ellipsis(s, 300)
 	}
 	return s
 }
