@@ -23,7 +23,7 @@ import (
 
 // openStore opens the embedded store in the data directory.
 func (a *app) openStore(ctx context.Context) (incidents.Store, error) {
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+	if err := secureDataDir(a.dataDir); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	return sqlite.Open(ctx, filepath.Join(a.dataDir, "paybot.db"))
@@ -160,7 +160,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := newHTTPServer(mux)
 	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -165,7 +165,7 @@ func (a *app) logger(toFile bool) (*slog.Logger, func(), error) {
 	if !toFile {
 		return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo})), func() {}, nil
 	}
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+	if err := secureDataDir(a.dataDir); err != nil {
 		return nil, nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(a.dataDir, "paybot.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
