@@ -388,8 +388,8 @@ func (r *redactor) prevGroupOfFour(i int) bool {
 	if k == i || k < 4 {
 		return false
 	}
-	if l, _ := sepAt(s, k); l != i-k {
-		return false
+	if l, nl := sepAt(s, k); l != i-k || nl {
+		return false // a line break ends a number: the next line starts afresh
 	}
 	a := k - 4
 	if a < r.last || a < r.ibanEnd || !isDigit(s[a]) || !isDigit(s[a+1]) || !isDigit(s[a+2]) || !isDigit(s[a+3]) {

@@ -98,7 +98,7 @@ func leakedCards(s string) []string {
 		}
 		if x > 0 && runs[x-1].b-runs[x-1].a == 4 && (runs[x-1].a == 0 || !isAlnum(s[runs[x-1].a-1])) &&
 			!strings.HasSuffix(s[:runs[x-1].a], cardMaskPrefix) {
-			if ok, _ := joined(x - 1); ok {
+			if ok, nl := joined(x - 1); ok && !nl {
 				continue // the tail of a longer grouped number
 			}
 		}

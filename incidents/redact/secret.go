@@ -493,8 +493,8 @@ func (r *redactor) cvv(i int) int {
 			if (c == '.' || c == ',') && digitOrMask(s, b+1) {
 				return 0
 			}
-			if l, _ := sepAt(s, b); l > 0 && digitOrMask(s, b+l) {
-				return 0
+			if l, nl := sepAt(s, b); l > 0 && !nl && digitOrMask(s, b+l) {
+				return 0 // (a line break ends the value: the next line is another number)
 			}
 		}
 		r.emit(a, b, KindCVV, "CVV", cvvMask, nil)
