@@ -192,6 +192,13 @@ func (r *redactor) digits(i int) int {
 		j++
 	}
 	n := j - i
+	if j == len(s) || (!isSep(s[j]) && n < 13) {
+		// No separator after: only an unbroken run can be a card.
+		if n >= 13 && n <= 19 {
+			r.plainCard(i, j)
+		}
+		return j
+	}
 	if n < 19 {
 		// A number cut by a line break first: its first line may happen
 		// to be a valid card too, and masking that would leave the rest.
@@ -202,7 +209,7 @@ func (r *redactor) digits(i int) int {
 	if n >= 13 && n <= 19 && r.plainCard(i, j) {
 		return j
 	}
-	if n < 13 {
+	if n == 4 {
 		if e := r.groupedCard(i, j); e > 0 {
 			return e
 		}

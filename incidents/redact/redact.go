@@ -119,9 +119,12 @@ func (r *redactor) scan() {
 			}
 			i = r.word(i)
 		default:
-			if e := r.punct(i); e > i {
-				i = e
-				continue
+			switch s[i] {
+			case '?', '&', ';', ':', '-':
+				if e := r.punct(i); e > i {
+					i = e
+					continue
+				}
 			}
 			i++
 		}

@@ -202,7 +202,7 @@ var keywordRules = [...]keywordRule{
 // "Authorization: Digest …"). The keyword itself stays.
 func (r *redactor) keywordSecret(i int) int {
 	s := r.s
-	for k := range keywordRules {
+	for _, k := range keywordsByTwo[twoIndex(s, i)] {
 		kr := &keywordRules[k]
 		if !hasPrefixFold(s[i:], kr.kw) {
 			continue
@@ -453,7 +453,8 @@ var cvvWords = [...]string{
 // are 123").
 func (r *redactor) cvv(i int) int {
 	s := r.s
-	for _, w := range cvvWords {
+	for _, k := range cvvByTwo[twoIndex(s, i)] {
+		w := cvvWords[k]
 		if !hasPrefixFold(s[i:], w) {
 			continue
 		}
@@ -576,3 +577,27 @@ func isCVVFillerWord(w string) bool {
 	}
 	return false
 }
+
+// twoIndex folds the first two letters of the word at s[i] into an index of
+// the by-two tables (0 when they are not two ASCII letters).
+func twoIndex(s string, i int) int {
+	if i+1 >= len(s) || !isLetter(s[i]) || !isLetter(s[i+1]) {
+		return 0
+	}
+	return int(s[i]|0x20-'a')*26 + int(s[i+1]|0x20-'a') + 1
+}
+
+// keywordsByTwo and cvvByTwo list, in table order, the rules whose word
+// starts with a given pair of letters, so a common word ("to", "pay")
+// costs a look-up, not a pass over every rule.
+var keywordsByTwo, cvvByTwo = func() (kw, cv [26*26 + 1][]uint8) {
+	for k, r := range keywordRules {
+		j := twoIndex(r.kw, 0)
+		kw[j] = append(kw[j], uint8(k))
+	}
+	for k, w := range cvvWords {
+		j := twoIndex(w, 0)
+		cv[j] = append(cv[j], uint8(k))
+	}
+	return
+}()
