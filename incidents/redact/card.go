@@ -155,10 +155,10 @@ func brand(d []byte) string {
 
 // isSep reports whether c may separate the groups of a card number in the
 // view: what people type between groups (space, tab, dash, dot, slash,
-// underscore, '+' from a form-encoded URL) and a line break.
+// underscore, comma, colon, '+' from a form-encoded URL) and a line break.
 func isSep(c byte) bool {
 	switch c {
-	case ' ', '\t', '-', '.', '/', '_', '+', '\n', '\r':
+	case ' ', '\t', '-', '.', '/', '_', '+', ',', ':', '\n', '\r':
 		return true
 	}
 	return false

@@ -89,7 +89,7 @@ var cardGroupings = map[int][][]int{
 // rather than separating them: it is used alone (the number is then plain)
 // or sprinkled anywhere, not mixed with visible separators.
 var separators = []string{" ", "-", "\u00a0", ".", "/", "_", "\t", "  ", "\u2013", "\u2014", " - ",
-	"\u2009", "\u202f", "%20", "+", "\n", "\r\n", "\u2011", "\u3000", "\uff0d", "\u2212"}
+	"\u2009", "\u202f", "%20", "+", "\n", "\r\n", "\u2011", "\u3000", "\uff0d", "\u2212", ",", ":"}
 
 // digitScripts are the zero digits of scripts whose digits stand in for
 // ASCII ones (fullwidth, Arabic-Indic, Eastern Arabic-Indic, Devanagari,
