@@ -332,23 +332,43 @@ func (r *redactor) groupedCard(i, j int) int {
 	// a 20+ digit number, not a card: skip its groups of four, unless a
 	// context word says it is a card. A group of another length is scanned
 	// on its own. ("4242-4242-4242-4242 / 5555 5555 5555 4444" is two.)
+	// Exactly five groups may be a card beside a four-digit number ("since
+	// 2024 4111 1111 1111 1111", "4111 1111 1111 1111 2024"): the first or
+	// the last four groups are checked as a card.
 	if ng >= 5 && r.sameSepFours(groups[:5]) && !r.hasContext(i) {
 		sep := s[groups[0].b:groups[1].a]
 		k = groups[4].b
+		last := groups[4].a // where the last group of four starts
+		fours := 5
 		for {
 			l := len(sep)
 			if k+l+4 > len(s) || s[k:k+l] != sep || !isDigit(s[k+l]) {
-				return k
+				break
 			}
 			e := k + l
 			for e < len(s) && isDigit(s[e]) {
 				e++
 			}
 			if e-k-l != 4 {
-				return k
+				break
 			}
+			last = k + l
 			k = e
+			fours++
 		}
+		if fours == 5 {
+			if e := r.cardOfGroups(groups[0:4]); e > 0 {
+				return e
+			}
+			if k == len(s) || !isLetter(s[k]) {
+				if e := r.cardOfGroups(groups[1:5]); e > 0 {
+					return e
+				}
+			}
+		}
+		// Scanning resumes at the last group: it may be the first line of
+		// a number cut by a line break.
+		return last
 	}
 	for e := ng - 1; e >= 1; e-- {
 		total := 4
@@ -403,6 +423,30 @@ func (r *redactor) prevGroupOfFour(i int) bool {
 		return false
 	}
 	return (a == 0 || !isAlnum(s[a-1])) && !r.afterMask(a)
+}
+
+// cardOfGroups masks the groups g as one card when their digits are one
+// (Luhn and a brand's range and length) and returns the end, else 0.
+func (r *redactor) cardOfGroups(g []span) int {
+	var buf [19]byte
+	n := 0
+	for _, sp := range g {
+		if n+sp.b-sp.a > len(buf) {
+			return 0
+		}
+		n += copy(buf[n:], r.s[sp.a:sp.b])
+	}
+	d := buf[:n]
+	if n < 13 || !luhn(d) {
+		return 0
+	}
+	name := brand(d)
+	if name == "" {
+		return 0
+	}
+	end := g[len(g)-1].b
+	r.emitCard(g[0].a, end, name, d)
+	return end
 }
 
 // sameSepFours reports whether the groups after the first are all four

@@ -14,7 +14,7 @@ import (
 // three separators of any kind) and numbers cut in two by a line break. It
 // leaves out what Redact leaves on purpose: a '+'-prefixed run of up to 15
 // digits (phone), a run after "<digit>." (decimal fraction), runs inside a
-// valid IBAN, chains of five or more groups of four (20+ digit numbers), a
+// valid IBAN, chains of six or more groups of four (24+ digit numbers), a
 // grouped number glued to letters and the four digits of our own mask. It
 // is written independently of the scanner (brute force over group chains),
 // as the fuzz oracle.
@@ -120,12 +120,18 @@ func leakedCards(s string) []string {
 			fours = fours && runs[x+k].b-runs[x+k].a == 4 && s[runs[x+k-1].b:runs[x+k].a] == sep
 		}
 		if fours {
-			foursUntil = x + 5
-			for foursUntil < len(runs) && runs[foursUntil].b-runs[foursUntil].a == 4 &&
-				s[runs[foursUntil-1].b:runs[foursUntil].a] == sep {
-				foursUntil++
+			until := x + 5
+			for until < len(runs) && runs[until].b-runs[until].a == 4 &&
+				s[runs[until-1].b:runs[until].a] == sep {
+				until++
 			}
-			continue
+			if until-x >= 6 {
+				// a 24+ digit number: exempt, but for its last group,
+				// which may start a number cut by a line break
+				foursUntil = until - 1
+				continue
+			}
+			// exactly five: its first four groups are checked below
 		}
 		for e := x + 1; e <= end; e++ {
 			ok := true

@@ -58,7 +58,10 @@ func TestRedact(t *testing.T) {
 		{"iban compact", "GB82WEST12345698765432 and BE68539007547034", "", "", ""},
 		{"iban FR", "FR14 2004 1010 0505 0001 3M02 606", "", "", ""},
 		{"uuid", "req 550e8400-e29b-41d4-a716-446655440000", "", "", ""},
-		{"five groups of four", "ref 4242 4242 4242 4242 4242", "", "", ""},
+		{"five groups of four", "ref 4242 4242 4242 4242 4242", "ref " + m + "4242 4242", "card", ""},
+		{"year before card", "since 2024 4111 1111 1111 1111 declined", "since 2024 " + m + "1111 declined", "card", ""},
+		{"six groups of four", "ref 4242 4242 4242 4242 4242 4242", "", "", ""},
+		{"five fours, no card", "ref 1234 5678 9012 3456 7890", "", "", ""},
 		{"amounts", "$1,234.56 and 4242.00 EUR", "", "", ""},
 		{"mask is stable", m + "4242 4242 4242 4242", "", "", ""},
 		// regressions found by the property test

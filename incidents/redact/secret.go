@@ -115,8 +115,8 @@ func matchToken(s string, i int) (end, rule int) {
 			continue
 		}
 		j := len(t.prefix)
-		for j < len(rest) && t.set[rest[j]] {
-			j++
+		for j < len(rest) && t.set[rest[j]] && !(rest[j] == '[' && strings.HasPrefix(rest[j:], "[REDACTED")) {
+			j++ // (a value never runs into one of our masks: idempotence)
 		}
 		if t.set == upperDigit && j > len(t.prefix)+16 {
 			j = len(t.prefix) + 16 // AWS ids are exactly 20 characters
@@ -471,7 +471,7 @@ func (r *redactor) cvv(i int) int {
 				return 0
 			}
 		case "digits", "digit":
-			if !precededByCount(s, i) {
+			if !r.precededByCount(i) {
 				return 0
 			}
 		}
@@ -505,17 +505,20 @@ func (r *redactor) cvv(i int) int {
 }
 
 // precededByCount reports whether the word at i follows "3 ", "4-",
-// "three ", "four-" and the like ("the 3 digits on the back").
-func precededByCount(s string, i int) bool {
+// "three ", "four-" and the like ("the 3 digits on the back"). Right after
+// a finding counts as the start of a word, as it does in a second pass.
+func (r *redactor) precededByCount(i int) bool {
+	s := r.s
 	if i < 2 || (s[i-1] != ' ' && s[i-1] != '-') {
 		return false
 	}
 	k := i - 1
-	if (s[k-1] == '3' || s[k-1] == '4') && (k-1 == 0 || !isAlnum(s[k-2])) {
+	start := func(p int) bool { return p == 0 || p <= r.last || !isAlnum(s[p-1]) || afterMaskTail(s, p) }
+	if (s[k-1] == '3' || s[k-1] == '4') && start(k-1) {
 		return true
 	}
 	for _, w := range [...]string{"three", "four"} {
-		if k >= len(w) && hasPrefixFold(s[k-len(w):k], w) && (k-len(w) == 0 || !isAlnum(s[k-len(w)-1])) {
+		if k >= len(w) && hasPrefixFold(s[k-len(w):k], w) && start(k-len(w)) {
 			return true
 		}
 	}
@@ -527,6 +530,10 @@ func precededByCount(s string, i int) bool {
 func (r *redactor) lookBack(i, n int, words ...string) bool {
 	lo := max(i-n, r.last, 0)
 	w := r.s[lo:i]
+	// Not past a mask either: a second pass must see what the first saw.
+	if k := strings.LastIndexAny(w, "]•"); k >= 0 {
+		w = w[k+1:]
+	}
 	for k := 0; k < len(w); k++ {
 		for _, x := range words {
 			if hasPrefixFold(w[k:], x) {
