@@ -2,6 +2,7 @@ package textutil
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
@@ -134,6 +135,16 @@ func Limit(s string, n int) string {
 	}
 	rest := utf8.RuneCountInString(s) - utf8.RuneCountInString(head)
 	return head + note(rest)
+}
+
+// UpperFirst upper-cases the first character of s ("ödeme" → "Ödeme"),
+// never half of a multi-byte one.
+func UpperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func itoa(n int) string {

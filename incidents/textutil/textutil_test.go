@@ -131,3 +131,11 @@ func isEntityBody(s string) bool {
 	}
 	return s != ""
 }
+
+func TestUpperFirst(t *testing.T) {
+	for in, want := range map[string]string{"ödeme": "Ödeme", "stripe": "Stripe", "": "", "\xff": "\xff", "ß": "ß"} {
+		if got := UpperFirst(in); got != want || (utf8.ValidString(in) && !utf8.ValidString(got)) {
+			t.Errorf("UpperFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
