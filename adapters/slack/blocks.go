@@ -118,7 +118,7 @@ func renderCard(msg bot.Message) ([]slack.Block, string) {
 		}
 		blocks = append(blocks, slack.NewActionBlock("card_actions", els...))
 	}
-	fb := title
+	fb := escapeText(title) // the fallback text is mrkdwn: user text stays inert
 	if c.Severity != "" || c.Status != "" {
 		fb += " (" + strings.Trim(c.Severity+", "+c.Status, ", ") + ")"
 	}
@@ -127,7 +127,7 @@ func renderCard(msg bot.Message) ([]slack.Block, string) {
 
 func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 	var blocks []slack.Block
-	fb := msg.Text
+	fb := escapeText(msg.Text)
 	if msg.Text != "" {
 		tb, _ := renderText(msg.Text, "")
 		blocks = append(blocks, tb...)
@@ -149,7 +149,7 @@ func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(trim("Source: "+escapeText(h.Source), maxSectionText))))
 		}
 		if fb == "" {
-			fb = h.Title
+			fb = escapeText(h.Title)
 		}
 	}
 	if len(blocks) == 0 {
