@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/incidents"
-	"github.com/paybot/paybot/incidents/redact"
 )
 
 // Searcher answers troubleshooting questions. cmd/paybot wraps kb.Index to
@@ -169,15 +168,9 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 	ev.At = e.clock.Now()
 	r := &reply{e: e, ev: ev}
 
-	text, findings := redact.Redact(ev.Text)
-	ev.Text = text
-	r.ev.Text = text
-	if len(findings) > 0 {
-		r.add(maskNotice(ev, findings))
-		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(findings))
-	}
-	for i, v := range ev.Values {
-		ev.Values[i] = redact.String(v)
+	if len(ev.Masked) > 0 { // RedactEvent masked these at the door
+		r.add(maskNotice(ev, ev.Masked))
+		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(ev.Masked))
 	}
 	err := r.finish(ctx, e.route(ctx, r, ev))
 	// Wake the outbox: what this event queued goes out at once.
@@ -185,11 +178,7 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 	return err
 }
 
-func maskNotice(ev Event, findings []redact.Finding) Message {
-	var labels []string
-	for _, f := range findings {
-		labels = append(labels, f.Label)
-	}
+func maskNotice(ev Event, labels []string) Message {
 	u := ev.User
 	return Message{
 		Conversation: ev.Conversation,

@@ -67,6 +67,7 @@ func (e *Engine) lock(c Conversation) func() {
 // redelivered ev.ID, or a message whose MessageKeys were seen before, has
 // no effect.
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
+	RedactEvent(&ev) // the door: nothing below sees the raw text
 	if len(ev.MessageKeys) > 0 {
 		// Record the message keys with the event, atomically, first.
 		if err := e.receive(ctx, ev); err != nil {
@@ -120,6 +121,7 @@ func (e *Engine) receive(ctx context.Context, ev Event) error {
 // nil for a duplicate (the same id, or a message seen under another id):
 // the platform may stop retrying. Run must be running.
 func (e *Engine) Accept(ctx context.Context, ev Event) error {
+	RedactEvent(&ev) // the door: the inbox payload holds no card or secret
 	if err := e.receive(ctx, ev); err != nil {
 		if errors.Is(err, incidents.ErrDuplicate) {
 			return nil

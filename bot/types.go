@@ -54,6 +54,10 @@ type Event struct {
 	// ReplyToken is opaque to the core: an adapter uses it to answer an
 	// interaction (Slack response_url, Discord interaction token).
 	ReplyToken string `json:"reply_token,omitempty"`
+	// Masked holds the labels of what RedactEvent masked in this event
+	// ("Visa card ending 4242", "CVV"), so the engine can tell the sender
+	// after the event was stored without its secrets.
+	Masked []string `json:"masked,omitempty"`
 }
 
 // MessageKind tells an adapter how to render a message.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/paybot/paybot/incidents/redact"
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // Packet renders the support packet for a gateway's support team: ref,
@@ -96,7 +97,7 @@ func lastDiagnosis(tl []TimelineEntry) string {
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 300 {
-		s = s[:297] + "..."
+		s = textutil.Ellipsis(s, 300)
 	}
 	return s
 }

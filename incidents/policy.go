@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // Policy is the escalation and SLA configuration: business hours, the team,
@@ -319,7 +321,7 @@ func titleCase(s string) string {
 	if s == "" {
 		return "the provider"
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return textutil.UpperFirst(s)
 }
 
 // Target is a resolved contact: who to engage and how to reach them.

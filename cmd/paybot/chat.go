@@ -230,7 +230,7 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	gate := &storeGate{}
 	go gate.run(ctx, a.store.Ping, time.Second, log)
-	srv := &http.Server{Handler: a.metrics.instrumentAck(gate.wrap(mux)), ReadHeaderTimeout: 5 * time.Second}
+	srv := newHTTPServer(a.metrics.instrumentAck(gate.wrap(mux)))
 	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version,
 		"store", a.storeKind())
 	errc := make(chan error, 1)

@@ -280,7 +280,7 @@ func (a *app) logger(toFile bool) (*slog.Logger, func(), error) {
 		}
 		return slog.New(h), func() {}, nil
 	}
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+	if err := secureDataDir(a.dataDir); err != nil {
 		return nil, nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(a.dataDir, "paybot.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)

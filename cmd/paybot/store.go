@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -56,7 +55,7 @@ func (a *app) openStore(ctx context.Context) (fullStore, error) {
 		}
 		return s, nil
 	}
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+	if err := secureDataDir(a.dataDir); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	return sqlite.Open(ctx, filepath.Join(a.dataDir, "paybot.db"))
