@@ -48,9 +48,13 @@ func (e *Engine) deliverCard(ctx context.Context, n incidents.Notification) erro
 		card := cardMessage(inc)
 		card.Conversation = inc.Origin
 		card.ReplyToken = n.ReplyToken
-		posted, err := a.Post(ctx, card)
-		if err != nil {
-			return fmt.Errorf("posting the card of %s: %w", inc.Ref, err)
+		card.Key = "card/" + inc.ID.String()
+		posted, found := e.findPosted(ctx, a, n, inc, card.Key)
+		if !found {
+			var err error
+			if posted, err = a.Post(ctx, card); err != nil {
+				return fmt.Errorf("posting the card of %s: %w", inc.Ref, err)
+			}
 		}
 		if posted.Conversation.Platform == "" {
 			posted.Conversation.Platform = inc.Origin.Platform
@@ -76,6 +80,21 @@ func (e *Engine) deliverCard(ctx context.Context, n incidents.Notification) erro
 		x.Details.CardProblem = ""
 	}, incidents.Change{Notify: []incidents.Notification{e.welcome(inc, thread, now)}})
 	return err
+}
+
+// findPosted looks, on a retry, for the card an earlier attempt may have
+// posted just before the process died, where the adapter can look.
+func (e *Engine) findPosted(ctx context.Context, a Adapter, n incidents.Notification, inc *incidents.Incident, key string) (MessageRef, bool) {
+	pf, ok := a.(PostFinder)
+	if !ok || n.Attempts <= 1 {
+		return MessageRef{}, false
+	}
+	ref, found, err := pf.FindPost(ctx, inc.Origin, key, inc.CreatedAt.Add(-time.Minute))
+	if err != nil {
+		e.log.Warn("looking for an earlier card; posting it", "incident", inc.Ref, "err", err)
+		return MessageRef{}, false
+	}
+	return ref, found
 }
 
 // welcome is the first message in a new thread: the welcome and the first
