@@ -68,6 +68,7 @@ type Engine struct {
 
 	retention time.Duration
 	lease     time.Duration
+	busy      inFlight // RunOutbox's deliveries in flight
 
 	policy *incidents.Policy
 	mailer Mailer

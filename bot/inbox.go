@@ -79,7 +79,7 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
 	if err := e.handle(ctx, ev); err != nil {
 		return err
 	}
-	if _, err := e.FlushOutbox(ctx); err != nil {
+	if err := e.deliverAll(ctx); err != nil {
 		e.log.Error("outbox", "err", err)
 	}
 	return nil
