@@ -458,3 +458,22 @@ func TestFloodedChannelDoesNotDelayAnother(t *testing.T) {
 		t.Fatalf("only %d flood messages after release", last+1)
 	}
 }
+
+// The synchronous HandleEvent (console, tests) returns only once its replies
+// are out, even when the background outbox claimed them first.
+func TestHandleEventWaitsForBackgroundDelivery(t *testing.T) {
+	r := newRig(t, Config{Tick: time.Millisecond, Clock: incidents.SystemClock{}})
+	r.a.delay = 2 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.e.RunOutbox(ctx, time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	for i := range 30 {
+		if err := r.e.HandleEvent(context.Background(), r.command(fmt.Sprintf("C%d", i), "checkout failing")); err != nil {
+			t.Fatal(err)
+		}
+		if n := r.a.count(KindQuestion, fmt.Sprintf("C%d", i)); n != 1 {
+			t.Fatalf("round %d: HandleEvent returned before the first question was out (%d)", i, n)
+		}
+	}
+}
