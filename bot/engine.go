@@ -143,7 +143,7 @@ func (e *Engine) adapter(platform string) (Adapter, error) {
 	defer e.mu.RUnlock()
 	a, ok := e.adapters[platform]
 	if !ok {
-		return nil, fmt.Errorf("no adapter for platform %q", platform)
+		return nil, fmt.Errorf("%w %q", errNoAdapter, platform)
 	}
 	return a, nil
 }
@@ -172,6 +172,7 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 	r.ev.Text = text
 	if len(findings) > 0 {
 		r.add(maskNotice(ev, findings))
+		r.pre = append(r.pre, r.msgs...)
 		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(findings))
 	}
 	for i, v := range ev.Values {
@@ -199,6 +200,11 @@ func maskNotice(ev Event, findings []redact.Finding) Message {
 		ReplyToken: ev.ReplyToken,
 	}
 }
+
+// errNoAdapter: this process does not run the platform's adapter (a
+// console sharing the data directory with `paybot serve`). The outbox
+// leaves such messages for a process that does, never giving up on them.
+var errNoAdapter = errors.New("no adapter in this process for platform")
 
 // userError carries a sentence meant for the person who sent the event.
 type userError struct{ msg string }

@@ -267,6 +267,10 @@ func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool 
 	}
 	permanent := errors.Is(err, ErrCannotPost) || errors.Is(err, ErrUnsupported)
 	dead := permanent || n.Attempts >= maxAttempts
+	if errors.Is(err, errNoAdapter) {
+		// Another process runs that platform: leave it, a little later.
+		wait, dead = 2*time.Second, false
+	}
 	e.log.Warn("notification failed", "key", n.DedupeKey, "kind", n.Kind, "attempt", n.Attempts, "retry_in", wait, "dead", dead, "err", err)
 	if dead && n.Kind == incidents.NotifyCard {
 		// The card will not be posted: park the incident and tell the
