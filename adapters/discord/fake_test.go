@@ -33,6 +33,7 @@ type fakeDiscord struct {
 	tokenCh  map[string]string // interaction token -> channel id
 	original map[string]string // interaction token -> @original message id
 	fail429  map[string]int    // "METHOD path-prefix" -> remaining 429s
+	forbid   map[string]bool   // "METHOD path-prefix" -> answer 403 Missing Access
 }
 
 type fakeReq struct {
@@ -55,6 +56,16 @@ func (f *fakeDiscord) id() string { return strconv.FormatInt(f.next.Add(1), 10) 
 func (f *fakeDiscord) tokenChannel(token, channel string) {
 	f.mu.Lock()
 	f.tokenCh[token] = channel
+	f.mu.Unlock()
+}
+
+// setForbidden makes requests matching method and path prefix answer 403.
+func (f *fakeDiscord) setForbidden(method, pathPrefix string, on bool) {
+	f.mu.Lock()
+	if f.forbid == nil {
+		f.forbid = map[string]bool{}
+	}
+	f.forbid[method+" "+pathPrefix] = on
 	f.mu.Unlock()
 }
 
@@ -133,6 +144,16 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusTooManyRequests)
 			_, _ = io.WriteString(w, `{"message":"You are being rate limited.","retry_after":0.15,"global":false}`)
+			return
+		}
+	}
+	for k, on := range f.forbid {
+		m, prefix, _ := strings.Cut(k, " ")
+		if on && m == r.Method && strings.HasPrefix(path, prefix) {
+			f.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `{"message":"Missing Access","code":50001}`)
 			return
 		}
 	}
