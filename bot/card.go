@@ -60,22 +60,28 @@ func (e *Engine) deliverCard(ctx context.Context, n incidents.Notification) erro
 			posted.Conversation.Platform = inc.Origin.Platform
 		}
 		ref = posted
-		// Record the card before anything else, so a retry updates this
-		// card instead of posting another.
-		inc, err = e.saveLinked(ctx, inc.ID, func(x *incidents.Incident) {
-			x.CardMessage, x.Origin = posted.ID, posted.Conversation
-			x.Details.CardProblem = ""
-		}, incidents.Change{})
-		if err != nil {
-			return err
+		inc.CardMessage, inc.Origin = posted.ID, posted.Conversation
+		// Record the card before anything else, so a retry opens the thread
+		// on this card instead of posting another; an adapter that can find
+		// its own posts (PostFinder) makes this write unnecessary.
+		if _, canFind := a.(PostFinder); !canFind {
+			inc, err = e.saveLinked(ctx, inc.ID, func(x *incidents.Incident) {
+				x.CardMessage, x.Origin = posted.ID, posted.Conversation
+				x.Details.CardProblem = ""
+			}, incidents.Change{})
+			if err != nil {
+				return err
+			}
 		}
 	}
+	cardID, origin := inc.CardMessage, inc.Origin
 	thread, err := a.OpenThread(ctx, ref, inc.Ref+" "+inc.Title)
 	if err != nil {
 		return fmt.Errorf("opening the thread of %s: %w", inc.Ref, err)
 	}
 	now := e.clock.Now()
 	_, err = e.saveLinked(ctx, inc.ID, func(x *incidents.Incident) {
+		x.CardMessage, x.Origin = cardID, origin
 		x.Conversation = thread
 		x.Details.CardProblem = ""
 	}, incidents.Change{Notify: []incidents.Notification{e.welcome(inc, thread, now)}})
@@ -202,7 +208,7 @@ func cardProblem(platform string, err error) (problem, advice string) {
 // (parked, or its card still on the way).
 func (e *Engine) parkedLike(ctx context.Context, ev Event, summary string) (*incidents.Incident, error) {
 	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake},
-		Platform: ev.Conversation.Platform, Limit: 200})
+		Platform: ev.Conversation.Platform, Unthreaded: true, Limit: 200})
 	if err != nil {
 		return nil, err
 	}
