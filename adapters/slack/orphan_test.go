@@ -156,9 +156,27 @@ func TestOrphanNotInChannel(t *testing.T) {
 		}
 		return false
 	})
+	// Help asked in the channel the bot is not in still gets its answer,
+	// through the command's response_url.
+	r.command(channel, "help", "trig-o2b", resp.URL+"/r/help")
+	waitFor(t, "help through response_url", func() bool {
+		for _, b := range resp.all() {
+			if strings.HasPrefix(b, "/r/help ") && strings.Contains(b, "Commands") {
+				return true
+			}
+		}
+		return false
+	})
 	// The same command again: no second incident, the same advice.
 	r.command(channel, "payouts delayed since noon", "trig-o3", resp.URL+"/r/3")
-	waitFor(t, "the second answer", func() bool { return len(resp.all()) >= 2 })
+	waitFor(t, "the second answer", func() bool {
+		for _, b := range resp.all() {
+			if strings.HasPrefix(b, "/r/3 ") && strings.Contains(b, "/invite @Paybot") {
+				return true
+			}
+		}
+		return false
+	})
 	if n := len(r.incidents()); n != 1 {
 		t.Fatalf("%d incidents after the retry, want 1", n)
 	}
