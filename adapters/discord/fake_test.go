@@ -34,6 +34,9 @@ type fakeDiscord struct {
 	original map[string]string // interaction token -> @original message id
 	fail429  map[string]int    // "METHOD path-prefix" -> remaining 429s
 	forbid   map[string]bool   // "METHOD path-prefix" -> answer 403 Missing Access
+	// threadExists makes thread starts answer 160004, as for a message that
+	// already has a thread.
+	threadExists bool
 }
 
 type fakeReq struct {
@@ -190,6 +193,10 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(map[string]any{"id": seg[1], "type": 0, "guild_id": "g1"})
+	case r.Method == "POST" && len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads" && f.threadExists:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"message":"A thread has already been created for this message","code":160004}`)
 	case r.Method == "POST" && len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads":
 		reply(map[string]any{"id": seg[3], "parent_id": seg[1], "type": 11, "name": body["name"], "guild_id": "g1"})
 	case r.Method == "PATCH" && len(seg) == 5 && seg[0] == "webhooks" && seg[3] == "messages":

@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -30,5 +31,14 @@ func TestClassify(t *testing.T) {
 		if tc.reason != "" && !errors.Is(got, bot.ErrCannotPost) {
 			t.Errorf("classify(%v) does not match ErrCannotPost", tc.err)
 		}
+	}
+}
+
+func TestThreadExistsIsAdopted(t *testing.T) {
+	hs := newHarness(t, ModeHTTP)
+	hs.fake.threadExists = true
+	conv, err := hs.a.OpenThread(context.Background(), bot.MessageRef{Conversation: bot.Conversation{Platform: Platform, Channel: "c1"}, ID: "m42"}, "PAY-1 x")
+	if err != nil || conv.Thread != "m42" || conv.Channel != "c1" {
+		t.Fatalf("OpenThread = %+v, %v; want the existing thread m42", conv, err)
 	}
 }
