@@ -228,3 +228,27 @@ func parkedNote(inc *incidents.Incident) string {
 	}
 	return " [parked: card not posted: " + inc.Details.CardProblem + "]"
 }
+
+// cardDelayNoticeAfter is after how many failed attempts the reporter is
+// told that the card is late (about 7 s of retries).
+const cardDelayNoticeAfter = 3
+
+// cardDelayed tells the reporter, once, through the command's reply route,
+// that the incident is saved and its card is late, so a slow platform does
+// not look like a lost command (and is not retried into a second one).
+func (e *Engine) cardDelayed(ctx context.Context, n incidents.Notification, now time.Time) {
+	inc, err := e.store.Incident(ctx, n.IncidentID)
+	if err != nil || !inc.Conversation.IsZero() {
+		return
+	}
+	reporter := inc.Reporter
+	msg := Message{Conversation: inc.Origin, Incident: inc.Ref, Kind: KindNotice, To: &reporter,
+		Text: fmt.Sprintf("%s is saved, but the chat platform is slow to take its card; I keep trying and will post it here. "+
+			"No need to run the command again.", inc.Ref)}
+	note := notification(inc, incidents.NotifyThreadPost, "late/"+inc.ID.String(), outPayload{Message: msg, Respond: true}, now)
+	note.ReplyToken = n.ReplyToken
+	note.ChannelKey = "reply:" + note.DedupeKey
+	if err := e.store.QueueNotifications(ctx, []incidents.Notification{note}); err != nil {
+		e.log.Warn("telling the reporter the card is late", "incident", inc.Ref, "err", err)
+	}
+}

@@ -420,3 +420,38 @@ func TestHandleEventWaitsForBackgroundDelivery(t *testing.T) {
 		}
 	}
 }
+
+// A platform that keeps failing: after a few attempts the reporter is told,
+// once, that the incident is saved and the card is late; when the platform
+// recovers the card is posted once.
+func TestCardLateReporterToldOnce(t *testing.T) {
+	r := newRig(t, Config{})
+	var down atomic.Bool
+	down.Store(true)
+	r.a.postErr = func(m Message) error {
+		if m.Kind == KindCard && down.Load() {
+			return errors.New("503 service unavailable")
+		}
+		return nil
+	}
+	r.e.HandleEvent(context.Background(), r.command("C1", "checkout failing"))
+	for range 6 {
+		r.clock.Advance(5 * time.Minute)
+		r.flush()
+	}
+	late := 0
+	for _, s := range r.a.replies {
+		if strings.Contains(s, "is saved") {
+			late++
+		}
+	}
+	if late != 1 {
+		t.Fatalf("late notices %d, want 1: %q", late, r.a.replies)
+	}
+	down.Store(false)
+	r.clock.Advance(5 * time.Minute)
+	r.flush()
+	if n := r.a.count(KindCard, ""); n != 1 || r.incidents()[0].Conversation.IsZero() {
+		t.Fatalf("cards %d after recovery", n)
+	}
+}

@@ -280,6 +280,9 @@ func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool 
 			dead = false // try again; parking must happen
 		}
 	}
+	if !dead && n.Kind == incidents.NotifyCard && n.Attempts == cardDelayNoticeAfter {
+		e.cardDelayed(ctx, n, now)
+	}
 	if err := e.store.MarkFailed(ctx, n.ID, now.Add(wait), err.Error(), dead); err != nil {
 		e.log.Error("marking notification failed", "key", n.DedupeKey, "err", err)
 	}
