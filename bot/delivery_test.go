@@ -455,3 +455,25 @@ func TestCardLateReporterToldOnce(t *testing.T) {
 		t.Fatalf("cards %d after recovery", n)
 	}
 }
+
+// A reply to an event that changes no incident (help) commits with the
+// event's "processed" mark: killed before delivery, the restart delivers
+// it once, and the redelivered event adds nothing.
+func TestReplyCommitsWithEventMark(t *testing.T) {
+	r := newRig(t, Config{})
+	ev := r.command("C1", "help")
+	if err := r.e.handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.a.posts) != 0 {
+		t.Fatal("handling posted by itself")
+	}
+	r.restart(Config{})
+	if err := r.e.HandleEvent(context.Background(), ev); err != nil { // the platform redelivers
+		t.Fatal(err)
+	}
+	r.flush()
+	if n := r.a.count(KindText, "C1"); n != 1 || !strings.Contains(r.a.posts[0].Text, "Commands") {
+		t.Fatalf("%d help replies, want 1: %+v", n, r.a.posts)
+	}
+}
