@@ -67,6 +67,7 @@ type Engine struct {
 
 	retention time.Duration
 	lease     time.Duration
+	busy      inFlight // RunOutbox's deliveries in flight
 
 	policy *incidents.Policy
 	mailer Mailer
@@ -144,7 +145,7 @@ func (e *Engine) adapter(platform string) (Adapter, error) {
 	defer e.mu.RUnlock()
 	a, ok := e.adapters[platform]
 	if !ok {
-		return nil, fmt.Errorf("no adapter for platform %q", platform)
+		return nil, fmt.Errorf("%w %q", errNoAdapter, platform)
 	}
 	return a, nil
 }
@@ -170,6 +171,7 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 
 	if len(ev.Masked) > 0 { // RedactEvent masked these at the door
 		r.add(maskNotice(ev, ev.Masked))
+		r.pre = append(r.pre, r.msgs...)
 		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(ev.Masked))
 	}
 	err := r.finish(ctx, e.route(ctx, r, ev))
@@ -190,6 +192,11 @@ func maskNotice(ev Event, labels []string) Message {
 		ReplyToken: ev.ReplyToken,
 	}
 }
+
+// errNoAdapter: this process does not run the platform's adapter (a
+// console sharing the data directory with `paybot serve`). The outbox
+// leaves such messages for a process that does, never giving up on them.
+var errNoAdapter = errors.New("no adapter in this process for platform")
 
 // userError carries a sentence meant for the person who sent the event.
 type userError struct{ msg string }

@@ -80,11 +80,18 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
 	if err := e.handle(ctx, ev); err != nil {
 		return err
 	}
-	if _, err := e.FlushOutbox(ctx); err != nil {
+	if err := e.deliverAll(ctx); err != nil {
 		e.log.Error("outbox", "err", err)
 	}
 	return nil
 }
+
+// Commit processes ev and commits its effects together with its replies,
+// queued in the outbox, without delivering them: the running outbox (Run,
+// RunOutbox) or FlushOutbox does. A redelivered ev.ID has no effect.
+// Message keys are not recorded: use HandleEvent or Accept for events that
+// have them.
+func (e *Engine) Commit(ctx context.Context, ev Event) error { return e.handle(ctx, ev) }
 
 // handle processes an event recorded in the inbox, or one without message
 // keys; the outbox delivers what it queued.

@@ -88,9 +88,9 @@ func (e *Engine) RunDueJobs(ctx context.Context) (int, error) {
 		}
 	}
 	if ran.Load() > 0 {
-		if _, err := e.FlushOutbox(ctx); err != nil {
-			e.log.Error("outbox after jobs", "err", err)
-		}
+		// The outbox delivers what the jobs queued, channel by channel; the
+		// scheduler never waits on a paced or rate-limited channel.
+		e.kickOutbox()
 	}
 	return int(ran.Load()), nil
 }

@@ -446,6 +446,11 @@ func (a *Adapter) OpenThread(ctx context.Context, root bot.MessageRef, name stri
 	ch, err := a.session.MessageThreadStartComplex(parent, root.ID, &discordgo.ThreadStart{
 		Name: truncate(name, maxThreadName), AutoArchiveDuration: 1440, Type: discordgo.ChannelTypeGuildPublicThread,
 	}, discordgo.WithContext(ctx))
+	if threadExists(err) {
+		// Opened before (a retry after a crash): a message's thread has the
+		// message's id.
+		err, ch = nil, &discordgo.Channel{ID: root.ID}
+	}
 	if err != nil {
 		return bot.Conversation{}, wrap("open thread", classify(err))
 	}

@@ -31,6 +31,9 @@ func (a *Adapter) Post(ctx context.Context, msg bot.Message) (bot.MessageRef, er
 	if c.Thread != "" {
 		opts = append(opts, slack.MsgOptionTS(c.Thread))
 	}
+	if msg.Key != "" {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"key": msg.Key}}))
+	}
 	var ts string
 	err := a.paced(ctx, c.Channel, func() error {
 		_, t, err := a.api.PostMessageContext(ctx, c.Channel, opts...)

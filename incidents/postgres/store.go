@@ -396,6 +396,9 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 		args = append(args, f.Platform)
 		where = append(where, fmt.Sprintf("(conv_platform = $%[1]d OR (conv_platform = '' AND origin->>'platform' = $%[1]d))", len(args)))
 	}
+	if f.Unthreaded {
+		where = append(where, "conv_channel = '' AND conv_thread = ''")
+	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
