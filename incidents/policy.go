@@ -25,6 +25,8 @@ type Policy struct {
 	// AuthorizedRoles are team roles whose members may escalate, acknowledge,
 	// resolve and reopen any incident.
 	AuthorizedRoles []string
+	// Review configures the digest and duplicate detection (review.go).
+	Review Review
 }
 
 // BusinessHours says when the office is staffed, in its own time zone.
@@ -188,6 +190,7 @@ func DefaultPolicy() *Policy {
 		},
 		Routing:         DefaultRules(),
 		AuthorizedRoles: []string{"oncall", "security", "incident_manager"},
+		Review:          DefaultReview(),
 	}
 }
 

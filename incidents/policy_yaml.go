@@ -10,7 +10,7 @@ import (
 )
 
 // PolicySections are the top-level keys ParsePolicyYAML reads.
-var PolicySections = []string{"business_hours", "team", "providers", "sla", "routing", "authorized_roles"}
+var PolicySections = []string{"business_hours", "team", "providers", "sla", "routing", "authorized_roles", "review"}
 
 // ParsePolicyYAML reads the escalation sections of a config file (business_hours,
 // team, providers, sla, routing, authorized_roles) over DefaultPolicy: a
@@ -52,6 +52,9 @@ func ParsePolicyYAML(data []byte) (*Policy, []Problem) {
 	}
 	if n := sec["routing"]; n != nil {
 		pr.routing(n, p)
+	}
+	if n := sec["review"]; n != nil {
+		pr.review(n, p) // incidents/review.go
 	}
 	pr.check(p)
 	sort.SliceStable(pr.probs, func(i, j int) bool { return pr.probs[i].Line < pr.probs[j].Line })

@@ -39,6 +39,7 @@ type Config struct {
 	SLA             yaml.Node `yaml:"sla"`
 	Routing         yaml.Node `yaml:"routing"`
 	AuthorizedRoles yaml.Node `yaml:"authorized_roles"`
+	Review          yaml.Node `yaml:"review"` // digest and duplicate window (incidents/review.go)
 	// SMTP sends escalation emails (password: env PAYBOT_SMTP_PASSWORD).
 	SMTP email.Config `yaml:"smtp"`
 	// SchedulerTick is how often due ladder steps, SLA timers and the
