@@ -70,8 +70,12 @@ func Markdown(r *Report, maxBreaches int) string {
 		scope = r.Provider
 	}
 	fmt.Fprintf(&b, "# Incident report: %s\n\n", scope)
+	from := "the beginning"
+	if !r.From.IsZero() {
+		from = r.From.In(loc(r)).Format("2006-01-02 15:04")
+	}
 	fmt.Fprintf(&b, "%s to %s (%s). %d incidents: %d active, %d resolved, %d cancelled.\n\n",
-		r.From.In(loc(r)).Format("2006-01-02 15:04"), r.To.In(loc(r)).Format("2006-01-02 15:04 MST"), r.Zone,
+		from, r.To.In(loc(r)).Format("2006-01-02 15:04 MST"), r.Zone,
 		r.Total.Incidents, r.Total.Active, r.Total.Resolved, r.Total.Cancelled)
 	header := "| %s | incidents | mean ack | p90 ack | mean resolve | p90 resolve | response SLA | resolution SLA | breaches | desk reply (cases) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 	row := func(key string, s Stats) {
