@@ -4,91 +4,148 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/paybot/paybot/incidents"
 )
 
+const reportWhere = ` WHERE i.created_at >= $1 AND ($2::timestamptz IS NULL OR i.created_at < $2)
+	AND ($3 = '' OR lower(i.details->>'provider') = $3)`
+
 // ScanReport streams the incidents created in [from, to) of provider (any
-// when empty), oldest first, each with its timeline entries of kinds, for
-// incidents/report. One query on one connection: the entries of each
-// incident come aggregated as a JSON array beside it, and rows are read as
-// they arrive, so memory stays flat. Errors: the database's, or fn's as is.
-func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider string, kinds []string,
+// when empty), oldest first, for incidents/report. Each carries its
+// timeline entries of kinds, whose Data holds only dataKeys (nil: all
+// keys). Two queries on one connection: the incidents (held in memory, a
+// few hundred bytes each), then their matching timeline rows with the data
+// keys extracted in SQL. Errors: the database's, or fn's as is.
+func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider string, kinds, dataKeys []string,
 	fn func(inc *incidents.Incident, tl []incidents.TimelineEntry) error) error {
 	var toArg *time.Time
 	if !to.IsZero() {
 		toArg = &to
 	}
-	if kinds == nil {
-		kinds = []string{}
+	args := []any{from, toArg, strings.ToLower(strings.TrimSpace(provider))}
+	type item struct {
+		inc incidents.Incident
+		tl  []incidents.TimelineEntry
 	}
-	var fnErr error
+	var items []item
+	index := map[uuid.UUID]int{}
 	err := s.query(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT i.id, i.ref, i.title, i.status, i.severity,
 			coalesce(i.details->>'provider', ''), coalesce(i.details->>'category', ''), i.details->'codes',
-			i.created_at, i.opened_at, i.resolved_at,
-			(SELECT json_agg(json_build_object('s', t.seq, 'a', t.at, 'k', t.kind, 'd', t.data) ORDER BY t.seq)
-			   FROM timeline t WHERE t.incident_id = i.id AND t.kind = ANY($4))
-			FROM incidents i
-			WHERE i.created_at >= $1 AND ($2::timestamptz IS NULL OR i.created_at < $2)
-			  AND ($3 = '' OR lower(i.details->>'provider') = $3)
-			ORDER BY i.created_at, i.seq`, from, toArg, strings.ToLower(strings.TrimSpace(provider)), kinds)
+			i.created_at, i.opened_at, i.resolved_at
+			FROM incidents i`+reportWhere+` ORDER BY i.created_at, i.seq`, args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		var tl []incidents.TimelineEntry
 		for rows.Next() {
 			var (
-				inc              incidents.Incident
+				it               item
 				status           string
-				severity         int
-				codes, entries   []byte
+				severity         int32
+				codes            []byte
 				created          time.Time
 				opened, resolved *time.Time
 			)
+			inc := &it.inc
 			if err := rows.Scan(&inc.ID, &inc.Ref, &inc.Title, &status, &severity, &inc.Details.Provider, &inc.Details.Category,
-				&codes, &created, &opened, &resolved, &entries); err != nil {
+				&codes, &created, &opened, &resolved); err != nil {
+				rows.Close()
 				return err
 			}
 			inc.Status, inc.Severity = incidents.Status(status), incidents.Severity(severity)
 			if len(codes) > 0 && string(codes) != "null" {
 				if err := json.Unmarshal(codes, &inc.Details.Codes); err != nil {
+					rows.Close()
 					return fmt.Errorf("codes of %s: %w", inc.Ref, err)
 				}
 			}
 			inc.CreatedAt, inc.OpenedAt, inc.ResolvedAt = created.UTC(), utcp(opened), utcp(resolved)
-			tl = tl[:0]
-			if len(entries) > 0 {
-				var raw []struct {
-					S int64             `json:"s"`
-					A time.Time         `json:"a"`
-					K string            `json:"k"`
-					D map[string]string `json:"d"`
-				}
-				if err := json.Unmarshal(entries, &raw); err != nil {
-					return fmt.Errorf("timeline of %s: %w", inc.Ref, err)
-				}
-				for _, r := range raw {
-					tl = append(tl, incidents.TimelineEntry{Seq: r.S, IncidentID: inc.ID, At: r.A.UTC(), Kind: r.K, Data: r.D})
+			index[inc.ID] = len(items)
+			items = append(items, it)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(kinds) == 0 || len(items) == 0 {
+			return nil
+		}
+		targs := append(append([]any{}, args...), kinds)
+		cols := "t.data"
+		if dataKeys != nil {
+			var ex []string
+			for _, k := range dataKeys {
+				targs = append(targs, k)
+				ex = append(ex, "t.data->>$"+strconv.Itoa(len(targs)))
+			}
+			cols = strings.Join(ex, ", ")
+			if len(ex) == 0 {
+				cols = "NULL"
+			}
+		}
+		rows, err = c.Query(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, `+cols+`
+			FROM timeline t JOIN incidents i ON i.id = t.incident_id`+reportWhere+` AND t.kind = ANY($4)
+			ORDER BY t.incident_id, t.seq`, targs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id  uuid.UUID
+				e   incidents.TimelineEntry
+				at  time.Time
+				raw []byte
+			)
+			dest := []any{&id, &e.Seq, &at, &e.Kind}
+			vals := make([]*string, len(dataKeys))
+			if dataKeys == nil {
+				dest = append(dest, &raw)
+			} else if len(dataKeys) == 0 {
+				dest = append(dest, new(*string))
+			} else {
+				for i := range vals {
+					dest = append(dest, &vals[i])
 				}
 			}
-			if err := fn(&inc, tl); err != nil {
-				fnErr = err
+			if err := rows.Scan(dest...); err != nil {
 				return err
+			}
+			e.At = at.UTC()
+			if dataKeys == nil && raw != nil {
+				if err := json.Unmarshal(raw, &e.Data); err != nil {
+					return fmt.Errorf("timeline data: %w", err)
+				}
+			}
+			for i, v := range vals {
+				if v != nil {
+					if e.Data == nil {
+						e.Data = map[string]string{}
+					}
+					e.Data[dataKeys[i]] = *v
+				}
+			}
+			if n, ok := index[id]; ok {
+				e.IncidentID = id
+				items[n].tl = append(items[n].tl, e)
 			}
 		}
 		return rows.Err()
 	})
-	if fnErr != nil {
-		return fnErr
-	}
 	if err != nil {
 		return fmt.Errorf("postgres: report: %w", err)
+	}
+	for i := range items {
+		if err := fn(&items[i].inc, items[i].tl); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -7,7 +7,11 @@ import (
 )
 
 // FactKinds are the timeline kinds FactsOf reads; stores stream only these.
-var FactKinds = []string{incidents.EventStatus, incidents.EventAck, incidents.EventResolution, incidents.EventCase}
+var FactKinds = []string{incidents.EventStatus, incidents.EventAck, incidents.EventCase}
+
+// FactDataKeys are the timeline Data keys FactsOf reads; stores may drop
+// the others.
+var FactDataKeys = []string{"to", "number", "event"}
 
 // Facts is what the analytics need to know about one incident. Times are
 // absolute; a nil time means "has not happened".

@@ -18,9 +18,10 @@ type Source interface {
 	// empty (case-insensitive), oldest first. Each incident carries at least
 	// ID, Ref, Title, Status, Severity, Details.Provider, Details.Category,
 	// Details.Codes, CreatedAt, OpenedAt and ResolvedAt; tl holds its
-	// timeline entries of the given kinds, in order. fn's error stops the
-	// scan and is returned as is; other errors are the store's.
-	ScanReport(ctx context.Context, from, to time.Time, provider string, kinds []string,
+	// timeline entries of the given kinds, in order, whose Data carries at
+	// least dataKeys (nil: every key). fn's error stops the scan and is
+	// returned as is; other errors are the store's.
+	ScanReport(ctx context.Context, from, to time.Time, provider string, kinds, dataKeys []string,
 		fn func(inc *incidents.Incident, tl []incidents.TimelineEntry) error) error
 }
 
@@ -37,7 +38,7 @@ type Query struct {
 // Run streams the incidents of q from src and returns the report as of now.
 func Run(ctx context.Context, src Source, p *incidents.Policy, q Query, now time.Time) (*Report, error) {
 	b := NewBuilder(q, now)
-	err := src.ScanReport(ctx, q.From, q.To, q.Provider, FactKinds, func(inc *incidents.Incident, tl []incidents.TimelineEntry) error {
+	err := src.ScanReport(ctx, q.From, q.To, q.Provider, FactKinds, FactDataKeys, func(inc *incidents.Incident, tl []incidents.TimelineEntry) error {
 		b.Add(FactsOf(inc, tl, p, now))
 		return nil
 	})

@@ -28,7 +28,7 @@ var seedSeverity = map[string]incidents.Severity{"stripe": incidents.Sev1, "adye
 //   - case number when i%25 == 0, 10 minutes after opening, and the desk's
 //     first reply (i/25+1)·10 minutes after that.
 //
-// With cancelled >= 0 it instead builds an incident cancelled during intake.
+// Incidents 300–309 are instead cancelled during intake.
 func seedIncident(i int) (*incidents.Incident, []incidents.TimelineEntry) {
 	created := seedBase.Add(time.Duration(i) * time.Hour)
 	u := incidents.User{Platform: "fake", ID: fmt.Sprintf("u%d", i%17), Name: "reporter"}
@@ -39,7 +39,7 @@ func seedIncident(i int) (*incidents.Incident, []incidents.TimelineEntry) {
 		tl = append(tl, incidents.TimelineEntry{IncidentID: inc.ID, At: at, Actor: u, Kind: incidents.EventStatus,
 			Text: string(from) + " → " + string(to), Data: map[string]string{"from": string(from), "to": string(to)}})
 	}
-	if i >= 300 { // cancelled in intake: counted, never timed
+	if i >= 300 && i < 310 { // cancelled in intake: counted, never timed
 		st(created.Add(time.Minute), incidents.StatusIntake, incidents.StatusCancelled)
 		inc.Status = incidents.StatusCancelled
 		inc.UpdatedAt = created.Add(time.Minute)

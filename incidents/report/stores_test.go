@@ -27,7 +27,12 @@ func postgresDSN() string {
 
 // openPostgres opens a store in a fresh schema dropped at the end, or
 // skips when no server is reachable.
-func openPostgres(tb testing.TB) *postgres.Store {
+func openPostgres(tb testing.TB) *postgres.Store { return openPostgresSchema(tb, "") }
+
+// openPostgresSchema opens keep (kept after the test) or, when keep is
+// empty, a fresh schema dropped at the end. Commits are asynchronous
+// (synchronous_commit=off): this is a test store, and seeding is faster.
+func openPostgresSchema(tb testing.TB, keep string) *postgres.Store {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -39,10 +44,16 @@ func openPostgres(tb testing.TB) *postgres.Store {
 	var b [8]byte
 	rand.Read(b[:])
 	schema := "paybot_report_" + hex.EncodeToString(b[:])
-	if _, err := a.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if keep != "" {
+		schema = keep
+	}
+	if _, err := a.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
+		if keep != "" {
+			return
+		}
 		c, err := pgx.Connect(context.Background(), postgresDSN())
 		if err == nil {
 			c.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
@@ -53,6 +64,7 @@ func openPostgres(tb testing.TB) *postgres.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	q.Set("pool_max_conns", "8")
+	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
 	s, err := postgres.Open(context.Background(), u.String())
 	if err != nil {
@@ -113,6 +125,16 @@ func BenchmarkReport100kSQLite(b *testing.B) {
 }
 
 func BenchmarkReport100kPostgres(b *testing.B) {
+	if os.Getenv("PAYBOT_BENCH_KEEP") != "" {
+		s := openPostgresSchema(b, "paybot_report_bench")
+		if list, err := s.ListIncidents(context.Background(), incidents.ListFilter{Limit: 1}); err != nil {
+			b.Fatal(err)
+		} else if len(list) == 0 {
+			seedStore(b, s, 0, benchN, 16)
+		}
+		benchReport(b, s)
+		return
+	}
 	s := openPostgres(b)
 	seedStore(b, s, 0, benchN, 16)
 	benchReport(b, s)

@@ -49,7 +49,7 @@ func RunReport(t *testing.T, open Opener) {
 	scan := func(from, to time.Time, provider string) []got {
 		t.Helper()
 		var out []got
-		err := src.ScanReport(ctx, from, to, provider, report.FactKinds, func(inc *incidents.Incident, tl []incidents.TimelineEntry) error {
+		err := src.ScanReport(ctx, from, to, provider, report.FactKinds, report.FactDataKeys, func(inc *incidents.Incident, tl []incidents.TimelineEntry) error {
 			g := got{Ref: inc.Ref, Codes: len(inc.Details.Codes)}
 			for _, e := range tl {
 				if e.IncidentID != inc.ID {
@@ -96,7 +96,7 @@ func RunReport(t *testing.T, open Opener) {
 	}
 	// No kinds: incidents without entries.
 	n := 0
-	if err := src.ScanReport(ctx, time.Time{}, time.Time{}, "", nil, func(_ *incidents.Incident, tl []incidents.TimelineEntry) error {
+	if err := src.ScanReport(ctx, time.Time{}, time.Time{}, "", nil, nil, func(_ *incidents.Incident, tl []incidents.TimelineEntry) error {
 		n++
 		if len(tl) != 0 {
 			t.Errorf("no kinds asked, got %d entries", len(tl))
@@ -111,7 +111,7 @@ func RunReport(t *testing.T, open Opener) {
 	// fn's error stops the scan and comes back as is.
 	stop := errors.New("stop")
 	calls := 0
-	err := src.ScanReport(ctx, time.Time{}, time.Time{}, "", kinds, func(*incidents.Incident, []incidents.TimelineEntry) error {
+	err := src.ScanReport(ctx, time.Time{}, time.Time{}, "", kinds, nil, func(*incidents.Incident, []incidents.TimelineEntry) error {
 		calls++
 		return stop
 	})
