@@ -10,3 +10,7 @@ import (
 func TestReportSource(t *testing.T) {
 	storetest.RunReport(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
 }
+
+func TestSystemJobs(t *testing.T) {
+	storetest.RunSystemJobs(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
+}
