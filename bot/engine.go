@@ -74,6 +74,7 @@ type Engine struct {
 	mailer Mailer
 	tick   time.Duration
 	kick   chan struct{}
+	review reviewState // review.go
 }
 
 // NewEngine returns an engine; add adapters before starting them.
@@ -122,6 +123,7 @@ func NewEngine(cfg Config) *Engine {
 	}
 	e.registerCoreCommands()
 	e.registerEscalationCommands()
+	e.registerReviewCommands()
 	return e
 }
 

@@ -147,3 +147,7 @@ func parseWeekday(s string) (time.Weekday, bool) {
 	}
 	return time.Monday, false
 }
+
+// EventMergedEntry is a copy of a merged incident's timeline entry: Data
+// "from" (its ref), "kind" and "at" (the original's).
+const EventMergedEntry = "merged_entry"
