@@ -18,8 +18,9 @@ const reportWhere = ` WHERE i.created_at >= $1 AND ($2::timestamptz IS NULL OR i
 	AND ($3 = '' OR lower(i.details->>'provider') = $3)`
 
 // ScanReport streams the incidents created in [from, to) of provider (any
-// when empty), oldest first, for incidents/report. Each carries its
-// timeline entries of kinds, whose Data holds only dataKeys (nil: all
+// when empty), for incidents/report. Each carries its timeline entries of
+// kinds ("kind", or "kind:key=value" for the entries of kind whose data
+// has that pair), whose Data holds only dataKeys (nil: all
 // keys). Two queries on one connection: the incidents (held in memory, a
 // few hundred bytes each), then their matching timeline rows with the data
 // keys extracted in SQL. Errors: the database's, or fn's as is.
@@ -77,7 +78,20 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 		if len(kinds) == 0 || len(items) == 0 {
 			return nil
 		}
-		targs := append(append([]any{}, args...), kinds)
+		targs := append([]any{}, args...)
+		var conds []string
+		for _, spec := range kinds {
+			kind, pair, filtered := strings.Cut(spec, ":")
+			targs = append(targs, kind)
+			if !filtered {
+				conds = append(conds, "t.kind = $"+strconv.Itoa(len(targs)))
+				continue
+			}
+			key, value, _ := strings.Cut(pair, "=")
+			targs = append(targs, key, value)
+			n := len(targs)
+			conds = append(conds, fmt.Sprintf("(t.kind = $%d AND t.data->>$%d = $%d)", n-2, n-1, n))
+		}
 		cols := "t.data"
 		if dataKeys != nil {
 			var ex []string
@@ -91,7 +105,7 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 			}
 		}
 		rows, err = c.Query(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, `+cols+`
-			FROM timeline t JOIN incidents i ON i.id = t.incident_id`+reportWhere+` AND t.kind = ANY($4)
+			FROM timeline t JOIN incidents i ON i.id = t.incident_id`+reportWhere+` AND (`+strings.Join(conds, " OR ")+`)
 			ORDER BY t.incident_id, t.seq`, targs...)
 		if err != nil {
 			return err

@@ -6,8 +6,10 @@ import (
 	"github.com/paybot/paybot/incidents"
 )
 
-// FactKinds are the timeline kinds FactsOf reads; stores stream only these.
-var FactKinds = []string{incidents.EventStatus, incidents.EventAck, incidents.EventCase}
+// FactKinds are the timeline entries FactsOf reads; stores stream only
+// these. "kind:key=value" selects the entries of kind whose Data has the
+// pair: of the status changes, FactsOf reads only the moves to open.
+var FactKinds = []string{incidents.EventStatus + ":to=" + string(incidents.StatusOpen), incidents.EventAck, incidents.EventCase}
 
 // FactDataKeys are the timeline Data keys FactsOf reads; stores may drop
 // the others.

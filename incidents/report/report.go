@@ -18,8 +18,9 @@ type Source interface {
 	// empty (case-insensitive), in any order; fn must not keep inc or tl.
 	// Each incident carries at least ID, Ref, Title, Status, Severity,
 	// Details.Provider, Details.Category, Details.Codes, CreatedAt, OpenedAt
-	// and ResolvedAt; tl holds its
-	// timeline entries of the given kinds, in order, whose Data carries at
+	// and ResolvedAt; tl holds its timeline entries of the given kinds
+	// ("kind", or "kind:key=value": the entries of kind whose Data has the
+	// pair), in order, whose Data carries at
 	// least dataKeys (nil: every key). fn's error stops the scan and is
 	// returned as is; other errors are the store's.
 	ScanReport(ctx context.Context, from, to time.Time, provider string, kinds, dataKeys []string,

@@ -30,7 +30,8 @@ func reportArgs(from, to time.Time, provider string) []any {
 
 // ScanReport streams the incidents created in [from, to) of provider (any
 // when empty), in no particular order (by id), for incidents/report. Each
-// carries its timeline entries of kinds, whose Data holds only dataKeys
+// carries its timeline entries of kinds ("kind", or "kind:key=value" for
+// the entries of kind whose data has that pair), whose Data holds only dataKeys
 // (nil: all keys). Two cursors, on two read connections, walk the
 // incidents and the timeline both in incident-id order and are merged as
 // they go: nothing is held but the current incident, no JSON is decoded
@@ -51,15 +52,26 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 	defer rows.Close()
 	tc := &timelineCursor{keys: dataKeys}
 	if len(kinds) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ")
 		targs := []any{args[0]}
-		for _, k := range kinds {
-			targs = append(targs, k)
+		var conds []string
+		for _, spec := range kinds {
+			kind, pair, filtered := strings.Cut(spec, ":")
+			if !filtered {
+				conds = append(conds, "t.kind = ?")
+				targs = append(targs, spec)
+				continue
+			}
+			key, value, _ := strings.Cut(pair, "=")
+			// encoding/json writes the pair as "key":"value" (the bytes can
+			// only be that pair, see pickKeys); instr finds it without
+			// parsing the JSON (LIKE does not look into BLOBs).
+			conds = append(conds, `(t.kind = ? AND instr(t.data, ?) > 0)`)
+			targs = append(targs, kind, jsonQuote(key)+":"+jsonQuote(value))
 		}
 		// An entry is never older than its incident, so t.at >= from
 		// trims the scan without an index.
 		tc.rows, err = s.read.QueryContext(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, t.data
-			FROM timeline t WHERE t.at >= ? AND t.kind IN (`+marks+`) ORDER BY t.incident_id, t.seq`, targs...)
+			FROM timeline t WHERE t.at >= ? AND (`+strings.Join(conds, " OR ")+`) ORDER BY t.incident_id, t.seq`, targs...)
 		if err != nil {
 			return fmt.Errorf("sqlite: report timeline: %w", err)
 		}
@@ -166,6 +178,11 @@ func jsonStr(raw json.RawMessage) string {
 	var s string
 	_ = json.Unmarshal(raw, &s)
 	return s
+}
+
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // pickKeys returns the string values of keys (all keys when nil) from a

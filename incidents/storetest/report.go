@@ -37,7 +37,9 @@ func RunReport(t *testing.T, open Opener) {
 		note := incidents.TimelineEntry{IncidentID: inc.ID, At: inc.CreatedAt.Add(3 * time.Minute), Actor: bob, Kind: incidents.EventNote, Text: "note"}
 		cs := incidents.TimelineEntry{IncidentID: inc.ID, At: inc.CreatedAt.Add(4 * time.Minute), Actor: bob, Kind: incidents.EventCase, Text: "case",
 			Data: map[string]string{"number": "CS-1"}}
-		mustUpdate(t, s, inc, incidents.Change{Timeline: []incidents.TimelineEntry{entry, ack, note, cs}})
+		esc := incidents.TimelineEntry{IncidentID: inc.ID, At: inc.CreatedAt.Add(5 * time.Minute), Actor: bob, Kind: incidents.EventStatus,
+			Text: "open → escalated", Data: map[string]string{"from": "open", "to": "escalated"}}
+		mustUpdate(t, s, inc, incidents.Change{Timeline: []incidents.TimelineEntry{entry, ack, note, cs, esc}})
 		all = append(all, inc)
 	}
 	type got struct {
@@ -111,6 +113,21 @@ func RunReport(t *testing.T, open Opener) {
 	}
 	if n != 5 {
 		t.Errorf("no kinds: %d incidents", n)
+	}
+	// Plain kinds bring every entry of the kind; "status:to=open" only the
+	// moves to open.
+	plain := 0
+	if err := src.ScanReport(ctx, time.Time{}, time.Time{}, "", kinds, nil, func(_ *incidents.Incident, tl []incidents.TimelineEntry) error {
+		plain += len(tl)
+		if len(tl) != 4 || tl[3].Data["to"] != "escalated" || tl[3].Data["from"] != "open" {
+			t.Errorf("plain kinds: %+v", tl)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if plain != 20 {
+		t.Errorf("plain kinds: %d entries, want 20", plain)
 	}
 	// fn's error stops the scan and comes back as is.
 	stop := errors.New("stop")
