@@ -18,6 +18,9 @@ func (a *app) incidentsCmd(ctx context.Context, args []string) error {
 		return usageError{"incidents: use 'incidents list' or 'incidents show REF'"}
 	}
 	sub, rest := args[0], args[1:]
+	if sub == "export" {
+		return a.incidentsExport(ctx, rest) // report_cmd.go
+	}
 	fs := flag.NewFlagSet("incidents "+sub, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	asJSON := fs.Bool("json", false, "print JSON")

@@ -45,6 +45,8 @@ Commands:
   serve                                          start the configured Slack and Discord adapters
   incidents list [--json]                        list incidents
   incidents show REF [--json]                    show one incident and its timeline
+  incidents export REF [--format md|json]        the postmortem of one incident
+  report [--since 30d] [--provider P] [--format md|csv|json]   SLA and incident analytics
   kb index                                       rebuild the knowledge-base index from all sources
   kb import FILE...                              import JSON Lines documents
   kb search [--json] [--limit N] QUERY|-         search; "-" reads one query per line
@@ -152,6 +154,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.incidentsCmd(ctx, rest)
 	case "kb":
 		return a.kbCmd(ctx, rest)
+	case "report":
+		return a.reportCmd(ctx, rest) // report_cmd.go
 	case "discord":
 		return a.discordCmd(ctx, rest)
 	default:
