@@ -519,3 +519,9 @@ func (e *Engine) runDigest(ctx context.Context, js incidents.JobStore, j inciden
 	}
 	return err
 }
+
+// Store returns the engine's store, for read-only views (the dashboard).
+func (e *Engine) Store() incidents.Store { return e.store }
+
+// Location returns the time zone the engine shows times in.
+func (e *Engine) Location() *time.Location { return e.loc }

@@ -2,12 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paybot/paybot/adapters/web"
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/bot/bottest"
 	"github.com/paybot/paybot/incidents"
@@ -226,5 +228,31 @@ func TestReportInChat(t *testing.T) {
 	}
 	if got := texts(h.Command("report two words")); !strings.Contains(got, "Give one provider") {
 		t.Errorf("bad args: %s", got)
+	}
+}
+
+// TestDashboardLinkFromChat: /payissue dashboard answers privately with a
+// signed link that logs its follower in; without a dashboard it says so.
+func TestDashboardLinkFromChat(t *testing.T) {
+	h := bottest.New(t, bot.Config{})
+	if got := texts(h.Command("dashboard")); !strings.Contains(got, "The dashboard is off") {
+		t.Errorf("without a dashboard: %s", got)
+	}
+	d := web.New(web.Config{Store: h.Engine.Store(), Token: "chat-token-123", Clock: h.Clock, BaseURL: "https://paybot.example"})
+	h.Engine.SetDashboard(d)
+	msgs := h.Command("dashboard")
+	if len(msgs) != 1 || msgs[0].To == nil || msgs[0].To.ID != "alice" {
+		t.Fatalf("the link must go privately to the asker: %+v", msgs)
+	}
+	i := strings.Index(msgs[0].Text, "https://paybot.example/dashboard/login?")
+	if i < 0 || strings.Contains(msgs[0].Text, "chat-token-123") {
+		t.Fatalf("link: %s", msgs[0].Text)
+	}
+	link := strings.Fields(msgs[0].Text[i:])[0]
+	req := httptest.NewRequest("GET", strings.TrimPrefix(link, "https://paybot.example"), nil)
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, req)
+	if rec.Code != 200 || len(rec.Result().Cookies()) != 1 {
+		t.Errorf("following the link: %d %v", rec.Code, rec.Result().Cookies())
 	}
 }

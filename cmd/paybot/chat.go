@@ -130,6 +130,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	defer cancel()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.Handle("/dashboard/", a.dashboard(eng, log)) // dashboard.go: off (404) without PAYBOT_DASHBOARD_TOKEN
 	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: eng.Async(), Logger: log}
 	var started []string
 	for _, p := range []struct {
