@@ -78,12 +78,12 @@ func (e *Engine) cmdReport(ctx context.Context, r *reply, args string) error {
 	if rep.Total.Incidents == 0 {
 		msg := fmt.Sprintf("No incidents in the last %d days", reportDays)
 		if provider != "" {
-			msg += " for " + provider
+			msg += " for " + plain(provider)
 		}
 		r.say(KindText, msg+".")
 		return nil
 	}
-	r.say(KindText, report.ChatText(rep, reportDays))
+	r.say(KindText, plain(report.ChatText(rep, reportDays)))
 	return nil
 }
 
@@ -110,7 +110,7 @@ func (e *Engine) cmdPostmortem(ctx context.Context, r *reply, args string) error
 	if err != nil {
 		return err
 	}
-	r.say(KindText, pm.Markdown()).Incident = inc.Ref
+	r.say(KindText, plain(pm.Markdown())).Incident = inc.Ref
 	return nil
 }
 
@@ -129,7 +129,7 @@ func (e *Engine) cmdFollowup(ctx context.Context, r *reply, args string) error {
 	now := r.ev.At
 	switch m := followDone.FindStringSubmatch(text); {
 	case text == "" || strings.EqualFold(text, "list"):
-		r.say(KindText, followupList(inc.Ref, list)).Incident = inc.Ref
+		r.say(KindText, plain(followupList(inc.Ref, list))).Incident = inc.Ref
 		return nil
 	case m != nil:
 		n, _ := strconv.Atoi(m[2])
@@ -140,7 +140,7 @@ func (e *Engine) cmdFollowup(ctx context.Context, r *reply, args string) error {
 			}
 		}
 		if f == nil {
-			return userErrorf("%s has no follow-up %d. %s", inc.Ref, n, followupList(inc.Ref, list))
+			return userErrorf("%s has no follow-up %d. %s", inc.Ref, n, plain(followupList(inc.Ref, list)))
 		}
 		if f.Done {
 			return userErrorf("Follow-up %d of %s is already done.", n, inc.Ref)
@@ -151,7 +151,7 @@ func (e *Engine) cmdFollowup(ctx context.Context, r *reply, args string) error {
 		if err := r.commit(ctx, inc, incidents.Change{Timeline: []incidents.TimelineEntry{entry}}); err != nil {
 			return err
 		}
-		r.say(KindText, fmt.Sprintf("Follow-up %d of %s is done: %s", n, inc.Ref, f.Text)).Incident = inc.Ref
+		r.say(KindText, fmt.Sprintf("Follow-up %d of %s is done: %s", n, inc.Ref, plain(f.Text))).Incident = inc.Ref
 		return nil
 	default:
 		if len(text) > 500 {
@@ -164,7 +164,7 @@ func (e *Engine) cmdFollowup(ctx context.Context, r *reply, args string) error {
 		if err := r.commit(ctx, inc, incidents.Change{Timeline: []incidents.TimelineEntry{entry}}); err != nil {
 			return err
 		}
-		r.say(KindText, fmt.Sprintf("Added follow-up %d to %s: %s. Close it with /payissue followup done %d.", n, inc.Ref, text, n)).Incident = inc.Ref
+		r.say(KindText, fmt.Sprintf("Added follow-up %d to %s: %s. Close it with /payissue followup done %d.", n, inc.Ref, plain(text), n)).Incident = inc.Ref
 		return nil
 	}
 }
@@ -293,7 +293,7 @@ func (e *Engine) offerDuplicates(ctx context.Context, r *reply, inc *incidents.I
 			break
 		}
 		o := m.Incident
-		lines = append(lines, fmt.Sprintf("%s (%s, %s, reported by %s): %s", o.Ref, o.Title, o.Status, displayName(o.Reporter), m.Why))
+		lines = append(lines, plain(fmt.Sprintf("%s (%s, %s, reported by %s): %s", o.Ref, o.Title, o.Status, displayName(o.Reporter), m.Why)))
 		choices = append(choices, Choice{Value: inc.Ref + " into " + o.Ref, Label: "Join " + o.Ref})
 		entries = append(entries, incidents.TimelineEntry{IncidentID: inc.ID, At: r.ev.At, Actor: paybotUser, Kind: incidents.EventDuplicate,
 			Text: "looks like " + o.Ref + ": " + m.Why, Data: map[string]string{"of": o.Ref, "why": m.Why}})
@@ -373,7 +373,7 @@ func (e *Engine) cmdMerge(ctx context.Context, r *reply, args string) error {
 		ch := incidents.Change{Timeline: entries}
 		ch.Notify = append(ch.Notify, e.threadPost(dst, fmt.Sprintf("merge/%s/%s", dst.ID, src.ID),
 			fmt.Sprintf("%s merged %s into %s: %s reported the same problem (%s). Their details and timeline are copied here.",
-				e.mention(dst.Conversation.Platform, r.ev.User), src.Ref, dst.Ref, e.mention(dst.Conversation.Platform, rep), src.Title), now))
+				e.mention(dst.Conversation.Platform, r.ev.User), src.Ref, dst.Ref, e.mention(dst.Conversation.Platform, rep), plain(src.Title)), now))
 		if err := r.commit(ctx, dst, ch); err != nil {
 			return err
 		}
@@ -502,7 +502,7 @@ func (e *Engine) runDigest(ctx context.Context, js incidents.JobStore, j inciden
 		reps = append(reps, rep)
 	}
 	period := fmt.Sprintf("%s to %s (%s)", start.In(d.Location).Format("Mon 2006-01-02 15:04"), end.In(d.Location).Format("Mon 2006-01-02 15:04"), d.Location)
-	text := report.DigestText(period, reps, 10)
+	text := plain(report.DigestText(period, reps, 10))
 	if late := now.Sub(j.DueAt); late > lateAfter {
 		text += fmt.Sprintf("\n(Late by %s: Paybot was not running when it was due.)", incidents.FmtDuration(late))
 	}
@@ -525,3 +525,12 @@ func (e *Engine) Store() incidents.Store { return e.store }
 
 // Location returns the time zone the engine shows times in.
 func (e *Engine) Location() *time.Location { return e.loc }
+
+// plainer defuses what chat platforms read as mentions in user text that
+// the review features echo (titles, follow-ups, postmortems, digests):
+// Slack's <!channel>, <@U1>, <#C1> and Discord's <@123>, <@&role>, and
+// @everyone/@here. A zero-width joiner after the < or @ keeps the text
+// readable and inert.
+var plainer = strings.NewReplacer("<!", "<\u2060!", "<@", "<\u2060@", "<#", "<\u2060#", "@everyone", "@\u2060everyone", "@here", "@\u2060here")
+
+func plain(s string) string { return plainer.Replace(s) }

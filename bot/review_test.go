@@ -256,3 +256,51 @@ func TestDashboardLinkFromChat(t *testing.T) {
 		t.Errorf("following the link: %d %v", rec.Code, rec.Result().Cookies())
 	}
 }
+
+// TestReviewAdversarial: strangers can't merge, bad references get clear
+// answers, and user text never comes back as a live mention.
+func TestReviewAdversarial(t *testing.T) {
+	h := bottest.New(t, bot.Config{})
+	intakeWith(t, h, h.Command("card payments failing at checkout"), nil)
+	first := h.Thread
+	intakeWith(t, h, h.Command("<!channel> stripe again <@U0BOSS>"), map[string]string{"transaction_ids": "ch_other"})
+	second := h.Thread
+	// Bob is neither reporter nor responder of PAY-2.
+	msgs := h.Send(bot.Event{Kind: bot.EventCommand, Conversation: second, Text: "merge into PAY-1", User: bottest.User("bob")})
+	if got := texts(msgs); !strings.Contains(got, "only the reporter of PAY-2") {
+		t.Errorf("stranger merged: %s", got)
+	}
+	h.Thread = first
+	msgs = h.ThreadCommand("followup ping <!here> and <@U0BOSS> @everyone")
+	got := texts(msgs)
+	if strings.Contains(got, "<!here>") || strings.Contains(got, "<@U0BOSS>") || strings.Contains(got, " @everyone") {
+		t.Errorf("live mention echoed: %q", got)
+	}
+	h.Thread = second
+	got = texts(h.ThreadCommand("postmortem"))
+	if strings.Contains(got, "<!channel>") || !strings.Contains(got, "channel> stripe again") {
+		t.Errorf("postmortem echoes a live mention: %q", got)
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"followup PAY-99 something", "couldn't find that incident"},
+		{"case 12 34", "Give the gateway's case number"},
+		{"case replied", "Record the gateway's case number first"},
+		{"merge PAY-1 into PAY-99", "couldn't find that incident"},
+	} {
+		if got := texts(h.ThreadCommand(tc.cmd)); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %s", tc.cmd, got)
+		}
+	}
+	// Outside any thread, commands that need an incident ask which one.
+	if got := texts(h.Command("followup fix the retries")); !strings.Contains(got, "Which incident?") {
+		t.Errorf("followup in the channel: %s", got)
+	}
+	if got := texts(h.Command("report <!channel>")); strings.Contains(got, "<!channel>") {
+		t.Errorf("report echoes a live mention: %s", got)
+	}
+	// A merge into an incident still in intake is refused.
+	h.Command("new problem in intake")
+	if got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: second, Text: "merge into PAY-3", User: bottest.User("alice")})); !strings.Contains(got, "PAY-3 is intake; merge only into an open incident") {
+		t.Errorf("merge into intake: %s", got)
+	}
+}
