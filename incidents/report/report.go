@@ -126,6 +126,7 @@ type Breach struct {
 type Builder struct {
 	q      Query
 	now    time.Time
+	months map[int]string // year*100+month → "2006-01", formatted once
 	total  *acc
 	groups [4]map[string]*acc
 	codes  map[string]*codeAcc
@@ -150,7 +151,7 @@ func NewBuilder(q Query, now time.Time) *Builder {
 	if q.TopCodes <= 0 {
 		q.TopCodes = 10
 	}
-	b := &Builder{q: q, now: now, total: &acc{}, codes: map[string]*codeAcc{}}
+	b := &Builder{q: q, now: now, total: &acc{}, codes: map[string]*codeAcc{}, months: map[int]string{}}
 	for i := range b.groups {
 		b.groups[i] = map[string]*acc{}
 	}
@@ -166,7 +167,14 @@ func dash(s string) string {
 
 // Add counts one incident.
 func (b *Builder) Add(f Facts) {
-	keys := [4]string{dash(f.Provider), dash(f.Category), f.Severity.String(), f.CreatedAt.In(b.q.Location).Format("2006-01")}
+	ct := f.CreatedAt.In(b.q.Location)
+	mk := ct.Year()*100 + int(ct.Month())
+	month, ok := b.months[mk]
+	if !ok {
+		month = ct.Format("2006-01")
+		b.months[mk] = month
+	}
+	keys := [4]string{dash(f.Provider), dash(f.Category), f.Severity.String(), month}
 	b.total.add(f)
 	for i, k := range keys {
 		a := b.groups[i][k]
@@ -176,13 +184,11 @@ func (b *Builder) Add(f Facts) {
 		}
 		a.add(f)
 	}
-	seen := map[string]bool{}
-	for _, c := range f.Codes {
-		k := c.String()
-		if seen[k] {
+	for i, c := range f.Codes {
+		if repeated(f.Codes[:i], c) {
 			continue
 		}
-		seen[k] = true
+		k := c.String()
 		ca := b.codes[k]
 		if ca == nil {
 			ca = &codeAcc{providers: map[string]bool{}}
@@ -207,6 +213,15 @@ func (b *Builder) Add(f Facts) {
 		b.br = append(b.br, Breach{Ref: f.Ref, Title: f.Title, Provider: dash(f.Provider), Severity: f.Severity.String(), Clock: c.name,
 			TargetSec: secs(c.target), TookSec: secs(end.Sub(*f.ClockStart)), Running: c.stop == nil, At: f.CreatedAt})
 	}
+}
+
+func repeated(before []incidents.Code, c incidents.Code) bool {
+	for _, o := range before {
+		if o == c {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *acc) add(f Facts) {

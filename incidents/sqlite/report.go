@@ -14,10 +14,10 @@ import (
 	"github.com/paybot/paybot/incidents"
 )
 
-// reportWhere selects incidents by creation time and provider; its five
-// arguments come from reportArgs.
+// reportWhere selects incident_facts rows (migration 0061) by creation
+// time and provider; its five arguments come from reportArgs.
 const reportWhere = ` WHERE i.created_at >= ? AND (? = 0 OR i.created_at < ?)
-	AND (? = '' OR lower(json_extract(i.details, '$.provider')) = ?)`
+	AND (? = '' OR i.provider = ?)`
 
 func reportArgs(from, to time.Time, provider string) []any {
 	var t int64
@@ -42,40 +42,27 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 	args := reportArgs(from, to, provider)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// One json_extract with three paths parses the details once.
+	// incident_facts is kept by triggers with the details' provider,
+	// category and codes already extracted, clustered by id.
 	rows, err := s.read.QueryContext(ctx, `SELECT i.id, i.ref, i.title, i.status, i.severity,
-		json_extract(i.details, '$.provider', '$.category', '$.codes'), i.created_at, i.opened_at, i.resolved_at
-		FROM incidents i`+reportWhere+` ORDER BY i.id`, args...)
+		i.provider, i.category, i.codes, i.created_at, i.opened_at, i.resolved_at
+		FROM incident_facts i`+reportWhere+` ORDER BY i.id`, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: report: %w", err)
 	}
 	defer rows.Close()
 	tc := &timelineCursor{keys: dataKeys}
 	if len(kinds) > 0 {
-		targs := []any{args[0]}
-		var conds []string
-		for _, spec := range kinds {
-			kind, pair, filtered := strings.Cut(spec, ":")
-			if !filtered {
-				conds = append(conds, "t.kind = ?")
-				targs = append(targs, spec)
-				continue
-			}
-			key, value, _ := strings.Cut(pair, "=")
-			// encoding/json writes the pair as "key":"value" (the bytes can
-			// only be that pair, see pickKeys); instr finds it without
-			// parsing the JSON (LIKE does not look into BLOBs).
-			conds = append(conds, `(t.kind = ? AND instr(t.data, ?) > 0)`)
-			targs = append(targs, kind, jsonQuote(key)+":"+jsonQuote(value))
-		}
 		// An entry is never older than its incident, so t.at >= from
-		// trims the scan without an index.
-		tc.rows, err = s.read.QueryContext(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, t.data
-			FROM timeline t WHERE t.at >= ? AND (`+strings.Join(conds, " OR ")+`) ORDER BY t.incident_id, t.seq`, targs...)
+		// trims the scan; the kinds go in as literals so that, for
+		// report.FactKinds, SQLite reads the partial index timeline_report
+		// (0061), which holds exactly those entries (TestReportUsesIndex).
+		trows, err := s.read.QueryContext(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, t.data
+			FROM timeline t WHERE t.at >= ? AND (`+kindsWhere(kinds)+`) ORDER BY t.incident_id, t.seq`, args[0])
 		if err != nil {
 			return fmt.Errorf("sqlite: report timeline: %w", err)
 		}
-		defer tc.rows.Close()
+		tc.start(ctx, trows) // closes trows; the deferred cancel stops it early
 	}
 	var tl []incidents.TimelineEntry
 	for rows.Next() {
@@ -83,23 +70,19 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 			inc               incidents.Incident
 			id, status        string
 			severity, created int64
-			details           []byte
+			codes             sql.RawBytes
 			opened, resolved  sql.NullInt64
 		)
-		if err := rows.Scan(&id, &inc.Ref, &inc.Title, &status, &severity, &details, &created, &opened, &resolved); err != nil {
+		if err := rows.Scan(&id, &inc.Ref, &inc.Title, &status, &severity, &inc.Details.Provider, &inc.Details.Category,
+			&codes, &created, &opened, &resolved); err != nil {
 			return fmt.Errorf("sqlite: report: %w", err)
 		}
 		if inc.ID, err = uuid.Parse(id); err != nil {
 			return fmt.Errorf("sqlite: report: id %q: %w", id, err)
 		}
 		inc.Status, inc.Severity = incidents.Status(status), incidents.Severity(severity)
-		var parts [3]json.RawMessage
-		if err := json.Unmarshal(details, &parts); err != nil {
-			return fmt.Errorf("sqlite: report: details of %s: %w", inc.Ref, err)
-		}
-		inc.Details.Provider, inc.Details.Category = jsonStr(parts[0]), jsonStr(parts[1])
-		if len(parts[2]) > 0 && string(parts[2]) != "null" {
-			if err := json.Unmarshal(parts[2], &inc.Details.Codes); err != nil {
+		if len(codes) > 0 {
+			if err := json.Unmarshal(codes, &inc.Details.Codes); err != nil {
 				return fmt.Errorf("sqlite: report: codes of %s: %w", inc.Ref, err)
 			}
 		}
@@ -117,72 +100,111 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 	return nil
 }
 
-// timelineCursor walks timeline rows in incident-id order, one ahead.
+// timelineCursor walks timeline rows in incident-id order. A goroutine
+// reads and decodes the rows (on their own read connection) while the
+// caller reads incidents, so the two scans use two cores; rows come over in
+// batches to keep the channel cheap.
 type timelineCursor struct {
-	rows  *sql.Rows
 	keys  []string
-	ahead bool // cur holds a row not yet handed out
+	batch chan []idEntry
+	errc  chan error
+	buf   []idEntry
+	pos   int
 	done  bool
-	curID string
-	cur   incidents.TimelineEntry
+}
+
+type idEntry struct {
+	id string
+	e  incidents.TimelineEntry
+}
+
+const timelineBatch = 512
+
+func (c *timelineCursor) start(ctx context.Context, rows *sql.Rows) {
+	c.batch = make(chan []idEntry, 8)
+	c.errc = make(chan error, 1)
+	go func() {
+		defer close(c.batch)
+		defer rows.Close()
+		buf := make([]idEntry, 0, timelineBatch)
+		for rows.Next() {
+			var (
+				it      idEntry
+				seq, at int64
+				raw     sql.RawBytes
+			)
+			if err := rows.Scan(&it.id, &seq, &at, &it.e.Kind, &raw); err != nil {
+				c.errc <- err
+				return
+			}
+			it.e.Seq, it.e.At = seq, fromNanos(at)
+			if len(raw) > 0 {
+				var err error
+				if it.e.Data, err = pickKeys(raw, c.keys); err != nil {
+					c.errc <- err
+					return
+				}
+			}
+			buf = append(buf, it)
+			if len(buf) == timelineBatch {
+				select {
+				case c.batch <- buf:
+				case <-ctx.Done():
+					return
+				}
+				buf = make([]idEntry, 0, timelineBatch)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			c.errc <- err
+			return
+		}
+		if len(buf) > 0 {
+			select {
+			case c.batch <- buf:
+			case <-ctx.Done():
+			}
+		}
+	}()
 }
 
 // entriesOf appends the entries of incident id (text form) to tl, skipping
 // entries of smaller ids: incidents outside the report, or created after
 // the incidents cursor's snapshot.
 func (c *timelineCursor) entriesOf(id string, uid uuid.UUID, tl []incidents.TimelineEntry) ([]incidents.TimelineEntry, error) {
-	if c.rows == nil {
+	if c.batch == nil {
 		return tl, nil
 	}
 	for {
-		if !c.ahead {
-			if c.done || !c.rows.Next() {
+		if c.pos == len(c.buf) {
+			if c.done {
+				return tl, nil
+			}
+			b, ok := <-c.batch
+			if !ok {
 				c.done = true
-				return tl, c.rows.Err()
-			}
-			var (
-				seq, at int64
-				raw     sql.RawBytes
-			)
-			if err := c.rows.Scan(&c.curID, &seq, &at, &c.cur.Kind, &raw); err != nil {
-				return tl, err
-			}
-			c.cur.Seq, c.cur.At, c.cur.Data = seq, fromNanos(at), nil
-			if len(raw) > 0 {
-				var err error
-				if c.cur.Data, err = pickKeys(raw, c.keys); err != nil {
+				select {
+				case err := <-c.errc:
 					return tl, err
+				default:
 				}
+				return tl, nil
 			}
-			c.ahead = true
+			c.buf, c.pos = b, 0
 		}
+		it := &c.buf[c.pos]
 		switch {
-		case c.curID < id:
-			c.ahead = false // not in the report
-		case c.curID == id:
-			e := c.cur
+		case it.id < id:
+			c.pos++ // not in the report
+		case it.id == id:
+			e := it.e
 			e.IncidentID = uid
 			tl = append(tl, e)
-			c.ahead = false
+			c.pos++
 		default:
 			return tl, nil
 		}
 	}
-}
-
-// jsonStr reads a JSON string or null.
-func jsonStr(raw json.RawMessage) string {
-	if len(raw) >= 2 && raw[0] == '"' && !bytes.ContainsAny(raw[1:len(raw)-1], "\\\"") {
-		return string(raw[1 : len(raw)-1])
-	}
-	var s string
-	_ = json.Unmarshal(raw, &s)
-	return s
-}
-
-func jsonQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 // pickKeys returns the string values of keys (all keys when nil) from a
@@ -225,4 +247,30 @@ func pickKeys(raw []byte, keys []string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// kindsWhere is the SQL condition for kind specs: "kind", or
+// "kind:key=value" for the entries of kind whose data has the pair, which
+// encoding/json writes as "key":"value" (bytes that can only be that pair,
+// see pickKeys), so instr finds it without parsing the JSON.
+func kindsWhere(kinds []string) string {
+	var conds []string
+	for _, spec := range kinds {
+		kind, pair, filtered := strings.Cut(spec, ":")
+		if !filtered {
+			conds = append(conds, "kind = "+quote(kind))
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		conds = append(conds, "(kind = "+quote(kind)+" AND instr(data, "+quote(jsonQuote(key)+":"+jsonQuote(value))+") > 0)")
+	}
+	return strings.Join(conds, " OR ")
+}
+
+// quote writes s as an SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
