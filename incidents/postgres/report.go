@@ -14,16 +14,14 @@ import (
 	"github.com/paybot/paybot/incidents"
 )
 
-const reportWhere = ` WHERE i.created_at >= $1 AND ($2::timestamptz IS NULL OR i.created_at < $2)
-	AND ($3 = '' OR lower(i.details->>'provider') = $3)`
-
 // ScanReport streams the incidents created in [from, to) of provider (any
-// when empty), for incidents/report. Each carries its timeline entries of
-// kinds ("kind", or "kind:key=value" for the entries of kind whose data
-// has that pair), whose Data holds only dataKeys (nil: all
-// keys). Two queries on one connection: the incidents (held in memory, a
-// few hundred bytes each), then their matching timeline rows with the data
-// keys extracted in SQL. Errors: the database's, or fn's as is.
+// when empty), in id order, for incidents/report. Each carries its timeline
+// entries of kinds ("kind", or "kind:key=value" for the entries of kind
+// whose data has that pair), whose Data holds only dataKeys (nil: all
+// keys). One query, one connection: incidents LEFT JOIN their matching
+// entries, ordered by (incident, seq) so PostgreSQL can merge the two
+// primary keys without sorting; rows are read as they arrive and nothing is
+// held but the current incident. Errors: the database's, or fn's as is.
 func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider string, kinds, dataKeys []string,
 	fn func(inc *incidents.Incident, tl []incidents.TimelineEntry) error) error {
 	var toArg *time.Time
@@ -31,99 +29,77 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 		toArg = &to
 	}
 	args := []any{from, toArg, strings.ToLower(strings.TrimSpace(provider))}
-	type item struct {
-		inc incidents.Incident
-		tl  []incidents.TimelineEntry
+	var conds []string
+	for _, spec := range kinds {
+		kind, pair, filtered := strings.Cut(spec, ":")
+		args = append(args, kind)
+		if !filtered {
+			conds = append(conds, "t.kind = $"+strconv.Itoa(len(args)))
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		args = append(args, key, value)
+		n := len(args)
+		conds = append(conds, fmt.Sprintf("(t.kind = $%d AND t.data->>$%d = $%d)", n-2, n-1, n))
 	}
-	var items []item
-	index := map[uuid.UUID]int{}
+	if len(conds) == 0 {
+		conds = []string{"false"}
+	}
+	cols := "t.data"
+	if dataKeys != nil {
+		var ex []string
+		for _, k := range dataKeys {
+			args = append(args, k)
+			ex = append(ex, "t.data->>$"+strconv.Itoa(len(args)))
+		}
+		cols = strings.Join(append(ex, "NULL"), ", ")
+	}
+	var fnErr error
 	err := s.query(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT i.id, i.ref, i.title, i.status, i.severity,
 			coalesce(i.details->>'provider', ''), coalesce(i.details->>'category', ''), i.details->'codes',
-			i.created_at, i.opened_at, i.resolved_at
-			FROM incidents i`+reportWhere+` ORDER BY i.created_at, i.seq`, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var (
-				it               item
-				status           string
-				severity         int32
-				codes            []byte
-				created          time.Time
-				opened, resolved *time.Time
-			)
-			inc := &it.inc
-			if err := rows.Scan(&inc.ID, &inc.Ref, &inc.Title, &status, &severity, &inc.Details.Provider, &inc.Details.Category,
-				&codes, &created, &opened, &resolved); err != nil {
-				rows.Close()
-				return err
-			}
-			inc.Status, inc.Severity = incidents.Status(status), incidents.Severity(severity)
-			if len(codes) > 0 && string(codes) != "null" {
-				if err := json.Unmarshal(codes, &inc.Details.Codes); err != nil {
-					rows.Close()
-					return fmt.Errorf("codes of %s: %w", inc.Ref, err)
-				}
-			}
-			inc.CreatedAt, inc.OpenedAt, inc.ResolvedAt = created.UTC(), utcp(opened), utcp(resolved)
-			index[inc.ID] = len(items)
-			items = append(items, it)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(kinds) == 0 || len(items) == 0 {
-			return nil
-		}
-		targs := append([]any{}, args...)
-		var conds []string
-		for _, spec := range kinds {
-			kind, pair, filtered := strings.Cut(spec, ":")
-			targs = append(targs, kind)
-			if !filtered {
-				conds = append(conds, "t.kind = $"+strconv.Itoa(len(targs)))
-				continue
-			}
-			key, value, _ := strings.Cut(pair, "=")
-			targs = append(targs, key, value)
-			n := len(targs)
-			conds = append(conds, fmt.Sprintf("(t.kind = $%d AND t.data->>$%d = $%d)", n-2, n-1, n))
-		}
-		cols := "t.data"
-		if dataKeys != nil {
-			var ex []string
-			for _, k := range dataKeys {
-				targs = append(targs, k)
-				ex = append(ex, "t.data->>$"+strconv.Itoa(len(targs)))
-			}
-			cols = strings.Join(ex, ", ")
-			if len(ex) == 0 {
-				cols = "NULL"
-			}
-		}
-		rows, err = c.Query(ctx, `SELECT t.incident_id, t.seq, t.at, t.kind, `+cols+`
-			FROM timeline t JOIN incidents i ON i.id = t.incident_id`+reportWhere+` AND (`+strings.Join(conds, " OR ")+`)
-			ORDER BY t.incident_id, t.seq`, targs...)
+			i.created_at, i.opened_at, i.resolved_at, t.seq, t.at, t.kind, `+cols+`
+			FROM incidents i LEFT JOIN timeline t ON t.incident_id = i.id AND (`+strings.Join(conds, " OR ")+`)
+			WHERE i.created_at >= $1 AND ($2::timestamptz IS NULL OR i.created_at < $2)
+			  AND ($3 = '' OR lower(i.details->>'provider') = $3)
+			ORDER BY i.id, t.seq`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		var (
+			cur   *incidents.Incident
+			tl    []incidents.TimelineEntry
+			nvals = max(len(dataKeys), 1)
+			vals  = make([]*string, nvals+1)
+			raw   []byte
+			flush = func() error {
+				if cur == nil {
+					return nil
+				}
+				if err := fn(cur, tl); err != nil {
+					fnErr = err
+					return err
+				}
+				return nil
+			}
+		)
 		for rows.Next() {
 			var (
-				id  uuid.UUID
-				e   incidents.TimelineEntry
-				at  time.Time
-				raw []byte
+				id               uuid.UUID
+				ref, title, st   string
+				severity         int32
+				prov, cat        string
+				codes            []byte
+				created          time.Time
+				opened, resolved *time.Time
+				seq              *int64
+				at               *time.Time
+				kind             *string
 			)
-			dest := []any{&id, &e.Seq, &at, &e.Kind}
-			vals := make([]*string, len(dataKeys))
+			dest := []any{&id, &ref, &title, &st, &severity, &prov, &cat, &codes, &created, &opened, &resolved, &seq, &at, &kind}
 			if dataKeys == nil {
 				dest = append(dest, &raw)
-			} else if len(dataKeys) == 0 {
-				dest = append(dest, new(*string))
 			} else {
 				for i := range vals {
 					dest = append(dest, &vals[i])
@@ -132,34 +108,49 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-			e.At = at.UTC()
+			if cur == nil || cur.ID != id {
+				if err := flush(); err != nil {
+					return err
+				}
+				cur = &incidents.Incident{ID: id, Ref: ref, Title: title, Status: incidents.Status(st), Severity: incidents.Severity(severity),
+					CreatedAt: created.UTC(), OpenedAt: utcp(opened), ResolvedAt: utcp(resolved),
+					Details: incidents.Details{Provider: prov, Category: cat}}
+				if len(codes) > 0 && string(codes) != "null" {
+					if err := json.Unmarshal(codes, &cur.Details.Codes); err != nil {
+						return fmt.Errorf("codes of %s: %w", ref, err)
+					}
+				}
+				tl = tl[:0]
+			}
+			if seq == nil {
+				continue // an incident without matching entries
+			}
+			e := incidents.TimelineEntry{Seq: *seq, IncidentID: id, At: at.UTC(), Kind: *kind}
 			if dataKeys == nil && raw != nil {
 				if err := json.Unmarshal(raw, &e.Data); err != nil {
 					return fmt.Errorf("timeline data: %w", err)
 				}
 			}
-			for i, v := range vals {
-				if v != nil {
+			for i, k := range dataKeys {
+				if vals[i] != nil {
 					if e.Data == nil {
-						e.Data = map[string]string{}
+						e.Data = make(map[string]string, 2)
 					}
-					e.Data[dataKeys[i]] = *v
+					e.Data[k] = *vals[i]
 				}
 			}
-			if n, ok := index[id]; ok {
-				e.IncidentID = id
-				items[n].tl = append(items[n].tl, e)
-			}
+			tl = append(tl, e)
 		}
-		return rows.Err()
-	})
-	if err != nil {
-		return fmt.Errorf("postgres: report: %w", err)
-	}
-	for i := range items {
-		if err := fn(&items[i].inc, items[i].tl); err != nil {
+		if err := rows.Err(); err != nil {
 			return err
 		}
+		return flush()
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: report: %w", err)
 	}
 	return nil
 }
