@@ -116,3 +116,40 @@ func TestDigestOncePerPeriodAcrossRestarts(t *testing.T) {
 		t.Errorf("%d digests a week after the outage, want 4", n)
 	}
 }
+
+// TestDigestConfigChange: moving the digest to another channel at the same
+// time ends the old chain and posts the next period once, in the new place.
+func TestDigestConfigChange(t *testing.T) {
+	p, _ := incidents.ParsePolicyYAML([]byte(digestYAML))
+	h := bottest.New(t, bot.Config{Policy: p})
+	runJobs(t, h) // the chain for C-REVIEW
+	p2, _ := incidents.ParsePolicyYAML([]byte(strings.Replace(digestYAML, "C-REVIEW", "C-NEW", 1)))
+	h.Config.Policy = p2
+	h.Restart()
+	runJobs(t, h) // a chain for C-NEW, same due time
+	h.Clock.Advance(time.Date(2026, 11, 30, 8, 0, 1, 0, time.UTC).Sub(h.Clock.Now()))
+	runJobs(t, h)
+	var old, nw int
+	for _, m := range h.Adapter.Posts {
+		switch m.Conversation.Channel {
+		case "C-REVIEW":
+			old++
+		case "C-NEW":
+			nw++
+		}
+	}
+	if old != 0 || nw != 1 {
+		t.Errorf("posts: %d in the old channel, %d in the new; want 0 and 1", old, nw)
+	}
+	h.Clock.Advance(7 * 24 * time.Hour)
+	runJobs(t, h)
+	nw = 0
+	for _, m := range h.Adapter.Posts {
+		if m.Conversation.Channel == "C-NEW" {
+			nw++
+		}
+	}
+	if nw != 2 {
+		t.Errorf("the new chain goes on: %d posts, want 2", nw)
+	}
+}

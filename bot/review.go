@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -465,9 +467,14 @@ func digestSig(d incidents.Digest) string {
 	return fmt.Sprintf("%s/%s/%s/%d/%s/%s", d.Platform, d.Channel, d.Weekday, d.At, d.Location, strings.Join(d.Providers, ","))
 }
 
+// digestJob is the digest due at due. Its dedupe key carries the
+// configuration's signature, so a changed configuration starts its own
+// chain (the old one ends at its next run); the post's key does not, so a
+// period is posted once whichever chain runs it.
 func digestJob(d incidents.Digest, due time.Time) incidents.Job {
+	sum := sha256.Sum256([]byte(digestSig(d)))
 	return incidents.Job{IncidentID: uuid.Nil, Kind: incidents.JobDigest, DueAt: due,
-		DedupeKey: "digest/" + due.UTC().Format(time.RFC3339),
+		DedupeKey: "digest/" + hex.EncodeToString(sum[:6]) + "/" + due.UTC().Format(time.RFC3339),
 		Payload:   map[string]string{"sig": digestSig(d)}}
 }
 
