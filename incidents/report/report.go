@@ -174,7 +174,7 @@ func (b *Builder) Add(f Facts) {
 		month = ct.Format("2006-01")
 		b.months[mk] = month
 	}
-	keys := [4]string{dash(f.Provider), dash(f.Category), f.Severity.String(), month}
+	keys := [4]string{dash(f.Provider), dash(f.Category), sevKey(f.Severity), month}
 	b.total.add(f)
 	for i, k := range keys {
 		a := b.groups[i][k]
@@ -213,6 +213,15 @@ func (b *Builder) Add(f Facts) {
 		b.br = append(b.br, Breach{Ref: f.Ref, Title: f.Title, Provider: dash(f.Provider), Severity: f.Severity.String(), Clock: c.name,
 			TargetSec: secs(c.target), TookSec: secs(end.Sub(*f.ClockStart)), Running: c.stop == nil, At: f.CreatedAt})
 	}
+}
+
+var sevKeys = [...]string{"SEV?", "SEV1", "SEV2", "SEV3", "SEV4"}
+
+func sevKey(s incidents.Severity) string {
+	if s < incidents.Sev1 || s > incidents.Sev4 {
+		return sevKeys[0]
+	}
+	return sevKeys[s]
 }
 
 func repeated(before []incidents.Code, c incidents.Code) bool {

@@ -68,7 +68,7 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 	for rows.Next() {
 		var (
 			inc               incidents.Incident
-			id, status        string
+			id, status        sql.RawBytes
 			severity, created int64
 			codes             sql.RawBytes
 			opened, resolved  sql.NullInt64
@@ -77,17 +77,17 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 			&codes, &created, &opened, &resolved); err != nil {
 			return fmt.Errorf("sqlite: report: %w", err)
 		}
-		if inc.ID, err = uuid.Parse(id); err != nil {
+		if inc.ID, err = uuid.ParseBytes(id); err != nil {
 			return fmt.Errorf("sqlite: report: id %q: %w", id, err)
 		}
-		inc.Status, inc.Severity = incidents.Status(status), incidents.Severity(severity)
+		inc.Status, inc.Severity = incidents.Status(intern(status)), incidents.Severity(severity)
 		if len(codes) > 0 {
 			if err := json.Unmarshal(codes, &inc.Details.Codes); err != nil {
 				return fmt.Errorf("sqlite: report: codes of %s: %w", inc.Ref, err)
 			}
 		}
 		inc.CreatedAt, inc.OpenedAt, inc.ResolvedAt = fromNanos(created), fromNullNanos(opened), fromNullNanos(resolved)
-		if tl, err = tc.entriesOf(id, inc.ID, tl[:0]); err != nil {
+		if tl, err = tc.entriesOf(inc.ID, tl[:0]); err != nil {
 			return fmt.Errorf("sqlite: report timeline: %w", err)
 		}
 		if err := fn(&inc, tl); err != nil {
@@ -105,7 +105,10 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 // caller reads incidents, so the two scans use two cores; rows come over in
 // batches to keep the channel cheap.
 type timelineCursor struct {
-	keys  []string
+	keys []string
+	// seen shares the Data of entries whose data column is byte for byte
+	// the same (every "intake → open" move is): Data is read-only.
+	seen  map[string]map[string]string
 	batch chan []idEntry
 	errc  chan error
 	buf   []idEntry
@@ -114,7 +117,7 @@ type timelineCursor struct {
 }
 
 type idEntry struct {
-	id string
+	id uuid.UUID
 	e  incidents.TimelineEntry
 }
 
@@ -129,18 +132,22 @@ func (c *timelineCursor) start(ctx context.Context, rows *sql.Rows) {
 		buf := make([]idEntry, 0, timelineBatch)
 		for rows.Next() {
 			var (
-				it      idEntry
-				seq, at int64
-				raw     sql.RawBytes
+				it            idEntry
+				seq, at       int64
+				id, kind, raw sql.RawBytes
 			)
-			if err := rows.Scan(&it.id, &seq, &at, &it.e.Kind, &raw); err != nil {
+			if err := rows.Scan(&id, &seq, &at, &kind, &raw); err != nil {
 				c.errc <- err
 				return
 			}
-			it.e.Seq, it.e.At = seq, fromNanos(at)
+			var err error
+			if it.id, err = uuid.ParseBytes(id); err != nil {
+				c.errc <- err
+				return
+			}
+			it.e.Seq, it.e.At, it.e.Kind = seq, fromNanos(at), intern(kind)
 			if len(raw) > 0 {
-				var err error
-				if it.e.Data, err = pickKeys(raw, c.keys); err != nil {
+				if it.e.Data, err = c.data(raw); err != nil {
 					c.errc <- err
 					return
 				}
@@ -171,7 +178,7 @@ func (c *timelineCursor) start(ctx context.Context, rows *sql.Rows) {
 // entriesOf appends the entries of incident id (text form) to tl, skipping
 // entries of smaller ids: incidents outside the report, or created after
 // the incidents cursor's snapshot.
-func (c *timelineCursor) entriesOf(id string, uid uuid.UUID, tl []incidents.TimelineEntry) ([]incidents.TimelineEntry, error) {
+func (c *timelineCursor) entriesOf(id uuid.UUID, tl []incidents.TimelineEntry) ([]incidents.TimelineEntry, error) {
 	if c.batch == nil {
 		return tl, nil
 	}
@@ -192,19 +199,61 @@ func (c *timelineCursor) entriesOf(id string, uid uuid.UUID, tl []incidents.Time
 			}
 			c.buf, c.pos = b, 0
 		}
+		// The canonical text of a uuid sorts as its bytes do, so the
+		// cursors' text order compares as bytes.
 		it := &c.buf[c.pos]
-		switch {
-		case it.id < id:
+		switch bytes.Compare(it.id[:], id[:]) {
+		case -1:
 			c.pos++ // not in the report
-		case it.id == id:
+		case 0:
 			e := it.e
-			e.IncidentID = uid
+			e.IncidentID = id
 			tl = append(tl, e)
 			c.pos++
 		default:
 			return tl, nil
 		}
 	}
+}
+
+// data decodes a data column, sharing the result among identical ones.
+func (c *timelineCursor) data(raw []byte) (map[string]string, error) {
+	if m, ok := c.seen[string(raw)]; ok {
+		return m, nil
+	}
+	m, err := pickKeys(raw, c.keys)
+	if err == nil && len(c.seen) < 4096 {
+		if c.seen == nil {
+			c.seen = map[string]map[string]string{}
+		}
+		c.seen[string(raw)] = m
+	}
+	return m, err
+}
+
+// intern returns the common statuses and timeline kinds without a copy.
+func intern(b []byte) string {
+	switch string(b) {
+	case "status":
+		return incidents.EventStatus
+	case "ack":
+		return incidents.EventAck
+	case "case":
+		return incidents.EventCase
+	case "open":
+		return string(incidents.StatusOpen)
+	case "escalated":
+		return string(incidents.StatusEscalated)
+	case "resolved":
+		return string(incidents.StatusResolved)
+	case "closed":
+		return string(incidents.StatusClosed)
+	case "cancelled":
+		return string(incidents.StatusCancelled)
+	case "intake":
+		return string(incidents.StatusIntake)
+	}
+	return string(b)
 }
 
 // pickKeys returns the string values of keys (all keys when nil) from a
