@@ -177,8 +177,16 @@ func TestFollowupsCaseAndPostmortemGolden(t *testing.T) {
 		t.Fatalf("postmortem: %d messages", len(msgs))
 	}
 	got := msgs[0].Text
-	// The incident's id is random; the golden file holds everything else.
 	goldenText(t, "postmortem.md", got)
+	pm, err := h.Engine.Postmortem(context.Background(), "PAY-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js strings.Builder
+	if err := pm.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	goldenText(t, "postmortem.json", js.String())
 	for _, want := range []string{"all times Europe/Berlin", "Stripe do_not_honor: ask the cardholder", "Gateway case number: 04512345",
 		"Gateway desk's first reply: 50m00s", "- [x] 1.", "Response: met", "issuer's stand-in"} {
 		if !strings.Contains(got, want) {

@@ -100,6 +100,16 @@ func RunReport(t *testing.T, open Opener) {
 	if len(res) != 1 || res[0].Ref != all[1].Ref {
 		t.Errorf("adyen = %+v", res)
 	}
+	// A later change of provider is what the next report sees.
+	moved := mustGet(t, s, all[1].ID)
+	moved.Details.Provider = "Checkout.com"
+	mustUpdate(t, s, moved, incidents.Change{})
+	if res = scan(time.Time{}, time.Time{}, "adyen"); len(res) != 0 {
+		t.Errorf("adyen after the change = %+v", res)
+	}
+	if res = scan(time.Time{}, time.Time{}, "checkout.com"); len(res) != 1 || res[0].Ref != all[1].Ref {
+		t.Errorf("checkout.com after the change = %+v", res)
+	}
 	// No kinds: incidents without entries.
 	n := 0
 	if err := src.ScanReport(ctx, time.Time{}, time.Time{}, "", nil, nil, func(_ *incidents.Incident, tl []incidents.TimelineEntry) error {
