@@ -48,34 +48,59 @@ func (e *Engine) deliverCard(ctx context.Context, n incidents.Notification) erro
 		card := cardMessage(inc)
 		card.Conversation = inc.Origin
 		card.ReplyToken = n.ReplyToken
-		posted, err := a.Post(ctx, card)
-		if err != nil {
-			return fmt.Errorf("posting the card of %s: %w", inc.Ref, err)
+		card.Key = "card/" + inc.ID.String()
+		posted, found := e.findPosted(ctx, a, n, inc, card.Key)
+		if !found {
+			var err error
+			if posted, err = a.Post(ctx, card); err != nil {
+				return fmt.Errorf("posting the card of %s: %w", inc.Ref, err)
+			}
 		}
 		if posted.Conversation.Platform == "" {
 			posted.Conversation.Platform = inc.Origin.Platform
 		}
 		ref = posted
-		// Record the card before anything else, so a retry updates this
-		// card instead of posting another.
-		inc, err = e.saveLinked(ctx, inc.ID, func(x *incidents.Incident) {
-			x.CardMessage, x.Origin = posted.ID, posted.Conversation
-			x.Details.CardProblem = ""
-		}, incidents.Change{})
-		if err != nil {
-			return err
+		inc.CardMessage, inc.Origin = posted.ID, posted.Conversation
+		// Record the card before anything else, so a retry opens the thread
+		// on this card instead of posting another; an adapter that can find
+		// its own posts (PostFinder) makes this write unnecessary.
+		if _, canFind := a.(PostFinder); !canFind {
+			inc, err = e.saveLinked(ctx, inc.ID, func(x *incidents.Incident) {
+				x.CardMessage, x.Origin = posted.ID, posted.Conversation
+				x.Details.CardProblem = ""
+			}, incidents.Change{})
+			if err != nil {
+				return err
+			}
 		}
 	}
+	cardID, origin := inc.CardMessage, inc.Origin
 	thread, err := a.OpenThread(ctx, ref, inc.Ref+" "+inc.Title)
 	if err != nil {
 		return fmt.Errorf("opening the thread of %s: %w", inc.Ref, err)
 	}
 	now := e.clock.Now()
 	_, err = e.saveLinked(ctx, inc.ID, func(x *incidents.Incident) {
+		x.CardMessage, x.Origin = cardID, origin
 		x.Conversation = thread
 		x.Details.CardProblem = ""
 	}, incidents.Change{Notify: []incidents.Notification{e.welcome(inc, thread, now)}})
 	return err
+}
+
+// findPosted looks, on a retry, for the card an earlier attempt may have
+// posted just before the process died, where the adapter can look.
+func (e *Engine) findPosted(ctx context.Context, a Adapter, n incidents.Notification, inc *incidents.Incident, key string) (MessageRef, bool) {
+	pf, ok := a.(PostFinder)
+	if !ok || n.Attempts <= 1 {
+		return MessageRef{}, false
+	}
+	ref, found, err := pf.FindPost(ctx, inc.Origin, key, inc.CreatedAt.Add(-time.Minute))
+	if err != nil {
+		e.log.Warn("looking for an earlier card; posting it", "incident", inc.Ref, "err", err)
+		return MessageRef{}, false
+	}
+	return ref, found
 }
 
 // welcome is the first message in a new thread: the welcome and the first
@@ -183,7 +208,7 @@ func cardProblem(platform string, err error) (problem, advice string) {
 // (parked, or its card still on the way).
 func (e *Engine) parkedLike(ctx context.Context, ev Event, summary string) (*incidents.Incident, error) {
 	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake},
-		Platform: ev.Conversation.Platform, Limit: 200})
+		Platform: ev.Conversation.Platform, Unthreaded: true, Limit: 200})
 	if err != nil {
 		return nil, err
 	}
@@ -202,4 +227,28 @@ func parkedNote(inc *incidents.Incident) string {
 		return ""
 	}
 	return " [parked: card not posted: " + inc.Details.CardProblem + "]"
+}
+
+// cardDelayNoticeAfter is after how many failed attempts the reporter is
+// told that the card is late (about 7 s of retries).
+const cardDelayNoticeAfter = 3
+
+// cardDelayed tells the reporter, once, through the command's reply route,
+// that the incident is saved and its card is late, so a slow platform does
+// not look like a lost command (and is not retried into a second one).
+func (e *Engine) cardDelayed(ctx context.Context, n incidents.Notification, now time.Time) {
+	inc, err := e.store.Incident(ctx, n.IncidentID)
+	if err != nil || !inc.Conversation.IsZero() {
+		return
+	}
+	reporter := inc.Reporter
+	msg := Message{Conversation: inc.Origin, Incident: inc.Ref, Kind: KindNotice, To: &reporter,
+		Text: fmt.Sprintf("%s is saved, but the chat platform is slow to take its card; I keep trying and will post it here. "+
+			"No need to run the command again.", inc.Ref)}
+	note := notification(inc, incidents.NotifyThreadPost, "late/"+inc.ID.String(), outPayload{Message: msg, Respond: true}, now)
+	note.ReplyToken = n.ReplyToken
+	note.ChannelKey = "reply:" + note.DedupeKey
+	if err := e.store.QueueNotifications(ctx, []incidents.Notification{note}); err != nil {
+		e.log.Warn("telling the reporter the card is late", "incident", inc.Ref, "err", err)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/incidents"
-	"github.com/paybot/paybot/incidents/redact"
 )
 
 // Searcher answers troubleshooting questions. cmd/paybot wraps kb.Index to
@@ -68,12 +67,14 @@ type Engine struct {
 
 	retention time.Duration
 	lease     time.Duration
+	busy      inFlight // RunOutbox's deliveries in flight
 
 	policy *incidents.Policy
 	mailer Mailer
 	tick   time.Duration
 	kick   chan struct{}
 	gw     *gatewayState // bot/gateway.go
+	review reviewState   // review.go
 }
 
 // NewEngine returns an engine; add adapters before starting them.
@@ -129,7 +130,8 @@ func NewEngine(cfg Config) *Engine {
 	e.registerEscalationCommands()
 	e.registerGatewayCommands()
 	e.registerWorkflowCommands()
-	e.registerPermissionCommands() // permissions_cmd.go: forget, case
+	e.registerReviewCommands()
+	e.registerPermissionCommands() // permissions_cmd.go: forget
 	return e
 }
 
@@ -146,7 +148,7 @@ func (e *Engine) adapter(platform string) (Adapter, error) {
 	defer e.mu.RUnlock()
 	a, ok := e.adapters[platform]
 	if !ok {
-		return nil, fmt.Errorf("no adapter for platform %q", platform)
+		return nil, fmt.Errorf("%w %q", errNoAdapter, platform)
 	}
 	return a, nil
 }
@@ -170,15 +172,10 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 	ev.At = e.clock.Now()
 	r := &reply{e: e, ev: ev}
 
-	text, findings := redact.Redact(ev.Text)
-	ev.Text = text
-	r.ev.Text = text
-	if len(findings) > 0 {
-		r.add(maskNotice(ev, findings))
-		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(findings))
-	}
-	for i, v := range ev.Values {
-		ev.Values[i] = redact.String(v)
+	if len(ev.Masked) > 0 { // RedactEvent masked these at the door
+		r.add(maskNotice(ev, ev.Masked))
+		r.pre = append(r.pre, r.msgs...)
+		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(ev.Masked))
 	}
 	err := r.finish(ctx, e.route(ctx, r, ev))
 	// Wake the outbox: what this event queued goes out at once.
@@ -186,11 +183,7 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 	return err
 }
 
-func maskNotice(ev Event, findings []redact.Finding) Message {
-	var labels []string
-	for _, f := range findings {
-		labels = append(labels, f.Label)
-	}
+func maskNotice(ev Event, labels []string) Message {
 	u := ev.User
 	return Message{
 		Conversation: ev.Conversation,
@@ -202,6 +195,11 @@ func maskNotice(ev Event, findings []redact.Finding) Message {
 		ReplyToken: ev.ReplyToken,
 	}
 }
+
+// errNoAdapter: this process does not run the platform's adapter (a
+// console sharing the data directory with `paybot serve`). The outbox
+// leaves such messages for a process that does, never giving up on them.
+var errNoAdapter = errors.New("no adapter in this process for platform")
 
 // userError carries a sentence meant for the person who sent the event.
 type userError struct{ msg string }

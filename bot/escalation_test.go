@@ -90,6 +90,9 @@ func tick(t *testing.T, h *bottest.Harness, d time.Duration) []bot.Message {
 	if _, err := h.Engine.RunDueJobs(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := h.Engine.FlushOutbox(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return append([]bot.Message(nil), h.Adapter.Log[before:]...)
 }
 

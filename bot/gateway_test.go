@@ -228,7 +228,9 @@ func TestDiagnoseFromChat(t *testing.T) {
 	})
 	runIntake(t, h, h.Command("card payments failing at checkout"))
 	msgs := h.ThreadCommand("diagnose")
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Checking https://127.0.0.1") || strings.Contains(msgs[0].Text, "sk_live_hidden") {
+	// The result may already follow the answer: the outbox delivers what
+	// the background check queued as soon as it is committed.
+	if len(msgs) < 1 || !strings.Contains(msgs[0].Text, "Checking https://127.0.0.1") || strings.Contains(texts(msgs), "sk_live_hidden") {
 		t.Fatalf("immediate answer:\n%s", texts(msgs))
 	}
 	h.Engine.WaitDiagnoses()

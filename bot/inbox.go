@@ -67,6 +67,7 @@ func (e *Engine) lock(c Conversation) func() {
 // redelivered ev.ID, or a message whose MessageKeys were seen before, has
 // no effect.
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
+	RedactEvent(&ev) // the door: nothing below sees the raw text
 	if len(ev.MessageKeys) > 0 {
 		// Record the message keys with the event, atomically, first.
 		if err := e.receive(ctx, ev); err != nil {
@@ -79,11 +80,18 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
 	if err := e.handle(ctx, ev); err != nil {
 		return err
 	}
-	if _, err := e.FlushOutbox(ctx); err != nil {
+	if err := e.deliverAll(ctx); err != nil {
 		e.log.Error("outbox", "err", err)
 	}
 	return nil
 }
+
+// Commit processes ev and commits its effects together with its replies,
+// queued in the outbox, without delivering them: the running outbox (Run,
+// RunOutbox) or FlushOutbox does. A redelivered ev.ID has no effect.
+// Message keys are not recorded: use HandleEvent or Accept for events that
+// have them.
+func (e *Engine) Commit(ctx context.Context, ev Event) error { return e.handle(ctx, ev) }
 
 // handle processes an event recorded in the inbox, or one without message
 // keys; the outbox delivers what it queued.
@@ -120,6 +128,7 @@ func (e *Engine) receive(ctx context.Context, ev Event) error {
 // nil for a duplicate (the same id, or a message seen under another id):
 // the platform may stop retrying. Run must be running.
 func (e *Engine) Accept(ctx context.Context, ev Event) error {
+	RedactEvent(&ev) // the door: the inbox payload holds no card or secret
 	if err := e.receive(ctx, ev); err != nil {
 		if errors.Is(err, incidents.ErrDuplicate) {
 			return nil

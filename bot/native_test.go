@@ -48,9 +48,9 @@ func TestChannelCommandFindsTheIncident(t *testing.T) {
 		t.Fatalf("update in the channel: %s", got)
 	}
 	// A second incident in the channel: which one?
-	runIntake(t, h, h.Command("payouts delayed since this morning"))
+	intakeWith(t, h, h.Command("payouts delayed since this morning"), nil)
 	got := inChannel("alice", "escalate")
-	if !strings.Contains(got, "Which one?") || !strings.Contains(got, "PAY-1") || !strings.Contains(got, "PAY-2") || !strings.Contains(got, "/payissue escalate PAY-") {
+	if !strings.Contains(got, "Which incident?") || !strings.Contains(got, "PAY-1") || !strings.Contains(got, "PAY-2") || !strings.Contains(got, "/payissue escalate PAY-") {
 		t.Fatalf("two incidents: %s", got)
 	}
 	if strings.Contains(got, "thread") {

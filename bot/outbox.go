@@ -148,10 +148,14 @@ func (e *Engine) RunOutbox(ctx context.Context, tick time.Duration) error {
 		free := maxInFlight - busy
 		mu.Unlock()
 		if free > 0 && ctx.Err() == nil {
+			// A claim counts as in flight from before it starts, so a
+			// synchronous HandleEvent never misses what this worker took.
+			e.busy.add(1)
 			batch, err := e.store.ClaimNotifications(ctx, e.clock.Now(), e.lease, free)
 			if err != nil && ctx.Err() == nil {
 				e.log.Error("outbox", "err", err)
 			}
+			e.busy.add(len(batch) - 1)
 			for _, n := range batch {
 				mu.Lock()
 				busy++
@@ -163,6 +167,7 @@ func (e *Engine) RunOutbox(ctx context.Context, tick time.Duration) error {
 					mu.Lock()
 					busy--
 					mu.Unlock()
+					e.busy.add(-1)
 					e.kickOutbox() // the channel's next message is claimable now
 				}(n)
 			}
@@ -172,6 +177,53 @@ func (e *Engine) RunOutbox(ctx context.Context, tick time.Duration) error {
 			return ctx.Err()
 		case <-t.C:
 		case <-e.kick:
+		}
+	}
+}
+
+// inFlight counts the background worker's deliveries in flight, so the
+// synchronous HandleEvent can wait for one it raced with.
+type inFlight struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (f *inFlight) add(d int) {
+	f.mu.Lock()
+	if f.cond == nil {
+		f.cond = sync.NewCond(&f.mu)
+	}
+	f.n += d
+	f.mu.Unlock()
+	f.cond.Broadcast()
+}
+
+// wait blocks until no delivery is in flight, and reports whether it had
+// to wait.
+func (f *inFlight) wait() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	waited := false
+	for f.n > 0 {
+		f.cond.Wait()
+		waited = true
+	}
+	return waited
+}
+
+// deliverAll delivers everything due, including what the background worker
+// is delivering at the same moment (and what that queues in turn), before
+// returning: the synchronous HandleEvent answers only once its replies are
+// out.
+func (e *Engine) deliverAll(ctx context.Context) error {
+	for {
+		n, err := e.FlushOutbox(ctx)
+		if err != nil {
+			return err
+		}
+		if !e.busy.wait() && n == 0 {
+			return nil
 		}
 	}
 }
@@ -215,6 +267,10 @@ func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool 
 	}
 	permanent := errors.Is(err, ErrCannotPost) || errors.Is(err, ErrUnsupported)
 	dead := permanent || n.Attempts >= maxAttempts
+	if errors.Is(err, errNoAdapter) {
+		// Another process runs that platform: leave it, a little later.
+		wait, dead = 2*time.Second, false
+	}
 	e.log.Warn("notification failed", "key", n.DedupeKey, "kind", n.Kind, "attempt", n.Attempts, "retry_in", wait, "dead", dead, "err", err)
 	if dead && n.Kind == incidents.NotifyCard {
 		// The card will not be posted: park the incident and tell the
@@ -223,6 +279,9 @@ func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool 
 			e.log.Error("parking incident", "key", n.DedupeKey, "err", perr)
 			dead = false // try again; parking must happen
 		}
+	}
+	if !dead && n.Kind == incidents.NotifyCard && n.Attempts == cardDelayNoticeAfter {
+		e.cardDelayed(ctx, n, now)
 	}
 	if err := e.store.MarkFailed(ctx, n.ID, now.Add(wait), err.Error(), dead); err != nil {
 		e.log.Error("marking notification failed", "key", n.DedupeKey, "err", err)
@@ -329,13 +388,20 @@ func (e *Engine) post(ctx context.Context, a Adapter, p outPayload) error {
 		}
 	}
 	_, err := a.Post(ctx, m)
-	if err != nil && p.Respond && m.To != nil && errors.Is(err, ErrCannotPost) {
-		// The channel is closed to the bot: a direct message still reaches
-		// the person.
-		if dm, ok := a.(DirectMessenger); ok {
-			m.ReplyToken = ""
-			return dm.DirectMessage(ctx, *m.To, m)
+	if err == nil || !errors.Is(err, ErrCannotPost) {
+		return err
+	}
+	// The channel is closed to the bot. An answer to a command still
+	// reaches its sender through the command's reply route…
+	if rs, ok := a.(Responder); ok && m.ReplyToken != "" && !p.Respond {
+		if rerr := rs.Respond(ctx, m.ReplyToken, m); rerr == nil {
+			return nil
 		}
+	}
+	// …and a notice for one person through a direct message.
+	if dm, ok := a.(DirectMessenger); ok && p.Respond && m.To != nil {
+		m.ReplyToken = ""
+		return dm.DirectMessage(ctx, *m.To, m)
 	}
 	return err
 }

@@ -37,6 +37,8 @@ var commandGuards = map[string]guard{
 	"rootcause": always(incidents.ActRootCause),
 	"update":    always(incidents.ActUpdate),
 	"case":      always(incidents.ActCase),
+	"merge":     always(incidents.ActMerge),
+	"followup":  always(incidents.ActFollowup),
 	"cancel":    always(incidents.ActCancel),
 	"reopen": {action: func(inc *incidents.Incident, _, _ string) incidents.Action {
 		if inc.Status == incidents.StatusCancelled {
@@ -214,5 +216,5 @@ func (e *Engine) channelIncident(ctx context.Context, r *reply) (*incidents.Inci
 	for _, inc := range here {
 		refs = append(refs, inc.Ref)
 	}
-	return nil, userErrorf("This channel has %d open incidents: %s. Which one? For example %s %s.", len(here), strings.Join(refs, ", "), example, refs[0])
+	return nil, userErrorf("Which incident? This channel has %d open incidents: %s. Give the ref, for example %s %s.", len(here), strings.Join(refs, ", "), example, refs[0])
 }

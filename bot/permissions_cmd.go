@@ -22,7 +22,6 @@ type Forgetter interface {
 func (e *Engine) registerPermissionCommands() {
 	e.register(&command{name: "forget", usage: "/payissue forget <question>",
 		help: "remove a community answer (incident managers; in a thread also its lead)", run: e.cmdForget})
-	e.registerCaseCommand() // packet_cmd.go
 }
 
 // cmdForget removes a community answer. Outside a thread only incident

@@ -21,6 +21,9 @@ type reply struct {
 	e    *Engine
 	ev   Event
 	msgs []Message
+	// pre are messages owed whatever happens (the masking notice); they
+	// are in msgs too.
+	pre []Message
 	// cardUpdate, when set, is the incident whose card must be re-rendered.
 	cardUpdate *incidents.Incident
 	// write is the incident change to commit with the messages.
@@ -125,7 +128,10 @@ func (r *reply) finish(ctx context.Context, routeErr error) error {
 		if !errors.As(routeErr, &ue) {
 			e.log.Error("handling event", "event", r.ev.ID, "kind", r.ev.Kind, "err", routeErr)
 		}
-		r.write, r.cardUpdate = nil, nil
+		// Nothing of the failed change goes out: only the masking notice
+		// and the sentence that says what failed.
+		r.write, r.cardUpdate, r.msgs = nil, nil, nil
+		r.msgs = append(r.msgs, r.pre...)
 		r.say(KindNotice, userMessage(routeErr)).To = &r.ev.User
 	}
 	if len(r.msgs) == 0 && r.cardUpdate == nil && (r.marked || r.ev.ID == "") {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // CommandFunc runs one /payissue subcommand. args is the text after the
@@ -142,9 +143,7 @@ func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) err
 	if len(summary) < 3 {
 		return userErrorf("Give a short summary, for example: /payissue card payments failing at checkout")
 	}
-	if len(summary) > 200 {
-		summary = summary[:200]
-	}
+	summary = textutil.Cut(summary, 200) // never half a character or grapheme
 	// The same command again while its incident has no card (parked, or
 	// still on the way) posts that incident's card: never a second incident.
 	if prev, err := e.parkedLike(ctx, ev, summary); err != nil {
@@ -190,6 +189,7 @@ func (e *Engine) answerIntake(ctx context.Context, r *reply, inc *incidents.Inci
 		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText,
 			Text: fmt.Sprintf("%s is open as %s. %s", inc.Ref, inc.Severity, openedAdvice(inc))})
 		e.suggest(ctx, r, inc)
+		e.offerDuplicates(ctx, r, inc) // review.go
 	case incidents.NotInIntake:
 		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindNotice, Text: inc.Ref + " is no longer in intake."})
 	case incidents.Cancelled:

@@ -54,6 +54,10 @@ type Event struct {
 	// ReplyToken is opaque to the core: an adapter uses it to answer an
 	// interaction (Slack response_url, Discord interaction token).
 	ReplyToken string `json:"reply_token,omitempty"`
+	// Masked holds the labels of what RedactEvent masked in this event
+	// ("Visa card ending 4242", "CVV"), so the engine can tell the sender
+	// after the event was stored without its secrets.
+	Masked []string `json:"masked,omitempty"`
 }
 
 // MessageKind tells an adapter how to render a message.
@@ -119,6 +123,10 @@ type Message struct {
 	// adapters with the Ephemeral capability show it privately.
 	To         *User  `json:"to,omitempty"`
 	ReplyToken string `json:"-"`
+	// Key, when set, is an idempotency key the adapter attaches to the
+	// posted message where the platform keeps one (Slack message metadata),
+	// so PostFinder can find the message after a crash.
+	Key string `json:"key,omitempty"`
 }
 
 // MessageRef identifies a posted message so it can be updated.
@@ -192,6 +200,14 @@ var ErrUnsupported = errors.New("not supported by this chat platform")
 // replyToken is Event.ReplyToken.
 type Responder interface {
 	Respond(ctx context.Context, replyToken string, msg Message) error
+}
+
+// PostFinder finds a message the bot posted in c, since since, carrying
+// key (Message.Key), so a delivery retried after a crash (posted, but the
+// process died before recording it) adopts that message instead of posting
+// a second one. ok is false when there is none.
+type PostFinder interface {
+	FindPost(ctx context.Context, c Conversation, key string, since time.Time) (ref MessageRef, ok bool, err error)
 }
 
 // ErrCannotPost is matched (errors.Is) by every PermanentError: the platform

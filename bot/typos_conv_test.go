@@ -52,9 +52,11 @@ func TestTyposNeverOpenIncidents(t *testing.T) {
 		}
 	}
 
-	// update is a command: outside a thread it asks which incident.
-	if msgs := h.Command("update the card is still failing"); incidentCount(t, h) != 0 || !strings.Contains(textOf(msgs), "Which incident?") {
-		t.Errorf("update in the channel: %s", textOf(msgs))
+	// update and case are commands: outside a thread they ask which incident.
+	for _, text := range []string{"update the card is still failing", "case 5551234 filed with stripe"} {
+		if msgs := h.Command(text); incidentCount(t, h) != 0 || !strings.Contains(textOf(msgs), "Which incident?") {
+			t.Errorf("%q in the channel: %s", text, textOf(msgs))
+		}
 	}
 
 	msgs := h.Command("card payments failing at checkout")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // StepKind says how an intake answer is parsed.
@@ -60,7 +62,7 @@ func (s Step) Title() string {
 	if t == "" {
 		return s.ID
 	}
-	return strings.ToUpper(t[:1]) + t[1:]
+	return textutil.UpperFirst(t)
 }
 
 // Flow is the ordered list of intake steps. Its methods never change the

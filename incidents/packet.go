@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/incidents/redact"
+	"github.com/paybot/paybot/incidents/textutil"
 )
-
-// EventCase records the gateway's case number (/payissue case).
-const EventCase EventKind = "case"
 
 // GatewayCase is the case number a gateway's support desk gave for an
 // incident, with who recorded it and when (UTC).
@@ -176,7 +174,7 @@ func lastDiagnosis(tl []TimelineEntry) string {
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 300 {
-		s = s[:297] + "..."
+		s = textutil.Ellipsis(s, 300)
 	}
 	return s
 }

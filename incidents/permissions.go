@@ -29,6 +29,10 @@ const (
 	ActAnswerIntake    Action = "answer the intake of"
 	ActCase            Action = "record the gateway's case number of"
 	ActRemoveAnswer    Action = "remove a community answer from"
+	// ActMerge merges the incident, a duplicate, into another (and cancels it).
+	ActMerge Action = "merge"
+	// ActFollowup adds or ticks off a postmortem follow-up.
+	ActFollowup Action = "add follow-ups to"
 	// ActView is seeing an incident's details from outside its channel.
 	ActView Action = "see the details of"
 )
@@ -110,6 +114,8 @@ var permissions = map[Action]Role{
 	ActAnswerIntake:    RoleReporter | RoleLeader | RoleResponderOf,
 	ActCase:            anyRole,
 	ActRemoveAnswer:    RoleLeader | RoleManager,
+	ActMerge:           anyRole,
+	ActFollowup:        anyRole,
 	ActView:            anyRole,
 }
 

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // Policy is the escalation and SLA configuration: business hours, the team,
@@ -34,6 +36,8 @@ type Policy struct {
 	// StatusPoll is how often status pages are polled (top-level
 	// status_poll, default 60s); a provider's status_poll overrides it.
 	StatusPoll time.Duration
+	// Review configures the digest and duplicate detection (review.go).
+	Review Review
 }
 
 // BusinessHours says when the office is staffed, in its own time zone.
@@ -209,6 +213,7 @@ func DefaultPolicy() *Policy {
 		},
 		Routing:         DefaultRules(),
 		AuthorizedRoles: []string{"oncall", "security", "incident_manager"},
+		Review:          DefaultReview(),
 	}
 }
 
@@ -328,7 +333,7 @@ func titleCase(s string) string {
 	if s == "" {
 		return "the provider"
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return textutil.UpperFirst(s)
 }
 
 // Target is a resolved contact: who to engage and how to reach them.

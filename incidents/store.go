@@ -72,7 +72,10 @@ type PendingEvent struct {
 type ListFilter struct {
 	Statuses []Status
 	Platform string
-	Limit    int
+	// Unthreaded selects only incidents with no thread yet: their card is
+	// on its way, or could not be posted (parked).
+	Unthreaded bool
+	Limit      int
 }
 
 // Store keeps incidents durably. Implementations: incidents/sqlite and

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed starter/*.md
@@ -128,11 +128,13 @@ func parseJSONLine(raw []byte) (Doc, string) {
 	if !validKind(kind) {
 		return Doc{}, fmt.Sprintf("unknown kind %q (want article, community, reference or incident)", j.Kind)
 	}
-	return Doc{
+	d := Doc{
 		ID: id, Title: strings.TrimSpace(*j.Title), Body: strings.TrimSpace(*j.Body), Kind: kind,
 		Tags: cleanList(j.Tags), Codes: cleanList(j.Codes), Provider: strings.TrimSpace(j.Provider),
 		Category: j.Category, URL: j.URL, Source: j.Source, License: j.License,
-	}, ""
+	}
+	RedactDoc(&d) // before it is stored, indexed or printed
+	return d, ""
 }
 
 func validKind(k string) bool {
@@ -218,11 +220,13 @@ func ParseArticle(name string, data []byte) (Doc, error) {
 	if src == "" {
 		src = SourceInternalKB
 	}
-	return Doc{
+	d := Doc{
 		ID: id, Title: strings.TrimSpace(m.Title), Body: body, Kind: kind,
 		Tags: cleanList(m.Tags), Codes: cleanList(m.Codes), Provider: strings.TrimSpace(m.Provider),
 		Category: m.Category, URL: m.URL, Source: src, License: m.License,
-	}, nil
+	}
+	RedactDoc(&d) // before it is stored, indexed or printed
+	return d, nil
 }
 
 // StarterArticles returns the starter knowledge base embedded in the binary.

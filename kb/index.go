@@ -161,6 +161,8 @@ func indexable(d Doc) map[string]interface{} {
 }
 
 func normaliseDoc(d Doc) (Doc, error) {
+	d.Tags, d.Codes = append([]string(nil), d.Tags...), append([]string(nil), d.Codes...)
+	RedactDoc(&d) // every write (Upsert, Rebuild, learn) passes here
 	d.ID = strings.TrimSpace(d.ID)
 	if d.ID == "" {
 		return d, errors.New("document without id")

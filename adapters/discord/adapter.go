@@ -280,8 +280,6 @@ func refChannel(ref bot.MessageRef) string {
 	return channelID(ref.Conversation)
 }
 
-var allowUsers = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{discordgo.AllowedMentionTypeUsers}}
-
 // Post implements bot.Adapter. With msg.ReplyToken naming a live interaction
 // in the same channel it answers through the interaction (editing the
 // deferred original, then follow-ups); otherwise it sends channel messages.
@@ -309,7 +307,7 @@ func (a *Adapter) Post(ctx context.Context, msg bot.Message) (bot.MessageRef, er
 		}
 		if ix == nil {
 			m, err = a.session.ChannelMessageSendComplex(target, &discordgo.MessageSend{
-				Content: part.Content, Embeds: part.Embeds, Components: part.Components, AllowedMentions: allowUsers,
+				Content: part.Content, Embeds: part.Embeds, Components: part.Components, AllowedMentions: allowed(part.Content),
 			}, discordgo.WithContext(ctx))
 		}
 		if err != nil {
@@ -343,14 +341,14 @@ func (a *Adapter) replyThrough(ctx context.Context, ix *pendingIx, part outMsg, 
 			comps = []discordgo.MessageComponent{}
 		}
 		m, err = a.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{
-			Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowUsers,
+			Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowed(content),
 		}, discordgo.WithContext(ctx))
 		if err != nil {
 			ix.releaseOriginal()
 		}
 	} else {
 		m, err = a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
-			Content: part.Content, Embeds: part.Embeds, Components: part.Components, AllowedMentions: allowUsers, Flags: flags,
+			Content: part.Content, Embeds: part.Embeds, Components: part.Components, AllowedMentions: allowed(part.Content), Flags: flags,
 		}, discordgo.WithContext(ctx))
 	}
 	if err != nil {
@@ -418,7 +416,7 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 	}
 	if ix := a.pending.owner(ref.ID, a.now()); ix != nil {
 		_, err := a.session.WebhookMessageEdit(ix.appID, ix.token, ref.ID, &discordgo.WebhookEdit{
-			Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowUsers,
+			Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowed(content),
 		}, discordgo.WithContext(ctx))
 		if err == nil || !isTokenGone(err) {
 			return wrap("update", err)
@@ -426,7 +424,7 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 	}
 	_, err := a.session.ChannelMessageEditComplex(&discordgo.MessageEdit{
 		ID: ref.ID, Channel: refChannel(ref),
-		Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowUsers,
+		Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowed(content),
 	}, discordgo.WithContext(ctx))
 	return wrap("update", classify(err))
 }
@@ -452,6 +450,11 @@ func (a *Adapter) OpenThread(ctx context.Context, root bot.MessageRef, name stri
 	ch, err := a.session.MessageThreadStartComplex(parent, root.ID, &discordgo.ThreadStart{
 		Name: truncate(name, maxThreadName), AutoArchiveDuration: 1440, Type: discordgo.ChannelTypeGuildPublicThread,
 	}, discordgo.WithContext(ctx))
+	if threadExists(err) {
+		// Opened before (a retry after a crash): a message's thread has the
+		// message's id.
+		err, ch = nil, &discordgo.Channel{ID: root.ID}
+	}
 	if err != nil {
 		return bot.Conversation{}, wrap("open thread", classify(err))
 	}

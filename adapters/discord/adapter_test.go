@@ -40,7 +40,7 @@ func TestCommandDeferredThenFollowUp(t *testing.T) {
 		t.Fatalf("handler got %d events", len(evs))
 	}
 	ev := evs[0]
-	want := bot.Event{ID: "discord:1300000000000000011", Kind: bot.EventCommand, Text: "open checkout declines spiking",
+	want := bot.Event{ID: "discord:1300000000000000011", MessageKeys: []string{"discord:ix:1300000000000000011"}, Kind: bot.EventCommand, Text: "open checkout declines spiking",
 		Conversation: bot.Conversation{Platform: "discord", Channel: "c1"}, User: bot.User{Platform: "discord", ID: "u1", Name: "Alice"}, ReplyToken: "1300000000000000011"}
 	ev.At = time.Time{}
 	if fmt.Sprint(ev) != fmt.Sprint(want) {
@@ -542,7 +542,7 @@ func TestRewritePath(t *testing.T) {
 
 func TestMention(t *testing.T) {
 	a, _ := New(Config{Token: "t"}, Options{})
-	if got := a.Mention(bot.User{Platform: "discord", ID: "42"}); got != "<@42>" {
+	if got := a.Mention(bot.User{Platform: "discord", ID: "42"}); got != "<@!42>" {
 		t.Fatal(got)
 	}
 }

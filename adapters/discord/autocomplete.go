@@ -24,7 +24,7 @@ func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData, ev
 		return resp
 	}
 	focused := focusedOption(d.Options)
-	if focused == nil || focused.Name != "ref" {
+	if focused == nil || (focused.Name != "ref" && focused.Name != "into") {
 		return resp
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), autocompleteBudget)

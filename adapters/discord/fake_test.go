@@ -33,6 +33,10 @@ type fakeDiscord struct {
 	tokenCh  map[string]string // interaction token -> channel id
 	original map[string]string // interaction token -> @original message id
 	fail429  map[string]int    // "METHOD path-prefix" -> remaining 429s
+	forbid   map[string]bool   // "METHOD path-prefix" -> answer 403 Missing Access
+	// threadExists makes thread starts answer 160004, as for a message that
+	// already has a thread.
+	threadExists bool
 }
 
 type fakeReq struct {
@@ -55,6 +59,16 @@ func (f *fakeDiscord) id() string { return strconv.FormatInt(f.next.Add(1), 10) 
 func (f *fakeDiscord) tokenChannel(token, channel string) {
 	f.mu.Lock()
 	f.tokenCh[token] = channel
+	f.mu.Unlock()
+}
+
+// setForbidden makes requests matching method and path prefix answer 403.
+func (f *fakeDiscord) setForbidden(method, pathPrefix string, on bool) {
+	f.mu.Lock()
+	if f.forbid == nil {
+		f.forbid = map[string]bool{}
+	}
+	f.forbid[method+" "+pathPrefix] = on
 	f.mu.Unlock()
 }
 
@@ -136,6 +150,16 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	for k, on := range f.forbid {
+		m, prefix, _ := strings.Cut(k, " ")
+		if on && m == r.Method && strings.HasPrefix(path, prefix) {
+			f.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `{"message":"Missing Access","code":50001}`)
+			return
+		}
+	}
 	f.mu.Unlock()
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	reply := func(v any) {
@@ -169,6 +193,10 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(map[string]any{"id": seg[1], "type": 0, "guild_id": "g1"})
+	case r.Method == "POST" && len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads" && f.threadExists:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"message":"A thread has already been created for this message","code":160004}`)
 	case r.Method == "POST" && len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads":
 		reply(map[string]any{"id": seg[3], "parent_id": seg[1], "type": 11, "name": body["name"], "guild_id": "g1"})
 	case r.Method == "PATCH" && len(seg) == 5 && seg[0] == "webhooks" && seg[3] == "messages":

@@ -3,6 +3,8 @@ package discord
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,8 +16,10 @@ import (
 )
 
 const (
-	// maxBody caps an interaction request body.
-	maxBody = 1 << 20
+	// maxBody caps an interaction request body: interactions are small
+	// (a command with a few options, a modal of five inputs), 64 KiB is
+	// ample and keeps a flood of large bodies cheap.
+	maxBody = 64 << 10
 	// freshness is how far a signature timestamp may be from now.
 	freshness = 5 * time.Minute
 	// ackBudget is how long the handler may take to accept an
@@ -38,6 +42,18 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.pubKey == nil {
 		http.Error(w, "interactions endpoint not configured", http.StatusNotFound)
+		return
+	}
+	// The signature headers' presence and form and the timestamp's age are
+	// checked before the body is read: a forged or replayed request costs
+	// no body read at all.
+	if !a.headersPlausible(r) {
+		a.log.Info("discord interaction refused: missing, malformed or stale signature headers", "remote", r.RemoteAddr)
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	if r.ContentLength > maxBody {
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -80,6 +96,25 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	if ix != nil {
 		ix.ack()
 	}
+}
+
+// headersPlausible checks, without the body, that X-Signature-Ed25519 is
+// 64 bytes in hex and X-Signature-Timestamp a Unix time within the replay
+// window.
+func (a *Adapter) headersPlausible(r *http.Request) bool {
+	sig := r.Header.Get("X-Signature-Ed25519")
+	if len(sig) != 2*ed25519.SignatureSize {
+		return false
+	}
+	if _, err := hex.DecodeString(sig); err != nil {
+		return false
+	}
+	ts, err := strconv.ParseInt(r.Header.Get("X-Signature-Timestamp"), 10, 64)
+	if err != nil {
+		return false
+	}
+	age := a.now().Sub(time.Unix(ts, 0))
+	return age <= freshness && age >= -freshness
 }
 
 // verify checks the Ed25519 signature over timestamp+body with

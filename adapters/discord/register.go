@@ -22,6 +22,11 @@ func Commands() []*discordgo.ApplicationCommand {
 		o.Autocomplete = true
 		return o
 	}
+	into := func() *discordgo.ApplicationCommandOption {
+		o := str("into", "The incident it repeats, e.g. PAY-12", true, 32)
+		o.Autocomplete = true
+		return o
+	}
 	person := func(desc string, required bool) *discordgo.ApplicationCommandOption {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "person", Description: desc, Required: required}
 	}
@@ -56,6 +61,11 @@ func Commands() []*discordgo.ApplicationCommand {
 			sub("case", "Record the gateway's case number; it goes into the packet", str("number", "The desk's case number", true, 64), ref()),
 			sub("lead", "Name the incident lead (without a person: who leads)", person("Who leads", false), ref()),
 			sub("join", "Join as a responder (the lead can add a person)", ref(), person("Whom to add (the lead or a manager)", false)),
+			sub("followup", "Add a postmortem follow-up, mark one done (done 2), or list them", str("text", "The follow-up, or done <n>", false, 500), ref()),
+			sub("postmortem", "The postmortem: timeline, root cause, fix, SLA and follow-ups", ref()),
+			sub("merge", "Merge a duplicate report into the incident it repeats", into(), ref()),
+			sub("report", "SLA and incident figures for the last 30 days", str("provider", "A provider, e.g. stripe (default: all)", false, 64)),
+			sub("dashboard", "A signed link to the read-only dashboard"),
 			sub("learn", "Save an answer for next time", str("question", "The question", true, 300), str("answer", "The answer", true, 1500)),
 			sub("forget", "Remove a community answer (incident managers)", str("question", "The question it answers", true, 300)),
 			sub("gateway", "What the providers' status pages say now", str("provider", "A provider, e.g. stripe (default: all)", false, 64)),

@@ -74,6 +74,7 @@ func TestCommandTextOrder(t *testing.T) {
 		{sub("case", opt("number", "01234567")), "case 01234567"},
 		{sub("learn", opt("answer", "rotate it"), opt("question", "webhook 401?")), "learn webhook 401? :: rotate it"},
 		{sub("escalate"), "escalate"},
+		{sub("merge", opt("into", "PAY-12"), opt("ref", "PAY-13")), "merge PAY-13 into PAY-12"},
 	} {
 		if got, form := commandText(tc.opts); got != tc.want || form {
 			t.Errorf("%s: got %q (form %v), want %q", tc.opts[0].Name, got, form, tc.want)

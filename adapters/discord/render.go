@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // Discord's limits.
@@ -66,6 +67,7 @@ func render(msg bot.Message) []outMsg {
 	if msg.Kind == bot.KindNotice && text != "" {
 		text = "⚠️ " + text
 	}
+	text = noEveryone(text)
 	var out []outMsg
 	for _, c := range splitText(text, maxContent) {
 		out = append(out, outMsg{Content: c})
@@ -151,7 +153,7 @@ func cardEmbed(c *bot.Card) *discordgo.MessageEmbed {
 	field("Severity", sev)
 	field("Status", c.Status)
 	if !c.Reporter.IsZero() {
-		field("Reporter", mention(c.Reporter))
+		field("Reporter", "<@"+c.Reporter.ID+">") // embeds never ping
 	}
 	field("Category", c.Category)
 	field("Provider", c.Provider)
@@ -270,39 +272,15 @@ func label(c bot.Choice) string {
 
 func customID(parts ...string) string { return strings.Join(parts, ":") }
 
-func mention(u bot.User) string { return "<@" + u.ID + ">" }
+// mention writes a deliberate mention in the nickname form "<@!id>": the
+// only form allowed() lets ping. Users' own "<@!…>" is rewritten to "<@…>"
+// on the way in (scrubMentions), so user text never pings anyone.
+func mention(u bot.User) string { return "<@!" + u.ID + ">" }
 
-// truncate cuts s to at most n characters, marking the cut with an ellipsis.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+// truncate cuts s to at most n characters, marking the cut with an
+// ellipsis; never inside a character or grapheme cluster.
+func truncate(s string, n int) string { return textutil.Ellipsis(s, n) }
 
 // splitText cuts s into pieces of at most n characters, preferring line
-// breaks, then spaces, and never splitting a UTF-8 character.
-func splitText(s string, n int) []string {
-	s = strings.TrimRight(s, " \n")
-	var out []string
-	for utf8.RuneCountInString(s) > n {
-		r := []rune(s)
-		head := string(r[:n])
-		cut := strings.LastIndex(head, "\n")
-		if cut < len(head)/2 {
-			if sp := strings.LastIndex(head, " "); sp > cut {
-				cut = sp
-			}
-		}
-		if cut < len(head)/2 {
-			cut = len(head)
-		}
-		out = append(out, strings.TrimRight(head[:cut], " \n"))
-		s = strings.TrimLeft(s[cut:], " \n")
-	}
-	if s != "" {
-		out = append(out, s)
-	}
-	return out
-}
+// breaks, then spaces, never inside a character or grapheme cluster.
+func splitText(s string, n int) []string { return textutil.Split(s, n) }

@@ -48,3 +48,10 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// threadExists reports Discord's "A thread has already been created for
+// this message" (code 160004).
+func threadExists(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Message != nil && re.Message.Code == 160004
+}

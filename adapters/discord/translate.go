@@ -57,6 +57,7 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 	}
 	ev := bot.Event{
 		ID:           "discord:" + i.ID,
+		MessageKeys:  []string{"discord:ix:" + i.ID},
 		Conversation: a.conversationOf(i.ChannelID, hint, false),
 		User:         interactionUser(i),
 		At:           snowflakeTime(i.ID),
@@ -78,7 +79,7 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 			return translation{Response: openModal()}, nil
 		}
 		ev.Kind = bot.EventCommand
-		ev.Text = text
+		ev.Text = scrubMentions(text)
 		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredMessage}}, nil
 
 	case discordgo.MessageComponentInteractionData:
@@ -101,6 +102,9 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 				return translation{}, fmt.Errorf("custom_id %q: want pb:pick:<step>", d.CustomID)
 			}
 			ev.Action, ev.Values = args[0], append([]string(nil), d.Values...)
+			for k := range ev.Values {
+				ev.Values[k] = scrubMentions(ev.Values[k])
+			}
 		case "open":
 			return translation{Response: openModal()}, nil
 		case "resolve", "update": // a card button that needs text: its form (forms.go)
@@ -139,7 +143,7 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 			summary += "\n" + det
 		}
 		ev.Kind = bot.EventCommand
-		ev.Text = "open " + summary
+		ev.Text = "open " + scrubMentions(summary)
 		return translation{Event: ev, Handle: true, Response: &discordgo.InteractionResponse{Type: respDeferredMessage}}, nil
 	}
 	return translation{}, errIgnore
@@ -221,6 +225,11 @@ func coreText(name string, vals map[string]string, order []string) string {
 				parts = append(parts, "::", cause)
 			}
 		}
+	case "merge":
+		if v := vals["into"]; v != "" {
+			delete(vals, "into")
+			parts = append(parts, "into", v)
+		}
 	case "learn":
 		q, ans := vals["question"], vals["answer"]
 		delete(vals, "question")
@@ -293,7 +302,7 @@ func modalValues(comps []discordgo.MessageComponent) map[string]string {
 func ephemeral(text string) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{Type: respMessage, Data: &discordgo.InteractionResponseData{
 		Content: text, Flags: discordgo.MessageFlagsEphemeral,
-		AllowedMentions: &discordgo.MessageAllowedMentions{},
+		AllowedMentions: allowed(""),
 	}}
 }
 
@@ -358,7 +367,7 @@ func (a *Adapter) translateMessage(m *discordgo.Message) (bot.Event, bool) {
 		text = strings.ReplaceAll(text, "<@"+botID+">", "")
 		text = strings.ReplaceAll(text, "<@!"+botID+">", "")
 	}
-	text = strings.TrimSpace(text)
+	text = strings.TrimSpace(scrubMentions(text))
 	if text == "" {
 		return bot.Event{}, false
 	}
@@ -372,6 +381,7 @@ func (a *Adapter) translateMessage(m *discordgo.Message) (bot.Event, bool) {
 	}
 	return bot.Event{
 		ID:           "discord:" + m.ID,
+		MessageKeys:  []string{"discord:msg:" + m.ID},
 		Kind:         bot.EventMessage,
 		Conversation: conv,
 		User:         bot.User{Platform: Platform, ID: m.Author.ID, Name: displayName(m.Author, nick)},

@@ -86,7 +86,7 @@ func actionSubmission(cb slack.InteractionCallback) (text string, meta actionMet
 	head := func(name string) string { return strings.Join(strings.Fields(name+" "+meta.Ref), " ") }
 	// "::" separates the fix from the cause in the command's text.
 	clean := func(s string) string {
-		return strings.TrimSpace(strings.ReplaceAll(unescapeText(s), "::", ":"))
+		return strings.TrimSpace(strings.ReplaceAll(neutralise(s), "::", ":"))
 	}
 	switch cb.View.CallbackID {
 	case resolveCallback:

@@ -43,6 +43,9 @@ type Options struct {
 	// ChannelInterval is the minimum gap between two messages posted to the
 	// same channel (default 1s, Slack's "about one per second").
 	ChannelInterval time.Duration
+	// Pacer, when set, decides per-channel pacing in the shared store
+	// across replicas; without it each process paces on its own.
+	Pacer ChannelPacer
 	// MaxBodyBytes caps inbound request bodies (default 1 MiB).
 	MaxBodyBytes int64
 	// AckTimeout bounds the handler call made before acknowledging Slack
@@ -65,6 +68,9 @@ type Adapter struct {
 	handler atomic.Pointer[handlerBox]
 
 	pacer *pacer
+
+	// socketUp is whether Socket Mode is connected (Connected, /readyz).
+	socketUp atomic.Bool
 
 	// botUserID is the bot's own user id (from auth.test or the event's
 	// authorizations), used to recognise mentions.

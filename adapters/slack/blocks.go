@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
 	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/incidents/textutil"
 )
 
 // Slack's Block Kit limits.
@@ -123,7 +123,7 @@ func renderCard(msg bot.Message) ([]slack.Block, string) {
 		}
 		blocks = append(blocks, slack.NewActionBlock("card_actions", els...))
 	}
-	fb := title
+	fb := escapeText(title) // the fallback text is mrkdwn: user text stays inert
 	if c.Severity != "" || c.Status != "" {
 		fb += " (" + strings.Trim(c.Severity+", "+c.Status, ", ") + ")"
 	}
@@ -132,7 +132,7 @@ func renderCard(msg bot.Message) ([]slack.Block, string) {
 
 func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 	var blocks []slack.Block
-	fb := msg.Text
+	fb := escapeText(msg.Text)
 	if msg.Text != "" {
 		tb, _ := renderText(msg.Text, "")
 		blocks = append(blocks, tb...)
@@ -154,7 +154,7 @@ func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(trim("Source: "+escapeText(h.Source), maxSectionText))))
 		}
 		if fb == "" {
-			fb = h.Title
+			fb = escapeText(h.Title)
 		}
 	}
 	if len(blocks) == 0 {
@@ -230,45 +230,20 @@ func capBlocks(blocks []slack.Block) []slack.Block {
 	return out
 }
 
-// splitText cuts s into pieces of at most max runes, preferring line breaks,
-// then spaces.
+// splitText cuts s into pieces of at most max characters, preferring line
+// breaks, then spaces, never inside a character, a grapheme cluster or an
+// entity such as &amp;.
 func splitText(s string, max int) []string {
-	var parts []string
-	for utf8.RuneCountInString(s) > max {
-		cut := byteIndexOfRune(s, max)
-		head := s[:cut]
-		if i := strings.LastIndex(head, "\n"); i > max/2 {
-			cut = i + 1
-		} else if i := strings.LastIndex(head, " "); i > max/2 {
-			cut = i + 1
-		}
-		parts = append(parts, s[:cut])
-		s = s[cut:]
-	}
-	if s != "" || len(parts) == 0 {
-		parts = append(parts, s)
+	parts := textutil.Split(s, max)
+	if len(parts) == 0 {
+		parts = []string{s}
 	}
 	return parts
 }
 
-func byteIndexOfRune(s string, n int) int {
-	i := 0
-	for pos := range s {
-		if i == n {
-			return pos
-		}
-		i++
-	}
-	return len(s)
-}
-
-// trim shortens s to max runes, ending with an ellipsis when cut.
-func trim(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	return s[:byteIndexOfRune(s, max-1)] + "…"
-}
+// trim shortens s to max characters, ending with an ellipsis when cut (never
+// inside a character, a grapheme cluster or an entity).
+func trim(s string, max int) string { return textutil.Ellipsis(s, max) }
 
 func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
@@ -285,13 +260,15 @@ func mentionOf(u bot.User) string {
 	return "<@" + u.ID + ">"
 }
 
-// controlSeq matches Slack's control sequences that the core may produce on
-// purpose (mentions written through Mentioner, channel links, special
-// mentions and links); everything else of <, > and & is escaped.
-var controlSeq = regexp.MustCompile(`<(?:[@#][A-Z0-9]+(?:\|[^<>]*)?|![a-z^][^<>]*|(?:https?|mailto):[^<>\s]+)>`)
+// controlSeq matches the one control sequence the core produces on purpose:
+// a user mention written through Mentioner (<@U123>). Everything else of
+// <, > and & is escaped, so user text can never become a live <!channel>,
+// <!here>, <!subteam^…>, a channel link or a disguised link (inbound, a
+// typed "<@" carries a word joiner and does not match).
+var controlSeq = regexp.MustCompile(`<@[UW][A-Z0-9]+>`)
 
 // escapeText escapes &, < and > as Slack's mrkdwn requires, keeping the
-// control sequences above intact.
+// mentions above intact.
 func escapeText(s string) string {
 	if !strings.ContainsAny(s, "&<>") {
 		return s
@@ -314,9 +291,3 @@ func escapeRaw(s string) string { return rawEscaper.Replace(s) }
 func escapeLinkLabel(s string) string {
 	return strings.ReplaceAll(escapeRaw(s), "|", "¦")
 }
-
-var rawUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
-
-// unescapeText turns Slack's escaped message text back into what the person
-// typed (control sequences such as <@U123> stay as they are).
-func unescapeText(s string) string { return rawUnescaper.Replace(s) }

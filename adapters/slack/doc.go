@@ -23,7 +23,9 @@
 //
 // Outbound calls are paced per channel (about one message per second; a
 // burst waits in line instead of being dropped), retried on 429 honouring
-// Retry-After and backed off on 5xx. Texts are split to Slack's limits: 3,000
+// Retry-After and backed off on 5xx. With Options.Pacer (a ChannelPacer,
+// which both stores implement) the pacing is decided in the shared store, so
+// it holds across replicas. Texts are split to Slack's limits: 3,000
 // characters per section and at most 50 blocks.
 //
 // One deliberate choice: Slack delivers a message that mentions the bot twice

@@ -28,6 +28,10 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /slack/interactions", a.verified("interactions", a.serveInteraction))
 }
 
+// maxCommandBody caps a slash command's body (64 KiB); events and
+// interactions keep Options.MaxBodyBytes (1 MiB by default).
+const maxCommandBody = 64 << 10
+
 // verified wraps next with the body cap, the signature check and a panic
 // guard. next receives the raw, verified body.
 func (a *Adapter) verified(name string, next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
@@ -49,12 +53,18 @@ func (a *Adapter) verified(name string, next func(w http.ResponseWriter, r *http
 			a.reject(w, r, name, err)
 			return
 		}
-		if r.ContentLength > a.opts.MaxBodyBytes {
+		limit := a.opts.MaxBodyBytes
+		if name == "commands" {
+			// A slash command is a form of a few fields with at most
+			// 4,000 characters of text: 64 KiB is ample.
+			limit = min(limit, maxCommandBody)
+		}
+		if r.ContentLength > limit {
 			a.log.Warn("slack request refused: body too large", "route", name, "length", r.ContentLength)
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {

@@ -46,7 +46,7 @@ func (a *Adapter) fromSlashCommand(cmd slack.SlashCommand, rawKey string) inboun
 	if cmd.ChannelID == "" || cmd.UserID == "" {
 		return inbound{reason: "slash command without channel or user"}
 	}
-	text := strings.TrimSpace(unescapeText(cmd.Text))
+	text := strings.TrimSpace(plainText(cmd.Text))
 	if text == "" && cmd.TriggerID != "" {
 		return inbound{openModal: &modalRequest{triggerID: cmd.TriggerID, channel: cmd.ChannelID}}
 	}
@@ -61,7 +61,7 @@ func (a *Adapter) fromSlashCommand(cmd slack.SlashCommand, rawKey string) inboun
 		ID:           id,
 		Kind:         bot.EventCommand,
 		Conversation: a.conv(cmd.ChannelID, ""),
-		User:         a.user(cmd.UserID, cmd.UserName),
+		User:         a.user(cmd.UserID, neutralise(cmd.UserName)),
 		Text:         text,
 		At:           time.Now(),
 		ReplyToken:   cmd.ResponseURL,
@@ -98,7 +98,8 @@ func (a *Adapter) fromEventsAPI(ev slackevents.EventsAPIEvent) inbound {
 			Kind:         bot.EventMessage,
 			Conversation: a.conv(inner.Channel, inner.ThreadTimeStamp),
 			User:         a.user(inner.User, ""),
-			Text:         a.stripBotMention(unescapeText(inner.Text)),
+			MessageKeys:  messageKeys(inner.Channel, inner.TimeStamp, ""),
+			Text:         plainText(a.stripBotMention(inner.Text)),
 			Mention:      true,
 			At:           tsTime(inner.TimeStamp),
 		}}}
@@ -131,7 +132,8 @@ func (a *Adapter) fromMessage(id string, m *slackevents.MessageEvent) inbound {
 		Kind:         bot.EventMessage,
 		Conversation: a.conv(m.Channel, m.ThreadTimeStamp),
 		User:         a.user(m.User, ""),
-		Text:         unescapeText(m.Text),
+		MessageKeys:  messageKeys(m.Channel, m.TimeStamp, m.ClientMsgID),
+		Text:         plainText(m.Text),
 		Mention:      m.ChannelType == "im",
 		At:           tsTime(m.TimeStamp),
 	}}}
@@ -186,7 +188,7 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) inbound {
 				ID:           id,
 				Kind:         bot.EventAction,
 				Conversation: a.conv(channel, thread),
-				User:         a.user(cb.User.ID, userName(cb.User)),
+				User:         a.user(cb.User.ID, neutralise(userName(cb.User))),
 				Action:       step,
 				Values:       actionValues(act),
 				At:           tsTime(firstNonEmpty(act.ActionTs, cb.ActionTs)),
@@ -213,7 +215,7 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) inbound {
 		if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" {
 			return inbound{reason: "view_submission without channel"}
 		}
-		title := strings.TrimSpace(stateValue(cb.View.State, "title", "title"))
+		title := strings.TrimSpace(neutralise(stateValue(cb.View.State, "title", "title")))
 		if title == "" {
 			return inbound{reason: "view_submission without title"}
 		}
@@ -225,7 +227,7 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) inbound {
 			ID:           id,
 			Kind:         bot.EventCommand,
 			Conversation: a.conv(meta.Channel, meta.Thread),
-			User:         a.user(cb.User.ID, userName(cb.User)),
+			User:         a.user(cb.User.ID, neutralise(userName(cb.User))),
 			Text:         "open " + title,
 			At:           time.Now(),
 		}}}
@@ -239,13 +241,13 @@ func actionValues(act *slack.BlockAction) []string {
 	case len(act.SelectedOptions) > 0:
 		vs := make([]string, 0, len(act.SelectedOptions))
 		for _, o := range act.SelectedOptions {
-			vs = append(vs, o.Value)
+			vs = append(vs, neutralise(o.Value))
 		}
 		return vs
 	case act.SelectedOption.Value != "":
-		return []string{act.SelectedOption.Value}
+		return []string{neutralise(act.SelectedOption.Value)}
 	case act.Value != "":
-		return []string{act.Value}
+		return []string{neutralise(act.Value)}
 	}
 	return nil
 }
@@ -307,6 +309,21 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// messageKeys are the ids of a message itself, besides the envelope's
+// event_id: Slack can deliver one message under two event_ids (and as both
+// message and app_mention), with the same channel and ts and the same
+// client_msg_id. The engine's inbox drops a second event with a seen key.
+func messageKeys(channel, ts, clientMsgID string) []string {
+	var keys []string
+	if channel != "" && ts != "" {
+		keys = append(keys, "slack:msg:"+channel+":"+ts)
+	}
+	if clientMsgID != "" {
+		keys = append(keys, "slack:cmid:"+clientMsgID)
+	}
+	return keys
 }
 
 func shortHash(s string) string {

@@ -31,6 +31,9 @@ func (a *Adapter) Post(ctx context.Context, msg bot.Message) (bot.MessageRef, er
 	if c.Thread != "" {
 		opts = append(opts, slack.MsgOptionTS(c.Thread))
 	}
+	if msg.Key != "" {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"key": msg.Key}}))
+	}
 	var ts string
 	err := a.paced(ctx, c.Channel, func() error {
 		_, t, err := a.api.PostMessageContext(ctx, c.Channel, opts...)
@@ -122,7 +125,11 @@ func (a *Adapter) DirectMessage(ctx context.Context, to bot.User, msg bot.Messag
 // channel; a burst waits in line) and retries it like withRetry.
 func (a *Adapter) paced(ctx context.Context, channel string, call func() error) error {
 	return a.withRetry(ctx, channel, func() error {
-		if err := a.pacer.wait(ctx, channel); err != nil {
+		if slot, ok := a.sharedSlot(ctx, channel); ok {
+			if err := sleepUntil(ctx, slot); err != nil {
+				return err
+			}
+		} else if err := a.pacer.wait(ctx, channel); err != nil {
 			return err
 		}
 		return call()
@@ -156,6 +163,7 @@ func (a *Adapter) withRetry(ctx context.Context, channel string, call func() err
 			}
 			if channel != "" {
 				a.pacer.hold(channel, wait)
+				a.sharedHold(ctx, channel, wait)
 			}
 			a.log.Warn("slack rate limited; retrying", "channel", channel, "retry_after", rl.RetryAfter, "attempt", attempt)
 		case errors.As(err, &sc) && sc.Code >= 500:

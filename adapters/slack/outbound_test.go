@@ -273,7 +273,7 @@ func TestChoicesRendering(t *testing.T) {
 
 func TestEscaping(t *testing.T) {
 	got := escapeText("a < b & <@U123> <https://x.io|x> <!here> <script>")
-	want := "a &lt; b &amp; <@U123> <https://x.io|x> <!here> &lt;script&gt;"
+	want := "a &lt; b &amp; <@U123> &lt;https://x.io|x&gt; &lt;!here&gt; &lt;script&gt;"
 	if got != want {
 		t.Fatalf("%q", got)
 	}

@@ -3,8 +3,10 @@ package slack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -60,4 +62,35 @@ func classify(err error) error {
 		return &bot.RetryAfterError{After: rl.RetryAfter, Err: err}
 	}
 	return err
+}
+
+var _ bot.PostFinder = (*Adapter)(nil)
+
+// metadataType marks messages that carry Paybot's idempotency key.
+const metadataType = "paybot_message"
+
+// FindPost implements bot.PostFinder with conversations.history (message
+// metadata, scopes channels:history and groups:history): it returns the
+// newest message since since whose metadata carries key.
+func (a *Adapter) FindPost(ctx context.Context, c bot.Conversation, key string, since time.Time) (bot.MessageRef, bool, error) {
+	if c.Channel == "" || key == "" {
+		return bot.MessageRef{}, false, nil
+	}
+	var hist *slack.GetConversationHistoryResponse
+	err := a.withRetry(ctx, "", func() error {
+		var err error
+		hist, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: c.Channel, Oldest: fmt.Sprintf("%d.000000", since.Unix()), Limit: 200, IncludeAllMetadata: true,
+		})
+		return err
+	})
+	if err != nil {
+		return bot.MessageRef{}, false, errf("conversations.history: %w", classify(err))
+	}
+	for _, m := range hist.Messages {
+		if m.Metadata.EventType == metadataType && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
+			return bot.MessageRef{Conversation: a.conv(c.Channel, ""), ID: m.Timestamp}, true, nil
+		}
+	}
+	return bot.MessageRef{}, false, nil
 }

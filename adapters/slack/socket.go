@@ -42,9 +42,11 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 	var in inbound
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
+		a.socketUp.Store(true)
 		a.log.Info("slack socket mode connected")
 		return
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeDisconnect:
+		a.socketUp.Store(false)
 		a.log.Warn("slack socket mode connection problem", "type", evt.Type)
 		return
 	case socketmode.EventTypeEventsAPI:

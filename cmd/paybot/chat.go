@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,18 +16,8 @@ import (
 	"github.com/paybot/paybot/adapters/console"
 	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/bot"
-	"github.com/paybot/paybot/incidents"
-	"github.com/paybot/paybot/incidents/sqlite"
 	"github.com/paybot/paybot/kb"
 )
-
-// openStore opens the embedded store in the data directory.
-func (a *app) openStore(ctx context.Context) (incidents.Store, error) {
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data directory: %w", err)
-	}
-	return sqlite.Open(ctx, filepath.Join(a.dataDir, "paybot.db"))
-}
 
 // openKB opens the knowledge-base index; without it the bot still runs
 // incidents, and says so when asked a question.
@@ -38,11 +27,18 @@ func (a *app) openKB(ctx context.Context) (*kb.Index, error) {
 
 // newEngine wires the store, the knowledge base and the configuration.
 func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, func(), error) {
-	store, err := a.openStore(ctx)
+	raw, err := a.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	closers := []func(){func() { store.Close() }}
+	closers := []func(){func() { raw.Close() }}
+	// The decorator writes the audit log of incident actions and feeds
+	// the metrics; the engine sees an ordinary store.
+	store := newOpsStore(raw, log, a.metrics)
+	a.store = store
+	if a.metrics != nil {
+		a.metrics.collectStore(raw, time.Now, log)
+	}
 	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log, Policy: a.cfg.policy, Tick: a.cfg.tick,
 		InboxRetention: a.cfg.retention}
 	if a.cfg.SMTP.Host != "" {
@@ -57,7 +53,8 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		log.Warn("knowledge base unavailable", "err", err)
 		fmt.Fprintf(a.stderr, "paybot: knowledge base unavailable: %v\n", err)
 	} else {
-		cfg.KB = &kbSearcher{index: index}
+		cfg.KB = &kbSearcher{index: index, metrics: a.metrics}
+		a.kbOpen = true
 		closers = append(closers, func() { index.Close() })
 	}
 	closeAll := func() {
@@ -150,10 +147,16 @@ the environment wins):
   PAYBOT_CONFIG          YAML config file (same as --config)
   PAYBOT_HTTP_ADDR       listen address (default :8080; config http_addr)
   PAYBOT_SMTP_PASSWORD   password for the smtp section of the config
+  PAYBOT_DATABASE_URL    postgres://… selects PostgreSQL (config database_url); default SQLite
+  PAYBOT_LOG_FORMAT      text (default) or json
+  PAYBOT_LOG_LEVEL       debug, info (default), warn or error
+  PAYBOT_DASHBOARD_TOKEN turns on the read-only dashboard at /dashboard/ (bearer token)
+  PAYBOT_PUBLIC_URL      the address people reach this server at, for dashboard links
   SLACK_BOT_TOKEN        bot token (xoxb-…); with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN
   SLACK_SIGNING_SECRET   HTTP mode: /slack/commands, /slack/events, /slack/interactions
   SLACK_APP_TOKEN        Socket Mode app-level token (xapp-…); no public URL needed
   SLACK_API_URL          Web API base URL (a fake API, Enterprise, a proxy)
+  SLACK_CHANNEL_INTERVAL gap between two posts in one channel (default 1s)
   DISCORD_BOT_TOKEN      bot token (gateway, threads, registration)
   DISCORD_APP_ID         application id (registers /payissue)
   DISCORD_PUBLIC_KEY     serves POST /discord/interactions, checked with this key
@@ -165,7 +168,7 @@ func newServeCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Start the configured Slack and Discord adapters",
-		Long:  "Start every configured chat platform and the HTTP server (/healthz and the\nplatform routes). A half-configured platform fails fast.\n\n" + serveEnv,
+		Long:  "Start every configured chat platform and the HTTP server (/healthz, /readyz,\n/metrics and the platform routes). A half-configured platform fails fast.\n\n" + serveEnv,
 		Args:  exactArgs(0, "takes no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context())
@@ -178,6 +181,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.metrics = newMetrics()
 	eng, closeAll, err := a.newEngine(ctx, log)
 	if err != nil {
 		return err
@@ -187,8 +191,10 @@ func (a *app) serve(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: eng.Async(), Logger: log}
+	ready := a.opsRoutes(mux, log)
+	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: countingHandler{eng.Async(), a.metrics}, Logger: log,
+		Pacer: a.sharedPacer(), Ready: ready}
+	mux.Handle("/dashboard/", a.dashboard(eng, log)) // dashboard.go: off (404) without PAYBOT_DASHBOARD_TOKEN
 	var started []string
 	for _, p := range []struct {
 		name  string
@@ -226,8 +232,11 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version)
+	gate := &storeGate{}
+	go gate.run(ctx, a.store.Ping, time.Second, log)
+	srv := newHTTPServer(a.metrics.instrumentAck(gate.wrap(mux)))
+	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version,
+		"store", a.storeKind())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/incidents"
@@ -23,6 +23,9 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	// HTTPAddr is where `paybot serve` listens (env PAYBOT_HTTP_ADDR).
 	HTTPAddr string `yaml:"http_addr"`
+	// DatabaseURL selects PostgreSQL (env PAYBOT_DATABASE_URL); empty keeps
+	// the embedded SQLite store.
+	DatabaseURL string `yaml:"database_url"`
 	// Intake replaces or reorders the default intake flow.
 	Intake *yaml.Node `yaml:"intake"`
 	KB     struct {
@@ -46,6 +49,7 @@ type Config struct {
 	// StatusPoll is the status-page poll interval (issue 12), read by
 	// incidents.ParsePolicyYAML.
 	StatusPoll yaml.Node `yaml:"status_poll"`
+	Review     yaml.Node `yaml:"review"` // digest and duplicate window (incidents/review.go)
 	// SMTP sends escalation emails (password: env PAYBOT_SMTP_PASSWORD).
 	SMTP email.Config `yaml:"smtp"`
 	// SchedulerTick is how often due ladder steps, SLA timers and the
@@ -218,6 +222,8 @@ func (a *app) lookup(key string) string {
 	switch {
 	case key == "PAYBOT_HTTP_ADDR":
 		return a.cfg.HTTPAddr
+	case key == "PAYBOT_DATABASE_URL":
+		return a.cfg.DatabaseURL
 	case strings.HasPrefix(key, "SLACK_"):
 		return a.cfg.Slack[strings.ToLower(strings.TrimPrefix(key, "SLACK_"))]
 	case strings.HasPrefix(key, "DISCORD_"):

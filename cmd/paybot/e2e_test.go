@@ -15,7 +15,7 @@ import (
 )
 
 // buildPaybot compiles the real binary once per test run.
-func buildPaybot(t *testing.T) string {
+func buildPaybot(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -298,7 +299,8 @@ func (a *app) kbSearch(ctx context.Context, index *kb.Index, query string, limit
 
 // kbSearcher adapts the index to the engine's Searcher and Learner.
 type kbSearcher struct {
-	index *kb.Index
+	index   *kb.Index
+	metrics *metrics // nil: not measured
 }
 
 var (
@@ -315,7 +317,11 @@ var sourceLabels = map[string]string{
 }
 
 func (s *kbSearcher) Ask(ctx context.Context, question string, limit int) ([]bot.Hit, bool, error) {
+	start := time.Now()
 	res, err := s.index.Search(ctx, question, limit)
+	if s.metrics != nil {
+		s.metrics.searchSeconds.Observe(time.Since(start).Seconds())
+	}
 	if err != nil {
 		return nil, false, err
 	}

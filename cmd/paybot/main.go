@@ -35,6 +35,13 @@ type app struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	cfg        *Config
+
+	// Set by newEngine for `serve`: the opened store and whether the
+	// knowledge base opened; metrics, when set before newEngine, is fed
+	// by the store decorator.
+	store   fullStore
+	kbOpen  bool
+	metrics *metrics
 }
 
 // Exit codes that scripts can rely on.
@@ -237,10 +244,10 @@ func init() { addCommand(newVersionCmd) }
 func newVersionCmd(a *app) *cobra.Command {
 	return markSkipConfig(&cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version, the commit and the build time",
 		Args:  exactArgs(0, "takes no arguments"),
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintln(a.stdout, "paybot", version)
+			printVersion(a.stdout)
 			return nil
 		},
 	})
@@ -267,16 +274,25 @@ func (a *app) requireDataDir() error {
 // data directory so the conversation stays readable.
 func (a *app) logger(toFile bool) (*slog.Logger, func(), error) {
 	if !toFile {
-		return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo})), func() {}, nil
+		h, err := newLogHandler(a.stderr, a.getenv("PAYBOT_LOG_FORMAT"), a.getenv("PAYBOT_LOG_LEVEL"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return slog.New(h), func() {}, nil
 	}
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+	if err := secureDataDir(a.dataDir); err != nil {
 		return nil, nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(a.dataDir, "paybot.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, nil, err
 	}
-	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
+	h, err := newLogHandler(f, a.getenv("PAYBOT_LOG_FORMAT"), a.getenv("PAYBOT_LOG_LEVEL"))
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return slog.New(h), func() { f.Close() }, nil
 }
 
 // maxArgs is cobra.MaximumNArgs with a usage error that says what to give.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	slackadapter "github.com/paybot/paybot/adapters/slack"
 	"github.com/paybot/paybot/bot"
 )
 
@@ -20,6 +21,11 @@ type platformDeps struct {
 	// it enqueues the event durably and returns.
 	Async  bot.Handler
 	Logger *slog.Logger
+	// Pacer, when set, paces outbound messages per channel in the shared
+	// store (several replicas on PostgreSQL).
+	Pacer slackadapter.ChannelPacer
+	// Ready, when set, learns each started adapter for /readyz.
+	Ready *readiness
 }
 
 // platformSetup starts one platform when it is configured. It returns

@@ -53,6 +53,9 @@ func setupDiscord(ctx context.Context, deps platformDeps) (bool, error) {
 	if deps.Engine != nil {
 		deps.Engine.AddAdapter(a)
 	}
+	if deps.Ready != nil {
+		deps.Ready.addPlatform("discord", a)
+	}
 	go func() {
 		if err := a.Start(ctx, deps.Async); err != nil {
 			log.Error("discord adapter stopped", "err", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	slackadapter "github.com/paybot/paybot/adapters/slack"
 )
@@ -31,6 +32,7 @@ func setupSlack(ctx context.Context, deps platformDeps) (bool, error) {
 	if botToken == "" && secret == "" && appToken == "" {
 		return false, nil
 	}
+	var err error
 	switch {
 	case botToken == "":
 		return false, errors.New("slack is half-configured: SLACK_BOT_TOKEN is missing (SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set)")
@@ -39,18 +41,31 @@ func setupSlack(ctx context.Context, deps platformDeps) (bool, error) {
 	case appToken != "" && !strings.HasPrefix(appToken, "xapp-"):
 		return false, errors.New("slack: SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 	}
+	var interval time.Duration
+	if v := get("SLACK_CHANNEL_INTERVAL"); v != "" {
+		// The pacing gap per channel (default 1s, Slack's guidance); a fake
+		// API in tests takes any pace.
+		if interval, err = time.ParseDuration(v); err != nil || interval <= 0 {
+			return false, fmt.Errorf("slack: SLACK_CHANNEL_INTERVAL %q is not a positive duration", v)
+		}
+	}
 	a, err := slackadapter.New(slackadapter.Options{
-		BotToken:      botToken,
-		SigningSecret: secret,
-		AppToken:      appToken,
-		APIURL:        apiURL,
-		Logger:        deps.Logger,
+		BotToken:        botToken,
+		SigningSecret:   secret,
+		AppToken:        appToken,
+		APIURL:          apiURL,
+		Logger:          deps.Logger,
+		Pacer:           deps.Pacer,
+		ChannelInterval: interval,
 	})
 	if err != nil {
 		return false, fmt.Errorf("slack: %w", err)
 	}
 	if deps.Engine != nil {
 		deps.Engine.AddAdapter(a)
+	}
+	if deps.Ready != nil {
+		deps.Ready.addPlatform("slack", a)
 	}
 	a.SetHandler(deps.Async)
 	transport := "socket mode"

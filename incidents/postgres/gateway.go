@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paybot/paybot/incidents"
 )
@@ -38,7 +39,7 @@ func (s *Store) SaveGatewaySnapshot(ctx context.Context, snap incidents.GatewayS
 // GatewaySnapshots returns every provider's snapshot, by provider name.
 func (s *Store) GatewaySnapshots(ctx context.Context) ([]incidents.GatewaySnapshot, error) {
 	var out []incidents.GatewaySnapshot
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		rows, err := c.Query(ctx, `SELECT snapshot FROM gateway_status ORDER BY provider`)
 		if err != nil {
 			return err

@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/internal/migrations"
@@ -27,39 +29,57 @@ var ErrClosed = errors.New("postgres store: closed")
 // defaultMaxConns is the pool size unless the DSN sets pool_max_conns.
 const defaultMaxConns = 10
 
+// defaultConnectTimeout bounds one connection attempt unless the DSN sets
+// connect_timeout, so that a database that is down fails Open within
+// seconds instead of hanging.
+const defaultConnectTimeout = 5 * time.Second
+
 // Store is an incidents.Store in PostgreSQL, shared by any number of Paybot
 // replicas. It is safe for concurrent use.
+//
+// Connections come from pgxpool, which checks a connection's health before
+// handing it out and replaces dead ones (after a server restart, say).
 type Store struct {
-	pool      *pool
-	closeOnce sync.Once
+	pool   *pgxpool.Pool
+	closed atomic.Bool
 }
 
 // Open connects to the database named by dsn (a postgres:// URL or a
-// key=value string; pool_max_conns=N sets the pool size, default 10; a
-// search_path parameter selects the schema) and brings the schema up to
-// date. Replicas that start together migrate one at a time, serialised by an
-// advisory lock.
+// key=value string; pool_max_conns=N sets the pool size, default 10;
+// connect_timeout=S bounds a connection attempt, default 5 s; a search_path
+// parameter selects the schema), pings it and brings the schema up to date.
+// Replicas that start together migrate one at a time, serialised by an
+// advisory lock. Errors: ErrInvalid for a malformed dsn; a wrapped
+// connection error when the server cannot be reached.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	dsn, maxConns, err := takeMaxConns(dsn)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := pgx.ParseConfig(dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("%w: postgres dsn: %v", incidents.ErrInvalid, err)
 	}
-	s := &Store{pool: newPool(cfg, maxConns)}
-	c, err := s.pool.acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+	cfg.MaxConns = int32(maxConns)
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
-	err = migrate(ctx, c)
-	s.pool.release(c)
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		s.pool.close()
-		return nil, fmt.Errorf("postgres: migrate: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{pool: p}
+	err = p.AcquireFunc(ctx, func(c *pgxpool.Conn) error { return migrate(ctx, c.Conn()) })
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("postgres: connect and migrate (%s): %w", redactDSN(cfg.ConnConfig), err)
 	}
 	return s, nil
+}
+
+// redactDSN names the server without the password, for error messages.
+func redactDSN(c *pgx.ConnConfig) string {
+	return fmt.Sprintf("host=%s port=%d database=%s user=%s", c.Host, c.Port, c.Database, c.User)
 }
 
 // takeMaxConns removes pool_max_conns from a URL or key=value DSN.
@@ -76,6 +96,12 @@ func takeMaxConns(dsn string) (string, int, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
+			// url.Error repeats the whole URL, password included: keep
+			// only the reason.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			return "", 0, fmt.Errorf("%w: postgres dsn: %v", incidents.ErrInvalid, err)
 		}
 		q := u.Query()
@@ -101,30 +127,29 @@ func takeMaxConns(dsn string) (string, int, error) {
 	return strings.Join(keep, " "), n, nil
 }
 
-// Close closes idle connections; connections in use close when released.
+// Close closes the pool, waiting for connections in use to be released.
 func (s *Store) Close() error {
-	s.closeOnce.Do(s.pool.close)
+	if s.closed.CompareAndSwap(false, true) {
+		s.pool.Close()
+	}
 	return nil
+}
+
+// Ping checks that the database answers, within ctx. Errors: ErrClosed, or
+// the connection error.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.pool.Ping(ctx)
 }
 
 // tx runs fn in a READ COMMITTED transaction on a pooled connection.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
-	c, err := s.conn(ctx)
-	if err != nil {
-		return err
+	if s.closed.Load() {
+		return ErrClosed
 	}
-	defer s.pool.release(c)
-	return pgx.BeginFunc(ctx, c, fn)
-}
-
-func (s *Store) conn(ctx context.Context) (*pgx.Conn, error) {
-	s.pool.mu.Lock()
-	closed := s.pool.closed
-	s.pool.mu.Unlock()
-	if closed {
-		return nil, ErrClosed
-	}
-	return s.pool.acquire(ctx)
+	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
 // migrate applies missing migrations in one transaction, holding an
@@ -135,6 +160,13 @@ func migrate(ctx context.Context, c *pgx.Conn) error {
 		return err
 	}
 	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+		var schema *string
+		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return err
+		}
+		if schema == nil {
+			return errors.New("no schema to create the tables in: the search_path names a schema that does not exist (CREATE SCHEMA it first) or that this user may not use")
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.paybot_migrations'))`); err != nil {
 			return err
 		}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/postgres"
@@ -48,12 +51,28 @@ func schemaFor(dir string) string {
 // the schema when the test ends, so runs never collide.
 func openAt(t *testing.T, dir string) incidents.Store {
 	t.Helper()
-	schema := schemaFor(dir)
+	s, err := openErr(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func schemaOf(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return "paybot_test_" + hex.EncodeToString(sum[:8])
+}
+
+// openErr is openAt returning the error of Open, safe to call from any
+// goroutine.
+func openErr(t *testing.T, dir string) (*postgres.Store, error) {
+	t.Helper()
+	schema := schemaOf(dir)
 	ctx := context.Background()
 	a := admin(t)
 	defer a.Close(ctx)
-	if _, err := a.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
-		t.Fatal(err)
+	if _, err := a.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil && !isDupSchema(err) {
+		return nil, err
 	}
 	t.Cleanup(func() {
 		c := admin(t)
@@ -64,17 +83,28 @@ func openAt(t *testing.T, dir string) incidents.Store {
 	})
 	u, err := url.Parse(testDSN())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	q.Set("pool_max_conns", "4")
+	q.Set("application_name", appName(dir))
 	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return postgres.Open(ctx, u.String())
+}
+
+// isDupSchema: CREATE SCHEMA IF NOT EXISTS can still fail with a unique
+// violation when two sessions create the same schema at once.
+func isDupSchema(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P06")
+}
+
+// appName tags a test store's connections so a test can find them in
+// pg_stat_activity.
+func appName(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return "paybot_test_" + hex.EncodeToString(sum[:6])
 }
 
 func TestStore(t *testing.T) {
@@ -85,4 +115,122 @@ func TestStore(t *testing.T) {
 func TestGatewayStore(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.RunGateway(t, openAt)
+}
+
+func TestPacing(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunPacing(t, openAt)
+}
+
+func TestStats(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunStats(t, openAt)
+}
+
+func TestJobs(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunJobs(t, openAt)
+}
+
+// TestPoolSurvivesTerminatedConnections kills every server connection of the
+// store's pool, as a server restart does, and then expects every call to
+// succeed: pgxpool drops dead connections instead of handing them out.
+func TestPoolSurvivesTerminatedConnections(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openAt(t, dir)
+	defer s.Close()
+	// Warm the pool so there are idle connections to kill.
+	for range 4 {
+		if _, err := s.ListIncidents(ctx, incidents.ListFilter{Limit: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := admin(t)
+	defer a.Close(ctx)
+	tag, err := a.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, appName(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag.RowsAffected() == 0 {
+		t.Fatal("no connection was terminated")
+	}
+	// pgxpool pings a connection idle for more than a second before handing
+	// it out; a server restart takes longer than that.
+	time.Sleep(1100 * time.Millisecond)
+	failed := 0
+	for range 6 {
+		if _, err := s.ListIncidents(ctx, incidents.ListFilter{Limit: 1}); err != nil {
+			failed++
+			t.Logf("after terminate: %v", err)
+		}
+	}
+	if failed > 0 {
+		t.Fatalf("%d of 6 calls failed after the server dropped the pool's connections", failed)
+	}
+}
+
+// TestConcurrentMigrate starts several stores at once on one fresh schema,
+// as replicas starting together do: the advisory lock lets one migrate and
+// the others find the schema current.
+func TestConcurrentMigrate(t *testing.T) {
+	admin(t).Close(context.Background())
+	dir := t.TempDir()
+	const n = 6
+	type result struct {
+		s   *postgres.Store
+		err error
+	}
+	results := make(chan result, n)
+	for range n {
+		go func() {
+			s, err := openErr(t, dir)
+			results <- result{s, err}
+		}()
+	}
+	for range n {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("concurrent Open: %v", r.err)
+			continue
+		}
+		r.s.Close()
+	}
+	a := admin(t)
+	defer a.Close(context.Background())
+	var versions, files int
+	if err := a.QueryRow(context.Background(), "SELECT count(*) FROM "+schemaOf(dir)+".schema_migrations").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir("migrations")
+	files = len(entries)
+	if versions != files {
+		t.Fatalf("schema_migrations has %d rows, want %d (one per migration file)", versions, files)
+	}
+}
+
+// TestOpenErrorsKeepSecrets: a malformed URL or DSN is ErrInvalid and the
+// message does not repeat the password; a search_path naming no schema is
+// explained.
+func TestOpenErrorsKeepSecrets(t *testing.T) {
+	ctx := context.Background()
+	for _, dsn := range []string{
+		"postgres://u:s3cret@host:badport/db",
+		"host=x password=s3cret port=zz",
+		"postgres://u:s3cret@127.0.0.1:5432/db?pool_max_conns=0",
+	} {
+		_, err := postgres.Open(ctx, dsn)
+		if !errors.Is(err, incidents.ErrInvalid) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Open(%q) = %v; want ErrInvalid without the password", dsn, err)
+		}
+	}
+	admin(t).Close(ctx)
+	u, _ := url.Parse(testDSN())
+	q := u.Query()
+	q.Set("search_path", "paybot_no_such_schema")
+	u.RawQuery = q.Encode()
+	if _, err := postgres.Open(ctx, u.String()); err == nil || !strings.Contains(err.Error(), "CREATE SCHEMA") {
+		t.Errorf("Open with a missing schema = %v", err)
+	}
 }

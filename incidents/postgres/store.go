@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paybot/paybot/incidents"
 )
@@ -102,11 +102,27 @@ const (
 	WHERE id = $16 AND version = $17`
 	sqlInsertEntry = `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
 	VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline WHERE incident_id = $1), $2, $3, $4, $5, $6)`
+	// The checked forms run inside one pipelined batch (see 0071).
+	sqlMarkDoneChecked = `WITH m AS (` + sqlMarkDone + ` RETURNING 1)
+	SELECT paybot_check(EXISTS (SELECT 1 FROM m), 'PBDUP', 'event already processed')`
+	sqlUpdateChecked = `WITH u AS (` + sqlUpdateIncident + ` RETURNING 1)
+	SELECT paybot_check(EXISTS (SELECT 1 FROM u), 'PBVER', 'no incident at that version')`
+	sqlInsertIncidentRef = `WITH r AS (UPDATE counters SET value = value + 1 WHERE name = 'incident_ref' RETURNING value)
+	INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
+	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
+	created_at, updated_at, opened_at, resolved_at, version, state, roles)
+	SELECT $1, r.value, 'PAY-' || r.value, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $19 FROM r
+	RETURNING ref`
 	sqlEnqueue = `INSERT INTO inbox (key, payload, status, received_at) VALUES ($1, $2, 'received', $3)
 	ON CONFLICT (key) DO NOTHING`
 )
 
-func markDone(ctx context.Context, tx pgx.Tx, key string, at time.Time) error {
+// execer is a transaction or the pool.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func markDone(ctx context.Context, tx execer, key string, at time.Time) error {
 	tag, err := tx.Exec(ctx, sqlMarkDone, key, at.UTC())
 	if err != nil {
 		return err
@@ -148,36 +164,34 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident, ch 
 	if err != nil {
 		return err
 	}
+	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	// One pipelined batch, run by the server as one implicit transaction:
+	// the event mark, the insert with its ref, the timeline and the effects.
 	var ref string
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		if ch.EventKey != "" {
-			if err := markDone(ctx, tx, ch.EventKey, inc.UpdatedAt); err != nil {
-				return err
-			}
-		}
-		var exists bool
-		if err := tx.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists {
-			return fmt.Errorf("%w: incident %s exists", incidents.ErrDuplicate, inc.ID)
-		}
-		var seq int64
-		if err := tx.QueryRow(ctx, sqlNextRef).Scan(&seq); err != nil {
-			return fmt.Errorf("next ref: %w", err)
-		}
-		ref = "PAY-" + strconv.FormatInt(seq, 10)
-		if _, err := tx.Exec(ctx, sqlInsertIncident, inc.ID, seq, ref, inc.Title, string(inc.Status),
-			int(inc.Severity), inc.SeverityOverridden, r.reporter, inc.Conversation.Platform,
-			inc.Conversation.Channel, inc.Conversation.Thread, r.origin, inc.CardMessage, r.details,
-			r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), r.state, r.roles); err != nil {
-			if isUniqueViolation(err) {
-				return fmt.Errorf("%w: incident %s exists: %v", incidents.ErrDuplicate, inc.ID, err)
-			}
-			return err
-		}
-		return appendTimeline(ctx, tx, inc.ID, entries)
-	})
+	b := &pgx.Batch{}
+	if ch.EventKey != "" {
+		b.Queue(sqlMarkDoneChecked, ch.EventKey, inc.UpdatedAt.UTC())
+	}
+	b.Queue(sqlInsertIncidentRef, inc.ID, inc.Title, string(inc.Status),
+		int(inc.Severity), inc.SeverityOverridden, r.reporter, inc.Conversation.Platform,
+		inc.Conversation.Channel, inc.Conversation.Thread, r.origin, inc.CardMessage, r.details,
+		r.intake, inc.CreatedAt.UTC(), inc.UpdatedAt.UTC(), utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), r.state, r.roles).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&ref) })
+	for _, e := range entries {
+		b.Queue(sqlInsertEntry, inc.ID, e.at, e.actor, e.kind, e.text, e.data)
+	}
+	queueEffects(b, inc.ID, ef, inc.UpdatedAt)
+	err = s.batch(ctx, b)
+	switch {
+	case err == nil:
+	case pgCode(err) == "PBDUP":
+		err = fmt.Errorf("%w: event %q", incidents.ErrDuplicate, ch.EventKey)
+	case isUniqueViolation(err):
+		err = fmt.Errorf("%w: incident %s exists: %v", incidents.ErrDuplicate, inc.ID, err)
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: create incident: %w", err)
 	}
@@ -199,34 +213,46 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident, ch 
 	if err != nil {
 		return err
 	}
+	ef, err := encodeEffects(inc.ID, ch, inc.UpdatedAt)
+	if err != nil {
+		return err
+	}
 	version := inc.Version
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		if ch.EventKey != "" {
-			if err := markDone(ctx, tx, ch.EventKey, inc.UpdatedAt); err != nil {
-				return err
-			}
+	// One round trip for the whole change: a pipelined batch that the
+	// server runs as one implicit transaction. The event mark and the
+	// versioned update raise PBDUP and PBVER when refused (0071), which
+	// aborts the rest.
+	b := &pgx.Batch{}
+	if ch.EventKey != "" {
+		b.Queue(sqlMarkDoneChecked, ch.EventKey, inc.UpdatedAt.UTC())
+	}
+	b.Queue(sqlUpdateChecked, inc.Title, string(inc.Status), int(inc.Severity),
+		inc.SeverityOverridden, r.reporter, inc.Conversation.Platform, inc.Conversation.Channel,
+		inc.Conversation.Thread, r.origin, inc.CardMessage, r.details, r.intake, inc.UpdatedAt.UTC(),
+		utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version, r.state, r.roles)
+	for _, e := range entries {
+		b.Queue(sqlInsertEntry, inc.ID, e.at, e.actor, e.kind, e.text, e.data)
+	}
+	queueEffects(b, inc.ID, ef, inc.UpdatedAt)
+	err = s.batch(ctx, b)
+	errMissing := errors.New("no row at that version")
+	switch pgCode(err) {
+	case "PBDUP":
+		err = fmt.Errorf("%w: event %q", incidents.ErrDuplicate, ch.EventKey)
+	case "PBVER":
+		err = errMissing
+	}
+	if errors.Is(err, errMissing) {
+		// Outside the rolled-back transaction: is it gone, or moved on?
+		var exists bool
+		if qerr := s.query(ctx, func(c *pgxpool.Pool) error { return c.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists) }); qerr != nil {
+			err = qerr
+		} else if !exists {
+			err = fmt.Errorf("%w: incident %s", incidents.ErrNotFound, inc.ID)
+		} else {
+			err = fmt.Errorf("%w: incident %s is no longer at version %d", incidents.ErrConflict, inc.Ref, version)
 		}
-		// The version check and the write are one statement: a concurrent
-		// writer waits for the row lock and then finds the version moved.
-		tag, err := tx.Exec(ctx, sqlUpdateIncident, inc.Title, string(inc.Status), int(inc.Severity),
-			inc.SeverityOverridden, r.reporter, inc.Conversation.Platform, inc.Conversation.Channel,
-			inc.Conversation.Thread, r.origin, inc.CardMessage, r.details, r.intake, inc.UpdatedAt.UTC(),
-			utcPtr(inc.OpenedAt), utcPtr(inc.ResolvedAt), inc.ID, version, r.state, r.roles)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			var exists bool
-			if err := tx.QueryRow(ctx, sqlExists, inc.ID).Scan(&exists); err != nil {
-				return err
-			}
-			if !exists {
-				return fmt.Errorf("%w: incident %s", incidents.ErrNotFound, inc.ID)
-			}
-			return fmt.Errorf("%w: incident %s is no longer at version %d", incidents.ErrConflict, inc.Ref, version)
-		}
-		return appendTimeline(ctx, tx, inc.ID, entries)
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: update incident: %w", err)
 	}
@@ -240,7 +266,8 @@ func (s *Store) MarkEventProcessed(ctx context.Context, key string, at time.Time
 	if key == "" {
 		return fmt.Errorf("%w: empty event key", incidents.ErrInvalid)
 	}
-	if err := s.tx(ctx, func(tx pgx.Tx) error { return markDone(ctx, tx, key, at) }); err != nil {
+	// One autocommit statement: one round trip, no BEGIN/COMMIT.
+	if err := s.query(ctx, func(c *pgxpool.Pool) error { return markDone(ctx, c, key, at) }); err != nil {
 		return fmt.Errorf("postgres: mark event processed: %w", err)
 	}
 	return nil
@@ -257,6 +284,7 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	if payload == nil {
 		payload = []byte{}
 	}
+	// One transaction: the event and every message key, or nothing.
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sqlEnqueue, key, payload, at.UTC())
 		if err != nil {
@@ -288,8 +316,8 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 // PruneInbox deletes processed inbox keys received before before.
 func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM inbox WHERE status = 'done' AND received_at < $1`, before.UTC())
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		tag, err := c.Exec(ctx, `DELETE FROM inbox WHERE status = 'done' AND received_at < $1`, before.UTC())
 		n = tag.RowsAffected()
 		return err
 	})
@@ -299,14 +327,12 @@ func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int64, error)
 	return n, nil
 }
 
-// query runs a read on a pooled connection.
-func (s *Store) query(ctx context.Context, fn func(c *pgx.Conn) error) error {
-	c, err := s.conn(ctx)
-	if err != nil {
-		return err
+// query runs a read on the pool.
+func (s *Store) query(ctx context.Context, fn func(c *pgxpool.Pool) error) error {
+	if s.closed.Load() {
+		return ErrClosed
 	}
-	defer s.pool.release(c)
-	return fn(c)
+	return fn(s.pool)
 }
 
 // Incident returns the incident with id. Errors: ErrNotFound.
@@ -337,7 +363,7 @@ func (s *Store) IncidentByConversation(ctx context.Context, c incidents.Conversa
 
 func (s *Store) one(ctx context.Context, query string, args ...any) (*incidents.Incident, error) {
 	var inc *incidents.Incident
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		var err error
 		inc, err = scanIncident(c.QueryRow(ctx, query, args...))
 		return err
@@ -370,6 +396,9 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 		args = append(args, f.Platform)
 		where = append(where, fmt.Sprintf("(conv_platform = $%[1]d OR (conv_platform = '' AND origin->>'platform' = $%[1]d))", len(args)))
 	}
+	if f.Unthreaded {
+		where = append(where, "conv_channel = '' AND conv_thread = ''")
+	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -380,7 +409,7 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
 	var out []*incidents.Incident
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		rows, err := c.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -405,7 +434,7 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 func (s *Store) Timeline(ctx context.Context, id uuid.UUID) ([]incidents.TimelineEntry, error) {
 	found := false
 	out := []incidents.TimelineEntry{}
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		rows, err := c.Query(ctx, `SELECT t.seq, t.at, t.actor, t.kind, t.text, t.data
 			FROM incidents i LEFT JOIN timeline t ON t.incident_id = i.id
 			WHERE i.id = $1 ORDER BY t.seq`, id)
@@ -452,7 +481,7 @@ func (s *Store) Timeline(ctx context.Context, id uuid.UUID) ([]incidents.Timelin
 // EventProcessed reports whether key has been marked processed.
 func (s *Store) EventProcessed(ctx context.Context, key string) (bool, error) {
 	var done bool
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		return c.QueryRow(ctx, "SELECT status = 'done' FROM inbox WHERE key = $1", key).Scan(&done)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -472,7 +501,7 @@ func (s *Store) PendingEvents(ctx context.Context, limit int) ([]incidents.Pendi
 		lim = &limit
 	}
 	var out []incidents.PendingEvent
-	err := s.query(ctx, func(c *pgx.Conn) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		rows, err := c.Query(ctx, `SELECT key, payload, received_at FROM inbox
 			WHERE status = 'received' ORDER BY received_at, n LIMIT $1`, lim)
 		if err != nil {
@@ -535,4 +564,25 @@ func scanIncident(sc pgx.Row) (*incidents.Incident, error) {
 		return nil, err
 	}
 	return &inc, nil
+}
+
+// batch sends b as one pipeline; the server runs it as one implicit
+// transaction, so it commits whole or not at all. It returns the first
+// statement's error.
+func (s *Store) batch(ctx context.Context, b *pgx.Batch) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	// Close reads every result in order, running the queued callbacks,
+	// and stops at the first error.
+	return s.pool.SendBatch(ctx, b).Close()
+}
+
+// pgCode is the SQLSTATE of a server error, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }

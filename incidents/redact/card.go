@@ -44,14 +44,17 @@ func luhn(d []byte) bool {
 	return sum%10 == 0
 }
 
-// IsCardNumber reports whether s (digits, optionally with spaces or dashes) is
-// a Luhn-valid number in a card brand's range and length. Used by the intake
-// to refuse a card number typed as a transaction id.
+// IsCardNumber reports whether s is one card number: Luhn-valid, in a card
+// brand's range and length, written plain or in groups with any separators
+// Redact knows (spaces, tabs, dashes, dots, slashes, underscores, '+', line
+// breaks), in any script's digits. Used by the intake to refuse a card
+// number typed as a transaction id.
 func IsCardNumber(s string) bool {
+	v := View(s)
 	var buf [19]byte
 	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
 		switch {
 		case isDigit(c):
 			if n == len(buf) {
@@ -59,7 +62,7 @@ func IsCardNumber(s string) bool {
 			}
 			buf[n] = c
 			n++
-		case c == ' ' || c == '-' || c == '\t':
+		case isSep(c):
 		default:
 			return false
 		}
@@ -150,21 +153,34 @@ func brand(d []byte) string {
 	return ""
 }
 
-// sepAt returns the kind and byte length of a card group separator at s[k]:
-// a space, a dash or a no-break space (U+00A0). Length 0 means none.
-func sepAt(s string, k int) (kind byte, n int) {
-	if k >= len(s) {
-		return 0, 0
+// isSep reports whether c may separate the groups of a card number in the
+// view: what people type between groups (space, tab, dash, dot, slash,
+// underscore, comma, colon, '+' from a form-encoded URL) and a line break.
+func isSep(c byte) bool {
+	switch c {
+	case ' ', '\t', '-', '.', '/', '_', '+', ',', ':', '\n', '\r':
+		return true
 	}
-	switch s[k] {
-	case ' ', '-':
-		return s[k], 1
-	case 0xC2:
-		if k+1 < len(s) && s[k+1] == 0xA0 {
-			return 0xA0, 2
+	return false
+}
+
+// maxSep is the longest separator run between two groups ("  ", " - ",
+// "\r\n", " \n ").
+const maxSep = 3
+
+// sepAt returns the byte length of the separator run at s[k] (0 for none)
+// and whether it holds a line break.
+func sepAt(s string, k int) (n int, nl bool) {
+	for n < maxSep && k+n < len(s) && isSep(s[k+n]) {
+		if s[k+n] == '\n' || s[k+n] == '\r' {
+			nl = true
 		}
+		n++
 	}
-	return 0, 0
+	if k+n < len(s) && isSep(s[k+n]) {
+		return 0, false // a longer run separates, it does not join
+	}
+	return n, nl
 }
 
 // digits handles the maximal digit run starting at i and returns where
@@ -175,10 +191,25 @@ func (r *redactor) digits(i int) int {
 	for j < len(s) && isDigit(s[j]) {
 		j++
 	}
-	switch n := j - i; {
-	case n >= 13 && n <= 19:
-		r.plainCard(i, j)
-	case n == 4:
+	n := j - i
+	if j == len(s) || (!isSep(s[j]) && n < 13) {
+		// No separator after: only an unbroken run can be a card.
+		if n >= 13 && n <= 19 {
+			r.plainCard(i, j)
+		}
+		return j
+	}
+	if n < 19 {
+		// A number cut by a line break first: its first line may happen
+		// to be a valid card too, and masking that would leave the rest.
+		if e := r.wrappedCard(i, j); e > 0 {
+			return e
+		}
+	}
+	if n >= 13 && n <= 19 && r.plainCard(i, j) {
+		return j
+	}
+	if n == 4 {
 		if e := r.groupedCard(i, j); e > 0 {
 			return e
 		}
@@ -186,25 +217,65 @@ func (r *redactor) digits(i int) int {
 	return j
 }
 
-// plainCard checks the unbroken 13–19 digit run s[i:j].
-func (r *redactor) plainCard(i, j int) {
+// plainCard checks the unbroken 13–19 digit run s[i:j] and reports whether
+// it masked it.
+func (r *redactor) plainCard(i, j int) bool {
 	s := r.s
 	var buf [19]byte
 	d := buf[:copy(buf[:], s[i:j])]
 	if !luhn(d) {
-		return
+		return false
 	}
 	name := brand(d)
+	if name == "" {
+		return false
+	}
 	// A '+'-prefixed run of up to 15 digits is an E.164 phone number; a run
 	// after "<digit>." is a decimal fraction (unless that digit was masked).
-	exempt := i > 0 && ((s[i-1] == '+' && j-i <= 15) ||
-		(s[i-1] == '.' && i-2 >= r.last && isDigit(s[i-2])))
-	if name == "" || exempt {
-		if !r.hasContext(i) {
-			return
-		}
+	if i > 0 && ((s[i-1] == '+' && j-i <= 15) || (s[i-1] == '.' && i-2 >= r.last && isDigit(s[i-2]))) {
+		return false
 	}
 	r.emitCard(i, j, name, d)
+	return true
+}
+
+// wrappedCard catches a number cut in two by a line break ("4242424242\n
+// 424242"): two runs joined by a separator with a line break, 13–19 digits
+// in all, Luhn-valid and in a brand's range.
+func (r *redactor) wrappedCard(i, j int) int {
+	s := r.s
+	l, nl := sepAt(s, j)
+	if !nl || r.afterMask(i) || i > r.last && isLetter(s[i-1]) {
+		return 0
+	}
+	a := j + l
+	b := a
+	for b < len(s) && isDigit(s[b]) {
+		b++
+	}
+	if b == a || b-i-l < 13 || (j-i)+(b-a) > 19 || b < len(s) && isLetter(s[b]) {
+		return 0
+	}
+	var buf [19]byte
+	n := copy(buf[:], s[i:j])
+	n += copy(buf[n:], s[a:b])
+	d := buf[:n]
+	if n < 13 || !luhn(d) {
+		return 0
+	}
+	name := brand(d)
+	if name == "" {
+		return 0
+	}
+	r.emitCard(i, b, name, d)
+	return b
+}
+
+// afterMask reports whether s[i] follows the mask prefix we write: the last
+// four of a mask never start a new card, or a second pass could join them
+// with the digits after (Redact is idempotent).
+func (r *redactor) afterMask(i int) bool {
+	return i >= len(cardMaskPrefix) && r.s[i-len(cardMaskPrefix):i] == cardMaskPrefix
 }
 
 func (r *redactor) emitCard(i, j int, name string, d []byte) {
@@ -218,24 +289,22 @@ func (r *redactor) emitCard(i, j int, name string, d []byte) {
 
 type span struct{ a, b int }
 
-// groupedCard looks for a card written in groups (first group of four, then
-// groups of 4–6 and a last group of 1–7 digits, one kind of separator) that
-// starts with the four digits s[i:j]. It returns the end of what it consumed,
-// or 0 when scanning should simply go on after s[i:j].
+// groupedCard looks for a card written in groups that starts with the four
+// digits s[i:j]: a first group of four, then groups of 4–6 and a last group
+// of 1–9 digits (4-4-4-4, 4-6-5, 4-6-9, 4-4-4-4-3, …), each pair joined by a
+// run of up to three separators of any kind, mixed. It returns the end of
+// what it consumed, or 0 when scanning should simply go on after s[i:j].
 func (r *redactor) groupedCard(i, j int) int {
 	s := r.s
-	// The last four of a mask we wrote never start a new card, or a second
-	// pass could join them with the digits after (Redact is idempotent).
-	if i >= len(cardMaskPrefix) && s[i-len(cardMaskPrefix):i] == cardMaskPrefix {
+	if j-i != 4 || r.afterMask(i) {
 		return 0
 	}
-	sep, _ := sepAt(s, j)
-	if sep == 0 || i > 0 && isLetter(s[i-1]) {
+	if l, _ := sepAt(s, j); l == 0 || i > r.last && isLetter(s[i-1]) {
 		return 0 // grouped cards are written with clean edges (not "d32b3892-7008-…")
 	}
-	// A card starts a chain of groups or follows a short one ("#2 4242 …",
-	// "2024-05-12 4242 …"); the tail of a longer grouped number is not one.
-	if p := prevGroupLen(s, i, sep, r.last); p >= 4 && p <= 6 {
+	// The tail of a longer grouped number ("ref 7860 4148 2254 09179") is
+	// not a card: a group that follows a clean group of four is not a start.
+	if r.prevGroupOfFour(i) {
 		return 0
 	}
 	var groups [6]span
@@ -243,8 +312,8 @@ func (r *redactor) groupedCard(i, j int) int {
 	ng := 1
 	k := j
 	for ng < len(groups) {
-		kind, l := sepAt(s, k)
-		if kind != sep || k+l >= len(s) || !isDigit(s[k+l]) {
+		l, _ := sepAt(s, k)
+		if l == 0 || k+l >= len(s) || !isDigit(s[k+l]) {
 			break
 		}
 		a := k + l
@@ -256,37 +325,57 @@ func (r *redactor) groupedCard(i, j int) int {
 		ng++
 		k = b
 	}
-	if ng < 3 {
+	if ng < 2 {
 		return 0
 	}
-	// Five or more groups of four make a 20+ digit number, not a card: skip
-	// its groups of four, unless a context word says it is a card. A group of
-	// another length is scanned on its own.
-	if ng >= 5 && groups[1].b-groups[1].a == 4 && groups[2].b-groups[2].a == 4 &&
-		groups[3].b-groups[3].a == 4 && groups[4].b-groups[4].a == 4 && !r.hasContext(i) {
+	// Five or more groups of four joined by one and the same separator make
+	// a 20+ digit number, not a card: skip its groups of four, unless a
+	// context word says it is a card. A group of another length is scanned
+	// on its own. ("4242-4242-4242-4242 / 5555 5555 5555 4444" is two.)
+	// Exactly five groups may be a card beside a four-digit number ("since
+	// 2024 4111 1111 1111 1111", "4111 1111 1111 1111 2024"): the first or
+	// the last four groups are checked as a card.
+	if ng >= 5 && r.sameSepFours(groups[:5]) && !r.hasContext(i) {
+		sep := s[groups[0].b:groups[1].a]
 		k = groups[4].b
+		last := groups[4].a // where the last group of four starts
+		fours := 5
 		for {
-			kind, l := sepAt(s, k)
-			if kind != sep || k+l+4 > len(s) || !isDigit(s[k+l]) {
-				return k
+			l := len(sep)
+			if k+l+4 > len(s) || s[k:k+l] != sep || !isDigit(s[k+l]) {
+				break
 			}
 			e := k + l
 			for e < len(s) && isDigit(s[e]) {
 				e++
 			}
 			if e-k-l != 4 {
-				return k
+				break
 			}
+			last = k + l
 			k = e
+			fours++
 		}
+		if fours == 5 {
+			if e := r.cardOfGroups(groups[0:4]); e > 0 {
+				return e
+			}
+			if k == len(s) || !isLetter(s[k]) {
+				if e := r.cardOfGroups(groups[1:5]); e > 0 {
+					return e
+				}
+			}
+		}
+		// Scanning resumes at the last group: it may be the first line of
+		// a number cut by a line break.
+		return last
 	}
-	ctx := -1 // unknown
-	for e := ng - 1; e >= 2; e-- {
+	for e := ng - 1; e >= 1; e-- {
 		total := 4
 		ok := true
 		for g := 1; g <= e; g++ {
 			l := groups[g].b - groups[g].a
-			if g < e && (l < 4 || l > 6) || g == e && l > 7 {
+			if g < e && (l < 4 || l > 6) || g == e && l > 9 {
 				ok = false
 				break
 			}
@@ -306,15 +395,7 @@ func (r *redactor) groupedCard(i, j int) int {
 		}
 		name := brand(d)
 		if name == "" {
-			if ctx < 0 {
-				ctx = 0
-				if r.hasContext(i) {
-					ctx = 1
-				}
-			}
-			if ctx == 0 {
-				continue
-			}
+			continue
 		}
 		r.emitCard(i, groups[e].b, name, d)
 		return groups[e].b
@@ -322,29 +403,62 @@ func (r *redactor) groupedCard(i, j int) int {
 	return 0
 }
 
-// prevGroupLen returns the length of the digit run that ends one separator
-// of kind sep before i, or 0. Digits inside an earlier finding (before last)
-// do not count: a second pass sees a mask there.
-func prevGroupLen(s string, i int, sep byte, last int) int {
-	l := 1
-	if sep == 0xA0 {
-		l = 2
-	}
-	k := i - l
-	if k < 1 {
-		return 0
-	}
-	if kind, _ := sepAt(s, k); kind != sep {
-		return 0
-	}
-	e := k
-	for k > 0 && isDigit(s[k-1]) {
+// prevGroupOfFour reports whether s[i] follows a group of exactly four
+// digits and a separator run, that group not glued to letters, not inside an
+// earlier finding and not the last four of our mask.
+func (r *redactor) prevGroupOfFour(i int) bool {
+	s := r.s
+	k := i
+	for n := 0; n < maxSep && k > 0 && isSep(s[k-1]); n++ {
 		k--
 	}
-	if k < last {
+	if k == i || k < 4 {
+		return false
+	}
+	if l, nl := sepAt(s, k); l != i-k || nl {
+		return false // a line break ends a number: the next line starts afresh
+	}
+	a := k - 4
+	if a < r.last || a < r.ibanEnd || !isDigit(s[a]) || !isDigit(s[a+1]) || !isDigit(s[a+2]) || !isDigit(s[a+3]) {
+		return false
+	}
+	return (a == 0 || !isAlnum(s[a-1])) && !r.afterMask(a)
+}
+
+// cardOfGroups masks the groups g as one card when their digits are one
+// (Luhn and a brand's range and length) and returns the end, else 0.
+func (r *redactor) cardOfGroups(g []span) int {
+	var buf [19]byte
+	n := 0
+	for _, sp := range g {
+		if n+sp.b-sp.a > len(buf) {
+			return 0
+		}
+		n += copy(buf[n:], r.s[sp.a:sp.b])
+	}
+	d := buf[:n]
+	if n < 13 || !luhn(d) {
 		return 0
 	}
-	return e - k
+	name := brand(d)
+	if name == "" {
+		return 0
+	}
+	end := g[len(g)-1].b
+	r.emitCard(g[0].a, end, name, d)
+	return end
+}
+
+// sameSepFours reports whether the groups after the first are all four
+// digits long and all joined by the same separator string.
+func (r *redactor) sameSepFours(g []span) bool {
+	sep := r.s[g[0].b:g[1].a]
+	for k := 1; k < len(g); k++ {
+		if g[k].b-g[k].a != 4 || r.s[g[k-1].b:g[k].a] != sep {
+			return false
+		}
+	}
+	return true
 }
 
 // hasContext reports whether a card context word ("card", "pan", "cc", a

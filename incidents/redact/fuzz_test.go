@@ -6,17 +6,27 @@ import (
 	"unicode/utf8"
 )
 
-// leakedCards returns the maximal digit runs of s that are Luhn-valid 13–19
-// digit numbers in a brand's range, leaving out what Redact leaves on
-// purpose: a '+'-prefixed run of up to 15 digits (phone), a run after
-// "<digit>." (decimal fraction) and runs inside a valid IBAN. It is written
-// independently of the scanner, as the fuzz oracle.
+// leakedCards returns the card numbers left in s, as Redact sees text: in
+// the normalised view (Unicode digits, zero-width characters and URL
+// escapes undone; see View). It reports maximal digit runs that are
+// Luhn-valid 13–19 digit numbers in a brand's range, grouped numbers (a
+// first group of four, groups of 4–6, a last group of 1–9, joined by up to
+// three separators of any kind) and numbers cut in two by a line break. It
+// leaves out what Redact leaves on purpose: a '+'-prefixed run of up to 15
+// digits (phone), a run after "<digit>." (decimal fraction), runs inside a
+// valid IBAN, chains of six or more groups of four (24+ digit numbers), a
+// grouped number glued to letters and the four digits of our own mask. It
+// is written independently of the scanner (brute force over group chains),
+// as the fuzz oracle.
 func leakedCards(s string) []string {
+	s = View(s)
 	var leaks []string
 	ibanUntil := 0
+	type grp struct{ a, b int }
+	var runs []grp
 	for i := 0; i < len(s); {
 		c := s[i]
-		if isLetter(c) && (i == 0 || !isAlnum(s[i-1])) && i+3 < len(s) &&
+		if isLetter(c) && (i == 0 || !isAlnum(s[i-1]) || afterMaskTail(s, i)) && i+3 < len(s) &&
 			isLetter(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
 			if e := ibanEnd(s, i); e > 0 {
 				ibanUntil = e
@@ -30,6 +40,9 @@ func leakedCards(s string) []string {
 		for j < len(s) && isDigit(s[j]) {
 			j++
 		}
+		if i >= ibanUntil {
+			runs = append(runs, grp{i, j})
+		}
 		run := s[i:j]
 		switch {
 		case len(run) < 13 || len(run) > 19 || i < ibanUntil:
@@ -39,6 +52,101 @@ func leakedCards(s string) []string {
 			leaks = append(leaks, run)
 		}
 		i = j
+	}
+	// joined reports whether runs x and x+1 are joined by 1–3 separators.
+	joined := func(x int) (ok, nl bool) {
+		if x+1 >= len(runs) {
+			return false, false
+		}
+		gap := s[runs[x].b:runs[x+1].a]
+		if len(gap) == 0 || len(gap) > maxSep {
+			return false, false
+		}
+		for k := 0; k < len(gap); k++ {
+			if !isSep(gap[k]) {
+				return false, false
+			}
+			if gap[k] == '\n' || gap[k] == '\r' {
+				nl = true
+			}
+		}
+		return true, nl
+	}
+	check := func(a, b int) {
+		var d []byte
+		for x := a; x <= b; x++ {
+			d = append(d, s[runs[x].a:runs[x].b]...)
+		}
+		if len(d) >= 13 && len(d) <= 19 && luhn(d) && brand(d) != "" {
+			leaks = append(leaks, s[runs[a].a:runs[b].b])
+		}
+	}
+	foursUntil := 0
+	for x := range runs {
+		g := runs[x]
+		leftClean := g.a == 0 || !isLetter(s[g.a-1])
+		afterMask := strings.HasSuffix(s[:g.a], cardMaskPrefix)
+		if x < foursUntil {
+			continue
+		}
+		if ok, nl := joined(x); ok && nl && leftClean && !afterMask &&
+			(runs[x+1].b == len(s) || !isLetter(s[runs[x+1].b])) {
+			check(x, x+1)
+		}
+		if g.b-g.a != 4 || !leftClean || afterMask {
+			continue
+		}
+		if x > 0 && runs[x-1].b-runs[x-1].a == 4 && (runs[x-1].a == 0 || !isAlnum(s[runs[x-1].a-1])) &&
+			!strings.HasSuffix(s[:runs[x-1].a], cardMaskPrefix) {
+			if ok, nl := joined(x - 1); ok && !nl {
+				continue // the tail of a longer grouped number
+			}
+		}
+		end := x
+		for end-x < 5 {
+			if ok, _ := joined(end); !ok {
+				break
+			}
+			end++
+		}
+		// five groups of four with one separator: exempt, and so are the
+		// further fours joined by that separator
+		sep := ""
+		if end > x {
+			sep = s[g.b:runs[x+1].a]
+		}
+		fours := end-x >= 4
+		for k := 1; k <= 4 && x+k <= end; k++ {
+			fours = fours && runs[x+k].b-runs[x+k].a == 4 && s[runs[x+k-1].b:runs[x+k].a] == sep
+		}
+		if fours {
+			until := x + 5
+			for until < len(runs) && runs[until].b-runs[until].a == 4 &&
+				s[runs[until-1].b:runs[until].a] == sep {
+				until++
+			}
+			if until-x >= 6 {
+				// a 24+ digit number: exempt, but for its last group,
+				// which may start a number cut by a line break
+				foursUntil = until - 1
+				continue
+			}
+			// exactly five: its first four groups are checked below
+		}
+		for e := x + 1; e <= end; e++ {
+			ok := true
+			for k := x + 1; k < e; k++ {
+				if l := runs[k].b - runs[k].a; l < 4 || l > 6 {
+					ok = false
+				}
+			}
+			if l := runs[e].b - runs[e].a; l > 9 || runs[e].b < len(s) && isLetter(s[runs[e].b]) {
+				ok = false
+			}
+			if ok {
+				check(x, e)
+			}
+		}
 	}
 	return leaks
 }
@@ -55,6 +163,10 @@ func FuzzRedact(f *testing.F) {
 		"4242424242424242.4242424242424242", "•••• •••• •••• 4242 4242 4242 4242",
 		"4242424242424242 4242 4242 4242", "ref 4242 4242 4242 4242 4242", "card 4242 4242 4242 4242 1234",
 		"cvv 4242 4242 4242 4242", "secret: sk_live_51HxYz2eZvKYlo2C0abcdef123", "2024-05-12 4242 4242 4242 4242",
+		"4111.1111.1111.1111", "4111\u20131111\u20131111\u20131111", "4111\u200b1111\u200b1111\u200b1111",
+		"４１１１１１１１１１１１１１１１", "٤١١١١١١١١١١١١١١١", "4111%201111%201111%201111", "4111 1111\n1111 1111",
+		"6212 345678 901234569", "the 3 digits on the back are 123", "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+		"AKIAIOSFODNN7EXAMPLE", `"password": "hunter2"`, "https://u:p4ss@h/x?token=abcdef12", "curl -u a:b https://x",
 	} {
 		f.Add(s)
 	}

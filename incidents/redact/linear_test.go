@@ -21,6 +21,18 @@ func TestRedactLinear(t *testing.T) {
 		"digits":      strings.Repeat("4", 150000),
 		"adyen":       strings.Repeat("AQE,", 40000),
 		"stripe":      strings.Repeat("sk_live_-", 20000),
+		"password=":   strings.Repeat("password=", 20000),
+		"auth":        strings.Repeat("Authorization: ", 10000),
+		"query":       strings.Repeat("?token=&key=", 15000),
+		"url creds":   strings.Repeat("https://a:b", 15000),
+		"curl -u":     strings.Repeat(" -u a:", 25000),
+		"basic":       strings.Repeat("Basic QUFBQUFBQUFB", 8000),
+		"zero-width":  strings.Repeat("4\u200b", 40000),
+		"fullwidth":   strings.Repeat("４ ", 40000),
+		"url escapes": strings.Repeat("4%20", 40000),
+		"wrapped":     strings.Repeat("4242\n", 30000),
+		"back":        strings.Repeat("digits on the back ", 8000),
+		"pem":         strings.Repeat("-----BEGIN X KEY----- ", 7000),
 	} {
 		start := time.Now()
 		Redact(s)

@@ -22,14 +22,36 @@ const (
 
 // Redact masks card numbers, CVV/CVC values and API secrets in s. It returns
 // s unchanged (same string, no allocation) when nothing is found.
+//
+// It scans a normalised view of s (Unicode digits, zero-width characters,
+// URL escapes; see normalize.go) and masks the original spans, so a card
+// written in fullwidth digits or with zero-width spaces comes out masked
+// with its last four in ASCII digits.
 func Redact(s string) (string, []Finding) {
 	r := redactor{s: s}
+	var offs []int
+	if needsView(s) {
+		r.s, offs = view(s)
+	}
 	r.scan()
 	if r.findings == nil {
 		return s, nil
 	}
-	r.b.WriteString(s[r.last:])
-	return r.b.String(), r.findings
+	var b strings.Builder
+	b.Grow(len(s) + 32*len(r.edits))
+	last := 0
+	for _, e := range r.edits {
+		a, z := e.a, e.b
+		if offs != nil {
+			a, z = offs[a], offs[z]
+		}
+		b.WriteString(s[last:a])
+		b.WriteString(e.repl)
+		b.WriteString(e.tail)
+		last = z
+	}
+	b.WriteString(s[last:])
+	return b.String(), r.findings
 }
 
 // String is Redact without the findings.
@@ -38,24 +60,26 @@ func String(s string) string {
 	return out
 }
 
-// redactor is the state of one scan. Text before last has been copied to b
-// (once the first finding exists).
+// redactor is the state of one scan over s (the normalised view). Nothing
+// before last is scanned again.
 type redactor struct {
 	s        string
 	last     int
 	valueEnd int // end of the last secret value rejected by keywordSecret
-	b        strings.Builder
+	ibanEnd  int // end of the last IBAN skipped
+	edits    []edit
 	findings []Finding
+}
+
+// edit replaces s[a:b] (view offsets) with repl+tail.
+type edit struct {
+	a, b       int
+	repl, tail string
 }
 
 // emit replaces s[start:end] with repl+tail and records a finding.
 func (r *redactor) emit(start, end int, kind, label, repl string, tail []byte) {
-	if r.findings == nil {
-		r.b.Grow(len(r.s) + 64)
-	}
-	r.b.WriteString(r.s[r.last:start])
-	r.b.WriteString(repl)
-	r.b.Write(tail)
+	r.edits = append(r.edits, edit{start, end, repl, string(tail)})
 	r.last = end
 	r.findings = append(r.findings, Finding{Kind: kind, Label: label})
 }
@@ -89,12 +113,19 @@ func (r *redactor) scan() {
 		case cDigit:
 			i = r.digits(i)
 		case cLetter:
-			if i > 0 && isAlnum(s[i-1]) {
+			if i > r.last && isAlnum(s[i-1]) && !afterMaskTail(s, i) {
 				i++
 				continue
 			}
 			i = r.word(i)
 		default:
+			switch s[i] {
+			case '?', '&', ';', ':', '-':
+				if e := r.punct(i); e > i {
+					i = e
+					continue
+				}
+			}
 			i++
 		}
 	}
@@ -106,7 +137,8 @@ func (r *redactor) word(i int) int {
 	s := r.s
 	if i+3 < len(s) && isLetter(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
 		if e := ibanEnd(s, i); e > 0 {
-			return e // a valid IBAN is not a card; skip it whole
+			r.ibanEnd = e
+			return e // an IBAN is not a card; skip it whole
 		}
 	}
 	var bits uint8
@@ -182,4 +214,13 @@ func hasPrefixFold(s, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// afterMaskTail reports whether s[i] follows a card mask and its last four
+// ("•••• •••• •••• 4242|"): a word starts there in a second pass exactly as
+// it did after the finding in the first (Redact is idempotent).
+func afterMaskTail(s string, i int) bool {
+	const n = len(cardMaskPrefix) + 4
+	return i >= n && s[i-n:i-4] == cardMaskPrefix &&
+		isDigit(s[i-4]) && isDigit(s[i-3]) && isDigit(s[i-2]) && isDigit(s[i-1])
 }

@@ -6,7 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +69,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		conn.Close()
 		write.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	// Owner-only, even for a database created before with wider modes:
+	// it may hold incident details. SQLite gives -wal and -shm the
+	// database file's mode, and the ones that exist now are set too.
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			conn.Close()
+			write.Close()
+			return nil, fmt.Errorf("sqlite: chmod %s: %w", f, err)
+		}
 	}
 
 	read, err := sql.Open("sqlite", dsn(path, true))

@@ -424,6 +424,9 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 		where = append(where, "(conv_platform = ? OR (conv_platform = '' AND json_extract(origin, '$.platform') = ?))")
 		args = append(args, f.Platform, f.Platform)
 	}
+	if f.Unthreaded {
+		where = append(where, "conv_channel = '' AND conv_thread = ''")
+	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

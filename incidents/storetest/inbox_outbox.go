@@ -88,10 +88,21 @@ func testOutboxChannels(t *testing.T, h *harness) {
 	if more, _ := s.ClaimNotifications(ctx, base, time.Minute, 10); len(more) != 0 {
 		t.Fatalf("claimed %v while every head is in flight", keys(more))
 	}
+	// The worker delivering B's head heartbeats: B stays claimed past the
+	// first lease, and an unknown or finished notification cannot be extended.
+	if err := s.ExtendClaim(ctx, got[1].ID, base.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if more, _ := s.ClaimNotifications(ctx, base.Add(2*time.Minute), time.Minute, 10); len(more) != 2 || more[0].DedupeKey != "A0" || more[1].DedupeKey != "C4" {
+		t.Fatalf("after B's lease was extended, claim at +2m = %v; want A0 and C4 again", keys(more))
+	}
 	if err := s.MarkSent(ctx, got[0].ID, base); err != nil {
 		t.Fatal(err)
 	}
-	// A's head retries later: its queue waits, B and C are not affected.
+	if err := s.ExtendClaim(ctx, got[0].ID, base.Add(time.Hour)); !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("ExtendClaim of a sent notification: %v", err)
+	}
+	// B's head is told to retry in an hour: B waits, A goes on.
 	if err := s.MarkFailed(ctx, got[1].ID, base.Add(time.Hour), "429", false); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ func RunJobs(t *testing.T, open Opener) {
 		{"JobsRollbackWithConflict", testEffectsRollback},
 		{"OutboxChannels", testOutboxChannels},
 		{"CommitEvent", testCommitEvent},
+		{"ClaimsDisjointAcrossReplicas", testClaimsDisjoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -666,6 +666,8 @@ func testList(t *testing.T, h *harness) {
 		{"limit 2", incidents.ListFilter{Limit: 2}, []*incidents.Incident{d, b}},
 		{"slack limit 1", incidents.ListFilter{Platform: "slack", Limit: 1}, []*incidents.Incident{d}},
 		{"limit above count", incidents.ListFilter{Limit: 50}, []*incidents.Incident{d, b, c, a, e}},
+		{"unthreaded", incidents.ListFilter{Unthreaded: true}, []*incidents.Incident{d}},
+		{"unthreaded discord", incidents.ListFilter{Unthreaded: true, Platform: "discord"}, nil},
 	} {
 		got, err := s.ListIncidents(ctx, tc.f)
 		if err != nil {

@@ -25,6 +25,7 @@ SELECT id, incident_id, kind, payload, dedupe_key, 'n:' || dedupe_key, status, a
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_incident ON outbox (incident_id, id);
+CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE status = 'pending';
 -- The head of each channel's queue: MIN(id) per channel_key among pending rows.
 CREATE INDEX outbox_channel ON outbox (channel_key, id) WHERE status = 'pending';
 

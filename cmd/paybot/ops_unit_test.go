@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/sqlite"
+)
+
+func TestStatusAction(t *testing.T) {
+	for _, tc := range []struct {
+		from, to incidents.Status
+		want     string
+	}{
+		{incidents.StatusIntake, incidents.StatusOpen, "opened"},
+		{incidents.StatusResolved, incidents.StatusOpen, "reopened"},
+		{incidents.StatusOpen, incidents.StatusEscalated, "escalated"},
+		{incidents.StatusEscalated, incidents.StatusResolved, "resolved"},
+		{incidents.StatusIntake, incidents.StatusCancelled, "cancelled"},
+		{incidents.StatusResolved, incidents.StatusClosed, "closed"},
+	} {
+		if got := statusAction(tc.from, tc.to); got != tc.want {
+			t.Errorf("%s→%s = %q, want %q", tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+// TestAuditLog drives an incident through its life on the decorated store
+// and expects one JSON audit line per action, each naming who did it.
+func TestAuditLog(t *testing.T) {
+	ctx := context.Background()
+	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "paybot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var buf bytes.Buffer
+	h, _ := newLogHandler(&buf, "json", "info")
+	s := newOpsStore(raw, slog.New(h), nil)
+	ana := incidents.User{Platform: "slack", ID: "U1", Name: "ana"}
+	bo := incidents.User{Platform: "slack", ID: "U2", Name: "bo"}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	inc := incidents.New("declines", ana, incidents.Conversation{Platform: "slack", Channel: "C1"}, at)
+	entry := func(who incidents.User, kind incidents.EventKind) incidents.Change {
+		return incidents.Change{Timeline: []incidents.TimelineEntry{{At: at, Actor: who, Kind: kind, Text: string(kind)}}}
+	}
+	if err := s.CreateIncident(ctx, inc, entry(ana, incidents.EventCreated)); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		mut  func()
+		who  incidents.User
+		kind incidents.EventKind
+	}{
+		{func() { inc.Status, inc.Severity = incidents.StatusOpen, incidents.Sev2 }, ana, incidents.EventStatus},
+		{func() { inc.Severity = incidents.Sev1 }, bo, incidents.EventSeverity},
+		{func() { inc.Status = incidents.StatusEscalated }, bo, incidents.EventEscalation},
+		{func() {}, bo, incidents.EventAck},
+		{func() { inc.Status = incidents.StatusResolved }, ana, incidents.EventResolution},
+		{func() { inc.Status = incidents.StatusOpen }, bo, incidents.EventStatus},
+		{func() { inc.Status = incidents.StatusCancelled }, ana, incidents.EventStatus},
+	}
+	for _, st := range steps {
+		st.mut()
+		if err := s.UpdateIncident(ctx, inc, entry(st.who, st.kind)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A refused change writes no audit line.
+	stale := *inc
+	stale.Version--
+	stale.Status = incidents.StatusOpen
+	if err := s.UpdateIncident(ctx, &stale, entry(bo, incidents.EventStatus)); err == nil {
+		t.Fatal("stale update accepted")
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		got = append(got, m["action"].(string)+":"+m["actor_name"].(string))
+	}
+	want := "created:ana opened:ana severity_changed:ana severity_changed:bo escalated:bo acknowledged:bo resolved:ana reopened:bo cancelled:ana"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("audit actions:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+func TestLogHandlerSettings(t *testing.T) {
+	for _, tc := range []struct {
+		format, level string
+		ok            bool
+	}{{"", "", true}, {"json", "debug", true}, {"TEXT", "warn", true}, {"xml", "", false}, {"json", "loud", false}} {
+		_, err := newLogHandler(&bytes.Buffer{}, tc.format, tc.level)
+		if (err == nil) != tc.ok {
+			t.Errorf("format %q level %q: err = %v", tc.format, tc.level, err)
+		}
+	}
+}
+
+func TestVersionPrintsCommitAndBuildTime(t *testing.T) {
+	version, commit, buildTime = "v1.2.3", "abc123", "2026-11-30T08:00:00Z"
+	defer func() { version, commit, buildTime = "dev", "", "" }()
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, strings.NewReader(""), &out, &out, func(string) string { return "" }); code != 0 {
+		t.Fatal(code)
+	}
+	if want := "paybot v1.2.3\ncommit abc123\nbuilt 2026-11-30T08:00:00Z\n"; out.String() != want {
+		t.Fatalf("version:\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestStoreSelection: PAYBOT_DATABASE_URL, or database_url in the config
+// file, selects PostgreSQL; the decorated store still offers the engine's
+// optional interfaces and the shared Slack pacer.
+func TestStoreSelection(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "paybot.yaml")
+	if err := os.WriteFile(cfgPath, []byte("database_url: postgres://db.example/paybot\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{getenv: func(string) string { return "" }, configPath: cfgPath, dataDir: dir}
+	if err := a.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if a.storeKind() != "postgres" || a.databaseURL() != "postgres://db.example/paybot" {
+		t.Fatalf("config database_url: kind %s url %q", a.storeKind(), a.databaseURL())
+	}
+	env := map[string]string{"PAYBOT_DATABASE_URL": "postgres://env.example/paybot"}
+	a.getenv = func(k string) string { return env[k] }
+	if a.databaseURL() != "postgres://env.example/paybot" {
+		t.Fatalf("the environment does not win: %q", a.databaseURL())
+	}
+	b := &app{getenv: func(string) string { return "" }, dataDir: dir}
+	if err := b.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if b.storeKind() != "sqlite" || b.sharedPacer() != nil {
+		t.Fatal("without a database URL the store is not SQLite paced in memory")
+	}
+	raw, err := b.openStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var s incidents.Store = newOpsStore(raw, slog.New(slog.DiscardHandler), nil)
+	if _, ok := s.(incidents.JobStore); !ok {
+		t.Error("decorated store hides JobStore")
+	}
+	if _, ok := s.(incidents.OutboxStore); !ok {
+		t.Error("decorated store hides OutboxStore")
+	}
+	b.store = newOpsStore(raw, slog.New(slog.DiscardHandler), nil)
+	b.getenv = func(k string) string { return env[k] }
+	if b.sharedPacer() == nil {
+		t.Error("on PostgreSQL the Slack pacer is not the shared store")
+	}
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	slackadapter "github.com/paybot/paybot/adapters/slack"
+	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/postgres"
+	"github.com/paybot/paybot/incidents/sqlite"
+)
+
+// fullStore is every store capability the binary uses. Both incidents/sqlite
+// and incidents/postgres provide all of it, so decorators (opsStore) can
+// embed it and keep the engine's optional-interface checks working.
+type fullStore interface {
+	incidents.Store
+	incidents.JobStore
+	incidents.OutboxStore
+	Stats(ctx context.Context, now time.Time) (incidents.Stats, error)
+	Ping(ctx context.Context) error
+	// Per-channel pacing shared by the replicas (Slack).
+	slackadapter.ChannelPacer
+}
+
+var (
+	_ fullStore = (*sqlite.Store)(nil)
+	_ fullStore = (*postgres.Store)(nil)
+)
+
+// dbOpenTimeout bounds connecting to PostgreSQL and migrating at start: a
+// database that is down makes paybot exit with an error, not hang.
+const dbOpenTimeout = 15 * time.Second
+
+// databaseURL is PAYBOT_DATABASE_URL, else database_url in the config file.
+func (a *app) databaseURL() string {
+	return a.lookup("PAYBOT_DATABASE_URL")
+}
+
+// openStore opens PostgreSQL when a database URL is configured, else the
+// embedded SQLite store in the data directory.
+func (a *app) openStore(ctx context.Context) (fullStore, error) {
+	if dsn := a.databaseURL(); dsn != "" {
+		octx, cancel := context.WithTimeout(ctx, dbOpenTimeout)
+		defer cancel()
+		s, err := postgres.Open(octx, dsn)
+		if err != nil {
+			if errors.Is(err, incidents.ErrInvalid) {
+				return nil, fmt.Errorf("PAYBOT_DATABASE_URL: %w", err)
+			}
+			return nil, fmt.Errorf("PostgreSQL is unreachable or refused the schema (PAYBOT_DATABASE_URL): %w", err)
+		}
+		return s, nil
+	}
+	if err := secureDataDir(a.dataDir); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(a.dataDir, "paybot.db"))
+}
+
+// storeKind names the configured store for logs and /readyz.
+func (a *app) storeKind() string {
+	if a.databaseURL() != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}

@@ -1,0 +1,446 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+var (
+	_ incidents.JobStore    = (*Store)(nil)
+	_ incidents.OutboxStore = (*Store)(nil)
+)
+
+const (
+	sqlInsertJob = `INSERT INTO jobs (incident_id, kind, due_at, payload, status, dedupe_key)
+	VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (dedupe_key) DO NOTHING`
+	sqlCancelJobs = `UPDATE jobs SET status = 'cancelled', done_at = $1
+	WHERE incident_id = $2 AND kind = $3 AND status = 'pending'`
+	sqlCompleteJob = `UPDATE jobs SET status = 'done', done_at = $1 WHERE id = $2 AND status = 'pending'`
+	sqlInsertNote  = `INSERT INTO outbox (incident_id, kind, payload, dedupe_key, status, next_attempt_at, created_at)
+	VALUES ($1, $2, $3, $4, 'pending', $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`
+	// The claims lock the rows they pick with SKIP LOCKED, so two replicas
+	// claiming at the same moment get disjoint sets instead of waiting for
+	// each other; the lease then keeps the rows away from later claims.
+	sqlClaimJobs = `UPDATE jobs SET claimed_until = $1, attempts = attempts + 1
+	WHERE id IN (SELECT id FROM jobs
+		WHERE status = 'pending' AND due_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
+		ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+	RETURNING ` + jobCols
+	sqlClaimNotes = `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
+	WHERE id IN (SELECT id FROM outbox
+		WHERE status = 'pending' AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
+		ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+	RETURNING ` + noteCols
+	jobCols  = `id, incident_id, kind, due_at, payload, status, claimed_until, attempts, dedupe_key`
+	noteCols = `id, incident_id, kind, payload, dedupe_key, status, attempts, next_attempt_at, claimed_until, sent_at, last_error, created_at`
+)
+
+type jobRow struct {
+	incident uuid.UUID
+	kind     string
+	key      string
+	due      time.Time
+	payload  []byte
+}
+
+type noteRow struct {
+	incident      *uuid.UUID
+	kind, key     string
+	payload       []byte
+	next, created time.Time
+}
+
+// effects is a Change's jobs and notifications, encoded before the
+// transaction starts.
+type effects struct {
+	jobs     []jobRow
+	cancel   []string
+	complete []int64
+	notes    []noteRow
+}
+
+func encodeEffects(incident uuid.UUID, ch incidents.Change, now time.Time) (*effects, error) {
+	ef := &effects{complete: ch.CompleteJobs}
+	for _, k := range ch.CancelJobs {
+		ef.cancel = append(ef.cancel, string(k))
+	}
+	for _, j := range ch.Jobs {
+		r, err := encodeJob(incident, j)
+		if err != nil {
+			return nil, err
+		}
+		ef.jobs = append(ef.jobs, r)
+	}
+	for _, n := range ch.Notify {
+		r, err := encodeNote(incident, n, now)
+		if err != nil {
+			return nil, err
+		}
+		ef.notes = append(ef.notes, r)
+	}
+	return ef, nil
+}
+
+func encodeJob(incident uuid.UUID, j incidents.Job) (jobRow, error) {
+	if j.IncidentID != uuid.Nil {
+		incident = j.IncidentID
+	}
+	if j.Kind == "" || j.DedupeKey == "" {
+		return jobRow{}, fmt.Errorf("%w: job needs a kind and a dedupe key", incidents.ErrInvalid)
+	}
+	if incident == uuid.Nil {
+		return jobRow{}, fmt.Errorf("%w: job without incident", incidents.ErrInvalid)
+	}
+	var payload []byte
+	if len(j.Payload) > 0 {
+		var err error
+		if payload, err = json.Marshal(j.Payload); err != nil {
+			return jobRow{}, fmt.Errorf("%w: job payload: %v", incidents.ErrInvalid, err)
+		}
+	}
+	return jobRow{incident: incident, kind: string(j.Kind), key: j.DedupeKey, due: j.DueAt.UTC(), payload: payload}, nil
+}
+
+func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (noteRow, error) {
+	if n.IncidentID != uuid.Nil {
+		incident = n.IncidentID
+	}
+	if n.Kind == "" || n.DedupeKey == "" || n.Payload == nil {
+		return noteRow{}, fmt.Errorf("%w: notification needs a kind, a dedupe key and a payload", incidents.ErrInvalid)
+	}
+	next := n.NextAttemptAt
+	if next.IsZero() {
+		next = now
+	}
+	created := n.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	r := noteRow{kind: string(n.Kind), key: n.DedupeKey, payload: n.Payload, next: next.UTC(), created: created.UTC()}
+	if incident != uuid.Nil {
+		id := incident
+		r.incident = &id
+	}
+	return r, nil
+}
+
+// applyEffects writes ef inside tx; at stamps cancelled and completed jobs.
+func applyEffects(ctx context.Context, tx pgx.Tx, incident uuid.UUID, ef *effects, at time.Time) error {
+	if ef == nil {
+		return nil
+	}
+	for _, kind := range ef.cancel {
+		if _, err := tx.Exec(ctx, sqlCancelJobs, at.UTC(), incident, kind); err != nil {
+			return fmt.Errorf("cancel jobs: %w", err)
+		}
+	}
+	for _, id := range ef.complete {
+		if _, err := tx.Exec(ctx, sqlCompleteJob, at.UTC(), id); err != nil {
+			return fmt.Errorf("complete job: %w", err)
+		}
+	}
+	for _, j := range ef.jobs {
+		if _, err := tx.Exec(ctx, sqlInsertJob, j.incident, j.kind, j.due, j.payload, j.key); err != nil {
+			return fmt.Errorf("schedule job: %w", err)
+		}
+	}
+	for _, n := range ef.notes {
+		if _, err := tx.Exec(ctx, sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.next, n.created); err != nil {
+			return fmt.Errorf("queue notification: %w", err)
+		}
+	}
+	return nil
+}
+
+// queueEffects queues ef's statements on b, in the order applyEffects runs
+// them.
+func queueEffects(b *pgx.Batch, incident uuid.UUID, ef *effects, at time.Time) {
+	if ef == nil {
+		return
+	}
+	for _, kind := range ef.cancel {
+		b.Queue(sqlCancelJobs, at.UTC(), incident, kind)
+	}
+	for _, id := range ef.complete {
+		b.Queue(sqlCompleteJob, at.UTC(), id)
+	}
+	for _, j := range ef.jobs {
+		b.Queue(sqlInsertJob, j.incident, j.kind, j.due, j.payload, j.key)
+	}
+	for _, n := range ef.notes {
+		b.Queue(sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.next, n.created)
+	}
+}
+
+// ScheduleJobs inserts jobs; a job whose DedupeKey exists is skipped.
+// Errors: ErrInvalid for a job without kind, key or incident.
+func (s *Store) ScheduleJobs(ctx context.Context, jobs []incidents.Job) error {
+	ef := &effects{}
+	for _, j := range jobs {
+		r, err := encodeJob(j.IncidentID, j)
+		if err != nil {
+			return err
+		}
+		ef.jobs = append(ef.jobs, r)
+	}
+	if err := s.tx(ctx, func(tx pgx.Tx) error { return applyEffects(ctx, tx, uuid.Nil, ef, time.Time{}) }); err != nil {
+		return fmt.Errorf("postgres: schedule jobs: %w", err)
+	}
+	return nil
+}
+
+// NextDue returns the due time of the earliest pending job; ok is false when
+// there is none.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var due *time.Time
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		return c.QueryRow(ctx, `SELECT MIN(due_at) FROM jobs WHERE status = 'pending'`).Scan(&due)
+	})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("postgres: next due job: %w", err)
+	}
+	if due == nil {
+		return time.Time{}, false, nil
+	}
+	return due.UTC(), true, nil
+}
+
+// ClaimDueJobs leases up to limit (default 100) pending jobs due at or
+// before now whose lease has expired, until now+lease, counting an attempt;
+// oldest due first. Concurrent callers on any replica get disjoint jobs.
+func (s *Store) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]incidents.Job, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []incidents.Job
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		out = out[:0]
+		rows, err := tx.Query(ctx, sqlClaimJobs, now.Add(lease).UTC(), now.UTC(), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j, err := scanJob(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: claim jobs: %w", err)
+	}
+	// RETURNING gives no order guarantee.
+	sort.Slice(out, func(a, b int) bool {
+		if !out[a].DueAt.Equal(out[b].DueAt) {
+			return out[a].DueAt.Before(out[b].DueAt)
+		}
+		return out[a].ID < out[b].ID
+	})
+	return out, nil
+}
+
+// CompleteJob marks a pending job done. Errors: ErrNotFound when no pending
+// job has id.
+func (s *Store) CompleteJob(ctx context.Context, id int64, at time.Time) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, sqlCompleteJob, at.UTC(), id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%w: pending job %d", incidents.ErrNotFound, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: complete job: %w", err)
+	}
+	return nil
+}
+
+// Jobs lists an incident's jobs by due time.
+func (s *Store) Jobs(ctx context.Context, incident uuid.UUID) ([]incidents.Job, error) {
+	var out []incidents.Job
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		rows, err := c.Query(ctx, `SELECT `+jobCols+` FROM jobs WHERE incident_id = $1 ORDER BY due_at, id`, incident)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j, err := scanJob(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: jobs: %w", err)
+	}
+	return out, nil
+}
+
+func scanJob(sc pgx.Row) (incidents.Job, error) {
+	var (
+		j       incidents.Job
+		claimed *time.Time
+		payload []byte
+	)
+	if err := sc.Scan(&j.ID, &j.IncidentID, &j.Kind, &j.DueAt, &payload, &j.Status, &claimed, &j.Attempts, &j.DedupeKey); err != nil {
+		return j, err
+	}
+	j.DueAt = j.DueAt.UTC()
+	if claimed != nil {
+		j.ClaimedUntil = claimed.UTC()
+	}
+	if payload != nil {
+		if err := json.Unmarshal(payload, &j.Payload); err != nil {
+			return j, fmt.Errorf("job %d payload: %w", j.ID, err)
+		}
+	}
+	return j, nil
+}
+
+// QueueNotifications inserts notifications outside an incident change; a
+// duplicate DedupeKey is skipped. Errors: ErrInvalid.
+func (s *Store) QueueNotifications(ctx context.Context, ns []incidents.Notification) error {
+	ef := &effects{}
+	now := time.Now()
+	for _, n := range ns {
+		r, err := encodeNote(n.IncidentID, n, now)
+		if err != nil {
+			return err
+		}
+		ef.notes = append(ef.notes, r)
+	}
+	if err := s.tx(ctx, func(tx pgx.Tx) error { return applyEffects(ctx, tx, uuid.Nil, ef, time.Time{}) }); err != nil {
+		return fmt.Errorf("postgres: queue notifications: %w", err)
+	}
+	return nil
+}
+
+// ClaimNotifications leases up to limit (default 100) deliverable
+// notifications until now+lease, oldest first, counting an attempt.
+// Concurrent callers on any replica get disjoint notifications.
+func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]incidents.Notification, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []incidents.Notification
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		out = out[:0]
+		rows, err := tx.Query(ctx, sqlClaimNotes, now.Add(lease).UTC(), now.UTC(), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			x, err := scanNote(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, x)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: claim notifications: %w", err)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out, nil
+}
+
+// MarkSent records delivery. Errors: ErrNotFound.
+func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	return s.noteUpdate(ctx, "mark sent", `UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL WHERE id = $2`, at.UTC(), id)
+}
+
+// MarkFailed records a failed attempt: the next one is at retryAt, or never
+// when dead. Errors: ErrNotFound when no pending notification has id.
+func (s *Store) MarkFailed(ctx context.Context, id int64, retryAt time.Time, errText string, dead bool) error {
+	status := incidents.NotifyPending
+	if dead {
+		status = incidents.NotifyDead
+	}
+	return s.noteUpdate(ctx, "mark failed", `UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3
+		WHERE id = $4 AND status = 'pending'`, status, retryAt.UTC(), errText, id)
+}
+
+func (s *Store) noteUpdate(ctx context.Context, what, q string, args ...any) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%w: notification %v", incidents.ErrNotFound, args[len(args)-1])
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	return nil
+}
+
+// Notifications lists an incident's notifications in queue order.
+func (s *Store) Notifications(ctx context.Context, incident uuid.UUID) ([]incidents.Notification, error) {
+	var out []incidents.Notification
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		rows, err := c.Query(ctx, `SELECT `+noteCols+` FROM outbox WHERE incident_id = $1 ORDER BY id`, incident)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			x, err := scanNote(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, x)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: notifications: %w", err)
+	}
+	return out, nil
+}
+
+func scanNote(sc pgx.Row) (incidents.Notification, error) {
+	var (
+		x             incidents.Notification
+		inc           *uuid.UUID
+		claimed, sent *time.Time
+	)
+	if err := sc.Scan(&x.ID, &inc, &x.Kind, &x.Payload, &x.DedupeKey, &x.Status, &x.Attempts, &x.NextAttemptAt,
+		&claimed, &sent, &x.LastError, &x.CreatedAt); err != nil {
+		return x, err
+	}
+	if inc != nil {
+		x.IncidentID = *inc
+	}
+	x.NextAttemptAt, x.CreatedAt = x.NextAttemptAt.UTC(), x.CreatedAt.UTC()
+	if claimed != nil {
+		x.ClaimedUntil = claimed.UTC()
+	}
+	if sent != nil {
+		u := sent.UTC()
+		x.SentAt = &u
+	}
+	return x, nil
+}
