@@ -64,6 +64,7 @@ const (
 	setupResolved  matrixSetup = "resolved"  // escalated, then resolved by mia
 	setupCancelled matrixSetup = "cancelled" // escalated, then cancelled by mia
 	setupIntake    matrixSetup = "intake"    // still in intake, ron joined
+	setupTwo       matrixSetup = "two"       // escalated, and PAY-2 opened by carol in the same channel
 )
 
 // TestPermissionMatrix is the whole matrix, role × action, through the
@@ -93,6 +94,8 @@ func TestPermissionMatrix(t *testing.T) {
 		{"record the case number", setupEscalated, "case 01234567", "Recorded the gateway's case number", "YYYYYYN"},
 		{"answer the intake", setupIntake, "say:1", "(2/", "Y-Y-NNN"},
 		{"cancel by the intake's own word", setupIntake, "say:cancel", "is cancelled", "Y-N-NNN"},
+		{"add a follow-up", setupEscalated, "followup ask Stripe for a bank contact", "Added follow-up 1", "YYYYYYN"},
+		{"merge a duplicate", setupTwo, "merge PAY-1 into PAY-2", "merged PAY-1 into PAY-2", "YYYYYYN"},
 		{"remove a community answer", setupEscalated, "forget how do I rotate a webhook secret", "Removed the community answer", "NYNNNYN"},
 		{"see the details from elsewhere", setupEscalated, "elsewhere:status PAY-1", "card payments failing at checkout", "YYYYYYN"},
 	} {
@@ -168,6 +171,22 @@ func matrixHarness(t *testing.T, setup matrixSetup) *bottest.Harness {
 	}
 	must("alice", "escalate", "Engaged")
 	switch setup {
+	case setupTwo:
+		thread := h.Thread
+		open := h.Send(bot.Event{Kind: bot.EventCommand, Conversation: bottest.Channel, User: bottest.User("carol"), Text: "payouts to the bank are late today"})
+		for _, m := range open {
+			if m.Kind == bot.KindQuestion && !m.Conversation.IsZero() {
+				h.Thread = m.Conversation
+			}
+		}
+		for i := 0; i < 20; i++ {
+			step := bottest.Expects(open)
+			if step == "" || step == "merge" {
+				break
+			}
+			open = h.Send(bot.Event{Kind: bot.EventMessage, Conversation: h.Thread, User: bottest.User("carol"), Text: answers[step]})
+		}
+		h.Thread = thread
 	case setupResolved:
 		must("mia", "resolve rolled back :: bad config deploy", "resolved PAY-1")
 	case setupCancelled:
