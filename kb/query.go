@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/blevesearch/snowballstem"
+	"github.com/paybot/paybot/incidents/paycode"
 	"github.com/blevesearch/snowballstem/english"
 )
 
@@ -244,7 +245,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		if isAmount(low) {
 			continue
 		}
-		if looksLikeCode(r) {
+		if looksLikeCode(r) && !notCodeNumbers[r] {
 			c := canonCode(r)
 			if c == "" {
 				continue
@@ -511,12 +512,9 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 	return p
 }
 
-func isLetterDigit(s string) bool {
-	if len(s) < 2 || !isLetter(s[0]) {
-		return false
-	}
-	return isDigits(strings.TrimPrefix(s[1:], "-"))
-}
+// isLetterDigit reports whether s is one letters+number code (R01, r-1,
+// E0054, e-0054), as opposed to a snake-case phrase.
+func isLetterDigit(s string) bool { return paycode.IsPrefixed(s) && !strings.Contains(s, "_") }
 
 func allLetters(s string) bool {
 	if s == "" {
@@ -687,13 +685,18 @@ func joinSpacedACHCodes(raw []string) []string {
 			break
 		}
 	}
-	if !ach {
-		return raw
-	}
 	out := make([]string, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		t := raw[i]
-		if (t == "r" || t == "R" || t == "c" || t == "C") && i+1 < len(raw) && len(raw[i+1]) <= 2 && isDigits(raw[i+1]) {
+		// "e 0054": a lone letter before a zero-padded number of 3 to 6
+		// digits is one code, whatever the question is about.
+		if len(t) == 1 && isLetter(t[0]|0x20) && i+1 < len(raw) && isDigits(raw[i+1]) && len(raw[i+1]) >= 3 &&
+			len(raw[i+1]) <= paycode.MaxDigits && raw[i+1][0] == '0' {
+			out = append(out, strings.ToUpper(t)+raw[i+1])
+			i++
+			continue
+		}
+		if ach && (t == "r" || t == "R" || t == "c" || t == "C") && i+1 < len(raw) && len(raw[i+1]) <= 2 && isDigits(raw[i+1]) {
 			out = append(out, strings.ToUpper(t)+raw[i+1])
 			i++
 			continue
