@@ -121,7 +121,7 @@ func TestCodeSpellingsFindTheSameDoc(t *testing.T) {
 		"response code 05": "iso8583_1987_field39:05", "DE39 5": "iso8583_1987_field39:05", "iso 8583 code 005": "iso8583_1987_field39:05",
 		"paypal INSTRUMENT_DECLINED": "paypal-issue:checkout_orders_v2:INSTRUMENT_DECLINED",
 		"INSTRUMENT_DECLIEND paypal": "paypal-issue:checkout_orders_v2:INSTRUMENT_DECLINED",
-		"E0054": "acq-e0054", "e-0054": "acq-e0054", "E_0054": "acq-e0054", "e 0054": "acq-e0054", "e0054": "acq-e0054",
+		"E0054":                      "acq-e0054", "e-0054": "acq-e0054", "E_0054": "acq-e0054", "e 0054": "acq-e0054", "e0054": "acq-e0054",
 		"E54": "acq-e0054", "what does E-0054 mean": "acq-e0054", "acquirer returned e_0054": "acq-e0054",
 		"braintree 2046": "bt-2046", "processor response 2046": "bt-2046",
 		"checkout.com 20051": "checkout-com-response-codes-20xxx", "response code 20051": "cko-20051",

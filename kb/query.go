@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/blevesearch/snowballstem"
-	"github.com/paybot/paybot/incidents/paycode"
 	"github.com/blevesearch/snowballstem/english"
+	"github.com/paybot/paybot/incidents/paycode"
 )
 
 // Query understanding: turns a chat question into a plan of weighted terms.
