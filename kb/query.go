@@ -48,6 +48,8 @@ type queryPlan struct {
 	families map[string]bool // systemFamily of every named system
 	// content is the list of units that the confidence decision measures
 	content []contentUnit
+	// action: the question asks what to do (passage.go's questionIntent)
+	action bool
 }
 
 type contentUnit struct {

@@ -234,6 +234,7 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	defer rs.close()
 	rs.vocab = ix.getVocab(g)
 	plan := analyzeQuery(q, rs)
+	plan.action = questionIntent(q) == intentAction
 	bq := buildQuery(plan, rs, rs.n)
 	if bq == nil {
 		return res, 0, nil
@@ -259,11 +260,14 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 			Score:   math.Round(h.Score*1e4) / 1e4,
 			URL:     fieldString(h, "url"),
 			Source:  fieldString(h, "source"),
-			Snippet: snippet(fieldString(h, "body"), stems),
+			Snippet: passage(fieldString(h, "body"), q, stems),
 		})
 	}
 	if len(ranked) > 0 {
 		cov = coverage(plan, ranked[0], rs, an)
+		if nearTopic(q) && cov < 1 {
+			cov = math.Min(cov, ConfidenceThreshold*0.9)
+		}
 		res.Confident = cov >= ConfidenceThreshold
 	}
 	return res, cov, nil
@@ -516,7 +520,14 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.Document
 		if f := systemFamily(sys); f != "" && len(p.families) > 0 && !p.families[f] {
 			bonus -= penaltyOther
 		}
-		if typed && fieldString(h, "kind") == KindReference {
+		kind := fieldString(h, "kind")
+		if p.action {
+			// "can we retry R01?": the article that says what to do comes
+			// before the record that only defines the code.
+			if kind == KindArticle || kind == KindIncident {
+				bonus += bonusReference
+			}
+		} else if typed && kind == KindReference {
 			bonus += bonusReference
 		}
 		h.Score = h.Score/max + bonus
