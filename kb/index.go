@@ -117,6 +117,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt("provider", keyword())
 	dm.AddFieldMappingsAt("source", keyword())
 	dm.AddFieldMappingsAt("url", stored())
+	dm.AddFieldMappingsAt("question", text(false))
+	dm.AddFieldMappingsAt("fix", text(true))
+	dm.AddFieldMappingsAt("rootcause", text(true))
+	dm.AddFieldMappingsAt("author", stored())
+	dm.AddFieldMappingsAt("author_id", stored())
+	dm.AddFieldMappingsAt("created", stored())
 	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping()) // no composite _all field
 	im.DefaultMapping = dm
 	if err := im.Validate(); err != nil {
@@ -156,6 +162,24 @@ func indexable(d Doc) map[string]interface{} {
 	}
 	if d.URL != "" {
 		m["url"] = d.URL
+	}
+	if d.Kind == KindCommunity {
+		m["question"] = d.Title
+	}
+	if d.Fix != "" {
+		m["fix"] = d.Fix
+	}
+	if d.RootCause != "" {
+		m["rootcause"] = d.RootCause
+	}
+	if d.Author != "" {
+		m["author"] = d.Author
+	}
+	if d.AuthorID != "" {
+		m["author_id"] = d.AuthorID
+	}
+	if d.Created != "" {
+		m["created"] = d.Created
 	}
 	return m
 }

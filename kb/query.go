@@ -214,6 +214,11 @@ const (
 	bonusReference  = 0.25 // a reference record holding a typed code (the exact definition)
 	penaltyOther    = 0.6  // the document belongs to another provider or system than the one named
 	maxCodeBonus    = 2.0
+
+	boostQuestion  = 3.0 // the learned question of a community answer
+	boostFix       = 1.2 // a past incident's fix
+	boostRootCause = 1.5 // a past incident's root cause
+	bonusLearned   = 1.5 // times the similarity of the question to a learned one
 )
 
 // analyzeQuery builds the plan. ts may be nil (no typo correction).
