@@ -122,6 +122,7 @@ func NewEngine(cfg Config) *Engine {
 	}
 	e.registerCoreCommands()
 	e.registerEscalationCommands()
+	e.registerKBCommands()
 	return e
 }
 

@@ -3,9 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,7 +18,7 @@ import (
 
 func (a *app) kbCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"kb: use index, import, search, eval or bench"}
+		return usageError{"kb: use index, import, search, show, list, remove, eval or bench"}
 	}
 	sub, rest := args[0], args[1:]
 	// Indexing allocates short-lived tokens by the million; collecting less
@@ -36,6 +35,7 @@ func (a *app) kbCmd(ctx context.Context, args []string) error {
 	limit := fs.Int("limit", 5, "hits per query")
 	questions := fs.String("questions", "", "question file (JSON Lines: {\"q\", \"gold\"})")
 	minTop3 := fs.Float64("min-top3", 0, "eval: exit non-zero when top-3 is below this")
+	fs.String("kind", "", "list: only documents of this kind (article, community, reference, incident)")
 	pos, err := parseFlags(fs, rest)
 	if err != nil {
 		return err
@@ -87,6 +87,8 @@ func (a *app) kbCmd(ctx context.Context, args []string) error {
 			return fmt.Errorf("top-3 %.3f is below the required %.2f", rep.Top3, *minTop3)
 		}
 		return nil
+	case "show", "list", "remove":
+		return a.kbMore(ctx, index, sub, pos, *asJSON, fs) // kb_more.go
 	default:
 		return usageError{fmt.Sprintf("kb: unknown subcommand %q", sub)}
 	}
@@ -205,6 +207,7 @@ func (a *app) kbBench(ctx context.Context, args []string) error {
 // kbSearcher adapts the index to the engine's Searcher and Learner.
 type kbSearcher struct {
 	index *kb.Index
+	clock incidents.Clock // dates of community answers; nil: the system clock
 }
 
 var (
@@ -226,56 +229,66 @@ func (s *kbSearcher) Ask(ctx context.Context, question string, limit int) ([]bot
 	}
 	hits := make([]bot.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		src := sourceLabels[h.Kind]
-		if src == "" {
-			src = h.Kind
-		}
-		if h.Kind == "incident" {
-			src = "past incident " + strings.TrimPrefix(h.ID, "incident:")
-		}
-		hits = append(hits, bot.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Source: src, URL: h.URL})
+		hits = append(hits, bot.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Source: hitSource(h.Kind, h.ID, h.Author, h.Created), URL: h.URL})
 	}
 	return hits, res.Confident, nil
 }
 
+// LearnAnswer stores by's answer (kb.Index.Learn); a refused answer comes
+// back as a bot.Refusal with its reason.
 func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, inc *incidents.Incident, by bot.User) error {
-	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(question))))
-	doc := kb.Doc{
-		ID:     "community:" + hex.EncodeToString(sum[:8]),
-		Kind:   "community",
-		Title:  question,
-		Body:   answer,
-		Source: "chat",
-	}
+	extra := kb.Doc{Source: "chat"}
 	if inc != nil {
-		doc.Source = "chat " + inc.Ref
-		doc.Provider = strings.ToLower(inc.Details.Provider)
-		doc.Category = inc.Details.Category
+		extra.Source = "chat " + inc.Ref
+		extra.Provider = strings.ToLower(inc.Details.Provider)
+		extra.Category = inc.Details.Category
 	}
-	return s.index.Upsert(ctx, doc)
+	name := by.Name
+	if name == "" {
+		name = by.ID
+	}
+	_, err := s.index.Learn(ctx, question, answer, by.Platform+":"+by.ID, name, s.now(), extra)
+	if errors.Is(err, kb.ErrRefused) {
+		return bot.Refusal(strings.TrimPrefix(strings.TrimPrefix(err.Error(), kb.ErrRefused.Error()), ": "))
+	}
+	return err
 }
 
+// IndexIncident indexes a resolved incident: title, codes, fix and root
+// cause as fields of their own. The engine calls it on resolve only.
 func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident) error {
 	d := inc.Details
+	fix, cause := d.Extra["resolution"], d.Extra["root_cause"]
 	var body []string
-	for _, part := range []string{d.ErrorMessages, d.StepsTaken, d.Extra["root_cause"], d.Extra["resolution"]} {
+	if fix != "" {
+		body = append(body, "Fix: "+fix)
+	}
+	if cause != "" {
+		body = append(body, "Root cause: "+cause)
+	}
+	for _, part := range []string{d.ErrorMessages, d.StepsTaken} {
 		if part != "" {
 			body = append(body, part)
 		}
+	}
+	if len(body) == 0 {
+		body = append(body, inc.Title)
 	}
 	var codes []string
 	for _, c := range d.Codes {
 		codes = append(codes, c.Value)
 	}
 	return s.index.Upsert(ctx, kb.Doc{
-		ID:       "incident:" + inc.Ref,
-		Kind:     "incident",
-		Title:    inc.Ref + ": " + inc.Title,
-		Body:     strings.Join(body, "\n"),
-		Codes:    codes,
-		Tags:     append([]string{d.Category, d.Environment}, d.PaymentMethods...),
-		Provider: strings.ToLower(d.Provider),
-		Category: d.Category,
-		Source:   "paybot",
+		ID:        "incident:" + inc.Ref,
+		Kind:      "incident",
+		Title:     inc.Ref + ": " + inc.Title,
+		Body:      strings.Join(body, "\n"),
+		Codes:     codes,
+		Tags:      append([]string{d.Category, d.Environment}, d.PaymentMethods...),
+		Provider:  strings.ToLower(d.Provider),
+		Category:  d.Category,
+		Source:    "paybot",
+		Fix:       fix,
+		RootCause: cause,
 	})
 }
