@@ -213,10 +213,11 @@ func (a *app) configCheck(args []string) error {
 	if path == "" {
 		return usageError{"config check: give a FILE or --config FILE"}
 	}
-	_, problems, err := readConfig(path)
+	cfg, problems, err := readConfig(path)
 	if err != nil {
 		return err
 	}
+	problems = append(problems, articleProblems(cfg)...) // kb_more.go
 	if len(problems) == 0 {
 		fmt.Fprintf(a.stdout, "%s: OK\n", path)
 		return nil

@@ -76,10 +76,11 @@ func TestKBImportReportsBadLines(t *testing.T) {
 		`not json`,
 	}, "\n")), 0o600)
 	code, out, stderr := runPaybot(t, "--data", filepath.Join(dir, "data"), "kb", "import", file)
-	if code != 0 || !strings.Contains(out, "imported 1 documents, rejected 2 lines") {
+	// the good line is imported; the exit status says lines were rejected
+	if code != 1 || !strings.Contains(out, "imported 1 documents, rejected 2 lines") {
 		t.Errorf("exit %d, out %q", code, out)
 	}
-	for _, want := range []string{"docs.jsonl:2:", "docs.jsonl:3:"} {
+	for _, want := range []string{"docs.jsonl:2:", "docs.jsonl:3:", "2 lines rejected"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q: %q", want, stderr)
 		}

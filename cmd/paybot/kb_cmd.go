@@ -40,7 +40,7 @@ func (a *app) kbCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	index, err := kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+	index, err := a.openKBReport(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,39 +92,6 @@ func (a *app) kbCmd(ctx context.Context, args []string) error {
 	default:
 		return usageError{fmt.Sprintf("kb: unknown subcommand %q", sub)}
 	}
-}
-
-func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) error {
-	total, bad := 0, 0
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		docs, problems := kb.ImportJSONL(f)
-		f.Close()
-		for _, p := range problems {
-			fmt.Fprintf(a.stderr, "%s:%d: %s\n", name, p.Line, p.Reason)
-		}
-		if err := index.Upsert(ctx, docs...); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		fmt.Fprintf(a.stdout, "%s: imported %d documents, rejected %d lines\n", name, len(docs), len(problems))
-		total += len(docs)
-		bad += len(problems)
-	}
-	if total > 0 {
-		// A bulk import leaves many small segments; one merge keeps searches fast.
-		if err := index.Optimize(ctx); err != nil {
-			return err
-		}
-	}
-	n, _ := index.Count()
-	fmt.Fprintf(a.stdout, "summary: %d imported, %d rejected, %d documents in the index\n", total, bad, n)
-	if bad > 0 && total == 0 {
-		return fmt.Errorf("no valid documents imported")
-	}
-	return nil
 }
 
 type searchOutput struct {
@@ -188,8 +155,12 @@ func (a *app) kbBench(ctx context.Context, args []string) error {
 	docs := fs.Int("docs", 100000, "synthetic documents")
 	queries := fs.Int("queries", 2000, "queries to time")
 	dir := fs.String("dir", "", "where to build the bench index (default: a temporary directory)")
+	jsonl := fs.String("write-jsonl", "", "write the synthetic corpus of --docs documents as JSON Lines to this file and exit (input for timing kb import)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *jsonl != "" {
+		return writeSynth(*jsonl, *docs) // kb_import.go
 	}
 	d := *dir
 	if d == "" {
