@@ -109,3 +109,25 @@ func TestSections(t *testing.T) {
 		t.Fatalf("passages %+v", got)
 	}
 }
+
+// TestHeldoutQuality: the project's own held-out-style questions
+// (testdata/heldout-questions.jsonl, written in new words) find a wanted
+// article in the top 3 for at least 95% and come back confident for at
+// least 90%, with the reference codes imported when ../shared is present.
+func TestHeldoutQuality(t *testing.T) {
+	ix := openWithCorpus(t)
+	qs := readQuestionsFile(t, filepath.Join("testdata", "heldout-questions.jsonl"))
+	rep, err := EvalQuestions(context.Background(), ix, qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("held-out: %s", rep)
+	for _, r := range rep.Results {
+		if r.Rank < 1 || r.Rank > 3 || !r.Confident {
+			t.Logf("rank=%d conf=%v %q top=%v", r.Rank, r.Confident, r.Q, r.Top)
+		}
+	}
+	if rep.Top3 < 0.95 || rep.Confident < 0.90 {
+		t.Errorf("held-out top-3 %.3f (want >= 0.95), confident %.3f (want >= 0.90)", rep.Top3, rep.Confident)
+	}
+}

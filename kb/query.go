@@ -190,7 +190,14 @@ var codeContext = toSet(strings.Fields(`code codes response responded respond re
 decline declined declines declining rc de39 field field39 iso iso8583 8583 action status transstatus
 transstatusreason return returned returns returning issuer acquirer auth authorization authorisation
 refused denied rejected reject deny stripe paypal square adyen braintree ach nacha 3ds emv http
-result resp`))
+result resp checkout cko processor refusal`))
+
+// unitWords after a number make it a quantity, never a code ("8 seconds",
+// "30 customers").
+var unitWords = toSet(strings.Fields(`s sec secs second seconds ms millisecond milliseconds min mins minute
+minutes h hr hrs hour hours day days week weeks month months year years times x percent pct customers
+users people orders payments transactions charges cards merchants requests attempts retries ago per
+k usd eur gbp dollars euros`))
 
 // Boosts, tuned on the dev questions (see eval_test.go).
 const (
@@ -252,7 +259,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		if isAmount(low) {
 			continue
 		}
-		if looksLikeCode(r) && !notCodeNumbers[r] {
+		if looksLikeCode(r) && !notCodeNumbers[r] && !(isDigits(low) && ri+1 < len(raw) && unitWords[strings.ToLower(raw[ri+1])]) {
 			c := canonCode(r)
 			if c == "" {
 				continue

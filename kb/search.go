@@ -541,7 +541,7 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.Document
 			// "can we retry R01?": the article that says what to do comes
 			// before the record that only defines the code.
 			if kind == KindArticle || kind == KindIncident {
-				bonus += bonusReference
+				bonus += 2 * bonusReference
 			}
 		} else if typed && kind == KindReference {
 			bonus += bonusReference
