@@ -106,10 +106,12 @@ func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Inc
 	if !answer {
 		return nil
 	}
-	if asked {
+	if explicit {
 		return e.answerQuestion(ctx, r, text)
 	}
-	// A code named in passing: answer only when the knowledge base is sure.
+	// A question without a question mark, or a code named in passing: answer
+	// only when the knowledge base is sure, so remarks that merely read like
+	// questions ("is the deploy done") draw no "I don't know".
 	if e.kb == nil {
 		return nil
 	}
