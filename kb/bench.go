@@ -358,3 +358,96 @@ func benchImport(ctx context.Context, dir string, n int, rep *BenchReport, w io.
 		st.Imported, rep.ImportSeconds, rep.ImportDocsPerSec, rep.ImportVsFTS5, rep.ImportMergeSeconds)
 	return nil
 }
+
+// ImportBenchReport compares kb import with SQLite FTS5's load of the same
+// documents, alternating the two so that both see the same machine.
+type ImportBenchReport struct {
+	Docs           int       `json:"docs"`
+	ImportDocsPerS []float64 `json:"import_docs_per_sec"` // one per round
+	FTS5DocsPerS   []float64 `json:"fts5_docs_per_sec"`
+	Ratio          []float64 `json:"ratio"` // import / FTS5, per round
+}
+
+// RunImportBench writes the synthetic corpus of n documents as JSON Lines
+// under dir, then, rounds times, loads it into SQLite FTS5 and imports it
+// with ImportStream into a fresh knowledge base (the path of kb import),
+// reporting both rates and their ratio (target: kb import >= 10,000
+// docs/s and >= 1/3 of FTS5's rate).
+func RunImportBench(ctx context.Context, dir string, n, rounds int, w io.Writer) (ImportBenchReport, error) {
+	rep := ImportBenchReport{Docs: n}
+	if w == nil {
+		w = io.Discard
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return rep, err
+	}
+	path := filepath.Join(dir, "kb-import-bench.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		return rep, err
+	}
+	defer os.Remove(path)
+	if err := WriteSynthJSONL(f, n); err != nil {
+		f.Close()
+		return rep, err
+	}
+	f.Close()
+	fmt.Fprintf(w, "synthetic corpus: %d documents as JSON Lines (seed 1)\n", n)
+	for r := 0; r < max(1, rounds); r++ {
+		// FTS5: the same documents, read from the same file, in batches of 10,000
+		ftsPath := filepath.Join(dir, "kb-import-bench-fts5.db")
+		_ = os.Remove(ftsPath)
+		start := time.Now()
+		fts, err := NewFTS5(ctx, ftsPath, nil)
+		if err != nil {
+			return rep, err
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			fts.Close()
+			return rep, err
+		}
+		docs, _ := ImportJSONL(in)
+		in.Close()
+		for i := 0; i < len(docs); i += 10000 {
+			if err := fts.Add(ctx, docs[i:min(i+10000, len(docs))]); err != nil {
+				fts.Close()
+				return rep, err
+			}
+		}
+		fts.Close()
+		ftsRate := float64(n) / time.Since(start).Seconds()
+		docs = nil
+		_ = os.Remove(ftsPath)
+
+		idir := filepath.Join(dir, "kb-import-bench")
+		_ = os.RemoveAll(idir)
+		ix, err := Open(ctx, idir, Options{})
+		if err != nil {
+			return rep, err
+		}
+		in, err = os.Open(path)
+		if err != nil {
+			ix.Close()
+			return rep, err
+		}
+		start = time.Now()
+		st, probs, err := ix.ImportStream(ctx, in, nil)
+		secs := time.Since(start).Seconds()
+		in.Close()
+		ix.Close()
+		_ = os.RemoveAll(idir)
+		if err != nil {
+			return rep, err
+		}
+		if len(probs) > 0 {
+			return rep, fmt.Errorf("%d lines rejected, first: %v", len(probs), probs[0])
+		}
+		rate := float64(st.Imported) / secs
+		rep.ImportDocsPerS = append(rep.ImportDocsPerS, rate)
+		rep.FTS5DocsPerS = append(rep.FTS5DocsPerS, ftsRate)
+		rep.Ratio = append(rep.Ratio, rate/ftsRate)
+		fmt.Fprintf(w, "round %d: kb import %.0f docs/s, FTS5 load %.0f docs/s, ratio %.2f\n", r+1, rate, ftsRate, rate/ftsRate)
+	}
+	return rep, nil
+}

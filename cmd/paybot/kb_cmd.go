@@ -155,10 +155,12 @@ func (a *app) kbBench(ctx context.Context, args []string) error {
 	docs := fs.Int("docs", 100000, "synthetic documents")
 	queries := fs.Int("queries", 2000, "queries to time")
 	dir := fs.String("dir", "", "where to build the bench index (default: a temporary directory)")
+	rounds := fs.Int("import-only", 0, "only compare kb import with SQLite FTS5's load, this many rounds (no query timing)")
 	jsonl := fs.String("write-jsonl", "", "write the synthetic corpus of --docs documents as JSON Lines to this file and exit (input for timing kb import)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	importOnly := fs.Lookup("import-only")
 	if *jsonl != "" {
 		return writeSynth(*jsonl, *docs) // kb_import.go
 	}
@@ -170,6 +172,10 @@ func (a *app) kbBench(ctx context.Context, args []string) error {
 		}
 		defer os.RemoveAll(tmp)
 		d = tmp
+	}
+	if importOnly != nil && *rounds > 0 {
+		_, err := kb.RunImportBench(ctx, d, *docs, *rounds, a.stdout)
+		return err
 	}
 	_, err := kb.RunBench(ctx, d, *docs, *queries, a.stdout)
 	return err
