@@ -79,8 +79,9 @@
 // # Import and repair
 //
 // ImportStream (importstream.go) parses JSON Lines in parallel and writes
-// 5,000-document batches: one sources write and fsync each, two index
-// batches in flight, the sources offset recorded once at the end. Open
+// 2,000-document batches: one sources write and fsync each, the index
+// batch of one overlapping the parsing of the next, the sources offset
+// recorded once at the end. Open
 // checks the live index (openChecked: metadata, segments, a search over the
 // stored fields) and rebuilds a damaged one from its sources; Repaired says
 // so. A bad or symlinked Markdown article is skipped (CheckArticlesDir,
