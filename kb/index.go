@@ -446,6 +446,11 @@ func (ix *Index) build(ctx context.Context, extra []Doc) (*generation, error) {
 	if err := indexDocs(ctx, idx, arts, -1); err != nil {
 		return fail(err)
 	}
+	mark := idx.NewBatch()
+	mark.SetInternal(articlesKey, []byte(articlesHash(arts)))
+	if err := idx.Batch(mark); err != nil {
+		return fail(err)
+	}
 	if err := ix.writeArticlesMeta(arts); err != nil {
 		return fail(err)
 	}
@@ -557,7 +562,12 @@ func (ix *Index) syncArticles(ctx context.Context) error {
 	if data, err := os.ReadFile(filepath.Join(ix.dir, articlesFile)); err == nil {
 		_ = json.Unmarshal(data, &old)
 	}
-	if old.Hash == articlesHash(arts) {
+	h := articlesHash(arts)
+	// The index holds the hash of the articles it indexed too: after a
+	// crash or a damaged segment scorch may open an older snapshot, which
+	// lacks articles that articles.json says are indexed.
+	in, _ := ix.cur.Load().idx.GetInternal(articlesKey)
+	if old.Hash == h && string(in) == h {
 		return nil
 	}
 	ix.mu.Lock()
@@ -581,11 +591,19 @@ func (ix *Index) syncArticles(ctx context.Context) error {
 	if err := indexDocs(ctx, g.idx, arts, -1); err != nil {
 		return err
 	}
+	mark := g.idx.NewBatch()
+	mark.SetInternal(articlesKey, []byte(h))
+	if err := g.idx.Batch(mark); err != nil {
+		return err
+	}
 	if err := flush(g.idx, time.Minute); err != nil {
 		return err
 	}
 	return ix.writeArticlesMeta(arts)
 }
+
+// articlesKey is the internal key holding the hash of the articles indexed.
+var articlesKey = []byte("kb.articles.hash")
 
 // sourceRec is one line of sources.jsonl.
 type sourceRec struct {
