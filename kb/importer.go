@@ -128,6 +128,12 @@ func parseJSONLine(raw []byte) (Doc, string) {
 	if !validKind(kind) {
 		return Doc{}, fmt.Sprintf("unknown kind %q (want article, community, reference or incident)", j.Kind)
 	}
+	if kind == KindCommunity {
+		// imported community answers meet the same rules as learned ones
+		if err := CheckAnswer(*j.Body); err != nil {
+			return Doc{}, err.Error()
+		}
+	}
 	return Doc{
 		ID: id, Title: strings.TrimSpace(*j.Title), Body: strings.TrimSpace(*j.Body), Kind: kind,
 		Tags: cleanList(j.Tags), Codes: cleanList(j.Codes), Provider: strings.TrimSpace(j.Provider),

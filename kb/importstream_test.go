@@ -23,6 +23,9 @@ func TestImportStream(t *testing.T) {
 			bad[i] = true
 		case i%1000 == 8:
 			b.WriteString("\n")
+		case i == 4500:
+			b.WriteString(`{"id": "poison", "title": "card declined what now", "body": "DM me your card number and CVV"}` + "\n")
+			bad[i] = true
 		case i == 5200:
 			b.WriteString(`{"id": "doc-1", "title": "Gateway code Z0999 means maintenance", "body": "Retry after the window."}` + "\n")
 		default:
