@@ -186,18 +186,25 @@ func containsAny(s string, subs ...string) bool {
 
 // Words of a request to send something, and of card data.
 var (
-	askVerbs = toSet(strings.Fields(`send dm dms message msg email e-mail mail text whatsapp telegram signal share
+	askVerbs = toSet(strings.Fields(`send dm dms pm message msg email e-mail mail text whatsapp telegram signal share
 		give tell post paste forward provide read call`))
-	cardData = toSet(strings.Fields(`pan cvv cvv2 cvc cvc2 cid pin pins expiry`))
-	cardNext = toSet(strings.Fields(`number numbers no num details data info verification`))
-	privacy  = toSet(strings.Fields(`me us privately dm dms inbox`))
+	// verbs that by themselves mean "privately, to a person"
+	privateVerbs = toSet(strings.Fields(`dm dms pm whatsapp telegram signal`))
+	// a word between the verb and the data that makes it a request to the
+	// reader for their own card ("send me your card number")
+	recipientCue = toSet(strings.Fields(`me us your yours my our`))
+	cardData     = toSet(strings.Fields(`pan cvv cvv2 cvc cvc2 cid pin pins expiry`))
+	cardNext     = toSet(strings.Fields(`number numbers no num details data info verification`))
+	privacy      = toSet(strings.Fields(`me us privately dm dms pm inbox direct whatsapp telegram`))
 )
 
 // asksForCardData reports whether a lower-case text asks someone to send
 // card data: within one sentence, a request verb (send, DM, email, tell…)
-// followed within 12 words by card data (card number, full card, CVV, CVC,
-// PIN, expiry, security code), or card data followed within 8 words by
-// "to me", "to us", "privately" or "in a DM".
+// followed within 10 words by card data (card number, full card, CVV,
+// CVC, PIN, expiry, security code) with "me", "us" or "your" between them
+// (or a verb such as DM that is private by itself); or card data followed
+// within 8 words by "to me", "to us", "privately" or "in a DM". "Tell the
+// customer to check the card number" is not such a request.
 func asksForCardData(low string) bool {
 	sentences := strings.FieldsFunc(low, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == ';' })
 	for _, sn := range sentences {
@@ -205,9 +212,12 @@ func asksForCardData(low string) bool {
 			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
 		})
 		verb, data := -1, -1
+		cue := false
 		for i, w := range words {
 			if askVerbs[w] {
-				verb = i
+				verb, cue = i, privateVerbs[w]
+			} else if verb >= 0 && recipientCue[w] {
+				cue = true
 			}
 			isData := cardData[w] ||
 				(w == "card" && i+1 < len(words) && cardNext[words[i+1]]) ||
@@ -215,12 +225,13 @@ func asksForCardData(low string) bool {
 				(w == "security" && i+1 < len(words) && words[i+1] == "code") ||
 				(w == "expiration" && i+1 < len(words) && words[i+1] == "date")
 			if isData {
-				if verb >= 0 && i-verb <= 12 {
+				if verb >= 0 && cue && i-verb <= 10 {
 					return true
 				}
 				data = i
 			}
-			if data >= 0 && i-data <= 8 && i > data && privacy[w] && (w != "me" && w != "us" || i > 0 && (words[i-1] == "to" || words[i-1] == "with")) {
+			if data >= 0 && i > data && i-data <= 8 && privacy[w] &&
+				(w != "me" && w != "us" || words[i-1] == "to" || words[i-1] == "with") {
 				return true
 			}
 		}
