@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paybot/paybot/incidents"
 )
@@ -78,7 +79,11 @@ func (e *Engine) cmdShow(ctx context.Context, r *reply, args string) error {
 	}
 	text := b.String()
 	if len(text) > maxShow {
-		text = text[:maxShow] + "…\n(shortened; paybot kb show " + a.ID + " prints it all)"
+		cut := maxShow
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut-- // never split a character
+		}
+		text = text[:cut] + "…\n(shortened; paybot kb show " + a.ID + " prints it all)"
 	}
 	r.say(KindText, text)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/bot/bottest"
@@ -48,6 +49,9 @@ func (k *recKB) IndexIncident(_ context.Context, inc *incidents.Incident) error 
 }
 
 func (k *recKB) Article(_ context.Context, id string) (bot.Article, error) {
+	if id == "long" {
+		return bot.Article{ID: "long", Title: "Long", Text: strings.Repeat("é", 3000), Source: "internal KB"}, nil
+	}
 	if id != "a1" {
 		return bot.Article{}, bot.ErrNoArticle
 	}
@@ -144,6 +148,9 @@ func TestThreadAnswersOncePacedAndLearnUsesLastQuestion(t *testing.T) {
 	got = h.ThreadCommand("show a1")
 	if len(got) != 1 || !strings.Contains(got[0].Text, "## What to do") {
 		t.Fatalf("show: %+v", got)
+	}
+	if got = h.ThreadCommand("show long"); len(got) != 1 || !utf8.ValidString(got[0].Text) || len(got[0].Text) > 2000 {
+		t.Fatalf("show long: %d bytes, valid %v", len(got[0].Text), utf8.ValidString(got[0].Text))
 	}
 	if got = h.ThreadCommand("show nope"); len(got) != 1 || !strings.Contains(got[0].Text, "don't know an article") {
 		t.Fatalf("show unknown: %+v", got)
