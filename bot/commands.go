@@ -139,6 +139,7 @@ func (e *Engine) answerQuestion(ctx context.Context, r *reply, question string) 
 	}
 	m := r.say(KindAnswers, answersText(hits))
 	m.Hits = hits
+	e.recordOfferedInThread(ctx, r, hits) // review.go
 	return nil
 }
 
@@ -188,6 +189,7 @@ func (e *Engine) suggest(ctx context.Context, r *reply, inc *incidents.Incident)
 	}
 	r.add(Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindAnswers,
 		Text: strings.Replace(answersText(kept), "Here is what I found:", "These articles may help:", 1), Hits: kept})
+	e.recordOffered(ctx, r, inc, kept) // review.go
 }
 
 func (e *Engine) cmdLearn(ctx context.Context, r *reply, args string) error {

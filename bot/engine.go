@@ -74,6 +74,7 @@ type Engine struct {
 	tick   time.Duration
 	kick   chan struct{}
 	gw     *gatewayState // bot/gateway.go
+	review reviewState   // review.go
 }
 
 // NewEngine returns an engine; add adapters before starting them.
@@ -129,6 +130,7 @@ func NewEngine(cfg Config) *Engine {
 	e.registerEscalationCommands()
 	e.registerGatewayCommands()
 	e.registerWorkflowCommands()
+	e.registerReviewCommands()
 	return e
 }
 

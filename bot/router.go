@@ -186,6 +186,7 @@ func (e *Engine) answerIntake(ctx context.Context, r *reply, inc *incidents.Inci
 		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindText,
 			Text: fmt.Sprintf("%s is open as %s. %s", inc.Ref, inc.Severity, openedAdvice(inc))})
 		e.suggest(ctx, r, inc)
+		e.offerDuplicates(ctx, r, inc) // review.go
 	case incidents.NotInIntake:
 		r.add(Message{Conversation: thread, Incident: inc.Ref, Kind: KindNotice, Text: inc.Ref + " is no longer in intake."})
 	case incidents.Cancelled:

@@ -30,6 +30,8 @@ type Policy struct {
 	// StatusPoll is how often status pages are polled (top-level
 	// status_poll, default 60s); a provider's status_poll overrides it.
 	StatusPoll time.Duration
+	// Review configures the digest and duplicate detection (review.go).
+	Review Review
 }
 
 // BusinessHours says when the office is staffed, in its own time zone.
@@ -202,6 +204,7 @@ func DefaultPolicy() *Policy {
 		},
 		Routing:         DefaultRules(),
 		AuthorizedRoles: []string{"oncall", "security", "incident_manager"},
+		Review:          DefaultReview(),
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // PolicySections are the top-level keys ParsePolicyYAML reads.
-var PolicySections = []string{"business_hours", "team", "providers", "sla", "routing", "authorized_roles", "status_poll"}
+var PolicySections = []string{"business_hours", "team", "providers", "sla", "routing", "authorized_roles", "status_poll", "review"}
 
 // ParsePolicyYAML reads the escalation sections of a config file (business_hours,
 // team, providers, sla, routing, authorized_roles) over DefaultPolicy: a
@@ -55,6 +55,9 @@ func ParsePolicyYAML(data []byte) (*Policy, []Problem) {
 	}
 	if n := sec["status_poll"]; n != nil {
 		p.StatusPoll = pr.pollInterval(n)
+	}
+	if n := sec["review"]; n != nil {
+		pr.review(n, p) // incidents/review.go
 	}
 	pr.check(p)
 	sort.SliceStable(pr.probs, func(i, j int) bool { return pr.probs[i].Line < pr.probs[j].Line })

@@ -191,6 +191,7 @@ func (a *app) serve(ctx context.Context) error {
 	ready := a.opsRoutes(mux, log)
 	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: countingHandler{eng.Async(), a.metrics}, Logger: log,
 		Pacer: a.sharedPacer(), Ready: ready}
+	mux.Handle("/dashboard/", a.dashboard(eng, log)) // dashboard.go: off (404) without PAYBOT_DASHBOARD_TOKEN
 	var started []string
 	for _, p := range []struct {
 		name  string

@@ -47,6 +47,7 @@ type Config struct {
 	// StatusPoll is the status-page poll interval (issue 12), read by
 	// incidents.ParsePolicyYAML.
 	StatusPoll yaml.Node `yaml:"status_poll"`
+	Review     yaml.Node `yaml:"review"` // digest and duplicate window (incidents/review.go)
 	// SMTP sends escalation emails (password: env PAYBOT_SMTP_PASSWORD).
 	SMTP email.Config `yaml:"smtp"`
 	// SchedulerTick is how often due ladder steps, SLA timers and the

@@ -38,7 +38,18 @@ func newIncidentsCmd(a *app) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
-	cmd.AddCommand(list, show)
+	var exportFormat string
+	export := &cobra.Command{
+		Use:     "export REF",
+		Short:   "The postmortem of one incident: summary, impact, timeline, root cause, fix, SLA, follow-ups",
+		Example: "  paybot incidents export PAY-12 --format md",
+		Args:    exactArgs(1, "give one REF, for example: paybot incidents export PAY-12 --format md"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.incidentsExport(cmd.Context(), args[0], &exportFormat) // report_cmd.go
+		},
+	}
+	export.Flags().StringVar(&exportFormat, "format", "md", "md or json")
+	cmd.AddCommand(list, show, export)
 	return cmd
 }
 

@@ -142,8 +142,8 @@ func (p *tcpProxy) Stop() {
 
 func (p *tcpProxy) Start() { p.listen(p.addr) }
 
-// fakeSlackAPI answers every Web API method with ok.
-func fakeSlackAPI(t *testing.T) string {
+// okSlackAPI answers every Web API method with ok.
+func okSlackAPI(t *testing.T) string {
 	var n int64
 	var mu sync.Mutex
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -338,7 +338,7 @@ func TestServeOnPostgresOps(t *testing.T) {
 		"PAYBOT_LOG_FORMAT":    "json",
 		"SLACK_BOT_TOKEN":      "xoxb-test",
 		"SLACK_SIGNING_SECRET": opsTestSecret,
-		"SLACK_API_URL":        fakeSlackAPI(t),
+		"SLACK_API_URL":        okSlackAPI(t),
 	})
 	waitStatus(t, base, "/readyz", 200, 5*time.Second)
 	if resp := slackCommand(t, base, "card payments failing at checkout", "trig-1"); resp.StatusCode != 200 {

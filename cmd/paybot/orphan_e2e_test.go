@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -86,22 +85,13 @@ func (f *fakeSlackAPI) snapshot() (map[string]int, int) {
 	return out, f.posts
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 type serveProc struct {
 	cmd *exec.Cmd
 	log *bytes.Buffer
 	mu  *sync.Mutex
 }
 
-func startServe(t *testing.T, bin, data, addr, apiURL string) serveProc {
+func startServeProc(t *testing.T, bin, data, addr, apiURL string) serveProc {
 	t.Helper()
 	cmd := exec.Command(bin, "--data", data, "serve")
 	cmd.Env = append(os.Environ(), "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=e2e-secret",
@@ -145,7 +135,7 @@ func (p serveProc) logText() string {
 	return p.log.String()
 }
 
-func signedCommand(t *testing.T, addr, channel, text, trigger string) {
+func signedCommandE2E(t *testing.T, addr, channel, text, trigger string) {
 	body := url.Values{"team_id": {"T1"}, "channel_id": {channel}, "user_id": {"U1"}, "user_name": {"steve"},
 		"command": {"/payissue"}, "text": {text}, "trigger_id": {trigger}, "response_url": {"https://hooks.slack.com/commands/1/2"}}.Encode()
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -176,10 +166,10 @@ func TestServeKill9AndSIGTERM(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	addr := freeAddr(t)
-	p := startServe(t, bin, data, addr, srv.URL+"/api/")
+	p := startServeProc(t, bin, data, addr, srv.URL+"/api/")
 	const n = 12
 	for i := range n {
-		signedCommand(t, addr, fmt.Sprintf("C%d", i%4), fmt.Sprintf("checkout failing in region %d", i), fmt.Sprintf("trig-%d", i))
+		signedCommandE2E(t, addr, fmt.Sprintf("C%d", i%4), fmt.Sprintf("checkout failing in region %d", i), fmt.Sprintf("trig-%d", i))
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -197,7 +187,7 @@ func TestServeKill9AndSIGTERM(t *testing.T) {
 	before, _ := api.snapshot()
 	t.Logf("killed with %d of %d cards posted", len(before), n)
 
-	p = startServe(t, bin, data, addr, srv.URL+"/api/")
+	p = startServeProc(t, bin, data, addr, srv.URL+"/api/")
 	deadline = time.Now().Add(60 * time.Second) // a card claimed at the kill waits out its 15 s lease
 	for {
 		cards, _ := api.snapshot()
