@@ -22,7 +22,7 @@ import (
 // openKB opens the knowledge-base index; without it the bot still runs
 // incidents, and says so when asked a question.
 func (a *app) openKB(ctx context.Context) (*kb.Index, error) {
-	return kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+	return a.openKBReport(ctx) // kb_more.go: also reports skipped articles and repairs
 }
 
 // newEngine wires the store, the knowledge base and the configuration.
@@ -150,10 +150,13 @@ the environment wins):
   PAYBOT_DATABASE_URL    postgres://… selects PostgreSQL (config database_url); default SQLite
   PAYBOT_LOG_FORMAT      text (default) or json
   PAYBOT_LOG_LEVEL       debug, info (default), warn or error
+  PAYBOT_DASHBOARD_TOKEN turns on the read-only dashboard at /dashboard/ (bearer token)
+  PAYBOT_PUBLIC_URL      the address people reach this server at, for dashboard links
   SLACK_BOT_TOKEN        bot token (xoxb-…); with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN
   SLACK_SIGNING_SECRET   HTTP mode: /slack/commands, /slack/events, /slack/interactions
   SLACK_APP_TOKEN        Socket Mode app-level token (xapp-…); no public URL needed
   SLACK_API_URL          Web API base URL (a fake API, Enterprise, a proxy)
+  SLACK_CHANNEL_INTERVAL gap between two posts in one channel (default 1s)
   DISCORD_BOT_TOKEN      bot token (gateway, threads, registration)
   DISCORD_APP_ID         application id (registers /payissue)
   DISCORD_PUBLIC_KEY     serves POST /discord/interactions, checked with this key

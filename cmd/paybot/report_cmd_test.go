@@ -103,7 +103,7 @@ func TestReportAndExportCLI(t *testing.T) {
 	}{
 		{[]string{"report", "--format", "xml"}, 2, `--format "xml": use md, csv or json`},
 		{[]string{"report", "--since", "soon"}, 2, `--since "soon"`},
-		{[]string{"report", "extra"}, 2, `unexpected "extra"`},
+		{[]string{"report", "extra"}, 2, `takes no arguments`},
 		{[]string{"incidents", "export"}, 2, "give one REF"},
 		{[]string{"incidents", "export", "PAY-9"}, 1, "PAY-9: no such incident"},
 		{[]string{"incidents", "export", "PAY-1", "--format", "csv"}, 2, `use md or json`},
@@ -132,7 +132,7 @@ func TestConfigCheckReview(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("bad review config passed:\n%s", out)
 	}
-	for _, want := range []string{"line 2", "line 4: review digest needs a channel", "line 5", "line 6", "line 7", "line 8"} {
+	for _, want := range []string{"bad.yaml:2:", "bad.yaml:4:5: review digest needs a channel", "bad.yaml:5:", "bad.yaml:6:", "bad.yaml:7:", "bad.yaml:8:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no problem reported at %s:\n%s", want, out)
 		}

@@ -40,7 +40,10 @@ func MaskURL(s string) string {
 	if u.RawQuery != "" {
 		parts := strings.Split(u.RawQuery, "&")
 		for i, p := range parts {
-			k, _, has := strings.Cut(p, "=")
+			k, v, has := strings.Cut(p, "=")
+			if dv, err := url.QueryUnescape(v); err == nil && (strings.HasPrefix(dv, "[REDACTED") || dv == "REDACTED") {
+				continue // masked already: masking is idempotent
+			}
 			if dk, err := url.QueryUnescape(k); err == nil {
 				k2 := dk
 				if has && secretParam(k2) {

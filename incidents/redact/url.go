@@ -65,7 +65,7 @@ func (r *redactor) queryParam(i int) int {
 		s[b] != '<' && s[b] != '>' && s[b] != '`' && s[b] != ')' && s[b] != ']' && !maskAt(s, b) {
 		b++
 	}
-	if b-a < 4 || strings.HasPrefix(s[a:], "[REDACTED") {
+	if b-a < 4 || strings.HasPrefix(s[a:], "[REDACTED") || strings.TrimRight(s[a:b], ".,;:!?") == "REDACTED" {
 		return i
 	}
 	if e, _ := matchToken(s, a); e > 0 {
