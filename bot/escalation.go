@@ -348,7 +348,6 @@ func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
 func (e *Engine) indexIncident(ctx context.Context, inc *incidents.Incident) {
 	// "nothing :: nothing" teaches the next person nothing (permissions.go).
 	if inc.Status == incidents.StatusResolved && incidents.TrivialResolution(inc.Resolution.Fix, inc.Resolution.RootCause) {
-		e.unindexTrivial(ctx, inc) // permissions_cmd.go
 		return
 	}
 	if l, ok := e.kb.(Learner); ok {

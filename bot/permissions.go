@@ -218,3 +218,16 @@ func (e *Engine) channelIncident(ctx context.Context, r *reply) (*incidents.Inci
 	}
 	return nil, userErrorf("Which incident? This channel has %d open incidents: %s. Give the ref, for example %s %s.", len(here), strings.Join(refs, ", "), example, refs[0])
 }
+
+// mayRemoveAnswers reports whether the sender may remove anyone's
+// community answer (ActRemoveAnswer): an incident manager, or the lead of
+// the incident whose thread this is. Others may remove only their own.
+func (e *Engine) mayRemoveAnswers(ctx context.Context, r *reply) bool {
+	inc, _ := e.threadIncident(ctx, r.ev.Conversation)
+	st, hasLead := incidents.StatusOpen, false
+	if inc != nil {
+		st, hasLead = inc.Status, inc.Roles.Lead != nil
+	}
+	ok, _ := incidents.Can(incidents.ActRemoveAnswer, e.policy.RolesOf(r.ev.User, inc, r.ev.At), st, hasLead)
+	return ok
+}
