@@ -214,7 +214,71 @@ func (r *redactor) digits(i int) int {
 			return e
 		}
 	}
+	if n < 13 {
+		if e := r.chainCard(i, j); e > 0 {
+			return e
+		}
+	}
 	return j
+}
+
+// chainCard catches a card written in groups of any other shape (8-8,
+// 12-4, 4-12, 8-4-4, 4-4-8, one digit at a time): a whole chain of digit
+// runs that starts at s[i:j] and whose runs are joined by separator runs,
+// 13–19 digits in all, Luhn-valid and in a brand's range and length. The
+// chain must be whole: nothing digit-like joins it on either side, so the
+// middle of a longer number is never taken for a card. It returns the end
+// of the masked card, or 0.
+func (r *redactor) chainCard(i, j int) int {
+	s := r.s
+	if r.afterMask(i) || i > r.last && isLetter(s[i-1]) {
+		return 0
+	}
+	// A chain starts here only if no digit run ends just before it.
+	k := i
+	for n := 0; n < maxSep && k > 0 && isSep(s[k-1]); n++ {
+		k--
+	}
+	if k > 0 && k > r.last && isDigit(s[k-1]) || r.afterMask(k) {
+		return 0
+	}
+	var buf [19]byte
+	n := copy(buf[:], s[i:j])
+	end := j
+	for {
+		l, _ := sepAt(s, end)
+		if l == 0 || end+l >= len(s) || !isDigit(s[end+l]) {
+			break
+		}
+		a := end + l
+		b := a
+		for b < len(s) && isDigit(s[b]) {
+			b++
+		}
+		if n+(b-a) > len(buf) {
+			return 0 // longer than any card: an id, not a card
+		}
+		n += copy(buf[n:], s[a:b])
+		end = b
+	}
+	if n < 13 || end == j || end < len(s) && isLetter(s[end]) {
+		return 0
+	}
+	// A chain that runs on into a mask was longer before it was masked:
+	// judging it again now would make a second pass differ from the first.
+	if l, _ := sepAt(s, end); l > 0 && strings.HasPrefix(s[end+l:], "•") {
+		return 0
+	}
+	d := buf[:n]
+	if !luhn(d) {
+		return 0
+	}
+	name := brand(d)
+	if name == "" {
+		return 0
+	}
+	r.emitCard(i, end, name, d)
+	return end
 }
 
 // plainCard checks the unbroken 13–19 digit run s[i:j] and reports whether

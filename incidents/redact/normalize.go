@@ -37,7 +37,11 @@ func mapRune(r rune) (b byte, drop, ok bool) {
 		return byte(r - 0xFEE0), false, true
 	case unicode.IsDigit(r):
 		return '0' + digitValue(r), false, true
-	case unicode.Is(unicode.Cf, r):
+	case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) || r == 0x034F || r == 0x115F || r == 0x1160 || r == 0x3164 || r == 0xFFA0:
+		// Invisible: format characters, variation selectors, the
+		// combining grapheme joiner and the Hangul fillers render as
+		// nothing, so a number written with them between its digits is
+		// still that number.
 		return 0, true, true
 	case unicode.Is(unicode.Zs, r):
 		return ' ', false, true

@@ -28,6 +28,23 @@ const (
 // written in fullwidth digits or with zero-width spaces comes out masked
 // with its last four in ASCII digits.
 func Redact(s string) (string, []Finding) {
+	out, findings := redactOnce(s)
+	// Masking one thing can reveal another (a card beside a secret reads
+	// differently once the secret is a placeholder): scan what was masked
+	// again until nothing new turns up, so Redact is idempotent by
+	// construction. Clean text costs one pass; a third is rare.
+	for pass := 0; findings != nil && pass < 3; pass++ {
+		again, more := redactOnce(out)
+		if more == nil {
+			break
+		}
+		out, findings = again, append(findings, more...)
+	}
+	return out, findings
+}
+
+// redactOnce is one scan of s.
+func redactOnce(s string) (string, []Finding) {
 	r := redactor{s: s}
 	var offs []int
 	if needsView(s) {
