@@ -48,14 +48,14 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		}
 		cfg.Mailer = email.New(sc)
 	}
-	index, err := a.openKB(ctx)
+	follow, closeKB, err := a.openKBFollowing(ctx, raw, log) // kb_follow.go
 	if err != nil {
 		log.Warn("knowledge base unavailable", "err", err)
 		fmt.Fprintf(a.stderr, "paybot: knowledge base unavailable: %v\n", err)
 	} else {
-		cfg.KB = &kbSearcher{index: index, metrics: a.metrics}
-		a.kbOpen = true
-		closers = append(closers, func() { index.Close() })
+		cfg.KB = &kbSearcher{index: follow.Index(), follow: follow, metrics: a.metrics}
+		a.kbOpen, a.kbFollow = true, follow
+		closers = append(closers, closeKB)
 	}
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {

@@ -17,6 +17,7 @@ import (
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/kb"
+	"github.com/paybot/paybot/kb/kbstore"
 )
 
 func init() { addCommand(newKBCmd) }
@@ -46,12 +47,13 @@ func newKBIndexCmd(a *app) *cobra.Command {
 		Short: "Rebuild the search index from all sources, with no downtime",
 		Args:  exactArgs(0, "takes no arguments (did you mean 'kb import FILE'?)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			if err := index.Rebuild(cmd.Context()); err != nil {
+			defer done()
+			index := kc.index
+			if err := a.kbRebuild(cmd.Context(), index); err != nil {
 				return err
 			}
 			n, _ := index.Count()
@@ -71,12 +73,13 @@ FILE:LINE: reason; the good lines are imported all the same, and the exit
 code is then 3 so that a script notices.`,
 		Args: minArgs(1, "give one or more JSON Lines files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			return a.kbImport(cmd.Context(), index, args)
+			defer done()
+			defer a.kbNote(kc)
+			return a.kbImport(cmd.Context(), kc.index, args)
 		},
 	}
 }
@@ -97,12 +100,12 @@ one query per line from stdin and writes one JSON line per query.`,
 			if err := a.requireDataDir(); err != nil {
 				return err
 			}
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			return a.kbSearch(cmd.Context(), index, strings.Join(args, " "), limit, asJSON)
+			defer done()
+			return a.kbSearch(cmd.Context(), kc.index, strings.Join(args, " "), limit, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -133,12 +136,12 @@ code is 3 when top-3 falls below it.`,
 				return err
 			}
 			defer f.Close()
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			rep, err := kb.Eval(cmd.Context(), index, f)
+			defer done()
+			rep, err := kb.Eval(cmd.Context(), kc.index, f)
 			if err != nil {
 				return err
 			}
@@ -218,7 +221,7 @@ func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) err
 		for _, p := range problems {
 			fmt.Fprintf(a.stderr, "%s:%d: %s\n", name, p.Line, p.Reason)
 		}
-		if err := index.Upsert(ctx, docs...); err != nil {
+		if err := a.kbPut(ctx, index, docs...); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		fmt.Fprintf(a.stdout, "%s: imported %d documents, rejected %d lines\n", name, len(docs), len(problems))
@@ -300,7 +303,8 @@ func (a *app) kbSearch(ctx context.Context, index *kb.Index, query string, limit
 // kbSearcher adapts the index to the engine's Searcher and Learner.
 type kbSearcher struct {
 	index   *kb.Index
-	metrics *metrics // nil: not measured
+	follow  *kbstore.Follower // non-nil: writes go through the store
+	metrics *metrics          // nil: not measured
 }
 
 var (
@@ -352,7 +356,7 @@ func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, i
 		doc.Provider = strings.ToLower(inc.Details.Provider)
 		doc.Category = inc.Details.Category
 	}
-	return s.index.Upsert(ctx, doc)
+	return s.upsert(ctx, doc)
 }
 
 func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident) error {
@@ -367,7 +371,7 @@ func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident)
 	for _, c := range d.Codes {
 		codes = append(codes, c.Value)
 	}
-	return s.index.Upsert(ctx, kb.Doc{
+	return s.upsert(ctx, kb.Doc{
 		ID:       "incident:" + inc.Ref,
 		Kind:     "incident",
 		Title:    inc.Ref + ": " + inc.Title,
