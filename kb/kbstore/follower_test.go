@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,5 +258,24 @@ func TestWriteRefusesBadDocuments(t *testing.T) {
 	}
 	if s, err := st.KBState(context.Background()); err != nil || s.Seq != 0 {
 		t.Fatalf("state %+v %v: something was written", s, err)
+	}
+}
+
+// The store never holds a card number or a secret from a document.
+func TestWriteMasksCardData(t *testing.T) {
+	st := sqliteStores(t)(t)
+	ctx := context.Background()
+	d := kb.Doc{ID: "community:card", Title: "Customer pasted 4111 1111 1111 1111", Body: "key sk_live_51HxAbCdEfGhIjKlMnOpQrStUv was in the ticket"}
+	if _, err := kbstore.Write(ctx, st, time.Now(), d); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := st.KBChanges(ctx, 0, 10)
+	if err != nil || len(ch) != 1 {
+		t.Fatalf("%v %v", ch, err)
+	}
+	for _, bad := range []string{"4111 1111 1111 1111", "4111111111111111", "sk_live_51HxAbCdEfGhIjKlMnOpQrStUv"} {
+		if strings.Contains(string(ch[0].Fields), bad) {
+			t.Fatalf("the store holds %q: %s", bad, ch[0].Fields)
+		}
 	}
 }
