@@ -160,11 +160,8 @@ func answersText(hits []Hit) string {
 
 // suggest offers articles for a freshly opened incident's codes and title.
 func (e *Engine) suggest(ctx context.Context, r *reply, inc *incidents.Incident) {
-	if l, ok := e.kb.(Learner); ok {
-		if err := l.IndexIncident(ctx, inc); err != nil {
-			e.log.Warn("indexing incident", "incident", inc.Ref, "err", err)
-		}
-	}
+	// Incidents are indexed when resolved (indexIncident), not when opened:
+	// an open incident has no fix to offer.
 	if e.kb == nil {
 		return
 	}
@@ -215,19 +212,6 @@ func (e *Engine) cmdLearn(ctx context.Context, r *reply, args string) error {
 	}
 	r.say(KindText, fmt.Sprintf("Thanks, I saved that as a community answer to %q.", question))
 	return nil
-}
-
-func lastQuestion(ctx context.Context, store incidents.Store, inc *incidents.Incident) string {
-	tl, err := store.Timeline(ctx, inc.ID)
-	if err != nil {
-		return ""
-	}
-	for i := len(tl) - 1; i >= 0; i-- {
-		if tl[i].Kind == incidents.EventNote && strings.HasSuffix(strings.TrimSpace(tl[i].Text), "?") {
-			return tl[i].Text
-		}
-	}
-	return ""
 }
 
 // Resume re-asks the pending question of every unfinished intake on a

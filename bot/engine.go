@@ -131,6 +131,7 @@ func NewEngine(cfg Config) *Engine {
 	e.registerGatewayCommands()
 	e.registerWorkflowCommands()
 	e.registerReviewCommands()
+	e.registerKBCommands()
 	return e
 }
 

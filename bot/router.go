@@ -107,13 +107,7 @@ func (e *Engine) message(ctx context.Context, r *reply, ev Event) error {
 	case err == nil && inc.Status == incidents.StatusIntake:
 		return e.answerIntake(ctx, r, inc, text)
 	case err == nil:
-		if ev.Mention || strings.HasSuffix(text, "?") {
-			return e.answerQuestion(ctx, r, text)
-		}
-		// Plain updates in the thread go on the timeline.
-		return r.save(ctx, inc, incidents.TimelineEntry{
-			IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventNote, Text: text,
-		})
+		return e.threadMessage(ctx, r, inc, ev, text) // threadqa.go
 	case errors.Is(err, incidents.ErrNotFound):
 		if ev.Mention {
 			return e.answerQuestion(ctx, r, text)

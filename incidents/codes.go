@@ -8,16 +8,26 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/paybot/paybot/incidents/paycode"
 )
 
-// Code systems.
+// Code systems (paycode's).
 const (
-	CodeISO8583 = "iso8583"
-	CodeStripe  = "stripe"
-	CodeNACHA   = "nacha"
-	CodeHTTP    = "http"
-	CodeGateway = "gateway"
+	CodeISO8583  = paycode.ISO8583
+	CodeStripe   = paycode.Stripe
+	CodeNACHA    = paycode.NACHA
+	CodeHTTP     = paycode.HTTP
+	CodeGateway  = paycode.Gateway  // UPPER_SNAKE names and prefixed codes such as E0054
+	CodeNumbered = paycode.Numbered // Braintree, Adyen, Checkout.com numbers: 2046, 20051
 )
+
+// Key is the code's key in the one vocabulary shared with the knowledge
+// base (paycode.Canonical): "05", "r01", "e54", "do_not_honor".
+func (c Code) Key() string { return paycode.Canonical(c.Value) }
+
+// SameCode reports whether a and b are spellings of one code.
+func SameCode(a, b string) bool { return paycode.Equal(a, b) }
 
 // stripeCodes are Stripe's documented decline codes and the card-related
 // error codes people paste next to them. The value says whether the code
@@ -60,7 +70,18 @@ var (
 	reTwoDigit   = regexp.MustCompile(`\b\d{1,2}\b`)
 	reFraudulent = regexp.MustCompile(`(?i)\bfraudulent\b`)
 	reHTTP       = regexp.MustCompile(`\b([45]\d\d)(?:s)?\b`)
+	// a short letter prefix and a zero-padded number: E0054, e-0054, E_0054
+	rePrefixed = regexp.MustCompile(`(?i)\b([a-z]{1,3})[-_]?(0\d{2,5})\b`)
+	reLong     = regexp.MustCompile(`\b[1-9]\d{3,4}\b`)
 )
+
+// Words shortly before a 4- or 5-digit number that say it is a gateway's
+// numbered code (Braintree 2046, Checkout.com 20051, Adyen refusal codes).
+var numberedBefore = map[string]bool{
+	"braintree": true, "checkout": true, "checkoutcom": true, "cko": true, "adyen": true,
+	"processor": true, "response": true, "code": true, "codes": true, "refusal": true, "decline": true,
+	"declined": true, "error": true, "reason": true, "rc": true,
+}
 
 func init() {
 	var alts []string
@@ -177,7 +198,7 @@ func ExtractCodes(text string) []Code {
 		words := strings.FieldsFunc(strings.ToLower(text[m[0]:m[1]]), func(r rune) bool {
 			return r == '_' || r == '-' || unicode.IsSpace(r)
 		})
-		c := strings.ReplaceAll(strings.Join(words, "_"), "honour", "honor")
+		c := paycode.Display(paycode.Stripe, strings.Join(words, "_"))
 		found = append(found, foundCode{m[0], Code{CodeStripe, c}})
 	}
 	// "fraudulent" alone is a decline code only next to a word saying so.
@@ -199,7 +220,16 @@ func ExtractCodes(text string) []Code {
 			continue
 		}
 		claim(m[0], m[1])
-		found = append(found, foundCode{m[0], Code{CodeNACHA, fmt.Sprintf("R%02d", n)}})
+		found = append(found, foundCode{m[0], Code{CodeNACHA, paycode.Display(paycode.NACHA, fmt.Sprintf("R%02d", n))}})
+	}
+	for _, m := range rePrefixed.FindAllStringIndex(text, -1) {
+		if isClaimed(m[0], m[1]) || followedByNumber(text, m[1]) {
+			continue
+		}
+		if v := paycode.Display(paycode.Gateway, text[m[0]:m[1]]); v != "" {
+			claim(m[0], m[1])
+			found = append(found, foundCode{m[0], Code{CodeGateway, v}})
+		}
 	}
 	for _, m := range reHTTP.FindAllStringSubmatchIndex(text, -1) {
 		if isClaimed(m[0], m[1]) || !standalone(text, m[2], m[3]) {
@@ -218,6 +248,19 @@ func ExtractCodes(text string) []Code {
 			found = append(found, foundCode{m[0], Code{CodeHTTP, text[m[2]:m[3]]}})
 		}
 	}
+	for _, m := range reLong.FindAllStringIndex(text, -1) {
+		if isClaimed(m[0], m[1]) || !standalone(text, m[0], m[1]) {
+			continue
+		}
+		next := nextWords(text, m[1], 2)
+		if len(next) > 0 && notCodeAfter[next[0]] {
+			continue
+		}
+		if hasKeyword(prevWords(text, m[0], 3), numberedBefore) {
+			claim(m[0], m[1])
+			found = append(found, foundCode{m[0], Code{CodeNumbered, paycode.Display(paycode.Numbered, text[m[0]:m[1]])}})
+		}
+	}
 	for _, m := range reTwoDigit.FindAllStringIndex(text, -1) {
 		if isClaimed(m[0], m[1]) || !standalone(text, m[0], m[1]) {
 			continue
@@ -231,7 +274,7 @@ func ExtractCodes(text string) []Code {
 		}
 		n, _ := strconv.Atoi(text[m[0]:m[1]])
 		claim(m[0], m[1])
-		found = append(found, foundCode{m[0], Code{CodeISO8583, fmt.Sprintf("%02d", n)}})
+		found = append(found, foundCode{m[0], Code{CodeISO8583, paycode.Display(paycode.ISO8583, strconv.Itoa(n))}})
 	}
 
 	sort.SliceStable(found, func(i, j int) bool { return found[i].pos < found[j].pos })

@@ -69,6 +69,10 @@ func TestExtractCodes(t *testing.T) {
 		{"DO_NOT_HONOR", []Code{gw("DO_NOT_HONOR")}},
 		{"STRIPE_SECRET_KEY and API_KEY are set", nil},
 		{"A_B", nil},
+		{"acquirer says E0054, then e-0054 and E_0054", []Code{gw("E0054")}},
+		{"Braintree processor response 2046", []Code{{CodeNumbered, "2046"}}},
+		{"checkout.com response code 20051", []Code{{CodeNumbered, "20051"}}},
+		{"we lost 2046 orders since 2026", nil},
 		// mixed, order and dedupe
 		{"HTTP 402 card_declined (do_not_honor), DE39 05; ACH R01; INSTRUMENT_DECLINED; card_declined again, HTTP 402",
 			[]Code{http("402"), str("card_declined"), str("do_not_honor"), iso("05"), nacha("R01"), gw("INSTRUMENT_DECLINED")}},
@@ -82,11 +86,12 @@ func TestExtractCodes(t *testing.T) {
 }
 
 var canonical = map[string]*regexp.Regexp{
-	CodeISO8583: regexp.MustCompile(`^\d\d$`),
-	CodeStripe:  regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`),
-	CodeNACHA:   regexp.MustCompile(`^R(0[1-9]|[1-7]\d|8[0-5])$`),
-	CodeHTTP:    regexp.MustCompile(`^[45]\d\d$`),
-	CodeGateway: regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`),
+	CodeISO8583:  regexp.MustCompile(`^\d\d$`),
+	CodeStripe:   regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`),
+	CodeNACHA:    regexp.MustCompile(`^R(0[1-9]|[1-7]\d|8[0-5])$`),
+	CodeHTTP:     regexp.MustCompile(`^[45]\d\d$`),
+	CodeGateway:  regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z]{1,3}\d{2,6}$`),
+	CodeNumbered: regexp.MustCompile(`^\d{4,5}$`),
 }
 
 func FuzzExtractCodes(f *testing.F) {
@@ -109,6 +114,9 @@ func FuzzExtractCodes(f *testing.F) {
 				if _, ok := stripeCodes[c.Value]; !ok {
 					t.Fatalf("ExtractCodes(%q): %v is not a Stripe code", s, c)
 				}
+			}
+			if k := c.Key(); k == "" || !SameCode(k, c.Value) {
+				t.Fatalf("ExtractCodes(%q): %v has no key in the shared vocabulary", s, c)
 			}
 			if seen[c] {
 				t.Fatalf("ExtractCodes(%q): duplicate %v", s, c)

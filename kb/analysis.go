@@ -101,29 +101,76 @@ type stemFilter struct{}
 
 func (stemFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 	for _, t := range input {
-		t.Term = []byte(stemCached(string(t.Term)))
+		t.Term = stemBytes(t.Term)
 	}
 	return input
 }
 
-const stemCacheMax = 200000
+// The stem cache is sharded maps under read-write locks: a lookup with
+// m[string(b)] does not allocate, and most tokens are cache hits. A nil
+// value means "the stem is the word itself", so such tokens keep their
+// bytes. The cached byte slices are shared between tokens; nothing after
+// the stemmer changes a term in place.
+const (
+	stemCacheMax = 200000
+	stemShardN   = 64
+)
+
+type stemShard struct {
+	mu sync.RWMutex
+	m  map[string][]byte
+}
 
 var (
-	stemCache     sync.Map
+	stemShards    [stemShardN]stemShard
 	stemCacheSize atomic.Int64
 )
 
-func stemCached(w string) string {
-	if v, ok := stemCache.Load(w); ok {
-		return v.(string)
+func stemShardOf(b []byte) *stemShard {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
 	}
+	return &stemShards[h%stemShardN]
+}
+
+// stemBytes returns the stem of a lower-case term (b itself when unchanged).
+func stemBytes(b []byte) []byte {
+	sh := stemShardOf(b)
+	sh.mu.RLock()
+	v, ok := sh.m[string(b)]
+	sh.mu.RUnlock()
+	if ok {
+		if v == nil {
+			return b
+		}
+		return v
+	}
+	w := string(b)
 	s := stem(w)
+	if s != w {
+		v = []byte(s)
+	}
 	if stemCacheSize.Load() < stemCacheMax {
-		if _, loaded := stemCache.LoadOrStore(w, s); !loaded {
+		sh.mu.Lock()
+		if sh.m == nil {
+			sh.m = map[string][]byte{}
+		}
+		if _, dup := sh.m[w]; !dup {
+			sh.m[w] = v
 			stemCacheSize.Add(1)
 		}
+		sh.mu.Unlock()
 	}
-	return s
+	if v == nil {
+		return b
+	}
+	return v
+}
+
+// stemCached is stemBytes for strings.
+func stemCached(w string) string {
+	return string(stemBytes([]byte(w)))
 }
 
 func init() {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -31,6 +32,15 @@ type BenchReport struct {
 	RSSMB           float64 `json:"rss_mb"`    // resident set after the Paybot phases
 	PeakRSSMB       float64 `json:"peak_rss_mb"`
 	IndexMB         float64 `json:"index_mb"`
+
+	// ImportDocsPerSec is kb import's rate: ImportStream of the same
+	// documents as JSON Lines into a fresh knowledge base (parsing, the
+	// sources log and indexing; the merge after it is ImportMergeSeconds).
+	ImportSeconds      float64 `json:"import_seconds"`
+	ImportDocsPerSec   float64 `json:"import_docs_per_sec"`
+	ImportMergeSeconds float64 `json:"import_merge_seconds"`
+	// ImportVsFTS5 is ImportDocsPerSec / FTS5DocsPerSec (target >= 1/3).
+	ImportVsFTS5 float64 `json:"import_vs_fts5"`
 
 	FTS5IndexSeconds float64 `json:"fts5_index_seconds"`
 	FTS5DocsPerSec   float64 `json:"fts5_docs_per_sec"`
@@ -61,6 +71,12 @@ func (r BenchReport) Pass() (bool, []string) {
 	}
 	if r.DocsPerSec < TargetDocsPerSec {
 		f = append(f, fmt.Sprintf("indexing %.0f docs/s < %d", r.DocsPerSec, TargetDocsPerSec))
+	}
+	if r.ImportDocsPerSec > 0 && r.ImportDocsPerSec < TargetDocsPerSec {
+		f = append(f, fmt.Sprintf("kb import %.0f docs/s < %d", r.ImportDocsPerSec, TargetDocsPerSec))
+	}
+	if r.ImportVsFTS5 > 0 && r.ImportVsFTS5 < 1.0/3 {
+		f = append(f, fmt.Sprintf("kb import at %.2f of FTS5's load rate < 1/3", r.ImportVsFTS5))
 	}
 	if r.OpenSeconds > TargetOpenSec {
 		f = append(f, fmt.Sprintf("open %.3f s > %.0f s", r.OpenSeconds, TargetOpenSec))
@@ -225,9 +241,12 @@ func RunBench(ctx context.Context, dir string, n, queries int, w io.Writer) (Ben
 		rep.RatioP99 = rep.P99ms / rep.FTS5P99ms
 	}
 	fmt.Fprintf(w, "fts5  : indexed in %.2fs (%.0f docs/s); p50=%.3fms p99=%.3fms\n", rep.FTS5IndexSeconds, rep.FTS5DocsPerSec, rep.FTS5P50ms, rep.FTS5P99ms)
+	if err := benchImport(ctx, dir, n, &rep, w); err != nil {
+		return rep, fmt.Errorf("kb import: %w", err)
+	}
 	fmt.Fprintf(w, "ratio paybot/fts5: p50=%.2f p99=%.2f\n", rep.RatioP50, rep.RatioP99)
 	if ok, fails := rep.Pass(); ok {
-		fmt.Fprintln(w, "targets: PASS (p50<=1ms p99<=5ms index>=10k docs/s open<=1s rss<=300MB)")
+		fmt.Fprintln(w, "targets: PASS (p50<=1ms p99<=5ms index and kb import>=10k docs/s, import>=1/3 of FTS5 open<=1s rss<=300MB)")
 	} else {
 		fmt.Fprintf(w, "targets: FAIL: %s\n", strings.Join(fails, "; "))
 	}
@@ -289,4 +308,166 @@ func dirMB(dir string) float64 {
 		return nil
 	})
 	return float64(total) / (1 << 20)
+}
+
+// benchImport times kb import's path (ImportStream of the corpus written as
+// JSON Lines, into a fresh knowledge base under dir/import) right after the
+// FTS5 load, so the two rates come from the same run.
+func benchImport(ctx context.Context, dir string, n int, rep *BenchReport, w io.Writer) error {
+	path := filepath.Join(dir, "kb-bench.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(path)
+	if err := WriteSynthJSONL(f, n); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return err
+	}
+	defer f.Close()
+	idir := filepath.Join(dir, "import")
+	_ = os.RemoveAll(idir)
+	defer os.RemoveAll(idir)
+	ix, err := Open(ctx, idir, Options{})
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	start := time.Now()
+	st, probs, err := ix.ImportStream(ctx, f, nil)
+	if err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%d lines rejected, first: %v", len(probs), probs[0])
+	}
+	rep.ImportSeconds = time.Since(start).Seconds()
+	rep.ImportDocsPerSec = float64(st.Imported) / rep.ImportSeconds
+	start = time.Now()
+	if err := ix.Optimize(ctx); err != nil {
+		return err
+	}
+	rep.ImportMergeSeconds = time.Since(start).Seconds()
+	if rep.FTS5DocsPerSec > 0 {
+		rep.ImportVsFTS5 = rep.ImportDocsPerSec / rep.FTS5DocsPerSec
+	}
+	fmt.Fprintf(w, "kb import: %d docs from JSON Lines in %.2fs (%.0f docs/s, %.2f of FTS5's rate); merge %.2fs\n",
+		st.Imported, rep.ImportSeconds, rep.ImportDocsPerSec, rep.ImportVsFTS5, rep.ImportMergeSeconds)
+	return nil
+}
+
+// ImportBenchReport compares kb import with SQLite FTS5's load of the same
+// documents, alternating the two so that both see the same machine.
+type ImportBenchReport struct {
+	Docs           int       `json:"docs"`
+	ImportDocsPerS []float64 `json:"import_docs_per_sec"` // one per round
+	FTS5DocsPerS   []float64 `json:"fts5_docs_per_sec"`
+	Ratio          []float64 `json:"ratio"` // import / FTS5, per round
+	// ImportCPUus and FTS5CPUus are CPU microseconds per document (user +
+	// system, the whole process): on a shared machine the wall-clock rates
+	// move with the load, the CPU cost does not.
+	ImportCPUus []float64 `json:"import_cpu_us_per_doc"`
+	FTS5CPUus   []float64 `json:"fts5_cpu_us_per_doc"`
+}
+
+// RunImportBench writes the synthetic corpus of n documents as JSON Lines
+// under dir, then, rounds times, loads it into SQLite FTS5 and imports it
+// with ImportStream into a fresh knowledge base (the path of kb import),
+// reporting both rates and their ratio (target: kb import >= 10,000
+// docs/s and >= 1/3 of FTS5's rate).
+func RunImportBench(ctx context.Context, dir string, n, rounds int, w io.Writer) (ImportBenchReport, error) {
+	rep := ImportBenchReport{Docs: n}
+	if w == nil {
+		w = io.Discard
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return rep, err
+	}
+	path := filepath.Join(dir, "kb-import-bench.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		return rep, err
+	}
+	defer os.Remove(path)
+	if err := WriteSynthJSONL(f, n); err != nil {
+		f.Close()
+		return rep, err
+	}
+	f.Close()
+	fmt.Fprintf(w, "synthetic corpus: %d documents as JSON Lines (seed 1)\n", n)
+	for r := 0; r < max(1, rounds); r++ {
+		// FTS5: the same documents, read from the same file, in batches of 10,000
+		ftsPath := filepath.Join(dir, "kb-import-bench-fts5.db")
+		_ = os.Remove(ftsPath)
+		start, cpu0 := time.Now(), cpuTime()
+		fts, err := NewFTS5(ctx, ftsPath, nil)
+		if err != nil {
+			return rep, err
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			fts.Close()
+			return rep, err
+		}
+		docs, _ := ImportJSONL(in)
+		in.Close()
+		for i := 0; i < len(docs); i += 10000 {
+			if err := fts.Add(ctx, docs[i:min(i+10000, len(docs))]); err != nil {
+				fts.Close()
+				return rep, err
+			}
+		}
+		fts.Close()
+		ftsRate := float64(n) / time.Since(start).Seconds()
+		ftsCPU := float64((cpuTime() - cpu0).Microseconds()) / float64(n)
+		docs = nil
+		_ = os.Remove(ftsPath)
+
+		idir := filepath.Join(dir, "kb-import-bench")
+		_ = os.RemoveAll(idir)
+		ix, err := Open(ctx, idir, Options{})
+		if err != nil {
+			return rep, err
+		}
+		in, err = os.Open(path)
+		if err != nil {
+			ix.Close()
+			return rep, err
+		}
+		start, cpu0 = time.Now(), cpuTime()
+		st, probs, err := ix.ImportStream(ctx, in, nil)
+		secs := time.Since(start).Seconds()
+		impCPU := float64((cpuTime() - cpu0).Microseconds()) / float64(max(st.Imported, 1))
+		in.Close()
+		ix.Close()
+		_ = os.RemoveAll(idir)
+		if err != nil {
+			return rep, err
+		}
+		if len(probs) > 0 {
+			return rep, fmt.Errorf("%d lines rejected, first: %v", len(probs), probs[0])
+		}
+		rate := float64(st.Imported) / secs
+		rep.ImportDocsPerS = append(rep.ImportDocsPerS, rate)
+		rep.FTS5DocsPerS = append(rep.FTS5DocsPerS, ftsRate)
+		rep.Ratio = append(rep.Ratio, rate/ftsRate)
+		rep.ImportCPUus = append(rep.ImportCPUus, impCPU)
+		rep.FTS5CPUus = append(rep.FTS5CPUus, ftsCPU)
+		fmt.Fprintf(w, "round %d: kb import %.0f docs/s (%.0f µs CPU/doc), FTS5 load %.0f docs/s (%.0f µs CPU/doc), ratio %.2f\n",
+			r+1, rate, impCPU, ftsRate, ftsCPU, rate/ftsRate)
+	}
+	return rep, nil
+}
+
+// cpuTime is the process's user + system CPU time (Linux, BSD, macOS).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

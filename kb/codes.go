@@ -3,84 +3,25 @@ package kb
 import (
 	"strings"
 	"unicode"
+
+	"github.com/paybot/paybot/incidents/paycode"
 )
 
-// Code normalisation.
-//
-// Every code, at index time and at query time, is reduced to one canonical
-// keyword so that the spellings people type meet the spellings sources use:
-//
-//	05, 5, 005        -> "5"        (numeric codes: leading zeros dropped)
-//	R01, r01, r1, R-01 -> "r01"     (letter + number: number padded to 2 digits)
-//	do_not_honor, DO-NOT-HONOR, "do not honor" (as a phrase) -> "do_not_honor"
-//	INSTRUMENT_DECLINED -> "instrument_declined"
+// Code normalisation is paycode's (incidents/paycode), the one vocabulary
+// shared with the intake: every code, at index time and at query time, is
+// reduced to paycode.Canonical, so the spellings people type meet the
+// spellings sources use (05 = 5 = 005, R01 = r1 = R-01, E0054 = e-0054 =
+// E_0054, do_not_honor = "do not honor", INSTRUMENT_DECLINED =
+// instrument_declined).
 //
 // Besides the bare code, each document also gets a qualified code
 // "<system>:<code>" (system = the id prefix, e.g. "iso8583_1987_field39:51",
-// "3ds-transstatusreason:4", "ach-return:r01", or the provider for articles),
-// so a question that names its code system ("DE39 59", "transStatusReason 6",
-// "action code 100") prefers that system's record.
+// "3ds-transstatusreason:04", "ach-return:r01", or the provider for
+// articles), so a question that names its code system ("DE39 59",
+// "transStatusReason 6", "action code 100") prefers that system's record.
 
 // canonCode returns the canonical form of s, or "" when s cannot be a code.
-func canonCode(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.Trim(s, "`'\"()[]{}.,;:!?")
-	if s == "" || len(s) > 80 {
-		return ""
-	}
-	// numeric
-	if isDigits(s) {
-		t := strings.TrimLeft(s, "0")
-		if t == "" {
-			t = "0"
-		}
-		if len(t) > 4 {
-			return ""
-		}
-		return t
-	}
-	// letter + number, e.g. r01, r1, r-01, c02, n7
-	if len(s) >= 2 && isLetter(s[0]) {
-		rest := strings.TrimPrefix(s[1:], "-")
-		if rest != "" && len(rest) <= 3 && isDigits(rest) {
-			n := strings.TrimLeft(rest, "0")
-			if n == "" {
-				n = "0"
-			}
-			for len(n) < 2 {
-				n = "0" + n
-			}
-			return s[:1] + n
-		}
-	}
-	// symbolic: letters, digits, separators
-	var b strings.Builder
-	lastSep := true
-	letters := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case isLetter(c):
-			letters++
-			b.WriteByte(c)
-			lastSep = false
-		case c >= '0' && c <= '9':
-			b.WriteByte(c)
-			lastSep = false
-		case c == '_' || c == '-' || c == ' ' || c == '.':
-			if !lastSep {
-				b.WriteByte('_')
-			}
-			lastSep = true
-		default:
-			return ""
-		}
-	}
-	if letters == 0 {
-		return ""
-	}
-	return strings.TrimSuffix(b.String(), "_")
-}
+func canonCode(s string) string { return paycode.Canonical(s) }
 
 func isDigits(s string) bool {
 	if s == "" {
@@ -117,7 +58,7 @@ func docCodes(d Doc) []string {
 		raw = append(raw, d.ID[i+1:])
 	}
 	for _, tok := range splitRawTokens(d.Title) {
-		if looksLikeCode(tok) {
+		if looksLikeCode(tok) && !notCodeNumbers[tok] {
 			raw = append(raw, tok)
 		}
 	}
@@ -143,6 +84,10 @@ func docCodes(d Doc) []string {
 	return out
 }
 
+// notCodeNumbers are numbers that name a standard or its year, never a
+// code ("ISO 8583 action code (1993) 021").
+var notCodeNumbers = map[string]bool{"8583": true, "1987": true, "1993": true, "2003": true, "4217": true}
+
 // looksLikeCode reports whether a raw token, as typed, is written like a
 // code: snake_case or kebab with digits, SCREAMING words of 4+ letters, a
 // letter followed by digits (R01, C02), or a number of 1-3 digits.
@@ -160,7 +105,15 @@ func looksLikeCode(tok string) bool {
 			return true
 		}
 	}
-	if isDigits(tok) && len(tok) <= 3 {
+	// a letter prefix and a number of 3+ digits: E0054, e-0054, AB123
+	if paycode.IsPrefixed(l) {
+		if i := strings.IndexFunc(l, func(r rune) bool { return r >= '0' && r <= '9' }); i >= 0 && len(l)-i >= 3 && canonCode(l) != "" {
+			return true
+		}
+	}
+	// numbers up to paycode.MaxDigits: ISO 8583 (05), HTTP (429),
+	// Braintree (2046), Checkout.com (20051)
+	if isDigits(tok) && len(tok) <= paycode.MaxDigits {
 		return true
 	}
 	if len(tok) >= 4 && strings.ToUpper(tok) == tok && strings.ToLower(tok) != tok {

@@ -27,7 +27,7 @@
 // to one segment, and swaps it in through a bleve IndexAlias, so searches
 // keep answering; writers wait. Optimize merges after a bulk import.
 //
-// Fields: title, body and tags (English analyzer: separators of codes
+// Fields: title, body, tags, question, fix and rootcause (English analyzer: separators of codes
 // become spaces, so do_not_honor indexes as "do not honor"; stop words;
 // snowball stemming), and keyword fields codes, kind, provider and source.
 // There is no _all field and there are no doc values.
@@ -59,6 +59,33 @@
 // and at least one payments word (domain.go); ConfidenceThreshold is
 // calibrated on the dev questions, testdata/starter-questions.jsonl and the
 // off-topic questions in testdata/offtopic.jsonl (TestConfidence).
+//
+// # Passages, community answers, incidents
+//
+// Articles are split into sections by their "## " headings (passage.go);
+// a hit shows the passage of the "What to do" section that holds most of
+// the question's codes and words, after the first sentence of the meaning
+// section when the question asks what something means. Get returns a whole
+// document. Codes use incidents/paycode, the vocabulary the intake shares.
+//
+// Community answers (community.go) are learned with Learn: checked by
+// CheckAnswer (no mentions of people, no contact details, no asking for
+// card data), one per question and author (CommunityID), with author and
+// date; the learned question is indexed as the strong field "question" and
+// a close question gets a re-ranking bonus. RemoveCommunity lets the author
+// or a manager remove one. Past incidents carry Fix and RootCause as
+// fields of their own and show "Fix: … · Root cause: …".
+//
+// # Import and repair
+//
+// ImportStream (importstream.go) parses JSON Lines in parallel and writes
+// 2,000-document batches: one sources write and fsync each, the index
+// batch of one overlapping the parsing of the next, the sources offset
+// recorded once at the end. Open
+// checks the live index (openChecked: metadata, segments, a search over the
+// stored fields) and rebuilds a damaged one from its sources; Repaired says
+// so. A bad or symlinked Markdown article is skipped (CheckArticlesDir,
+// ArticleProblems), never the whole knowledge base.
 //
 // # Evaluation and benchmark
 //

@@ -37,3 +37,32 @@ var domainStems = func() map[string]bool {
 	}
 	return m
 }()
+
+// nearTopicCues are phrases of personal finance and markets: questions that
+// share words with payments ("credit card", "stripe", "visa") but that a
+// merchant's payments team cannot answer from its knowledge base (the best
+// card for rewards, a provider's share price, paying one's own card bill).
+// A question holding one is never a confident answer unless it also names
+// a payment code that the best hit holds.
+var nearTopicCues = []string{
+	"share price", "stock price", " stock ", " stocks ", " shares ", "market cap", "valuation", " ipo ",
+	"invest ", "investing", "investment", "dividend", "mortgage", "retirement", "pension", "savings account",
+	"credit score", "credit report", "personal loan", "student loan", " rewards", "cashback", "cash back",
+	"air miles", "frequent flyer", "travel card", "foreign transaction fee", "annual fee", "credit limit increase",
+	"pay my credit card", "my credit card bill", "my card bill", "pay off my", "my own card", "my own visa",
+	"my own mastercard", "my personal card", "at the supermarket", "at the restaurant", "restaurant bill",
+	"split a bill", "split the bill", "best credit card", "best debit card", "best prepaid", "which credit card should i",
+	"open a bank account", "my bank account balance", "lottery", "crypto price", "bitcoin price", "exchange rate today",
+}
+
+// nearTopic reports whether q reads as personal finance or markets.
+func nearTopic(q string) bool {
+	l := " " + strings.ToLower(strings.Join(strings.Fields(q), " ")) + " "
+	l = strings.NewReplacer("?", " ", ",", " ", ".", " ", "!", " ", "'s ", " ").Replace(l)
+	for _, c := range nearTopicCues {
+		if strings.Contains(l, c) {
+			return true
+		}
+	}
+	return false
+}

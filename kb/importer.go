@@ -128,6 +128,12 @@ func parseJSONLine(raw []byte) (Doc, string) {
 	if !validKind(kind) {
 		return Doc{}, fmt.Sprintf("unknown kind %q (want article, community, reference or incident)", j.Kind)
 	}
+	if kind == KindCommunity {
+		// imported community answers meet the same rules as learned ones
+		if err := CheckAnswer(*j.Body); err != nil {
+			return Doc{}, err.Error()
+		}
+	}
 	d := Doc{
 		ID: id, Title: strings.TrimSpace(*j.Title), Body: strings.TrimSpace(*j.Body), Kind: kind,
 		Tags: cleanList(j.Tags), Codes: cleanList(j.Codes), Provider: strings.TrimSpace(j.Provider),
@@ -258,43 +264,118 @@ func StarterArticles() ([]Doc, error) {
 	return docs, nil
 }
 
-// LoadArticlesDir parses every *.md file under dir (recursively).
+// ArticleProblem is one Markdown article that was skipped, with why.
+type ArticleProblem struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+func (p ArticleProblem) String() string { return p.File + ": " + p.Reason }
+
+// LoadArticlesDir parses every *.md file under dir (recursively). It fails
+// only when dir itself cannot be read; a bad article is skipped (see
+// CheckArticlesDir for the reasons).
 func LoadArticlesDir(dir string) ([]Doc, error) {
+	docs, _, err := CheckArticlesDir(dir)
+	return docs, err
+}
+
+// CheckArticlesDir parses every *.md file under dir (recursively) and
+// returns the good articles and one problem per file skipped: a file that
+// does not parse (front matter, title, body), an id used by an earlier
+// file, or a symbolic link (a link to a file outside the folder would
+// serve that file in chat; links inside the folder are refused too, since
+// the file is read where it is). The error is for a folder that cannot be
+// read at all.
+func CheckArticlesDir(dir string) ([]Doc, []ArticleProblem, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("articles folder: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, nil, fmt.Errorf("articles folder %s is not a folder", dir)
+	}
 	var docs []Doc
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	var problems []ArticleProblem
+	seen := map[string]string{}
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		rel, _ := filepath.Rel(root, p)
 		if err != nil {
-			return err
+			problems = append(problems, ArticleProblem{File: rel, Reason: err.Error()})
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&os.ModeSymlink != 0 {
+			if strings.HasSuffix(d.Name(), ".md") || isDirLink(p) {
+				reason := "symbolic link refused (copy the article into the articles folder instead)"
+				if target, err := filepath.EvalSymlinks(p); err == nil && !within(root, target) {
+					reason = "symbolic link to " + target + ", outside the articles folder: refused"
+				}
+				problems = append(problems, ArticleProblem{File: rel, Reason: reason})
+			}
+			return nil
 		}
 		if d.IsDir() || !strings.HasSuffix(d.Name(), ".md") {
 			return nil
 		}
+		if !d.Type().IsRegular() {
+			problems = append(problems, ArticleProblem{File: rel, Reason: "not a regular file"})
+			return nil
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return err
+			problems = append(problems, ArticleProblem{File: rel, Reason: err.Error()})
+			return nil
 		}
-		doc, err := ParseArticle(p, data)
+		doc, err := ParseArticle(rel, data)
 		if err != nil {
-			return err
+			problems = append(problems, ArticleProblem{File: rel, Reason: strings.TrimPrefix(err.Error(), rel+": ")})
+			return nil
 		}
+		if prev, ok := seen[doc.ID]; ok {
+			problems = append(problems, ArticleProblem{File: rel, Reason: fmt.Sprintf("id %q is already used by %s", doc.ID, prev)})
+			return nil
+		}
+		seen[doc.ID] = rel
 		docs = append(docs, doc)
 		return nil
 	})
-	return docs, err
+	return docs, problems, err
+}
+
+func isDirLink(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// within reports whether path is root or under it.
+func within(root, path string) bool {
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // allArticles merges the starter set with the configured directory; a
 // directory article overrides a starter article with the same id.
-func allArticles(dir string) ([]Doc, error) {
+func allArticles(dir string) ([]Doc, []ArticleProblem, error) {
 	docs, err := StarterArticles()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if dir == "" {
-		return docs, nil
+		return docs, nil, nil
 	}
-	extra, err := LoadArticlesDir(dir)
+	extra, problems, err := CheckArticlesDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("articles dir: %w", err)
+		return nil, nil, fmt.Errorf("articles dir: %w", err)
 	}
 	byID := map[string]int{}
 	for i, d := range docs {
@@ -309,5 +390,5 @@ func allArticles(dir string) ([]Doc, error) {
 		}
 	}
 	sort.Slice(docs, func(i, j int) bool { return docs[i].ID < docs[j].ID })
-	return docs, nil
+	return docs, problems, nil
 }

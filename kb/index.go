@@ -56,6 +56,11 @@ type Index struct {
 	cur    atomic.Pointer[generation]
 	closed atomic.Bool
 
+	repaired string // what Open repaired, for the log
+
+	probMu          sync.Mutex
+	articleProblems []ArticleProblem
+
 	writes  atomic.Uint64 // bumped by every write; invalidates vocab
 	vocab   atomic.Pointer[vocab]
 	vocabMu sync.Mutex
@@ -117,6 +122,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt("provider", keyword())
 	dm.AddFieldMappingsAt("source", keyword())
 	dm.AddFieldMappingsAt("url", stored())
+	dm.AddFieldMappingsAt("question", text(false))
+	dm.AddFieldMappingsAt("fix", text(true))
+	dm.AddFieldMappingsAt("rootcause", text(true))
+	dm.AddFieldMappingsAt("author", stored())
+	dm.AddFieldMappingsAt("author_id", stored())
+	dm.AddFieldMappingsAt("created", stored())
 	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping()) // no composite _all field
 	im.DefaultMapping = dm
 	if err := im.Validate(); err != nil {
@@ -156,6 +167,24 @@ func indexable(d Doc) map[string]interface{} {
 	}
 	if d.URL != "" {
 		m["url"] = d.URL
+	}
+	if d.Kind == KindCommunity {
+		m["question"] = d.Title
+	}
+	if d.Fix != "" {
+		m["fix"] = d.Fix
+	}
+	if d.RootCause != "" {
+		m["rootcause"] = d.RootCause
+	}
+	if d.Author != "" {
+		m["author"] = d.Author
+	}
+	if d.AuthorID != "" {
+		m["author_id"] = d.AuthorID
+	}
+	if d.Created != "" {
+		m["created"] = d.Created
 	}
 	return m
 }
@@ -201,25 +230,32 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
 	name, _ := os.ReadFile(filepath.Join(dir, currentFile))
 	cur := strings.TrimSpace(string(name))
 	if cur != "" && !strings.ContainsAny(cur, `/\`) {
-		if _, err := os.Stat(filepath.Join(dir, cur, "index_meta.json")); err == nil {
-			idx, err := bleve.OpenUsing(filepath.Join(dir, cur), ix.runtimeConfig())
-			if err != nil {
+		if _, err := os.Stat(filepath.Join(dir, cur)); err == nil {
+			idx, err := openChecked(filepath.Join(dir, cur), ix.runtimeConfig())
+			switch {
+			case err != nil && errors.Is(ix.openError(err), ErrIndexInUse):
 				return nil, ix.openError(err)
+			case err != nil:
+				// A damaged index (a truncated or overwritten file) is
+				// rebuilt from its sources below: the articles and
+				// sources.jsonl hold every document.
+				ix.repaired = fmt.Sprintf("the index %s was damaged (%v); rebuilt from its sources", cur, err)
+			default:
+				if err := ix.replaySources(ctx, idx); err != nil {
+					_ = idx.Close()
+					return nil, err
+				}
+				ix.install(&generation{name: cur, idx: idx})
+				ix.removeStale(cur)
+				if err := ix.syncArticles(ctx); err != nil {
+					_ = ix.Close()
+					return nil, err
+				}
+				return ix, nil
 			}
-			if err := ix.replaySources(ctx, idx); err != nil {
-				_ = idx.Close()
-				return nil, err
-			}
-			ix.install(&generation{name: cur, idx: idx})
-			ix.removeStale(cur)
-			if err := ix.syncArticles(ctx); err != nil {
-				_ = ix.Close()
-				return nil, err
-			}
-			return ix, nil
 		}
 	}
-	// first start: build from all sources
+	// first start, or a damaged index: build from all sources
 	g, err := ix.build(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -229,7 +265,57 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
 		_ = ix.Close()
 		return nil, err
 	}
+	ix.removeStale(g.name)
 	return ix, nil
+}
+
+// Repaired says what Open repaired ("" when the index opened cleanly).
+func (ix *Index) Repaired() string { return ix.repaired }
+
+// openChecked opens an index directory and checks that it answers: the
+// metadata parses, the segments open, the document count and a search over
+// every field work. bleve or zap may panic on an overwritten segment; that
+// is an error here too.
+func openChecked(path string, cfg map[string]interface{}) (idx bleve.Index, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if idx != nil {
+				func() {
+					defer func() { _ = recover() }()
+					_ = idx.Close()
+				}()
+			}
+			idx, err = nil, fmt.Errorf("index is damaged: %v", r)
+		}
+	}()
+	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err != nil {
+		return nil, fmt.Errorf("index metadata: %w", err)
+	}
+	idx, err = bleve.OpenUsing(path, cfg)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(e error) (bleve.Index, error) {
+		_ = idx.Close()
+		return nil, e
+	}
+	n, err := idx.DocCount()
+	if err != nil {
+		return fail(err)
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 20, int(n/2), false)
+	req.Fields = hitFields
+	if _, err := idx.Search(req); err != nil {
+		return fail(err)
+	}
+	for _, f := range []string{"title", "body", "codes"} {
+		q := bleve.NewTermQuery("payment")
+		q.SetField(f)
+		if _, err := idx.Search(bleve.NewSearchRequestOptions(q, 5, 0, false)); err != nil {
+			return fail(err)
+		}
+	}
+	return idx, nil
 }
 
 // runtimeConfig is the scorch configuration. Batches are "unsafe" (a batch
@@ -362,6 +448,11 @@ func (ix *Index) build(ctx context.Context, extra []Doc) (*generation, error) {
 	if err := indexDocs(ctx, idx, arts, -1); err != nil {
 		return fail(err)
 	}
+	mark := idx.NewBatch()
+	mark.SetInternal(articlesKey, []byte(articlesHash(arts)))
+	if err := idx.Batch(mark); err != nil {
+		return fail(err)
+	}
 	if err := ix.writeArticlesMeta(arts); err != nil {
 		return fail(err)
 	}
@@ -384,12 +475,18 @@ func (ix *Index) build(ctx context.Context, extra []Doc) (*generation, error) {
 // indexDocs indexes docs in batches; when offset >= 0 the last batch also
 // records the sources.jsonl offset that the index now holds.
 func indexDocs(ctx context.Context, idx bleve.Index, docs []Doc, offset int64) error {
+	// Bulk writes (kb import) go in larger batches: fewer, larger segments
+	// leave the merger less to do.
+	per := batchSize
+	if len(docs) >= importBatch {
+		per = importBatch
+	}
 	b := idx.NewBatch()
 	for _, d := range docs {
 		if err := b.Index(d.ID, indexable(d)); err != nil {
 			return fmt.Errorf("kb: index %q: %w", d.ID, err)
 		}
-		if b.Size() >= batchSize {
+		if b.Size() >= per {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -467,7 +564,12 @@ func (ix *Index) syncArticles(ctx context.Context) error {
 	if data, err := os.ReadFile(filepath.Join(ix.dir, articlesFile)); err == nil {
 		_ = json.Unmarshal(data, &old)
 	}
-	if old.Hash == articlesHash(arts) {
+	h := articlesHash(arts)
+	// The index holds the hash of the articles it indexed too: after a
+	// crash or a damaged segment scorch may open an older snapshot, which
+	// lacks articles that articles.json says are indexed.
+	in, _ := ix.cur.Load().idx.GetInternal(articlesKey)
+	if old.Hash == h && string(in) == h {
 		return nil
 	}
 	ix.mu.Lock()
@@ -491,11 +593,19 @@ func (ix *Index) syncArticles(ctx context.Context) error {
 	if err := indexDocs(ctx, g.idx, arts, -1); err != nil {
 		return err
 	}
+	mark := g.idx.NewBatch()
+	mark.SetInternal(articlesKey, []byte(h))
+	if err := g.idx.Batch(mark); err != nil {
+		return err
+	}
 	if err := flush(g.idx, time.Minute); err != nil {
 		return err
 	}
 	return ix.writeArticlesMeta(arts)
 }
+
+// articlesKey is the internal key holding the hash of the articles indexed.
+var articlesKey = []byte("kb.articles.hash")
 
 // sourceRec is one line of sources.jsonl.
 type sourceRec struct {
@@ -831,11 +941,31 @@ func optimize(ctx context.Context, idx bleve.Index) error {
 }
 
 func (ix *Index) articles() ([]Doc, error) {
+	var docs []Doc
+	var problems []ArticleProblem
+	var err error
 	if ix.opts.noStarter {
 		if ix.opts.ArticlesDir == "" {
 			return nil, nil
 		}
-		return LoadArticlesDir(ix.opts.ArticlesDir)
+		docs, problems, err = CheckArticlesDir(ix.opts.ArticlesDir)
+	} else {
+		docs, problems, err = allArticles(ix.opts.ArticlesDir)
 	}
-	return allArticles(ix.opts.ArticlesDir)
+	if err != nil {
+		return nil, err
+	}
+	ix.probMu.Lock()
+	ix.articleProblems = problems
+	ix.probMu.Unlock()
+	return docs, nil
+}
+
+// ArticleProblems lists the Markdown articles skipped at the last load of
+// the articles folder (bad front matter, a symbolic link, a repeated id),
+// one per file; the other articles are indexed.
+func (ix *Index) ArticleProblems() []ArticleProblem {
+	ix.probMu.Lock()
+	defer ix.probMu.Unlock()
+	return append([]ArticleProblem(nil), ix.articleProblems...)
 }

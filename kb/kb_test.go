@@ -40,7 +40,7 @@ func TestBM25InEffect(t *testing.T) {
 
 func TestCodeNormalisation(t *testing.T) {
 	cases := map[string]string{
-		"05": "5", "5": "5", "005": "5", "00": "0", "51": "51", "051": "51", "100": "100",
+		"05": "05", "5": "05", "005": "05", "00": "00", "E0054": "e54", "e-0054": "e54", "E_0054": "e54", "2046": "2046", "20051": "20051", "51": "51", "051": "51", "100": "100",
 		"R01": "r01", "r01": "r01", "r1": "r01", "R-01": "r01", "C02": "c02", "N7": "n07",
 		"do_not_honor": "do_not_honor", "DO_NOT_HONOR": "do_not_honor", "do-not-honor": "do_not_honor",
 		"INSTRUMENT_DECLINED": "instrument_declined", "Y": "y", "héllo": "", "$%": "",
@@ -61,11 +61,13 @@ func TestCodeNormalisation(t *testing.T) {
 	}
 	// query side: every spelling reaches the same code term
 	for q, want := range map[string]string{
-		"response code 05": "5", "response code 5": "5", "action code 005": "5",
+		"response code 05": "05", "response code 5": "05", "action code 005": "05",
+		"E0054": "e54", "e-0054": "e54", "E_0054": "e54", "e 0054": "e54", "acquirer code E0054": "e54",
+		"braintree 2046": "2046", "checkout.com 20051": "20051", "http 429": "429",
 		"ACH R01": "r01", "ach r1": "r01", "ach R-01": "r01",
 		"stripe do_not_honor": "do_not_honor", "stripe do not honor": "do_not_honor",
 		"INSTRUMENT_DECLINED": "instrument_declined", "instrument declined": "instrument_declined",
-		"3ds transStatus R": "3ds-transstatus:r", "transStatusReason 6": "3ds-transstatusreason:6",
+		"3ds transStatus R": "3ds-transstatus:r", "transStatusReason 6": "3ds-transstatusreason:06",
 		"DE39 59": "iso8583_1987_field39:59",
 	} {
 		p := analyzeQuery(q, nil)
@@ -107,6 +109,9 @@ func TestCodeSpellingsFindTheSameDoc(t *testing.T) {
 		{ID: "ach-return:R01", Kind: KindReference, Title: "ACH return code R01 – Insufficient Funds", Body: "Available balance is not sufficient to cover the debit entry", Tags: []string{"ach", "nacha", "return"}},
 		{ID: "iso8583_1987_field39:05", Kind: KindReference, Title: "ISO 8583 response code (DE39) 05", Body: "Do not honour", Tags: []string{"iso8583"}},
 		{ID: "paypal-issue:checkout_orders_v2:INSTRUMENT_DECLINED", Kind: KindReference, Title: "PayPal checkout_orders_v2 error INSTRUMENT_DECLINED", Body: "The instrument presented was either declined by the processor or bank, or it can't be used for this payment.", Tags: []string{"paypal"}},
+		{ID: "acq-e0054", Kind: KindCommunity, Title: "Acquirer code E0054 means velocity block", Body: "The acquirer blocks the card after too many attempts in a short window; wait an hour."},
+		{ID: "bt-2046", Kind: KindReference, Title: "Braintree processor response 2046 Declined", Body: "The customer's bank declined the transaction; ask for another card.", Provider: "braintree"},
+		{ID: "cko-20051", Kind: KindReference, Title: "Checkout.com response 20051 Insufficient funds", Body: "The card has not enough funds.", Provider: "checkout"},
 	}
 	if err := ix.Upsert(context.Background(), docs...); err != nil {
 		t.Fatal(err)
@@ -116,6 +121,10 @@ func TestCodeSpellingsFindTheSameDoc(t *testing.T) {
 		"response code 05": "iso8583_1987_field39:05", "DE39 5": "iso8583_1987_field39:05", "iso 8583 code 005": "iso8583_1987_field39:05",
 		"paypal INSTRUMENT_DECLINED": "paypal-issue:checkout_orders_v2:INSTRUMENT_DECLINED",
 		"INSTRUMENT_DECLIEND paypal": "paypal-issue:checkout_orders_v2:INSTRUMENT_DECLINED",
+		"E0054":                      "acq-e0054", "e-0054": "acq-e0054", "E_0054": "acq-e0054", "e 0054": "acq-e0054", "e0054": "acq-e0054",
+		"E54": "acq-e0054", "what does E-0054 mean": "acq-e0054", "acquirer returned e_0054": "acq-e0054",
+		"braintree 2046": "bt-2046", "processor response 2046": "bt-2046",
+		"checkout.com 20051": "cko-20051", "response code 20051": "cko-20051",
 	} {
 		ids, res := searchTop(t, ix, q, 3)
 		if len(ids) == 0 || ids[0] != want {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/english"
+	"github.com/paybot/paybot/incidents/paycode"
 )
 
 // Query understanding: turns a chat question into a plan of weighted terms.
@@ -47,6 +48,8 @@ type queryPlan struct {
 	families map[string]bool // systemFamily of every named system
 	// content is the list of units that the confidence decision measures
 	content []contentUnit
+	// action: the question asks what to do (passage.go's questionIntent)
+	action bool
 }
 
 type contentUnit struct {
@@ -187,7 +190,14 @@ var codeContext = toSet(strings.Fields(`code codes response responded respond re
 decline declined declines declining rc de39 field field39 iso iso8583 8583 action status transstatus
 transstatusreason return returned returns returning issuer acquirer auth authorization authorisation
 refused denied rejected reject deny stripe paypal square adyen braintree ach nacha 3ds emv http
-result resp`))
+result resp checkout cko processor refusal`))
+
+// unitWords after a number make it a quantity, never a code ("8 seconds",
+// "30 customers").
+var unitWords = toSet(strings.Fields(`s sec secs second seconds ms millisecond milliseconds min mins minute
+minutes h hr hrs hour hours day days week weeks month months year years times x percent pct customers
+users people orders payments transactions charges cards merchants requests attempts retries ago per
+k usd eur gbp dollars euros`))
 
 // Boosts, tuned on the dev questions (see eval_test.go).
 const (
@@ -211,6 +221,11 @@ const (
 	bonusReference  = 0.25 // a reference record holding a typed code (the exact definition)
 	penaltyOther    = 0.6  // the document belongs to another provider or system than the one named
 	maxCodeBonus    = 2.0
+
+	boostQuestion  = 3.0 // the learned question of a community answer
+	boostFix       = 1.2 // a past incident's fix
+	boostRootCause = 1.5 // a past incident's root cause
+	bonusLearned   = 1.5 // times the similarity of the question to a learned one
 )
 
 // analyzeQuery builds the plan. ts may be nil (no typo correction).
@@ -244,7 +259,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		if isAmount(low) {
 			continue
 		}
-		if looksLikeCode(r) {
+		if looksLikeCode(r) && !notCodeNumbers[r] && !(isDigits(low) && ri+1 < len(raw) && unitWords[strings.ToLower(raw[ri+1])]) {
 			c := canonCode(r)
 			if c == "" {
 				continue
@@ -511,12 +526,9 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 	return p
 }
 
-func isLetterDigit(s string) bool {
-	if len(s) < 2 || !isLetter(s[0]) {
-		return false
-	}
-	return isDigits(strings.TrimPrefix(s[1:], "-"))
-}
+// isLetterDigit reports whether s is one letters+number code (R01, r-1,
+// E0054, e-0054), as opposed to a snake-case phrase.
+func isLetterDigit(s string) bool { return paycode.IsPrefixed(s) && !strings.Contains(s, "_") }
 
 func allLetters(s string) bool {
 	if s == "" {
@@ -687,13 +699,18 @@ func joinSpacedACHCodes(raw []string) []string {
 			break
 		}
 	}
-	if !ach {
-		return raw
-	}
 	out := make([]string, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		t := raw[i]
-		if (t == "r" || t == "R" || t == "c" || t == "C") && i+1 < len(raw) && len(raw[i+1]) <= 2 && isDigits(raw[i+1]) {
+		// "e 0054": a lone letter before a zero-padded number of 3 to 6
+		// digits is one code, whatever the question is about.
+		if len(t) == 1 && isLetter(t[0]|0x20) && i+1 < len(raw) && isDigits(raw[i+1]) && len(raw[i+1]) >= 3 &&
+			len(raw[i+1]) <= paycode.MaxDigits && raw[i+1][0] == '0' {
+			out = append(out, strings.ToUpper(t)+raw[i+1])
+			i++
+			continue
+		}
+		if ach && (t == "r" || t == "R" || t == "c" || t == "C") && i+1 < len(raw) && len(raw[i+1]) <= 2 && isDigits(raw[i+1]) {
 			out = append(out, strings.ToUpper(t)+raw[i+1])
 			i++
 			continue

@@ -23,7 +23,7 @@ const ConfidenceThreshold = 0.6
 
 const maxLimit = 100
 
-var hitFields = []string{"title", "kind", "url", "source", "body", "codes", "tags", "provider"}
+var hitFields = []string{"title", "kind", "url", "source", "body", "codes", "tags", "provider", "author", "created", "fix", "rootcause"}
 
 // readerStats answers termStats from one index snapshot.
 type readerStats struct {
@@ -182,6 +182,9 @@ func buildQuery(p queryPlan, ts termStats, n int) query.Query {
 	match(text, "title", boostTitle)
 	match(text, "body", boostBody)
 	match(text, "tags", boostTags)
+	match(text, "question", boostQuestion)
+	match(text, "fix", boostFix)
+	match(text, "rootcause", boostRootCause)
 	match(p.syn, "title", boostTitle*boostSynonym)
 	match(p.syn, "body", boostBody*boostSynonym)
 	match(p.syn, "tags", boostTags*boostSynonym)
@@ -234,6 +237,7 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	defer rs.close()
 	rs.vocab = ix.getVocab(g)
 	plan := analyzeQuery(q, rs)
+	plan.action = questionIntent(q) == intentAction
 	bq := buildQuery(plan, rs, rs.n)
 	if bq == nil {
 		return res, 0, nil
@@ -252,18 +256,28 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	an := g.idx.Mapping().AnalyzerNamed(analyzerText)
 	stems := queryStems(plan)
 	for _, h := range ranked {
-		res.Hits = append(res.Hits, Hit{
+		hit := Hit{
 			ID:      h.ID,
 			Title:   fieldString(h, "title"),
 			Kind:    fieldString(h, "kind"),
 			Score:   math.Round(h.Score*1e4) / 1e4,
 			URL:     fieldString(h, "url"),
 			Source:  fieldString(h, "source"),
-			Snippet: snippet(fieldString(h, "body"), stems),
-		})
+			Author:  fieldString(h, "author"),
+			Created: fieldString(h, "created"),
+		}
+		if hit.Kind == KindIncident && (fieldString(h, "fix") != "" || fieldString(h, "rootcause") != "") {
+			hit.Snippet = incidentSnippet(fieldString(h, "fix"), fieldString(h, "rootcause"))
+		} else {
+			hit.Snippet = passage(fieldString(h, "body"), q, stems)
+		}
+		res.Hits = append(res.Hits, hit)
 	}
 	if len(ranked) > 0 {
 		cov = coverage(plan, ranked[0], rs, an)
+		if nearTopic(q) && cov < 1 {
+			cov = math.Min(cov, ConfidenceThreshold*0.9)
+		}
 		res.Confident = cov >= ConfidenceThreshold
 	}
 	return res, cov, nil
@@ -516,7 +530,20 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.Document
 		if f := systemFamily(sys); f != "" && len(p.families) > 0 && !p.families[f] {
 			bonus -= penaltyOther
 		}
-		if typed && fieldString(h, "kind") == KindReference {
+		kind := fieldString(h, "kind")
+		if kind == KindCommunity {
+			// a question close to the learned one: its answer comes first
+			if sim := questionSimilarity(p, fieldString(h, "title")); sim >= 0.5 {
+				bonus += bonusLearned * sim
+			}
+		}
+		if p.action {
+			// "can we retry R01?": the article that says what to do comes
+			// before the record that only defines the code.
+			if kind == KindArticle || kind == KindIncident {
+				bonus += 2 * bonusReference
+			}
+		} else if typed && kind == KindReference {
 			bonus += bonusReference
 		}
 		h.Score = h.Score/max + bonus
@@ -591,4 +618,55 @@ func (ix *Index) getVocab(g *generation) *vocab {
 	}
 	ix.vocab.Store(nv)
 	return nv
+}
+
+// incidentSnippet shows a past incident's fix and root cause apart.
+func incidentSnippet(fix, cause string) string {
+	var parts []string
+	if fix = strings.TrimSpace(fix); fix != "" {
+		parts = append(parts, "Fix: "+truncate(fix, 160))
+	}
+	if cause = strings.TrimSpace(cause); cause != "" {
+		parts = append(parts, "Root cause: "+truncate(cause, 160))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// questionSimilarity is the share of content words that a question and a
+// learned question have in common (stems, over the longer of the two), 0..1.
+func questionSimilarity(p queryPlan, learned string) float64 {
+	q := map[string]bool{}
+	for _, u := range p.content {
+		switch {
+		case u.code != "":
+			q[u.code] = true
+		case u.stem != "":
+			q[u.stem] = true
+		}
+	}
+	l := map[string]bool{}
+	for _, tok := range splitRawTokens(learned) {
+		w := strings.ToLower(tok)
+		if stopWords[w] || enStop[w] {
+			continue
+		}
+		if c := canonCode(w); c != "" && looksLikeCode(tok) {
+			l[c] = true
+		}
+		if allLetters(w) {
+			l[stem(w)] = true
+		} else {
+			l[w] = true
+		}
+	}
+	if len(q) == 0 || len(l) == 0 {
+		return 0
+	}
+	n := 0
+	for k := range q {
+		if l[k] {
+			n++
+		}
+	}
+	return float64(n) / float64(max(len(q), len(l)))
 }

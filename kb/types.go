@@ -27,6 +27,21 @@ type Doc struct {
 	URL      string   `json:"url,omitempty"`
 	Source   string   `json:"source,omitempty"`
 	License  string   `json:"license,omitempty"`
+
+	// Community answers: who gave the answer and when (RFC 3339, UTC).
+	// The learned question is the Title; it is also indexed as a strong
+	// field of its own (question), so a question close to it ranks the
+	// answer first.
+	// AuthorID is the author's identity ("slack:U123"), which removal
+	// checks; Author is the name shown.
+	Author   string `json:"author,omitempty"`
+	AuthorID string `json:"author_id,omitempty"`
+	Created  string `json:"created,omitempty"`
+
+	// Past incidents: what fixed it and why it happened, indexed as fields
+	// of their own and shown as "Fix: … · Root cause: …".
+	Fix       string `json:"fix,omitempty"`
+	RootCause string `json:"root_cause,omitempty"`
 }
 
 // Hit is one search answer.
@@ -38,6 +53,9 @@ type Hit struct {
 	URL     string  `json:"url"`
 	Snippet string  `json:"snippet"`
 	Source  string  `json:"source,omitempty"`
+	// Author and Created are set on community answers.
+	Author  string `json:"author,omitempty"`
+	Created string `json:"created,omitempty"`
 }
 
 // Result is the answer to one query. Confident is false whenever the bot

@@ -39,6 +39,7 @@ type Adapter struct {
 	mu      sync.Mutex
 	current string // the thread plain lines go to
 	seq     int
+	quit    bool // :quit was typed
 }
 
 var (
@@ -80,6 +81,15 @@ type output struct {
 func (a *Adapter) write(m bot.Message, dm *bot.User) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.writeLocked(m, dm)
+}
+
+// writeLocked writes with a.mu held.
+func (a *Adapter) writeLocked(m bot.Message, dm ...*bot.User) {
+	var to *bot.User
+	if len(dm) > 0 {
+		to = dm[0]
+	}
 	if m.Kind == bot.KindQuestion && a.current == "" {
 		a.current = m.Conversation.Thread
 	}
@@ -92,8 +102,8 @@ func (a *Adapter) write(m bot.Message, dm *bot.User) {
 		if m.To != nil {
 			o.To = m.To.ID
 		}
-		if dm != nil {
-			o.To, o.DM = dm.ID, true
+		if to != nil {
+			o.To, o.DM = to.ID, true
 		}
 		b, _ := json.Marshal(o)
 		fmt.Fprintf(a.opts.Out, "%s\n", b)
@@ -104,8 +114,8 @@ func (a *Adapter) write(m bot.Message, dm *bot.User) {
 	}
 	prefix := "[bot]"
 	switch {
-	case dm != nil:
-		prefix = "[dm → " + displayName(*dm) + "]"
+	case to != nil:
+		prefix = "[dm → " + displayName(*to) + "]"
 	case m.Conversation.Thread != "":
 		prefix = "[" + m.Conversation.Thread + "]"
 	}
@@ -174,6 +184,16 @@ type input struct {
 	Thread string `json:"thread"`
 }
 
+// consoleHelp is what :help prints.
+const consoleHelp = "Console commands: :thread PAY-1 (talk in an incident's thread; :thread alone leaves it), " +
+	":help (this text), :quit (leave). Everything else goes to the bot: /payissue help lists its commands."
+
+func (a *Adapter) quitting() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.quit
+}
+
 // Resumer is implemented by the engine: re-ask unfinished intakes.
 type Resumer interface {
 	Resume(ctx context.Context, platform string) error
@@ -202,6 +222,9 @@ func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
 		}
 		line++
 		ev, ok := a.parse(sc.Text(), line)
+		if a.quitting() {
+			return nil
+		}
 		if !ok {
 			continue
 		}
@@ -233,6 +256,18 @@ func (a *Adapter) parse(raw string, line int) (bot.Event, bool) {
 	}
 	if rest, ok := strings.CutPrefix(text, ":thread"); ok {
 		a.current = strings.ToUpper(strings.TrimSpace(rest))
+		return bot.Event{}, false
+	}
+	// The console's own commands are never notes or questions.
+	if strings.HasPrefix(text, ":") && !strings.HasPrefix(text, "::") {
+		switch strings.ToLower(strings.Fields(text)[0]) {
+		case ":help", ":h", ":?":
+			a.writeLocked(bot.Message{Kind: bot.KindNotice, Text: consoleHelp})
+		case ":quit", ":q", ":exit":
+			a.quit = true
+		default:
+			a.writeLocked(bot.Message{Kind: bot.KindNotice, Text: fmt.Sprintf("unknown console command %q; try :help", strings.Fields(text)[0])})
+		}
 		return bot.Event{}, false
 	}
 	user := in.User

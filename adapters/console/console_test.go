@@ -99,3 +99,22 @@ func TestTextModeShowsDMs(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestConsoleCommandsAreNotNotes: :help prints the console's help, an
+// unknown ":word" says so, and :quit ends the session; none of them
+// reaches the engine as a message, even inside a thread.
+func TestConsoleCommandsAreNotNotes(t *testing.T) {
+	in := strings.Join([]string{`:thread PAY-1`, `:help`, `:nope`, `a note`, `:quit`, `after quit`}, "\n")
+	var out bytes.Buffer
+	a := New(Options{In: strings.NewReader(in), Out: &out})
+	rec := &recorder{}
+	if err := a.Start(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.events) != 1 || rec.events[0].Text != "a note" {
+		t.Fatalf("events = %+v", rec.events)
+	}
+	if !strings.Contains(out.String(), ":quit (leave)") || !strings.Contains(out.String(), `unknown console command ":nope"`) {
+		t.Errorf("output: %s", out.String())
+	}
+}

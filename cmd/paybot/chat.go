@@ -22,7 +22,7 @@ import (
 // openKB opens the knowledge-base index; without it the bot still runs
 // incidents, and says so when asked a question.
 func (a *app) openKB(ctx context.Context) (*kb.Index, error) {
-	return kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+	return a.openKBReport(ctx) // kb_more.go: also reports skipped articles and repairs
 }
 
 // newEngine wires the store, the knowledge base and the configuration.

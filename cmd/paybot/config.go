@@ -266,9 +266,12 @@ func (a *app) configCheck(path string) error {
 	if path == "" {
 		return usageError{"config check: give a FILE or --config FILE"}
 	}
-	_, problems, err := readConfig(path)
+	cfg, problems, err := readConfig(path)
 	if err != nil {
 		return err
+	}
+	for _, msg := range articleProblems(cfg) { // kb_more.go
+		problems = append(problems, incidents.Problem{Msg: msg})
 	}
 	errs := 0
 	for _, p := range problems {

@@ -85,7 +85,7 @@ func TestKBImportReportsBadLines(t *testing.T) {
 	if code != exitPartial || !strings.Contains(out, "imported 1 documents, rejected 2 lines") {
 		t.Errorf("exit %d, out %q", code, out)
 	}
-	for _, want := range []string{"docs.jsonl:2:", "docs.jsonl:3:"} {
+	for _, want := range []string{"docs.jsonl:2:", "docs.jsonl:3:", "2 lines rejected"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q: %q", want, stderr)
 		}

@@ -3,9 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -32,12 +31,13 @@ func tuneGCForIndexing() {
 
 func (a *app) openIndex(ctx context.Context) (*kb.Index, error) {
 	tuneGCForIndexing()
-	return kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+	return a.openKBReport(ctx) // kb_more.go: says what it skipped or repaired
 }
 
 func newKBCmd(a *app) *cobra.Command {
 	cmd := groupCmd("kb", "Knowledge base: index, import, search, evaluate, benchmark")
-	cmd.AddCommand(newKBIndexCmd(a), newKBImportCmd(a), newKBSearchCmd(a), newKBEvalCmd(a), newKBBenchCmd(a))
+	cmd.AddCommand(newKBIndexCmd(a), newKBImportCmd(a), newKBSearchCmd(a), newKBEvalCmd(a), newKBBenchCmd(a),
+		newKBShowCmd(a), newKBListCmd(a), newKBRemoveCmd(a)) // show, list, remove: kb_more.go
 	return cmd
 }
 
@@ -165,8 +165,8 @@ code is 3 when top-3 falls below it.`,
 }
 
 func newKBBenchCmd(a *app) *cobra.Command {
-	var docs, queries int
-	var dir string
+	var docs, queries, rounds int
+	var dir, jsonl string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Search speed on a synthetic corpus, against SQLite FTS5",
@@ -178,6 +178,9 @@ documents for comparison. Exit code 3 when a speed target is missed
 			if docs <= 0 || queries <= 0 {
 				return usageError{"kb bench: --docs and --queries must be positive"}
 			}
+			if jsonl != "" {
+				return writeSynth(jsonl, docs) // kb_import.go
+			}
 			tuneGCForIndexing()
 			d := dir
 			if d == "" {
@@ -187,6 +190,10 @@ documents for comparison. Exit code 3 when a speed target is missed
 				}
 				defer os.RemoveAll(tmp)
 				d = tmp
+			}
+			if rounds > 0 {
+				_, err := kb.RunImportBench(cmd.Context(), d, docs, rounds, a.stdout)
+				return err
 			}
 			rep, err := kb.RunBench(cmd.Context(), d, docs, queries, a.stdout)
 			if err != nil {
@@ -198,6 +205,8 @@ documents for comparison. Exit code 3 when a speed target is missed
 	cmd.Flags().IntVar(&docs, "docs", 100000, "synthetic documents")
 	cmd.Flags().IntVar(&queries, "queries", 2000, "queries to time")
 	cmd.Flags().StringVar(&dir, "dir", "", "where to build the bench index (default: a temporary directory)")
+	cmd.Flags().IntVar(&rounds, "import-only", 0, "only compare kb import with SQLite FTS5's load, this many rounds (no query timing)")
+	cmd.Flags().StringVar(&jsonl, "write-jsonl", "", "write the synthetic corpus of --docs documents as JSON Lines to this `FILE` and exit (input for timing kb import)")
 	return markSkipConfig(cmd)
 }
 
@@ -205,42 +214,6 @@ documents for comparison. Exit code 3 when a speed target is missed
 func benchVerdict(rep kb.BenchReport) error {
 	if ok, fails := rep.Pass(); !ok {
 		return exitError{exitPartial, fmt.Errorf("speed targets missed: %s", strings.Join(fails, "; "))}
-	}
-	return nil
-}
-
-func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) error {
-	total, bad := 0, 0
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		docs, problems := kb.ImportJSONL(f)
-		f.Close()
-		for _, p := range problems {
-			fmt.Fprintf(a.stderr, "%s:%d: %s\n", name, p.Line, p.Reason)
-		}
-		if err := a.kbPut(ctx, index, docs...); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		fmt.Fprintf(a.stdout, "%s: imported %d documents, rejected %d lines\n", name, len(docs), len(problems))
-		total += len(docs)
-		bad += len(problems)
-	}
-	if total > 0 {
-		// A bulk import leaves many small segments; one merge keeps searches fast.
-		if err := index.Optimize(ctx); err != nil {
-			return err
-		}
-	}
-	n, _ := index.Count()
-	fmt.Fprintf(a.stdout, "summary: %d imported, %d rejected, %d documents in the index\n", total, bad, n)
-	if bad > 0 && total == 0 {
-		return fmt.Errorf("no valid documents imported (%d lines rejected)", bad)
-	}
-	if bad > 0 {
-		return exitError{exitPartial, fmt.Errorf("%d lines rejected (the other %d documents are imported)", bad, total)}
 	}
 	return nil
 }
@@ -305,6 +278,7 @@ type kbSearcher struct {
 	index   *kb.Index
 	follow  *kbstore.Follower // non-nil: writes go through the store
 	metrics *metrics          // nil: not measured
+	clock   incidents.Clock   // dates of community answers; nil: the system clock
 }
 
 var (
@@ -330,56 +304,66 @@ func (s *kbSearcher) Ask(ctx context.Context, question string, limit int) ([]bot
 	}
 	hits := make([]bot.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		src := sourceLabels[h.Kind]
-		if src == "" {
-			src = h.Kind
-		}
-		if h.Kind == "incident" {
-			src = "past incident " + strings.TrimPrefix(h.ID, "incident:")
-		}
-		hits = append(hits, bot.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Source: src, URL: h.URL})
+		hits = append(hits, bot.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Source: hitSource(h.Kind, h.ID, h.Author, h.Created), URL: h.URL})
 	}
 	return hits, res.Confident, nil
 }
 
+// LearnAnswer stores by's answer (kb.Index.Learn); a refused answer comes
+// back as a bot.Refusal with its reason.
 func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, inc *incidents.Incident, by bot.User) error {
-	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(question))))
-	doc := kb.Doc{
-		ID:     "community:" + hex.EncodeToString(sum[:8]),
-		Kind:   "community",
-		Title:  question,
-		Body:   answer,
-		Source: "chat",
-	}
+	extra := kb.Doc{Source: "chat"}
 	if inc != nil {
-		doc.Source = "chat " + inc.Ref
-		doc.Provider = strings.ToLower(inc.Details.Provider)
-		doc.Category = inc.Details.Category
+		extra.Source = "chat " + inc.Ref
+		extra.Provider = strings.ToLower(inc.Details.Provider)
+		extra.Category = inc.Details.Category
 	}
-	return s.upsert(ctx, doc)
+	name := by.Name
+	if name == "" {
+		name = by.ID
+	}
+	err := s.learn(ctx, question, answer, by.Platform+":"+by.ID, name, s.now(), extra) // kb_follow.go: through the store
+	if errors.Is(err, kb.ErrRefused) {
+		return bot.Refusal(strings.TrimPrefix(strings.TrimPrefix(err.Error(), kb.ErrRefused.Error()), ": "))
+	}
+	return err
 }
 
+// IndexIncident indexes a resolved incident: title, codes, fix and root
+// cause as fields of their own. The engine calls it on resolve only.
 func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident) error {
 	d := inc.Details
+	fix, cause := inc.Resolution.Fix, inc.Resolution.RootCause
 	var body []string
-	for _, part := range []string{d.ErrorMessages, d.StepsTaken, inc.Resolution.RootCause, inc.Resolution.Fix} {
+	if fix != "" {
+		body = append(body, "Fix: "+fix)
+	}
+	if cause != "" {
+		body = append(body, "Root cause: "+cause)
+	}
+	for _, part := range []string{d.ErrorMessages, d.StepsTaken} {
 		if part != "" {
 			body = append(body, part)
 		}
+	}
+	if len(body) == 0 {
+		body = append(body, inc.Title)
 	}
 	var codes []string
 	for _, c := range d.Codes {
 		codes = append(codes, c.Value)
 	}
 	return s.upsert(ctx, kb.Doc{
-		ID:       "incident:" + inc.Ref,
-		Kind:     "incident",
-		Title:    inc.Ref + ": " + inc.Title,
-		Body:     strings.Join(body, "\n"),
-		Codes:    codes,
-		Tags:     append([]string{d.Category, d.Environment}, d.PaymentMethods...),
-		Provider: strings.ToLower(d.Provider),
-		Category: d.Category,
-		Source:   "paybot",
+		ID:        "incident:" + inc.Ref,
+		Kind:      "incident",
+		Title:     inc.Ref + ": " + inc.Title,
+		Body:      strings.Join(body, "\n"),
+		Codes:     codes,
+		Tags:      append([]string{d.Category, d.Environment}, d.PaymentMethods...),
+		Provider:  strings.ToLower(d.Provider),
+		Category:  d.Category,
+		Source:    "paybot",
+		Fix:       fix,
+		RootCause: cause,
 	})
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -34,6 +38,7 @@ func (a *app) openKBFollowing(ctx context.Context, store fullStore, log *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
+	a.reportKB(ix)
 	if spare {
 		log.Info("knowledge base: the data directory's index is held by another paybot; this process follows the store in a spare index", "dir", dir)
 	}
@@ -80,6 +85,7 @@ func (a *app) openKBCLI(ctx context.Context) (*kbCLI, func(), error) {
 		store.Close()
 		return nil, nil, err
 	}
+	a.reportKB(ix)
 	f := kbstore.New(ix, ks, kbstore.Options{Dir: dir, ArticlesDir: a.cfg.KB.ArticlesDir, Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err := f.Start(ctx); err != nil {
 		ix.Close()
@@ -94,20 +100,11 @@ func (a *app) openKBCLI(ctx context.Context) (*kbCLI, func(), error) {
 	}, nil
 }
 
-// kbPut writes documents: through the store when index follows it (every
-// process then indexes them), else straight into index.
-func (a *app) kbPut(ctx context.Context, index *kb.Index, docs ...kb.Doc) error {
-	if f := a.kbFollow; f != nil && f.Index() == index {
-		return f.Upsert(ctx, docs...)
-	}
-	return index.Upsert(ctx, docs...)
-}
-
 // kbRebuild rebuilds index beside the live one and swaps it in. When index
 // follows the store the rebuild is requested through it, so that every
 // running paybot rebuilds and swaps its own index too.
 func (a *app) kbRebuild(ctx context.Context, index *kb.Index) error {
-	if f := a.kbFollow; f != nil && f.Index() == index {
+	if f := a.kbFollowing(index); f != nil {
 		gen, err := f.RequestRebuild(ctx)
 		if err != nil {
 			return err
@@ -175,4 +172,121 @@ func (c kbLagCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descKBLagSeconds, prometheus.GaugeValue, l.Seconds)
 	ch <- prometheus.MustNewConstMetric(descKBBehind, prometheus.GaugeValue, float64(l.Behind))
 	ch <- prometheus.MustNewConstMetric(descKBRebuilds, prometheus.CounterValue, float64(l.Rebuilds))
+}
+
+// kbFollowing returns the follower of index, or nil when index does not
+// follow the store.
+func (a *app) kbFollowing(index *kb.Index) *kbstore.Follower {
+	if f := a.kbFollow; f != nil && f.Index() == index {
+		return f
+	}
+	return nil
+}
+
+// learn stores a community answer (kb.Index.Learn's checks): through the
+// store when the knowledge base follows it.
+func (s *kbSearcher) learn(ctx context.Context, question, answer, authorID, name string, at time.Time, extra kb.Doc) error {
+	if s.follow == nil {
+		_, err := s.index.Learn(ctx, question, answer, authorID, name, at, extra)
+		return err
+	}
+	d, err := kb.AnswerDoc(question, answer, authorID, name, at, extra)
+	if err != nil {
+		return err
+	}
+	return s.follow.Upsert(ctx, d)
+}
+
+// removeCommunity removes a community answer (kb.Index.RemoveCommunity's
+// checks): through the store when the knowledge base follows it, so every
+// replica drops it.
+func (s *kbSearcher) removeCommunity(ctx context.Context, id, by string, manager bool) (kb.Doc, error) {
+	if s.follow == nil {
+		return s.index.RemoveCommunity(ctx, id, by, manager)
+	}
+	d, err := s.index.MayRemoveCommunity(ctx, id, by, manager)
+	if err != nil {
+		return kb.Doc{}, err
+	}
+	return d, s.follow.Delete(ctx, d.ID)
+}
+
+// importChunk is how many lines kb import parses and writes to the store at
+// a time: memory stays bounded on a large file.
+const importChunk = 5000
+
+// kbImportStream imports JSON Lines from r: into the store when index
+// follows it (every process then indexes them; this one at once), else
+// straight into index (kb.Index.ImportStream). Line numbers in the problems
+// are the file's.
+func (a *app) kbImportStream(ctx context.Context, index *kb.Index, r io.Reader, progress kb.ImportProgress) (kb.ImportStats, []kb.LineError, error) {
+	f := a.kbFollowing(index)
+	if f == nil {
+		return index.ImportStream(ctx, r, progress)
+	}
+	var st kb.ImportStats
+	var problems []kb.LineError
+	br := bufio.NewReaderSize(r, 1<<20)
+	var read int64
+	var chunk bytes.Buffer
+	flush := func(first int) error {
+		if chunk.Len() == 0 {
+			return nil
+		}
+		docs, probs := kb.ImportJSONL(bytes.NewReader(chunk.Bytes()))
+		chunk.Reset()
+		for _, p := range probs {
+			p.Line += first - 1
+			problems = append(problems, p)
+		}
+		st.Rejected += len(probs)
+		if _, err := kbstore.Write(ctx, f.Store(), time.Now().UTC(), docs...); err != nil {
+			return err
+		}
+		st.Imported += len(docs)
+		if progress != nil {
+			progress(read, st)
+		}
+		return nil
+	}
+	first, lines := 1, 0
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			lines++
+			read += int64(len(line))
+			chunk.Write(line)
+			if line[len(line)-1] != '\n' {
+				chunk.WriteByte('\n')
+			}
+			if lines-first+1 >= importChunk {
+				if ferr := flush(first); ferr != nil {
+					return st, problems, ferr
+				}
+				first = lines + 1
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				return st, problems, err
+			}
+			break
+		}
+	}
+	if err := flush(first); err != nil {
+		return st, problems, err
+	}
+	st.Lines = lines
+	return st, problems, f.Sync(ctx)
+}
+
+// reportKB says on stderr what opening the index skipped (bad or
+// symlinked articles) and repaired (a damaged index rebuilt).
+func (a *app) reportKB(index *kb.Index) {
+	if r := index.Repaired(); r != "" {
+		fmt.Fprintf(a.stderr, "paybot: knowledge base: %s\n", r)
+	}
+	for _, p := range index.ArticleProblems() {
+		fmt.Fprintf(a.stderr, "paybot: articles_dir: %s (skipped)\n", p)
+	}
 }

@@ -400,3 +400,6 @@ func (f *Follower) writePosition() error {
 	}
 	return nil
 }
+
+// Store returns the followed store.
+func (f *Follower) Store() Store { return f.st }

@@ -168,8 +168,9 @@ func TestLearnedOnOneFoundOnOther(t *testing.T) {
 		if !within(2*time.Second, func() bool { return !found(t, a.ix, "quasar zebra refund", zebraDoc.ID) }) {
 			t.Fatal("a delete through one replica did not reach the other within 2 s")
 		}
-		if l := a.f.Lag(); l.Behind != 0 || l.Applied == 0 {
-			t.Fatalf("lag after catching up = %+v", l)
+		// The index applies a change a moment before the position moves.
+		if !within(time.Second, func() bool { l := a.f.Lag(); return l.Behind == 0 && l.Applied >= 2 }) {
+			t.Fatalf("lag after catching up = %+v", a.f.Lag())
 		}
 	})
 }

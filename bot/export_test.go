@@ -1,0 +1,4 @@
+package bot
+
+// IsQuestion is isQuestion, for the tests.
+var IsQuestion = isQuestion

@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+// Knowledge-base commands beyond search and learn: show a whole article and
+// remove a community answer.
+
+// Article is a whole knowledge-base document, as /payissue show prints it.
+type Article struct {
+	ID     string
+	Title  string
+	Text   string // the whole body (Markdown)
+	URL    string
+	Source string // "internal KB", "community answer by Ana, 2026-11-30", …
+}
+
+// ArticleReader is an optional ability of the Searcher: read a whole
+// document by id. Errors: ErrNoArticle when there is none with that id.
+type ArticleReader interface {
+	Article(ctx context.Context, id string) (Article, error)
+}
+
+// Unlearner is an optional ability of the Searcher: remove a community
+// answer. manager says whether by holds an incident-manager role; others may
+// remove only their own answers. Errors: ErrNoArticle, ErrNotAuthor.
+type Unlearner interface {
+	Unlearn(ctx context.Context, id string, by User, manager bool) (question string, err error)
+}
+
+var (
+	// ErrNoArticle: no knowledge-base document has that id.
+	ErrNoArticle = errors.New("no such knowledge-base document")
+	// ErrNotAuthor: only the author or an incident manager may do that.
+	ErrNotAuthor = errors.New("not the author of that answer")
+)
+
+// Refusal is the error a Learner returns when it will not store an answer;
+// the user sees "I didn't save that answer: <reason>".
+func Refusal(reason string) error {
+	return &userError{"I didn't save that answer: " + reason}
+}
+
+func (e *Engine) registerKBCommands() {
+	e.register(&command{name: "show", aliases: []string{"article"}, usage: "/payissue show <article id>", help: "print a whole knowledge-base article (its id is in the search answer)", run: e.cmdShow})
+	e.register(&command{name: "unlearn", usage: "/payissue unlearn <answer id>", help: "remove a community answer (its author or an incident manager)", run: e.cmdUnlearn})
+}
+
+// maxShow keeps a shown article within one chat message (Discord's 2,000).
+const maxShow = 1900
+
+func (e *Engine) cmdShow(ctx context.Context, r *reply, args string) error {
+	id := strings.TrimSpace(args)
+	if id == "" {
+		return userErrorf("Which article? Give its id, for example: /payissue show stripe-do-not-honor")
+	}
+	ar, ok := e.kb.(ArticleReader)
+	if !ok {
+		return userErrorf("The knowledge base can't show articles in this setup.")
+	}
+	a, err := ar.Article(ctx, id)
+	if errors.Is(err, ErrNoArticle) {
+		return userErrorf("I don't know an article with the id %q. The id is shown in brackets after each search answer.", id)
+	}
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s [%s]\n\n%s", a.Title, a.Source, strings.TrimSpace(a.Text))
+	if a.URL != "" {
+		fmt.Fprintf(&b, "\n\nMore: %s", a.URL)
+	}
+	text := b.String()
+	if len(text) > maxShow {
+		cut := maxShow
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut-- // never split a character
+		}
+		text = text[:cut] + "…\n(shortened; paybot kb show " + a.ID + " prints it all)"
+	}
+	r.say(KindText, text)
+	return nil
+}
+
+func (e *Engine) cmdUnlearn(ctx context.Context, r *reply, args string) error {
+	id := strings.TrimSpace(args)
+	if id == "" {
+		return userErrorf("Which answer? Give its id, for example: /payissue unlearn community:3f2a…")
+	}
+	u, ok := e.kb.(Unlearner)
+	if !ok {
+		return userErrorf("The knowledge base can't remove answers in this setup.")
+	}
+	q, err := u.Unlearn(ctx, id, r.ev.User, e.isManager(r.ev.User))
+	switch {
+	case errors.Is(err, ErrNoArticle):
+		return userErrorf("I don't know a community answer with the id %q.", id)
+	case errors.Is(err, ErrNotAuthor):
+		return userErrorf("Only the person who gave that answer or an incident manager can remove it.")
+	case err != nil:
+		return err
+	}
+	r.say(KindText, fmt.Sprintf("Removed the community answer to %q.", q))
+	return nil
+}
+
+// isManager reports whether u holds one of the policy's authorized roles
+// (incident managers, on-call, security): the same roles that may act on
+// any incident.
+func (e *Engine) isManager(u User) bool {
+	return u.ID != "" && e.policy.Authorized(u, &incidents.Incident{}, nil)
+}

@@ -1,0 +1,177 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/paybot/paybot/incidents"
+)
+
+// Questions in incident threads.
+//
+// A message in the thread of an open incident that asks something (with or
+// without a question mark: "what now", "can we retry", "how do I…") or that
+// names a payment code ("ACH return R03") gets an answer in the thread;
+// plain remarks stay notes on the timeline. Every question is recorded on
+// the timeline (a note marked as a question), in the store and not in
+// memory, so that any replica can answer "/payissue learn <answer>" with
+// the last question asked there. The bot answers a question text once per
+// thread, and a message without a question mark at most once per
+// threadAnswerGap unless it names a code not answered before, so a busy
+// thread is not flooded.
+
+// threadAnswerGap is the least time between two answers in one thread,
+// unless a new code appears.
+const threadAnswerGap = 30 * time.Second
+
+// Timeline data keys of a recorded question.
+const (
+	dataQuestion = "question" // "1" on a note that is a question
+	dataAnswered = "answered" // "1" when the bot answered it
+	dataCodes    = "codes"    // the keys of its codes, space-separated
+)
+
+var questionStarts = map[string]bool{
+	"what": true, "whats": true, "what's": true, "why": true, "how": true, "hows": true, "how's": true,
+	"can": true, "could": true, "should": true, "shall": true, "would": true, "will": true, "is": true,
+	"are": true, "does": true, "do": true, "did": true, "where": true, "when": true, "which": true,
+	"who": true, "whom": true, "any": true, "anyone": true, "anybody": true, "has": true, "have": true,
+	"may": true, "must": true, "need": true, "isnt": true, "isn't": true, "dont": true, "don't": true,
+}
+
+var questionPhrases = []string{
+	"what now", "what next", "now what", "what do we", "what should", "can we", "can i", "could we", "should we",
+	"how do", "how to", "how can", "how should", "any idea", "anyone know", "does anyone", "is it safe",
+	"is it ok", "do we retry", "retry?", "what does", "what is", "what's", "whats", "why is", "why are",
+	"why do", "why does", "help with", "not sure what", "wondering",
+}
+
+// isQuestion reports whether a thread message asks something.
+func isQuestion(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	if strings.HasSuffix(t, "?") {
+		return true
+	}
+	first, _, _ := strings.Cut(t, " ")
+	first = strings.Trim(first, ",.:;!")
+	if questionStarts[first] && len(strings.Fields(t)) >= 2 {
+		return true
+	}
+	l := " " + t + " "
+	for _, p := range questionPhrases {
+		if strings.Contains(l, " "+p) {
+			return true
+		}
+	}
+	return false
+}
+
+func normQuestion(s string) string {
+	return strings.ToLower(strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '?' || r == '!' || r == '.' || r == ','
+	}), " "))
+}
+
+// threadMessage handles a message in the thread of an incident past its
+// intake: a question or a code gets an answer (once, paced), anything else
+// is a note.
+func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Incident, ev Event, text string) error {
+	var keys []string
+	for _, c := range incidents.ExtractCodes(text) {
+		if k := c.Key(); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	asked := ev.Mention || isQuestion(text)
+	if !asked && len(keys) == 0 {
+		// Plain updates in the thread go on the timeline.
+		return r.save(ctx, inc, incidents.TimelineEntry{
+			IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventNote, Text: text,
+		})
+	}
+	entry := incidents.TimelineEntry{IncidentID: inc.ID, At: ev.At, Actor: ev.User, Kind: incidents.EventNote, Text: text,
+		Data: map[string]string{dataQuestion: "1"}}
+	if len(keys) > 0 {
+		entry.Data[dataCodes] = strings.Join(keys, " ")
+	}
+	explicit := ev.Mention || strings.HasSuffix(text, "?")
+	answer := e.shouldAnswer(ctx, inc, text, keys, ev.At, explicit)
+	if answer {
+		entry.Data[dataAnswered] = "1"
+	}
+	if err := r.save(ctx, inc, entry); err != nil {
+		return err
+	}
+	if !answer {
+		return nil
+	}
+	if explicit {
+		return e.answerQuestion(ctx, r, text)
+	}
+	// A question without a question mark, or a code named in passing: answer
+	// only when the knowledge base is sure, so remarks that merely read like
+	// questions ("is the deploy done") draw no "I don't know".
+	if e.kb == nil {
+		return nil
+	}
+	hits, confident, err := e.kb.Ask(ctx, text, 3)
+	if err != nil || !confident || len(hits) == 0 {
+		return err
+	}
+	m := r.say(KindAnswers, answersText(hits))
+	m.Hits = hits
+	return nil
+}
+
+// shouldAnswer decides from the thread's timeline (the store, shared by
+// replicas): not when the same question text was answered before, and not
+// within threadAnswerGap of the last answer unless a code is new or the
+// question is explicit (a question mark, or addressed to the bot).
+func (e *Engine) shouldAnswer(ctx context.Context, inc *incidents.Incident, text string, keys []string, now time.Time, explicit bool) bool {
+	tl, err := e.store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return true
+	}
+	norm := normQuestion(text)
+	seenCodes := map[string]bool{}
+	var last time.Time
+	for _, t := range tl {
+		if t.Data[dataAnswered] != "1" {
+			continue
+		}
+		if normQuestion(t.Text) == norm {
+			return false
+		}
+		for _, k := range strings.Fields(t.Data[dataCodes]) {
+			seenCodes[k] = true
+		}
+		if t.At.After(last) {
+			last = t.At
+		}
+	}
+	if explicit || last.IsZero() || now.Sub(last) >= threadAnswerGap {
+		return true
+	}
+	for _, k := range keys {
+		if !seenCodes[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// lastQuestion is the last question recorded in the incident's thread.
+func lastQuestion(ctx context.Context, store incidents.Store, inc *incidents.Incident) string {
+	tl, err := store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return ""
+	}
+	for i := len(tl) - 1; i >= 0; i-- {
+		t := tl[i]
+		if t.Kind == incidents.EventNote && (t.Data[dataQuestion] == "1" || strings.HasSuffix(strings.TrimSpace(t.Text), "?")) {
+			return t.Text
+		}
+	}
+	return ""
+}

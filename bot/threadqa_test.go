@@ -1,0 +1,174 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/bot/bottest"
+	"github.com/paybot/paybot/incidents"
+)
+
+// recKB answers every question confidently and records what it learns,
+// which incidents it indexes, and what it removes.
+type recKB struct {
+	mu       sync.Mutex
+	asked    []string
+	learned  [][2]string
+	indexed  []string
+	removed  []string
+	managers []bool
+}
+
+func (k *recKB) Ask(_ context.Context, q string, _ int) ([]bot.Hit, bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.asked = append(k.asked, q)
+	return []bot.Hit{{ID: "a1", Title: "An article", Snippet: "Do this.", Source: "internal KB"}}, true, nil
+}
+
+func (k *recKB) LearnAnswer(_ context.Context, q, a string, _ *incidents.Incident, _ bot.User) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if strings.Contains(a, "card number") {
+		return bot.Refusal("it asks people for card data")
+	}
+	k.learned = append(k.learned, [2]string{q, a})
+	return nil
+}
+
+func (k *recKB) IndexIncident(_ context.Context, inc *incidents.Incident) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.indexed = append(k.indexed, inc.Ref+" "+string(inc.Status))
+	return nil
+}
+
+func (k *recKB) Article(_ context.Context, id string) (bot.Article, error) {
+	if id == "long" {
+		return bot.Article{ID: "long", Title: "Long", Text: strings.Repeat("é", 3000), Source: "internal KB"}, nil
+	}
+	if id != "a1" {
+		return bot.Article{}, bot.ErrNoArticle
+	}
+	return bot.Article{ID: "a1", Title: "An article", Text: "## Cause\n- x\n\n## What to do\n- Do this.", Source: "internal KB"}, nil
+}
+
+func (k *recKB) Unlearn(_ context.Context, id string, by bot.User, manager bool) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if id != "community:1" {
+		return "", bot.ErrNoArticle
+	}
+	if by.ID != "author" && !manager {
+		return "", bot.ErrNotAuthor
+	}
+	k.removed = append(k.removed, id)
+	k.managers = append(k.managers, manager)
+	return "the question", nil
+}
+
+func answerCount(msgs []bot.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Kind == bot.KindAnswers {
+			n++
+		}
+	}
+	return n
+}
+
+func TestIsQuestion(t *testing.T) {
+	for text, want := range map[string]bool{
+		"can we retry":                      true,
+		"what now":                          true,
+		"stripe says do_not_honor what now": true,
+		"how do we stop this":               true,
+		"any idea why the webhooks fail":    true,
+		"is the gateway down?":              true,
+		"Why are refunds slow":              true,
+		"deploy finished":                   false,
+		"the team is reading the logs":      false,
+		"ok":                                false,
+		"what":                              false,
+	} {
+		if got := bot.IsQuestion(text); got != want {
+			t.Errorf("IsQuestion(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+func TestThreadAnswersOncePacedAndLearnUsesLastQuestion(t *testing.T) {
+	kb := &recKB{}
+	h := bottest.New(t, bot.Config{KB: kb})
+	runIntake(t, h, h.Command("ach debits coming back"))
+	if len(kb.indexed) != 0 {
+		t.Fatalf("indexed at open: %v", kb.indexed)
+	}
+	if got := h.Say("ACH return R03"); answerCount(got) != 1 {
+		t.Fatalf("code message: %+v", got)
+	}
+	// the same text again: no second answer
+	if got := h.Say("ACH return R03"); answerCount(got) != 0 {
+		t.Fatalf("answered twice: %+v", got)
+	}
+	// no question mark, no new code, within 30 s: recorded, not answered
+	h.Clock.Advance(5 * time.Second)
+	if got := h.Say("what do we tell the customer"); answerCount(got) != 0 {
+		t.Fatalf("flooded: %+v", got)
+	}
+	// a new code comes through the pacing
+	if got := h.Say("now also R01 coming back"); answerCount(got) != 1 {
+		t.Fatalf("new code not answered: %+v", got)
+	}
+	// a plain remark is a note
+	if got := h.Say("the team is reading the logs"); len(got) != 0 {
+		t.Fatalf("remark answered: %+v", got)
+	}
+	// after the gap an implicit question is answered
+	h.Clock.Advance(31 * time.Second)
+	if got := h.Say("can we retry these"); answerCount(got) != 1 {
+		t.Fatalf("question after the gap: %+v", got)
+	}
+	// learn in the thread uses the last question, even without '?'
+	h.Say("the retry job is paused")
+	got := h.ThreadCommand("learn Retry R01 up to twice within 180 days.")
+	if len(kb.learned) != 1 || kb.learned[0][0] != "can we retry these" {
+		t.Fatalf("learned %v; replies %+v", kb.learned, got)
+	}
+	got = h.ThreadCommand("learn DM me your card number")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "didn't save that answer: it asks people for card data") {
+		t.Fatalf("refusal: %+v", got)
+	}
+	// show and unlearn
+	got = h.ThreadCommand("show a1")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "## What to do") {
+		t.Fatalf("show: %+v", got)
+	}
+	if got = h.ThreadCommand("show long"); len(got) != 1 || !utf8.ValidString(got[0].Text) || len(got[0].Text) > 2000 {
+		t.Fatalf("show long: %d bytes, valid %v", len(got[0].Text), utf8.ValidString(got[0].Text))
+	}
+	if got = h.ThreadCommand("show nope"); len(got) != 1 || !strings.Contains(got[0].Text, "don't know an article") {
+		t.Fatalf("show unknown: %+v", got)
+	}
+	if got = h.ThreadCommand("unlearn community:1"); len(got) != 1 || !strings.Contains(got[0].Text, "Only the person") {
+		t.Fatalf("unlearn by a stranger: %+v", got)
+	}
+}
+
+func TestIncidentIndexedOnlyWhenResolved(t *testing.T) {
+	kb := &recKB{}
+	h := bottest.New(t, bot.Config{KB: kb})
+	runIntake(t, h, h.Command("card payments failing at checkout"))
+	if len(kb.indexed) != 0 {
+		t.Fatalf("indexed before resolve: %v", kb.indexed)
+	}
+	h.ThreadCommand("resolve rolled back the release :: amounts in euros not cents")
+	if len(kb.indexed) != 1 || !strings.HasSuffix(kb.indexed[0], string(incidents.StatusResolved)) {
+		t.Fatalf("indexed = %v", kb.indexed)
+	}
+}

@@ -1,0 +1,282 @@
+package kb
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// Community answers.
+//
+// Anyone in a chat can teach the bot an answer, so what they teach is
+// checked before it is stored: an answer that mentions people (so that a
+// reader would contact a stranger) or asks for card data is refused with a
+// reason. Every answer carries its author and date; one author's answer to
+// a question never replaces another author's (each has its own id), and
+// only its author or an incident manager may remove it.
+
+// ErrRefused wraps the reason an answer was not accepted.
+var ErrRefused = errors.New("answer refused")
+
+// ErrNotFound is returned for an unknown document id.
+var ErrNotFound = errors.New("no such knowledge-base document")
+
+// ErrNotAllowed is returned when someone other than the author (or a
+// manager) tries to remove a community answer.
+var ErrNotAllowed = errors.New("only the author of an answer or an incident manager can remove it")
+
+var (
+	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[\s(])@[A-Za-z0-9._-]{2,}`)
+	reEmail   = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b`)
+	rePhone   = regexp.MustCompile(`(?:\+|\b00)\d[\d\s().-]{7,}\d|\(\d{3}\)\s*\d{3}[\s.-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b`)
+)
+
+// CheckAnswer returns nil when text may be stored as a community answer, or
+// an error wrapping ErrRefused that says why not: it mentions or points to a
+// person (@someone, <@U…>, an email address, a phone number, "contact me"),
+// or it asks for card data ("send me your card number", "DM your CVV").
+func CheckAnswer(text string) error {
+	// Cheap tests first: imports run this on every community line.
+	low := strings.ToLower(text)
+	at := strings.ContainsAny(text, "@<")
+	digits := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] >= '0' && text[i] <= '9' {
+			digits++
+		}
+	}
+	switch {
+	case asksForCardData(low):
+		return fmt.Errorf("%w: it asks people for card data (card number, CVV, PIN or expiry); nobody should ever send those in chat", ErrRefused)
+	case at && reMention.MatchString(text):
+		return fmt.Errorf("%w: it mentions a person or a channel; write what to do, and use /payissue escalate to reach people", ErrRefused)
+	case at && reEmail.MatchString(text):
+		return fmt.Errorf("%w: it holds an email address; answers say what to do, contacts live in the escalation policy", ErrRefused)
+	case digits >= 9 && rePhone.MatchString(text):
+		return fmt.Errorf("%w: it holds a phone number; answers say what to do, contacts live in the escalation policy", ErrRefused)
+	case asksToContact(low):
+		return fmt.Errorf("%w: it asks people to contact someone; write what to do instead", ErrRefused)
+	}
+	return nil
+}
+
+// CommunityID is the id of author's answer to question: one per question
+// and author, so a second author adds an answer instead of replacing one,
+// and an author who answers again updates their own.
+func CommunityID(question, author string) string {
+	q := sha256.Sum256([]byte(strings.ToLower(strings.Join(strings.Fields(question), " "))))
+	a := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(author))))
+	return "community:" + hex.EncodeToString(q[:6]) + "-" + hex.EncodeToString(a[:3])
+}
+
+// Learn stores author's answer to question as a community answer, after
+// CheckAnswer on both texts. at is the time of the answer. It returns the
+// stored document. Errors: one wrapping ErrRefused, or the index's.
+//
+// authorID is the author's identity ("slack:U123"), authorName the name
+// shown with the answer.
+func (ix *Index) Learn(ctx context.Context, question, answer, authorID, authorName string, at time.Time, extra Doc) (Doc, error) {
+	d, err := AnswerDoc(question, answer, authorID, authorName, at, extra)
+	if err != nil {
+		return Doc{}, err
+	}
+	return d, ix.Upsert(ctx, d)
+}
+
+// AnswerDoc checks an answer as Learn does and returns the community
+// document Learn would store, without storing it (kb/kbstore writes it to
+// the store instead). Errors: one wrapping ErrRefused.
+func AnswerDoc(question, answer, authorID, authorName string, at time.Time, extra Doc) (Doc, error) {
+	question, answer, author := strings.TrimSpace(question), strings.TrimSpace(answer), strings.TrimSpace(authorID)
+	if question == "" || answer == "" {
+		return Doc{}, fmt.Errorf("%w: a question and an answer are both needed", ErrRefused)
+	}
+	if author == "" {
+		return Doc{}, fmt.Errorf("%w: an answer needs its author", ErrRefused)
+	}
+	if err := CheckAnswer(answer); err != nil {
+		return Doc{}, err
+	}
+	if err := CheckAnswer(question); err != nil {
+		return Doc{}, err
+	}
+	d := extra
+	d.ID = CommunityID(question, author)
+	d.Kind = KindCommunity
+	d.Title = question
+	d.Body = answer
+	d.AuthorID = author
+	d.Author = strings.TrimSpace(authorName)
+	if d.Author == "" {
+		d.Author = author
+	}
+	d.Created = at.UTC().Format(time.RFC3339)
+	if d.Source == "" {
+		d.Source = "chat"
+	}
+	return d, nil
+}
+
+// Get returns the stored document with id, as indexed (codes are in their
+// canonical form). Errors: ErrNotFound, ErrClosed.
+func (ix *Index) Get(ctx context.Context, id string) (Doc, error) {
+	if ix.closed.Load() {
+		return Doc{}, ErrClosed
+	}
+	if strings.TrimSpace(id) == "" {
+		return Doc{}, ErrNotFound
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
+	req.Fields = append(append([]string{}, hitFields...), "author_id")
+	sr, err := ix.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return Doc{}, err
+	}
+	if len(sr.Hits) == 0 {
+		return Doc{}, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	h := sr.Hits[0]
+	return Doc{
+		ID: h.ID, Title: fieldString(h, "title"), Body: fieldString(h, "body"), Kind: fieldString(h, "kind"),
+		Tags: fieldStrings(h, "tags"), Codes: fieldStrings(h, "codes"), Provider: fieldString(h, "provider"),
+		URL: fieldString(h, "url"), Source: fieldString(h, "source"), Author: fieldString(h, "author"),
+		AuthorID: fieldString(h, "author_id"), Created: fieldString(h, "created"), Fix: fieldString(h, "fix"), RootCause: fieldString(h, "rootcause"),
+	}, nil
+}
+
+// List returns the documents of one kind ("" for all) that the index is
+// built from, sorted by id.
+func (ix *Index) List(kind string) ([]Doc, error) {
+	docs, err := ix.Docs()
+	if err != nil {
+		return nil, err
+	}
+	out := docs[:0]
+	for _, d := range docs {
+		if kind == "" || d.Kind == kind {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// RemoveCommunity deletes a community answer. by is the person asking;
+// manager says they hold an incident-manager role. Errors: ErrNotFound (no
+// such community answer), ErrNotAllowed, ErrClosed.
+func (ix *Index) RemoveCommunity(ctx context.Context, id, by string, manager bool) (Doc, error) {
+	d, err := ix.MayRemoveCommunity(ctx, id, by, manager)
+	if err != nil {
+		return Doc{}, err
+	}
+	return d, ix.Delete(ctx, id)
+}
+
+// MayRemoveCommunity checks what RemoveCommunity checks and returns the
+// answer, without removing it (kb/kbstore removes it through the store).
+// Errors: as RemoveCommunity.
+func (ix *Index) MayRemoveCommunity(ctx context.Context, id, by string, manager bool) (Doc, error) {
+	d, err := ix.Get(ctx, id)
+	if err != nil {
+		return Doc{}, err
+	}
+	if d.Kind != KindCommunity {
+		return Doc{}, fmt.Errorf("%w: %q is not a community answer", ErrNotFound, id)
+	}
+	if !manager && (d.AuthorID == "" || !strings.EqualFold(d.AuthorID, strings.TrimSpace(by))) {
+		return Doc{}, ErrNotAllowed
+	}
+	return d, nil
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// Words of a request to send something, and of card data.
+var (
+	askVerbs = toSet(strings.Fields(`send dm dms pm message msg email e-mail mail text whatsapp telegram signal share
+		give tell post paste forward provide read call`))
+	// verbs that by themselves mean "privately, to a person"
+	privateVerbs = toSet(strings.Fields(`dm dms pm whatsapp telegram signal`))
+	// a word between the verb and the data that makes it a request to the
+	// reader for their own card ("send me your card number")
+	recipientCue = toSet(strings.Fields(`me us your yours my our`))
+	cardData     = toSet(strings.Fields(`pan cvv cvv2 cvc cvc2 cid pin pins expiry`))
+	cardNext     = toSet(strings.Fields(`number numbers no num details data info verification`))
+	privacy      = toSet(strings.Fields(`me us privately dm dms pm inbox direct whatsapp telegram`))
+)
+
+// asksForCardData reports whether a lower-case text asks someone to send
+// card data: within one sentence, a request verb (send, DM, email, tell…)
+// followed within 10 words by card data (card number, full card, CVV,
+// CVC, PIN, expiry, security code) with "me", "us" or "your" between them
+// (or a verb such as DM that is private by itself); or card data followed
+// within 8 words by "to me", "to us", "privately" or "in a DM". "Tell the
+// customer to check the card number" is not such a request.
+func asksForCardData(low string) bool {
+	sentences := strings.FieldsFunc(low, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == ';' })
+	for _, sn := range sentences {
+		words := strings.FieldsFunc(sn, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+		})
+		verb, data := -1, -1
+		cue := false
+		for i, w := range words {
+			if askVerbs[w] {
+				verb, cue = i, privateVerbs[w]
+			} else if verb >= 0 && recipientCue[w] {
+				cue = true
+			}
+			isData := cardData[w] ||
+				(w == "card" && i+1 < len(words) && cardNext[words[i+1]]) ||
+				(w == "full" && i+1 < len(words) && words[i+1] == "card") ||
+				(w == "security" && i+1 < len(words) && words[i+1] == "code") ||
+				(w == "expiration" && i+1 < len(words) && words[i+1] == "date")
+			if isData {
+				if verb >= 0 && cue && i-verb <= 10 {
+					return true
+				}
+				data = i
+			}
+			if data >= 0 && i > data && i-data <= 8 && privacy[w] &&
+				(w != "me" && w != "us" || words[i-1] == "to" || words[i-1] == "with") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	contactVerbs = toSet(strings.Fields(`contact ping call dm message text email reach`))
+	persons      = toSet(strings.Fields(`me him her them`))
+)
+
+// asksToContact reports whether a lower-case text asks the reader to
+// contact a person ("contact me", "ping him", "reach this person").
+func asksToContact(low string) bool {
+	words := strings.FieldsFunc(low, func(r rune) bool { return !(r >= 'a' && r <= 'z') })
+	for i := 0; i+1 < len(words); i++ {
+		if !contactVerbs[words[i]] {
+			continue
+		}
+		if persons[words[i+1]] || (words[i+1] == "this" && i+2 < len(words) && words[i+2] == "person") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,191 @@
+package kb
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// openWithCorpus opens a temporary index with the starter articles and,
+// when ../shared is present, the 854 reference codes.
+func openWithCorpus(t *testing.T) *Index {
+	t.Helper()
+	ix, _ := openTemp(t)
+	if dir := sharedDirNoSkip(); dir != "" {
+		if f, err := os.Open(filepath.Join(dir, "corpus", "reference-codes.jsonl")); err == nil {
+			docs, _ := ImportJSONL(f)
+			f.Close()
+			if err := ix.Upsert(context.Background(), docs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return ix
+}
+
+var t0 = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+
+func TestLearnedAnswerIsFirstForItsQuestion(t *testing.T) {
+	ctx := context.Background()
+	ix := openWithCorpus(t)
+	learned := map[string]string{
+		"what is the paypal sandbox password?":                "Use the sandbox business account from the developer dashboard; the password is in the team vault under PayPal sandbox.",
+		"who approves a refund above 5000 euros?":             "The finance lead approves refunds above 5,000 EUR; open a finance ticket with the charge id.",
+		"stripe radar blocks our own test purchases":          "Add the office IPs to the Radar allow list and use test cards in test mode only.",
+		"how do we retry a failed payout to a closed account": "Ask the merchant for new bank details, then re-create the payout from the dashboard.",
+	}
+	ids := map[string]string{}
+	for q, a := range learned {
+		d, err := ix.Learn(ctx, q, a, "slack:U1", "Ana", t0, Doc{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[q] = d.ID
+	}
+	for q, id := range ids {
+		for _, asked := range []string{q, strings.TrimSuffix(q, "?"), "hey, " + strings.ToUpper(q[:1]) + q[1:]} {
+			got, res := searchTop(t, ix, asked, 5)
+			if len(got) == 0 || got[0] != id {
+				t.Errorf("%q: top %v, want the learned answer %s first", asked, got, id)
+				continue
+			}
+			if h := res.Hits[0]; h.Kind != KindCommunity || h.Author != "Ana" || h.Created == "" {
+				t.Errorf("%q: hit %+v lacks kind, author or date", asked, h)
+			}
+		}
+	}
+}
+
+func TestAnswersNeverReplaceAnotherPersons(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := openTemp(t)
+	q := "what is the paypal sandbox password?"
+	mgr, err := ix.Learn(ctx, q, "It is in the team vault under PayPal sandbox.", "slack:UMGR", "Inês (incident manager)", t0, Doc{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := ix.Learn(ctx, q, "Ask finance for it.", "slack:UX", "Xavier", t0.Add(time.Hour), Doc{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mgr.ID == other.ID {
+		t.Fatal("two authors share one id")
+	}
+	if _, err := ix.Get(ctx, mgr.ID); err != nil {
+		t.Fatalf("the first answer is gone: %v", err)
+	}
+	// the same author updates their own answer
+	upd, err := ix.Learn(ctx, q, "It is in the vault, entry 'PayPal sandbox (2026)'.", "slack:UMGR", "Inês", t0.Add(2*time.Hour), Doc{})
+	if err != nil || upd.ID != mgr.ID {
+		t.Fatalf("update: %v %v", upd.ID, err)
+	}
+	if d, _ := ix.Get(ctx, mgr.ID); !strings.Contains(d.Body, "2026") {
+		t.Fatalf("not updated: %+v", d)
+	}
+	list, err := ix.List(KindCommunity)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("list = %d docs, %v", len(list), err)
+	}
+	// removal: not by a third person; by the author; by a manager
+	if _, err := ix.RemoveCommunity(ctx, other.ID, "slack:UY", false); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("a stranger removed an answer: %v", err)
+	}
+	if _, err := ix.RemoveCommunity(ctx, other.ID, "slack:UX", false); err != nil {
+		t.Fatalf("author removal: %v", err)
+	}
+	if _, err := ix.RemoveCommunity(ctx, mgr.ID, "slack:UZ", true); err != nil {
+		t.Fatalf("manager removal: %v", err)
+	}
+	if _, err := ix.Get(ctx, mgr.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("still there: %v", err)
+	}
+	if _, err := ix.RemoveCommunity(ctx, "stripe-do-not-honor", "x", true); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("removed an article: %v", err)
+	}
+}
+
+func TestPoisonedAnswersAreRefused(t *testing.T) {
+	bad := []string{
+		"send me your card number and I'll check it",
+		"DM your CVV to @helpdesk-bob",
+		"just DM me the full card details",
+		"please share the cvc and expiry in a direct message",
+		"ask <@U0123ABC> for help",
+		"ping <!here> about it",
+		"contact @alice, she knows",
+		"email payments-help@example.com with the card number",
+		"write to refunds.desk@example.org",
+		"call +44 20 7946 0958 and read out the card number",
+		"call (415) 555-0100",
+		"contact me directly",
+		"tell the customer to text their PIN to us",
+		"reply with your CVV privately",
+	}
+	for _, a := range bad {
+		if err := CheckAnswer(a); !errors.Is(err, ErrRefused) {
+			t.Errorf("%q was accepted", a)
+		}
+	}
+	good := []string{
+		"Retry once after 24 hours; R01 may be re-presented twice within 180 days.",
+		"Ask the customer to call the number on the back of their card, then retry.",
+		"Never ask for the card number in chat; use the dashboard's payment link.",
+		"Rotate the key in the dashboard and redeploy; see runbook section 4.2.",
+		"HTTP 429: back off 2, 4, 8 seconds.",
+		"Tell the customer to check the card number and the expiry date on the card.",
+		"Send the customer a payment link instead of asking for the card number.",
+		"Call the issuer with the authorisation code; never read out a full PAN.",
+	}
+	for _, a := range good {
+		if err := CheckAnswer(a); err != nil {
+			t.Errorf("%q was refused: %v", a, err)
+		}
+	}
+	ix, _ := openTemp(t)
+	if _, err := ix.Learn(context.Background(), "card declined what now", "DM me your card number", "slack:U1", "x", t0, Doc{}); !errors.Is(err, ErrRefused) {
+		t.Fatalf("Learn stored a poisoned answer: %v", err)
+	}
+	if n, _ := ix.List(KindCommunity); len(n) != 0 {
+		t.Fatal("a refused answer was stored")
+	}
+}
+
+func TestResolvedIncidentFoundByRootCause(t *testing.T) {
+	ctx := context.Background()
+	ix := openWithCorpus(t)
+	inc := Doc{
+		ID: "incident:PAY-42", Kind: KindIncident, Title: "PAY-42: card payments failing at checkout",
+		Body:      "Fix: rolled back the checkout release 4.2\nRoot cause: the new release sent the amount in euros instead of cents to the acquirer\nErrors: invalid_amount",
+		Codes:     []string{"invalid_amount"},
+		Fix:       "rolled back the checkout release 4.2",
+		RootCause: "the new release sent the amount in euros instead of cents to the acquirer",
+		Source:    "paybot",
+	}
+	if err := ix.Upsert(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"amount sent in euros instead of cents",
+		"release sent the amount in euros instead of cents to the acquirer",
+		"acquirer got euros not cents",
+	} {
+		got, res := searchTop(t, ix, q, 3)
+		found := -1
+		for i, id := range got {
+			if id == inc.ID {
+				found = i
+			}
+		}
+		if found < 0 {
+			t.Errorf("%q: top 3 %v lacks %s", q, got, inc.ID)
+			continue
+		}
+		if s := res.Hits[found].Snippet; !strings.Contains(s, "Fix: rolled back") || !strings.Contains(s, " · Root cause: the new release") {
+			t.Errorf("%q: snippet %q does not separate fix and root cause", q, s)
+		}
+	}
+}
