@@ -166,6 +166,17 @@ func TestKBCommandsWhileServing(t *testing.T) {
 	}
 	searchThroughSlack(t, base, logs, rec, "quasar zebra reconciler", "quasar zebra", 5*time.Second)
 
+	// kb remove while serving goes through the store too.
+	if code, out := runCLI(cli, "kb", "remove", "kbf-zebra"); code != 0 || !strings.Contains(out, "removed kbf-zebra") {
+		t.Fatalf("kb remove while serving = %d:\n%s", code, out)
+	}
+	if code, out := runCLI(cli, "kb", "show", "kbf-zebra"); code == 0 {
+		t.Fatalf("kb show after kb remove = %d:\n%s", code, out)
+	}
+	if code, out := runCLI(cli, "kb", "import", writeZebra(t)); code != 0 {
+		t.Fatalf("kb import again = %d:\n%s", code, out)
+	}
+
 	// A second serve on the same data directory follows in a spare index.
 	env2 := map[string]string{}
 	for k, v := range env {
