@@ -21,7 +21,7 @@ import (
 const StateFile = "follow.json"
 
 // pageSize is how many changes one read takes from the store.
-const pageSize = 1000
+const pageSize = 5000
 
 // Options tune a Follower.
 type Options struct {

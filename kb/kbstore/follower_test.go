@@ -20,11 +20,11 @@ import (
 )
 
 // storeOpener opens one more handle on the same database (a replica).
-type storeOpener func(t *testing.T) kbstore.Store
+type storeOpener func(t testing.TB) kbstore.Store
 
-func sqliteStores(t *testing.T) storeOpener {
+func sqliteStores(t testing.TB) storeOpener {
 	path := filepath.Join(t.TempDir(), "paybot.db")
-	return func(t *testing.T) kbstore.Store {
+	return func(t testing.TB) kbstore.Store {
 		s, err := sqlite.Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
@@ -36,7 +36,7 @@ func sqliteStores(t *testing.T) storeOpener {
 
 // postgresStores gives handles on one fresh schema, or skips without a
 // server (PAYBOT_TEST_POSTGRES).
-func postgresStores(t *testing.T) storeOpener {
+func postgresStores(t testing.TB) storeOpener {
 	dsn := os.Getenv("PAYBOT_TEST_POSTGRES")
 	if dsn == "" {
 		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -71,7 +71,7 @@ func postgresStores(t *testing.T) storeOpener {
 	q.Set("search_path", schema)
 	q.Set("pool_max_conns", "4")
 	u.RawQuery = q.Encode()
-	return func(t *testing.T) kbstore.Store {
+	return func(t testing.TB) kbstore.Store {
 		s, err := postgres.Open(ctx, u.String())
 		if err != nil {
 			t.Fatal(err)
