@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/incidents/sqlite"
+	"github.com/paybot/paybot/kb"
+	"github.com/paybot/paybot/kb/kbstore"
 )
 
 // slackText is a fake Slack API (Web API and response_url) that keeps the
@@ -221,5 +227,72 @@ func TestKBImportWhileServingReplicasPostgres(t *testing.T) {
 	for i, base := range bases {
 		took := searchThroughSlack(t, base, allLogs[i], rec, "quasar zebra refund", "quasar zebra", 5*time.Second)
 		t.Logf("replica %d answered after %s", i+1, took.Round(time.Millisecond))
+	}
+}
+
+// TestLearnAndUnlearnThroughTheStore: an answer learned through one
+// replica's engine adapter is found through another's, and an unlearn by
+// its author (not by someone else) through the second drops it on the
+// first.
+func TestLearnAndUnlearnThroughTheStore(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "paybot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	replica := func() *kbSearcher {
+		ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := kbstore.New(ix, store, kbstore.Options{Dir: dir, Interval: 100 * time.Millisecond})
+		if err := f.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); f.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done; ix.Close() })
+		return &kbSearcher{index: ix, follow: f}
+	}
+	one, two := replica(), replica()
+	ana := bot.User{Platform: "slack", ID: "U1", Name: "ana"}
+	q := "why does the quasar zebra reconciler stall?"
+	if err := one.LearnAnswer(ctx, q, "Restart the quasar zebra reconciler after the nightly batch.", nil, ana); err != nil {
+		t.Fatal(err)
+	}
+	id := kb.CommunityID(q, "slack:U1")
+	has := func(s *kbSearcher) bool {
+		res, err := s.index.Search(ctx, "quasar zebra reconciler stall", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			if h.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	wait := func(cond func() bool) bool {
+		for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if cond() {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(one) || !wait(func() bool { return has(two) }) {
+		t.Fatal("a learned answer is not found on both replicas within 2 s")
+	}
+	if _, err := two.Unlearn(ctx, id, bot.User{Platform: "slack", ID: "U2"}, false); !errors.Is(err, bot.ErrNotAuthor) {
+		t.Fatalf("unlearn by another = %v, want ErrNotAuthor", err)
+	}
+	if _, err := two.Unlearn(ctx, id, ana, false); err != nil {
+		t.Fatal(err)
+	}
+	if !wait(func() bool { return !has(one) }) {
+		t.Fatal("an unlearned answer is still found on the other replica after 2 s")
 	}
 }
