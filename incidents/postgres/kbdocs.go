@@ -80,7 +80,7 @@ func (s *Store) PutKBDocs(ctx context.Context, docs []incidents.KBDoc) (int64, e
 			return err
 		}
 		// Wake followers that LISTEN (they poll all the same).
-		_, err = tx.Exec(ctx, `SELECT pg_notify('paybot_kb', $1)`, strconv.FormatInt(last, 10))
+		_, err = tx.Exec(ctx, `SELECT pg_notify(`+kbChannel+`, $1)`, strconv.FormatInt(last, 10))
 		return err
 	})
 	if err != nil {
@@ -152,11 +152,69 @@ func (s *Store) RequestKBRebuild(ctx context.Context) (int64, error) {
 		if err := tx.QueryRow(ctx, `UPDATE kb_meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value::bigint`).Scan(&gen); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `SELECT pg_notify('paybot_kb', 'rebuild')`)
+		_, err := tx.Exec(ctx, `SELECT pg_notify(`+kbChannel+`, 'rebuild')`)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres: request kb rebuild: %w", err)
 	}
 	return gen, nil
+}
+
+// kbChannel is the NOTIFY channel of the current schema's knowledge base
+// (notifications are database-wide; a hash keeps the name short).
+const kbChannel = `'paybot_kb_' || left(md5(current_schema()), 16)`
+
+// KBNotifications returns a channel that receives a value soon after any
+// process commits a knowledge-base change or a rebuild request in this
+// schema (LISTEN on a connection of its own, outside the pool), so that
+// followers need not wait for their next poll. Notifications are a hint:
+// the channel is closed when ctx ends, and a lost connection is retried
+// every second meanwhile. Errors: ErrClosed.
+func (s *Store) KBNotifications(ctx context.Context) (<-chan struct{}, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	cfg := s.pool.Config().ConnConfig.Copy()
+	out := make(chan struct{}, 1)
+	wake := func() {
+		select {
+		case out <- struct{}{}:
+		default:
+		}
+	}
+	go func() {
+		defer close(out)
+		for ctx.Err() == nil && !s.closed.Load() {
+			s.listenKB(ctx, cfg, wake)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	return out, nil
+}
+
+// listenKB listens until the connection fails or ctx ends.
+func (s *Store) listenKB(ctx context.Context, cfg *pgx.ConnConfig, wake func()) {
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	var channel string
+	if err := c.QueryRow(ctx, `SELECT `+kbChannel).Scan(&channel); err != nil {
+		return
+	}
+	if _, err := c.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return
+	}
+	wake() // changes made while not listening
+	for {
+		if _, err := c.WaitForNotification(ctx); err != nil {
+			return
+		}
+		wake()
+	}
 }

@@ -23,6 +23,15 @@ const StateFile = "follow.json"
 // pageSize is how many changes one read takes from the store.
 const pageSize = 5000
 
+// Notifier is optionally implemented by a Store that can wake followers
+// as soon as a change commits (PostgreSQL LISTEN/NOTIFY). The channel
+// receives a value after changes, and is closed when ctx ends; followers
+// poll all the same, so a lost notification only delays a change until the
+// next poll.
+type Notifier interface {
+	KBNotifications(ctx context.Context) (<-chan struct{}, error)
+}
+
 // Options tune a Follower.
 type Options struct {
 	// Dir is the directory the index was opened in (the data directory,
@@ -128,17 +137,29 @@ func (f *Follower) Sync(ctx context.Context) error {
 	return f.catchUp(ctx)
 }
 
-// Run polls the store every Interval until ctx ends. A failed poll is
-// logged and retried at the next tick.
+// Run polls the store every Interval until ctx ends, and sooner when the
+// store notifies a change (Notifier). A failed poll is logged and retried
+// at the next tick.
 func (f *Follower) Run(ctx context.Context) {
 	t := time.NewTicker(f.opts.Interval)
 	defer t.Stop()
+	var notes <-chan struct{}
+	if n, ok := f.st.(Notifier); ok {
+		if ch, err := n.KBNotifications(ctx); err == nil {
+			notes = ch
+		}
+	}
 	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case _, ok := <-notes:
+			if !ok {
+				notes = nil // polling alone from now on
+				continue
+			}
 		}
 		err := f.Sync(ctx)
 		switch {

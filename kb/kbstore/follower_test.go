@@ -280,3 +280,28 @@ func TestWriteMasksCardData(t *testing.T) {
 		}
 	}
 }
+
+// On PostgreSQL a follower is woken by NOTIFY: with a 10 s poll interval a
+// change from another handle still arrives within a second.
+func TestPostgresNotifyWakesFollower(t *testing.T) {
+	open := postgresStores(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := kbstore.New(ix, open(t), kbstore.Options{Dir: dir, Interval: 10 * time.Second})
+	if err := f.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); f.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; ix.Close() })
+	time.Sleep(300 * time.Millisecond) // LISTEN is set up
+	if _, err := kbstore.Write(ctx, open(t), time.Now(), zebraDoc); err != nil {
+		t.Fatal(err)
+	}
+	if !within(time.Second, func() bool { return found(t, ix, "quasar zebra", zebraDoc.ID) }) {
+		t.Fatal("no NOTIFY wake-up: the change waited for the 10 s poll")
+	}
+}
