@@ -100,7 +100,7 @@ one query per line from stdin and writes one JSON line per query.`,
 			if err := a.requireDataDir(); err != nil {
 				return err
 			}
-			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
+			kc, done, err := a.openKBCLIRead(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
@@ -136,7 +136,7 @@ code is 3 when top-3 falls below it.`,
 				return err
 			}
 			defer f.Close()
-			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
+			kc, done, err := a.openKBCLIRead(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}

@@ -70,8 +70,27 @@ type kbCLI struct {
 // subcommand, and sets a.kbFollow so that writes go through the store. The
 // returned func closes both.
 func (a *app) openKBCLI(ctx context.Context) (*kbCLI, func(), error) {
+	return a.openKBCLIMode(ctx, false)
+}
+
+// openKBCLIRead is openKBCLI for the commands that only read (kb search,
+// eval, show, list): when the store cannot be opened they warn and read
+// the local index as it is, rather than fail.
+func (a *app) openKBCLIRead(ctx context.Context) (*kbCLI, func(), error) {
+	return a.openKBCLIMode(ctx, true)
+}
+
+func (a *app) openKBCLIMode(ctx context.Context, readOnly bool) (*kbCLI, func(), error) {
 	tuneGCForIndexing()
 	store, err := a.openStore(ctx)
+	if err != nil && readOnly {
+		ix, _, spare, ierr := kbstore.OpenIndex(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
+		if ierr != nil {
+			return nil, nil, errors.Join(err, ierr)
+		}
+		fmt.Fprintf(a.stderr, "paybot: warning: the store is unavailable (%v); answering from the local index, which may be behind\n", err)
+		return &kbCLI{index: ix, spare: spare}, func() { ix.Close() }, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}

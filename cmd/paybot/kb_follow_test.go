@@ -296,3 +296,21 @@ func TestLearnAndUnlearnThroughTheStore(t *testing.T) {
 		t.Fatal("an unlearned answer is still found on the other replica after 2 s")
 	}
 }
+
+// TestKBSearchWithTheStoreDown: kb search still answers from the local
+// index, with a warning, when the database is unreachable; kb import
+// fails clearly instead of writing only locally.
+func TestKBSearchWithTheStoreDown(t *testing.T) {
+	data := t.TempDir()
+	if code, out := runCLI(map[string]string{"PAYBOT_DATA": data}, "kb", "search", "do_not_honor"); code != 0 {
+		t.Fatalf("kb search = %d:\n%s", code, out)
+	}
+	down := map[string]string{"PAYBOT_DATA": data, "PAYBOT_DATABASE_URL": "postgres://postgres@" + freeAddr(t) + "/test?sslmode=disable&connect_timeout=1"}
+	code, out := runCLI(down, "kb", "search", "stripe do_not_honor")
+	if code != 0 || !strings.Contains(out, "store is unavailable") || !strings.Contains(out, "stripe-do-not-honor") {
+		t.Fatalf("kb search with the store down = %d:\n%s", code, out)
+	}
+	if code, out := runCLI(down, "kb", "import", writeZebra(t)); code == 0 || !strings.Contains(out, "PostgreSQL is unreachable") {
+		t.Fatalf("kb import with the store down = %d:\n%s", code, out)
+	}
+}

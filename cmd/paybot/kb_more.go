@@ -101,7 +101,11 @@ func (a *app) kbMoreCmd(sub, use, short string, args cobra.PositionalArgs) *cobr
 					return err
 				}
 			}
-			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
+			open := a.openKBCLIRead // kb_follow.go
+			if sub == "remove" {
+				open = a.openKBCLI
+			}
+			kc, done, err := open(cmd.Context())
 			if err != nil {
 				return err
 			}
