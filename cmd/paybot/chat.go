@@ -16,14 +16,7 @@ import (
 	"github.com/paybot/paybot/adapters/console"
 	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/bot"
-	"github.com/paybot/paybot/kb"
 )
-
-// openKB opens the knowledge-base index; without it the bot still runs
-// incidents, and says so when asked a question.
-func (a *app) openKB(ctx context.Context) (*kb.Index, error) {
-	return a.openKBReport(ctx) // kb_more.go: also reports skipped articles and repairs
-}
 
 // newEngine wires the store, the knowledge base and the configuration.
 func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, func(), error) {

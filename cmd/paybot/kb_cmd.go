@@ -29,11 +29,6 @@ func tuneGCForIndexing() {
 	debug.SetMemoryLimit(200 << 20)
 }
 
-func (a *app) openIndex(ctx context.Context) (*kb.Index, error) {
-	tuneGCForIndexing()
-	return a.openKBReport(ctx) // kb_more.go: says what it skipped or repaired
-}
-
 func newKBCmd(a *app) *cobra.Command {
 	cmd := groupCmd("kb", "Knowledge base: index, import, search, evaluate, benchmark")
 	cmd.AddCommand(newKBIndexCmd(a), newKBImportCmd(a), newKBSearchCmd(a), newKBEvalCmd(a), newKBBenchCmd(a),

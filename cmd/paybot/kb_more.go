@@ -174,23 +174,6 @@ func (a *app) kbMore(ctx context.Context, index *kb.Index, sub string, pos []str
 	return usageError{fmt.Sprintf("kb: unknown subcommand %q", sub)}
 }
 
-// openKBReport opens the knowledge base and says on stderr what it skipped
-// (bad or symlinked articles, by file name) and what it repaired (a damaged
-// index rebuilt from its sources).
-func (a *app) openKBReport(ctx context.Context) (*kb.Index, error) {
-	index, err := kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
-	if err != nil {
-		return nil, err
-	}
-	if r := index.Repaired(); r != "" {
-		fmt.Fprintf(a.stderr, "paybot: knowledge base: %s\n", r)
-	}
-	for _, p := range index.ArticleProblems() {
-		fmt.Fprintf(a.stderr, "paybot: articles_dir: %s (skipped)\n", p)
-	}
-	return index, nil
-}
-
 // articleProblems are config check's lines for the articles folder.
 func articleProblems(cfg *Config) []string {
 	if cfg == nil || cfg.KB.ArticlesDir == "" {
