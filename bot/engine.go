@@ -170,18 +170,35 @@ func (e *Engine) Run(ctx context.Context) error {
 
 func (e *Engine) process(ctx context.Context, ev Event) error {
 	ev.At = e.clock.Now()
-	r := &reply{e: e, ev: ev}
-
-	if len(ev.Masked) > 0 { // RedactEvent masked these at the door
-		r.add(maskNotice(ev, ev.Masked))
-		r.pre = append(r.pre, r.msgs...)
-		e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(ev.Masked))
+	for attempt := 1; ; attempt++ {
+		r := &reply{e: e, ev: ev}
+		if len(ev.Masked) > 0 { // RedactEvent masked these at the door
+			r.add(maskNotice(ev, ev.Masked))
+			r.pre = append(r.pre, r.msgs...)
+			if attempt == 1 {
+				e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(ev.Masked))
+			}
+		}
+		routeErr := e.route(ctx, r, ev)
+		if routeErr == nil && r.write != nil {
+			routeErr = r.flush(ctx)
+		}
+		// The outbox records card and thread ids on the incident while
+		// people talk in its thread: a change that lost that race is made
+		// again on the fresh incident rather than refused.
+		if errors.Is(routeErr, incidents.ErrConflict) && !r.marked && attempt < maxConflictRetries {
+			continue
+		}
+		err := r.finish(ctx, routeErr)
+		// Wake the outbox: what this event queued goes out at once.
+		e.kickOutbox()
+		return err
 	}
-	err := r.finish(ctx, e.route(ctx, r, ev))
-	// Wake the outbox: what this event queued goes out at once.
-	e.kickOutbox()
-	return err
 }
+
+// maxConflictRetries is how often an event is handled again after losing
+// a race for its incident (a version conflict) before the sender is told.
+const maxConflictRetries = 4
 
 func maskNotice(ev Event, labels []string) Message {
 	u := ev.User

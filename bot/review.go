@@ -269,9 +269,16 @@ func (e *Engine) recordOffered(ctx context.Context, r *reply, inc *incidents.Inc
 // in an incident's thread.
 func (e *Engine) recordOfferedInThread(ctx context.Context, r *reply, hits []Hit) {
 	inc, err := e.threadIncident(ctx, r.ev.Conversation)
-	if err == nil {
-		e.recordOffered(ctx, r, inc, hits)
+	if err != nil {
+		return
 	}
+	// The event may already hold a change of this incident (the question
+	// on its timeline): add to that copy, or the second write would find
+	// the first one's version and be refused as a conflict.
+	if w := r.write; w != nil && w.inc.ID == inc.ID {
+		inc = w.inc
+	}
+	e.recordOffered(ctx, r, inc, hits)
 }
 
 // offerDuplicates runs when an intake completes: if inc repeats an open

@@ -120,7 +120,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"version"}, 0, ""},
 		{[]string{"--version"}, 0, ""},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"kb"}, 2, "give a subcommand: bench, eval, import, index, search"},
+		{[]string{"kb"}, 2, "give a subcommand: bench, eval, import, index, list, remove, search, show"},
 		{[]string{"kb", "serch", "x"}, 2, `did you mean "search"?`},
 		{[]string{"incidents", "list", "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"incidents", "list", "extra"}, 2, "takes no arguments"},

@@ -29,6 +29,10 @@ func TestKBCLIShowListRemoveAndArticleProblems(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "bad.md: missing front matter") || (symlinks && !strings.Contains(out, "leak.md: symbolic link")) {
 		t.Errorf("config check: exit %d\n%s", code, out)
 	}
+	// kb search reads an existing data directory; kb index makes one.
+	if code, out, _ := runPaybot(t, "--config", cfg, "--data", data, "kb", "index"); code != 0 {
+		t.Fatalf("kb index: exit %d\n%s", code, out)
+	}
 	code, out, stderr := runPaybot(t, "--config", cfg, "--data", data, "kb", "search", "e-0054")
 	if code != 0 || !strings.Contains(out, "E0054") || !strings.Contains(stderr, "bad.md") {
 		t.Errorf("search with a bad article: exit %d\n%s\n%s", code, out, stderr)

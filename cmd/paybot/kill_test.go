@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestKillReplicaUnderLoad is the issue's three-replica check: three `paybot
@@ -25,7 +26,8 @@ import (
 // Opt-in (PAYBOT_KILL_TEST=1, PAYBOT_KILL_N=3000 by default) because it
 // runs for minutes; it needs the outbox of issue 9 for "0 lost cards"
 // (today a replica killed between the commit and the post loses that card).
-// Ladder steps are not counted yet.
+// The first N/100 incidents also climb a three-level ladder through the
+// kill (kill_ladder_test.go): each step must be posted exactly once.
 func TestKillReplicaUnderLoad(t *testing.T) {
 	if os.Getenv("PAYBOT_KILL_TEST") == "" {
 		t.Skip("set PAYBOT_KILL_TEST=1 to run the three-replica SIGKILL test (minutes)")
@@ -36,7 +38,8 @@ func TestKillReplicaUnderLoad(t *testing.T) {
 	bin := buildPaybot(t)
 	api := newSlackRecorder(t)
 	env := []string{"PAYBOT_DATABASE_URL=" + dsn, "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=" + opsTestSecret,
-		"SLACK_API_URL=" + api.srv.URL + "/", "PAYBOT_LOG_LEVEL=warn"}
+		"SLACK_API_URL=" + api.srv.URL + "/", "PAYBOT_LOG_LEVEL=warn", "PAYBOT_CONFIG=" + writeKillLadderConfig(t)}
+	lc := newLadderCounter(api)
 	var mu sync.Mutex
 	reps := []*replica{startReplica(t, bin, env), startReplica(t, bin, env), startReplica(t, bin, env)}
 	pick := func(i int) string {
@@ -59,6 +62,51 @@ func TestKillReplicaUnderLoad(t *testing.T) {
 		}
 		t.Errorf("command %d never acknowledged", i)
 	}
+	// The first n/100 incidents also climb an escalation ladder (see
+	// kill_ladder_test.go); the replica dies while their steps are due.
+	ladders := max(n/100, 1)
+	ctx := context.Background()
+	lpool, err := pgxpool.New(ctx, dsn+"&pool_max_conns=4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lpool.Close()
+	var (
+		lmu      sync.Mutex
+		threads  []string
+		lwg      sync.WaitGroup
+		eventSeq atomic.Int64
+		escs     atomic.Int64
+		lnext    atomic.Int64
+	)
+	lsend := func(path, contentType, body string) bool {
+		for attempt := 0; attempt < 30; attempt++ {
+			if postSigned(pick(int(lnext.Add(1))), path, contentType, body) {
+				return true
+			}
+			failovers.Add(1)
+			time.Sleep(50 * time.Millisecond)
+		}
+		return false
+	}
+	lwg.Add(1)
+	go func() {
+		defer lwg.Done()
+		var inner sync.WaitGroup
+		for i := range ladders {
+			inner.Go(func() {
+				th, err := escalateLadder(ctx, lpool, i, lsend, &eventSeq, &escs)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				lmu.Lock()
+				threads = append(threads, th)
+				lmu.Unlock()
+			})
+		}
+		inner.Wait()
+	}()
 	var wg sync.WaitGroup
 	work := make(chan int)
 	for range 8 {
@@ -74,6 +122,9 @@ func TestKillReplicaUnderLoad(t *testing.T) {
 	for i := range n {
 		switch i {
 		case n / 2:
+			// Kill only once the ladders are climbing, so some of their
+			// steps are due or being delivered when the replica dies.
+			lwg.Wait()
 			mu.Lock()
 			victim := reps[1]
 			mu.Unlock()
@@ -90,7 +141,6 @@ func TestKillReplicaUnderLoad(t *testing.T) {
 	close(work)
 	wg.Wait()
 
-	ctx := context.Background()
 	c, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +185,17 @@ func TestKillReplicaUnderLoad(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	// Ladders: every level of every escalated incident posted once.
+	deadline = time.Now().Add(2 * time.Minute)
+	for !lc.complete(threads) && time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+	}
+	time.Sleep(2 * time.Second) // a late duplicate would show now
+	t.Logf("ladders: %d escalate commands for %d incidents", escs.Load(), ladders)
+	if len(threads) != ladders {
+		t.Errorf("%d of %d ladder incidents escalated", len(threads), ladders)
+	}
+	lc.check(t, threads)
 }
 
 // trySlackCommand posts one signed slash command and returns the status

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,14 +25,30 @@ type slackRecorder struct {
 	mu    sync.Mutex
 	n     int
 	cards map[string]int // root posts (no thread_ts) by text
-	posts int
-	srv   *httptest.Server
+	// onThread, when set, sees every thread post (channel, thread_ts,
+	// text) under mu.
+	onThread func(channel, thread, text string)
+	posts    int
+	// history holds each channel's root posts with their metadata, for
+	// conversations.history: a card retried after a replica died between
+	// posting it and recording it is found there and adopted (FindPost),
+	// as on the real Slack.
+	history map[string][]map[string]any
+	srv     *httptest.Server
 }
 
 func newSlackRecorder(t testing.TB) *slackRecorder {
-	r := &slackRecorder{cards: map[string]int{}}
+	r := &slackRecorder{cards: map[string]int{}, history: map[string][]map[string]any{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		_ = req.ParseForm()
+		if strings.HasSuffix(req.URL.Path, "/conversations.history") {
+			r.mu.Lock()
+			msgs := append([]map[string]any{}, r.history[req.Form.Get("channel")]...)
+			r.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": msgs})
+			return
+		}
 		r.mu.Lock()
 		r.n++
 		ts := fmt.Sprintf("1700000000.%06d", r.n)
@@ -39,6 +56,12 @@ func newSlackRecorder(t testing.TB) *slackRecorder {
 			r.posts++
 			if req.Form.Get("thread_ts") == "" {
 				r.cards[req.Form.Get("text")]++
+				var meta any
+				json.Unmarshal([]byte(req.Form.Get("metadata")), &meta)
+				ch := req.Form.Get("channel")
+				r.history[ch] = append(r.history[ch], map[string]any{"type": "message", "ts": ts, "text": req.Form.Get("text"), "metadata": meta})
+			} else if r.onThread != nil {
+				r.onThread(req.Form.Get("channel"), req.Form.Get("thread_ts"), req.Form.Get("text"))
 			}
 		}
 		r.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	slackadapter "github.com/paybot/paybot/adapters/slack"
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/postgres"
+	"github.com/paybot/paybot/incidents/report"
 	"github.com/paybot/paybot/incidents/sqlite"
 )
 
@@ -24,6 +25,12 @@ type fullStore interface {
 	Ping(ctx context.Context) error
 	// Per-channel pacing shared by the replicas (Slack).
 	slackadapter.ChannelPacer
+	// The digest's jobs without incident (bot/review.go finds them by type
+	// assertion, so a wrapper that did not list them would hide them).
+	ScheduleSystemJobs(ctx context.Context, jobs []incidents.Job) error
+	CompleteJobWith(ctx context.Context, id int64, at time.Time, next []incidents.Job, notes []incidents.Notification) error
+	// Reports, the digest and the dashboard's analytics read through it.
+	report.Source
 }
 
 var (

@@ -18,7 +18,16 @@
 //     one WAL flush per change.
 //   - Jobs and outbox messages are claimed with FOR UPDATE SKIP LOCKED and a
 //     lease (claimed_until), so replicas claim disjoint work and a dead
-//     replica's claims come back when the lease ends.
+//     replica's claims come back when the lease ends; a delivering worker
+//     heartbeats with ExtendClaim.
+//   - The outbox is one queue per channel_key (0100): a claim takes only
+//     the head of each queue (no lower pending id in its channel), so a
+//     channel has one delivery in flight across all replicas, in id order,
+//     and a paced or retrying channel holds up no other. Ids follow commit
+//     order for causally ordered changes (one incident's changes serialise
+//     on its row); two unrelated changes committing at once may interleave.
+//   - Jobs without an incident (the digest) carry the nil uuid; 0100 drops
+//     the jobs -> incidents foreign key for them.
 //   - channel_pacing (0070) spaces outbound chat messages per channel for all
 //     replicas with one atomic upsert per message.
 //

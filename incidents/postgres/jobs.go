@@ -24,9 +24,11 @@ const (
 	VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (dedupe_key) DO NOTHING`
 	sqlCancelJobs = `UPDATE jobs SET status = 'cancelled', done_at = $1
 	WHERE incident_id = $2 AND kind = $3 AND status = 'pending'`
+	sqlCancelJobKey = `UPDATE jobs SET status = 'cancelled', done_at = $1
+	WHERE incident_id = $2 AND dedupe_key = $3 AND status = 'pending'`
 	sqlCompleteJob = `UPDATE jobs SET status = 'done', done_at = $1 WHERE id = $2 AND status = 'pending'`
-	sqlInsertNote  = `INSERT INTO outbox (incident_id, kind, payload, dedupe_key, status, next_attempt_at, created_at)
-	VALUES ($1, $2, $3, $4, 'pending', $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`
+	sqlInsertNote  = `INSERT INTO outbox (incident_id, kind, payload, dedupe_key, channel_key, reply_token, status, next_attempt_at, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) ON CONFLICT (dedupe_key) DO NOTHING`
 	// The claims lock the rows they pick with SKIP LOCKED, so two replicas
 	// claiming at the same moment get disjoint sets instead of waiting for
 	// each other; the lease then keeps the rows away from later claims.
@@ -35,13 +37,24 @@ const (
 		WHERE status = 'pending' AND due_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
 		ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
 	RETURNING ` + jobCols
+	//
+	// sqlClaimNotes leases the head of each channel's queue: a pending
+	// notification with no lower pending id of its channel_key, when it is
+	// due and not leased. A channel whose head is leased (delivering,
+	// possibly on another replica) or waiting for its retry has nothing
+	// claimable, so its later messages wait their turn. A head locked by
+	// a concurrent claim is skipped, not waited for; a head that another
+	// transaction has just marked sent is re-checked against the current
+	// row once locked (status = 'pending' no longer holds), so it is never
+	// delivered twice.
 	sqlClaimNotes = `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
-	WHERE id IN (SELECT id FROM outbox
-		WHERE status = 'pending' AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
-		ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+	WHERE id IN (SELECT o.id FROM outbox o
+		WHERE o.status = 'pending' AND o.next_attempt_at <= $2 AND (o.claimed_until IS NULL OR o.claimed_until <= $2)
+			AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel_key = o.channel_key AND p.status = 'pending' AND p.id < o.id)
+		ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED)
 	RETURNING ` + noteCols
 	jobCols  = `id, incident_id, kind, due_at, payload, status, claimed_until, attempts, dedupe_key`
-	noteCols = `id, incident_id, kind, payload, dedupe_key, status, attempts, next_attempt_at, claimed_until, sent_at, last_error, created_at`
+	noteCols = `id, incident_id, kind, payload, dedupe_key, channel_key, reply_token, status, attempts, next_attempt_at, claimed_until, sent_at, last_error, created_at`
 )
 
 type jobRow struct {
@@ -55,6 +68,8 @@ type jobRow struct {
 type noteRow struct {
 	incident      *uuid.UUID
 	kind, key     string
+	channel       string
+	token         string
 	payload       []byte
 	next, created time.Time
 }
@@ -64,12 +79,13 @@ type noteRow struct {
 type effects struct {
 	jobs     []jobRow
 	cancel   []string
+	cancelKs []string // dedupe keys
 	complete []int64
 	notes    []noteRow
 }
 
 func encodeEffects(incident uuid.UUID, ch incidents.Change, now time.Time) (*effects, error) {
-	ef := &effects{complete: ch.CompleteJobs}
+	ef := &effects{complete: ch.CompleteJobs, cancelKs: ch.CancelJobKeys}
 	for _, k := range ch.CancelJobs {
 		ef.cancel = append(ef.cancel, string(k))
 	}
@@ -125,7 +141,12 @@ func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (no
 	if created.IsZero() {
 		created = now
 	}
-	r := noteRow{kind: string(n.Kind), key: n.DedupeKey, payload: n.Payload, next: next.UTC(), created: created.UTC()}
+	channel := n.ChannelKey
+	if channel == "" {
+		channel = "n:" + n.DedupeKey // a queue of its own
+	}
+	r := noteRow{kind: string(n.Kind), key: n.DedupeKey, channel: channel, token: n.ReplyToken,
+		payload: n.Payload, next: next.UTC(), created: created.UTC()}
 	if incident != uuid.Nil {
 		id := incident
 		r.incident = &id
@@ -143,6 +164,11 @@ func applyEffects(ctx context.Context, tx pgx.Tx, incident uuid.UUID, ef *effect
 			return fmt.Errorf("cancel jobs: %w", err)
 		}
 	}
+	for _, key := range ef.cancelKs {
+		if _, err := tx.Exec(ctx, sqlCancelJobKey, at.UTC(), incident, key); err != nil {
+			return fmt.Errorf("cancel jobs: %w", err)
+		}
+	}
 	for _, id := range ef.complete {
 		if _, err := tx.Exec(ctx, sqlCompleteJob, at.UTC(), id); err != nil {
 			return fmt.Errorf("complete job: %w", err)
@@ -154,7 +180,7 @@ func applyEffects(ctx context.Context, tx pgx.Tx, incident uuid.UUID, ef *effect
 		}
 	}
 	for _, n := range ef.notes {
-		if _, err := tx.Exec(ctx, sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.next, n.created); err != nil {
+		if _, err := tx.Exec(ctx, sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.channel, n.token, n.next, n.created); err != nil {
 			return fmt.Errorf("queue notification: %w", err)
 		}
 	}
@@ -170,6 +196,9 @@ func queueEffects(b *pgx.Batch, incident uuid.UUID, ef *effects, at time.Time) {
 	for _, kind := range ef.cancel {
 		b.Queue(sqlCancelJobs, at.UTC(), incident, kind)
 	}
+	for _, key := range ef.cancelKs {
+		b.Queue(sqlCancelJobKey, at.UTC(), incident, key)
+	}
 	for _, id := range ef.complete {
 		b.Queue(sqlCompleteJob, at.UTC(), id)
 	}
@@ -177,7 +206,7 @@ func queueEffects(b *pgx.Batch, incident uuid.UUID, ef *effects, at time.Time) {
 		b.Queue(sqlInsertJob, j.incident, j.kind, j.due, j.payload, j.key)
 	}
 	for _, n := range ef.notes {
-		b.Queue(sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.next, n.created)
+		b.Queue(sqlInsertNote, n.incident, n.kind, n.payload, n.key, n.channel, n.token, n.next, n.created)
 	}
 }
 
@@ -222,9 +251,11 @@ func (s *Store) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Dura
 		limit = 100
 	}
 	var out []incidents.Job
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	// One autocommit statement: the locks last as long as it does, and
+	// the lease it writes keeps the rows away from later claims.
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, sqlClaimJobs, now.Add(lease).UTC(), now.UTC(), limit)
+		rows, err := c.Query(ctx, sqlClaimJobs, now.Add(lease).UTC(), now.UTC(), limit)
 		if err != nil {
 			return err
 		}
@@ -254,8 +285,8 @@ func (s *Store) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Dura
 // CompleteJob marks a pending job done. Errors: ErrNotFound when no pending
 // job has id.
 func (s *Store) CompleteJob(ctx context.Context, id int64, at time.Time) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, sqlCompleteJob, at.UTC(), id)
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		tag, err := c.Exec(ctx, sqlCompleteJob, at.UTC(), id)
 		if err != nil {
 			return err
 		}
@@ -334,16 +365,17 @@ func (s *Store) QueueNotifications(ctx context.Context, ns []incidents.Notificat
 }
 
 // ClaimNotifications leases up to limit (default 100) deliverable
-// notifications until now+lease, oldest first, counting an attempt.
-// Concurrent callers on any replica get disjoint notifications.
+// notifications until now+lease, oldest first, counting an attempt: at most
+// one per channel key, its queue's head. Concurrent callers on any replica
+// get disjoint notifications, and a channel never has two in flight.
 func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]incidents.Notification, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var out []incidents.Notification
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, sqlClaimNotes, now.Add(lease).UTC(), now.UTC(), limit)
+		rows, err := c.Query(ctx, sqlClaimNotes, now.Add(lease).UTC(), now.UTC(), limit)
 		if err != nil {
 			return err
 		}
@@ -366,23 +398,33 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease tim
 
 // MarkSent records delivery. Errors: ErrNotFound.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	return s.noteUpdate(ctx, "mark sent", `UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL WHERE id = $2`, at.UTC(), id)
+	return s.noteUpdate(ctx, "mark sent", `UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, reply_token = ''
+		WHERE id = $2`, at.UTC(), id)
+}
+
+// ExtendClaim moves a pending notification's lease to until: the worker
+// delivering it heartbeats, so a slow delivery is never claimed a second
+// time. Errors: ErrNotFound when it is no longer pending.
+func (s *Store) ExtendClaim(ctx context.Context, id int64, until time.Time) error {
+	return s.noteUpdate(ctx, "extend claim", `UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND status = 'pending'`, until.UTC(), id)
 }
 
 // MarkFailed records a failed attempt: the next one is at retryAt, or never
 // when dead. Errors: ErrNotFound when no pending notification has id.
 func (s *Store) MarkFailed(ctx context.Context, id int64, retryAt time.Time, errText string, dead bool) error {
-	status := incidents.NotifyPending
 	if dead {
-		status = incidents.NotifyDead
+		// A dead notification will never answer its sender: forget the route.
+		return s.noteUpdate(ctx, "mark failed", `UPDATE outbox SET status = 'dead', next_attempt_at = $1, claimed_until = NULL,
+			last_error = $2, reply_token = '' WHERE id = $3 AND status = 'pending'`, retryAt.UTC(), errText, id)
 	}
-	return s.noteUpdate(ctx, "mark failed", `UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3
-		WHERE id = $4 AND status = 'pending'`, status, retryAt.UTC(), errText, id)
+	return s.noteUpdate(ctx, "mark failed", `UPDATE outbox SET next_attempt_at = $1, claimed_until = NULL, last_error = $2
+		WHERE id = $3 AND status = 'pending'`, retryAt.UTC(), errText, id)
 }
 
 func (s *Store) noteUpdate(ctx context.Context, what, q string, args ...any) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, q, args...)
+	// One autocommit statement: one round trip, no BEGIN/COMMIT.
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		tag, err := c.Exec(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -427,7 +469,7 @@ func scanNote(sc pgx.Row) (incidents.Notification, error) {
 		inc           *uuid.UUID
 		claimed, sent *time.Time
 	)
-	if err := sc.Scan(&x.ID, &inc, &x.Kind, &x.Payload, &x.DedupeKey, &x.Status, &x.Attempts, &x.NextAttemptAt,
+	if err := sc.Scan(&x.ID, &inc, &x.Kind, &x.Payload, &x.DedupeKey, &x.ChannelKey, &x.ReplyToken, &x.Status, &x.Attempts, &x.NextAttemptAt,
 		&claimed, &sent, &x.LastError, &x.CreatedAt); err != nil {
 		return x, err
 	}
@@ -443,4 +485,42 @@ func scanNote(sc pgx.Row) (incidents.Notification, error) {
 		x.SentAt = &u
 	}
 	return x, nil
+}
+
+// CommitEvent marks ch.EventKey processed and queues ch.Notify (and
+// completes ch.CompleteJobs) in one round trip that the server runs as one
+// transaction: a reply exists exactly when its event counts as handled.
+// Errors: ErrDuplicate when the key was processed before (nothing is
+// queued then); ErrInvalid for a notification without kind, key or
+// payload, or for a change that names timeline entries or jobs to
+// schedule or cancel (those belong to an incident).
+func (s *Store) CommitEvent(ctx context.Context, ch incidents.Change) error {
+	if len(ch.Jobs) > 0 || len(ch.CancelJobs) > 0 || len(ch.CancelJobKeys) > 0 || len(ch.Timeline) > 0 {
+		return fmt.Errorf("%w: a change without incident holds only notifications and jobs to complete", incidents.ErrInvalid)
+	}
+	now := time.Now()
+	ef := &effects{complete: ch.CompleteJobs}
+	for _, n := range ch.Notify {
+		r, err := encodeNote(n.IncidentID, n, now)
+		if err != nil {
+			return err
+		}
+		ef.notes = append(ef.notes, r)
+	}
+	b := &pgx.Batch{}
+	if ch.EventKey != "" {
+		b.Queue(sqlMarkDoneChecked, ch.EventKey, now.UTC())
+	}
+	queueEffects(b, uuid.Nil, ef, now)
+	if b.Len() == 0 {
+		return nil
+	}
+	err := s.batch(ctx, b)
+	if pgCode(err) == "PBDUP" {
+		err = fmt.Errorf("%w: event %q", incidents.ErrDuplicate, ch.EventKey)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: commit event: %w", err)
+	}
+	return nil
 }

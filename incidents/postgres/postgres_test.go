@@ -132,6 +132,11 @@ func TestJobs(t *testing.T) {
 	storetest.RunJobs(t, openAt)
 }
 
+func TestSystemJobs(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunSystemJobs(t, openAt)
+}
+
 // TestPoolSurvivesTerminatedConnections kills every server connection of the
 // store's pool, as a server restart does, and then expects every call to
 // succeed: pgxpool drops dead connections instead of handing them out.

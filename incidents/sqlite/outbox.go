@@ -33,9 +33,10 @@ func (s *Store) QueueNotifications(ctx context.Context, ns []incidents.Notificat
 // CommitEvent marks ch.EventKey processed and queues ch.Notify in one
 // transaction. Errors: ErrDuplicate when the key was processed before,
 // ErrInvalid for a notification without kind, key or payload, or for a
-// change that names jobs (jobs belong to an incident).
+// change that names timeline entries or jobs to schedule or cancel (those
+// belong to an incident).
 func (s *Store) CommitEvent(ctx context.Context, ch incidents.Change) error {
-	if len(ch.Jobs) > 0 || len(ch.CancelJobs) > 0 || len(ch.Timeline) > 0 {
+	if len(ch.Jobs) > 0 || len(ch.CancelJobs) > 0 || len(ch.CancelJobKeys) > 0 || len(ch.Timeline) > 0 {
 		return fmt.Errorf("%w: a change without incident holds only notifications and jobs to complete", incidents.ErrInvalid)
 	}
 	now := time.Now()

@@ -152,4 +152,18 @@ func testCommitEvent(t *testing.T, h *harness) {
 	if done, _ := s.EventProcessed(ctx, "e2"); done {
 		t.Fatal("event marked although its reply was refused")
 	}
+	// Timeline entries and jobs belong to an incident: refused, not dropped.
+	for name, ch := range map[string]incidents.Change{
+		"timeline":      {EventKey: "e3", Timeline: []incidents.TimelineEntry{{Kind: incidents.EventNote, Text: "x"}}},
+		"jobs":          {EventKey: "e3", Jobs: []incidents.Job{{Kind: incidents.JobLadderStep, DueAt: base, DedupeKey: "j"}}},
+		"cancel kinds":  {EventKey: "e3", CancelJobs: []incidents.JobKind{incidents.JobLadderStep}},
+		"cancel by key": {EventKey: "e3", CancelJobKeys: []string{"j"}},
+	} {
+		if err := s.CommitEvent(ctx, ch); !errors.Is(err, incidents.ErrInvalid) {
+			t.Errorf("CommitEvent with %s: %v, want ErrInvalid", name, err)
+		}
+	}
+	if done, _ := s.EventProcessed(ctx, "e3"); done {
+		t.Fatal("event marked by a refused change")
+	}
 }

@@ -26,6 +26,7 @@ func RunJobs(t *testing.T, open Opener) {
 		{"OutboxChannels", testOutboxChannels},
 		{"CommitEvent", testCommitEvent},
 		{"ClaimsDisjointAcrossReplicas", testClaimsDisjoint},
+		{"ChannelOrderAcrossReplicas", testChannelOrderAcrossReplicas},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
