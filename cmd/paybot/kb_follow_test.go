@@ -63,12 +63,14 @@ func (s *slackText) has(sub string) bool {
 }
 
 // searchThroughSlack sends signed /payissue search commands to base until
-// the fake Slack sees want (the answer's title), for up to within.
+// the fake Slack sees want (the answer's title), for up to within. Each try
+// goes to a channel of its own: Slack's pacing (one message per second per
+// channel) would otherwise delay the answers.
 func searchThroughSlack(t *testing.T, base string, logs *syncBuffer, rec *slackText, query, want string, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for i := 0; ; i++ {
-		body := url.Values{"command": {"/payissue"}, "text": {"search " + query}, "channel_id": {"C1"}, "user_id": {"U1"},
+		body := url.Values{"command": {"/payissue"}, "text": {"search " + query}, "channel_id": {fmt.Sprintf("CKB%d", i)}, "user_id": {"U1"},
 			"user_name": {"ana"}, "team_id": {"T1"}, "trigger_id": {fmt.Sprintf("kbf-%d-%d", time.Now().UnixNano(), i)},
 			"response_url": {rec.srv.URL + "/respond"}}.Encode()
 		ts := time.Now().Unix()
@@ -95,6 +97,11 @@ func searchThroughSlack(t *testing.T, base string, logs *syncBuffer, rec *slackT
 		}
 		for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 			if rec.has(want) {
+				if os.Getenv("KBF_DEBUG") != "" {
+					rec.mu.Lock()
+					t.Logf("fake Slack saw:\n%s", rec.body.String())
+					rec.mu.Unlock()
+				}
 				return time.Since(start)
 			}
 		}
