@@ -114,7 +114,9 @@ func (f *Follower) Start(ctx context.Context) error {
 		return err
 	}
 	f.pos = old
-	if !had || old.StoreID != st.StoreID {
+	// A position beyond the store's last change means the database was
+	// restored from an older copy: start over as for another store.
+	if !had || old.StoreID != st.StoreID || old.Seq > st.Seq {
 		if err := f.reconcile(ctx, !had); err != nil {
 			return err
 		}

@@ -305,3 +305,62 @@ func TestPostgresNotifyWakesFollower(t *testing.T) {
 		t.Fatal("no NOTIFY wake-up: the change waited for the 10 s poll")
 	}
 }
+
+// A database restored from an older copy (the index is ahead of it, and
+// nothing was written since the restore) is followed from the start again:
+// the documents it lacks are dropped and its new changes are not skipped.
+func TestRestoredStoreStartsOver(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbDir := t.TempDir()
+	db := filepath.Join(dbDir, "paybot.db")
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := kb.Doc{ID: "community:old", Title: "Pelican payouts settle on Tuesdays", Body: "Pelican payouts settle on Tuesdays."}
+	if _, err := kbstore.Write(ctx, st, time.Now(), old); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	backup, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startReplica(t, st, dir)
+	if err := r.f.Upsert(ctx, zebraDoc); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Stop that replica before the restore.
+	r.ix.Close()
+	if err := os.WriteFile(db, backup, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(db + "-wal")
+	os.Remove(db + "-shm")
+	st2 := sqliteAt(t, db)
+	r2 := startReplica(t, st2, dir)
+	if found(t, r2.ix, "quasar zebra", zebraDoc.ID) || !found(t, r2.ix, "pelican payouts", old.ID) {
+		t.Fatal("after the restore the index does not match the restored database")
+	}
+	if err := r2.f.Upsert(ctx, kb.Doc{ID: "community:new", Title: "Heron refunds need a second approval", Body: "Ask a second approver for heron refunds."}); err != nil {
+		t.Fatal(err)
+	}
+	if !found(t, r2.ix, "heron refunds approval", "community:new") {
+		t.Fatal("a change of the restored database was skipped")
+	}
+}
+
+func sqliteAt(t *testing.T, path string) kbstore.Store {
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
