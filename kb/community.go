@@ -84,6 +84,17 @@ func CommunityID(question, author string) string {
 // authorID is the author's identity ("slack:U123"), authorName the name
 // shown with the answer.
 func (ix *Index) Learn(ctx context.Context, question, answer, authorID, authorName string, at time.Time, extra Doc) (Doc, error) {
+	d, err := AnswerDoc(question, answer, authorID, authorName, at, extra)
+	if err != nil {
+		return Doc{}, err
+	}
+	return d, ix.Upsert(ctx, d)
+}
+
+// AnswerDoc checks an answer as Learn does and returns the community
+// document Learn would store, without storing it (kb/kbstore writes it to
+// the store instead). Errors: one wrapping ErrRefused.
+func AnswerDoc(question, answer, authorID, authorName string, at time.Time, extra Doc) (Doc, error) {
 	question, answer, author := strings.TrimSpace(question), strings.TrimSpace(answer), strings.TrimSpace(authorID)
 	if question == "" || answer == "" {
 		return Doc{}, fmt.Errorf("%w: a question and an answer are both needed", ErrRefused)
@@ -111,7 +122,7 @@ func (ix *Index) Learn(ctx context.Context, question, answer, authorID, authorNa
 	if d.Source == "" {
 		d.Source = "chat"
 	}
-	return d, ix.Upsert(ctx, d)
+	return d, nil
 }
 
 // Get returns the stored document with id, as indexed (codes are in their
@@ -162,6 +173,17 @@ func (ix *Index) List(kind string) ([]Doc, error) {
 // manager says they hold an incident-manager role. Errors: ErrNotFound (no
 // such community answer), ErrNotAllowed, ErrClosed.
 func (ix *Index) RemoveCommunity(ctx context.Context, id, by string, manager bool) (Doc, error) {
+	d, err := ix.MayRemoveCommunity(ctx, id, by, manager)
+	if err != nil {
+		return Doc{}, err
+	}
+	return d, ix.Delete(ctx, id)
+}
+
+// MayRemoveCommunity checks what RemoveCommunity checks and returns the
+// answer, without removing it (kb/kbstore removes it through the store).
+// Errors: as RemoveCommunity.
+func (ix *Index) MayRemoveCommunity(ctx context.Context, id, by string, manager bool) (Doc, error) {
 	d, err := ix.Get(ctx, id)
 	if err != nil {
 		return Doc{}, err
@@ -172,7 +194,7 @@ func (ix *Index) RemoveCommunity(ctx context.Context, id, by string, manager boo
 	if !manager && (d.AuthorID == "" || !strings.EqualFold(d.AuthorID, strings.TrimSpace(by))) {
 		return Doc{}, ErrNotAllowed
 	}
-	return d, ix.Delete(ctx, id)
+	return d, nil
 }
 
 func containsAny(s string, subs ...string) bool {

@@ -16,14 +16,7 @@ import (
 	"github.com/paybot/paybot/adapters/console"
 	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/bot"
-	"github.com/paybot/paybot/kb"
 )
-
-// openKB opens the knowledge-base index; without it the bot still runs
-// incidents, and says so when asked a question.
-func (a *app) openKB(ctx context.Context) (*kb.Index, error) {
-	return a.openKBReport(ctx) // kb_more.go: also reports skipped articles and repairs
-}
 
 // newEngine wires the store, the knowledge base and the configuration.
 func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, func(), error) {
@@ -48,14 +41,14 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		}
 		cfg.Mailer = email.New(sc)
 	}
-	index, err := a.openKB(ctx)
+	follow, closeKB, err := a.openKBFollowing(ctx, raw, log) // kb_follow.go
 	if err != nil {
 		log.Warn("knowledge base unavailable", "err", err)
 		fmt.Fprintf(a.stderr, "paybot: knowledge base unavailable: %v\n", err)
 	} else {
-		cfg.KB = &kbSearcher{index: index, metrics: a.metrics}
-		a.kbOpen = true
-		closers = append(closers, func() { index.Close() })
+		cfg.KB = &kbSearcher{index: follow.Index(), follow: follow, metrics: a.metrics}
+		a.kbOpen, a.kbFollow = true, follow
+		closers = append(closers, closeKB)
 	}
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {

@@ -16,6 +16,7 @@ import (
 	"github.com/paybot/paybot/bot"
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/kb"
+	"github.com/paybot/paybot/kb/kbstore"
 )
 
 func init() { addCommand(newKBCmd) }
@@ -26,11 +27,6 @@ func init() { addCommand(newKBCmd) }
 func tuneGCForIndexing() {
 	debug.SetGCPercent(300)
 	debug.SetMemoryLimit(200 << 20)
-}
-
-func (a *app) openIndex(ctx context.Context) (*kb.Index, error) {
-	tuneGCForIndexing()
-	return a.openKBReport(ctx) // kb_more.go: says what it skipped or repaired
 }
 
 func newKBCmd(a *app) *cobra.Command {
@@ -46,12 +42,13 @@ func newKBIndexCmd(a *app) *cobra.Command {
 		Short: "Rebuild the search index from all sources, with no downtime",
 		Args:  exactArgs(0, "takes no arguments (did you mean 'kb import FILE'?)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			if err := index.Rebuild(cmd.Context()); err != nil {
+			defer done()
+			index := kc.index
+			if err := a.kbRebuild(cmd.Context(), index); err != nil {
 				return err
 			}
 			n, _ := index.Count()
@@ -71,12 +68,13 @@ FILE:LINE: reason; the good lines are imported all the same, and the exit
 code is then 3 so that a script notices.`,
 		Args: minArgs(1, "give one or more JSON Lines files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			return a.kbImport(cmd.Context(), index, args)
+			defer done()
+			defer a.kbNote(kc)
+			return a.kbImport(cmd.Context(), kc.index, args)
 		},
 	}
 }
@@ -97,12 +95,12 @@ one query per line from stdin and writes one JSON line per query.`,
 			if err := a.requireDataDir(); err != nil {
 				return err
 			}
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLIRead(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			return a.kbSearch(cmd.Context(), index, strings.Join(args, " "), limit, asJSON)
+			defer done()
+			return a.kbSearch(cmd.Context(), kc.index, strings.Join(args, " "), limit, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -133,12 +131,12 @@ code is 3 when top-3 falls below it.`,
 				return err
 			}
 			defer f.Close()
-			index, err := a.openIndex(cmd.Context())
+			kc, done, err := a.openKBCLIRead(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			rep, err := kb.Eval(cmd.Context(), index, f)
+			defer done()
+			rep, err := kb.Eval(cmd.Context(), kc.index, f)
 			if err != nil {
 				return err
 			}
@@ -273,8 +271,9 @@ func (a *app) kbSearch(ctx context.Context, index *kb.Index, query string, limit
 // kbSearcher adapts the index to the engine's Searcher and Learner.
 type kbSearcher struct {
 	index   *kb.Index
-	metrics *metrics        // nil: not measured
-	clock   incidents.Clock // dates of community answers; nil: the system clock
+	follow  *kbstore.Follower // non-nil: writes go through the store
+	metrics *metrics          // nil: not measured
+	clock   incidents.Clock   // dates of community answers; nil: the system clock
 }
 
 var (
@@ -318,7 +317,7 @@ func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, i
 	if name == "" {
 		name = by.ID
 	}
-	_, err := s.index.Learn(ctx, question, answer, by.Platform+":"+by.ID, name, s.now(), extra)
+	err := s.learn(ctx, question, answer, by.Platform+":"+by.ID, name, s.now(), extra) // kb_follow.go: through the store
 	if errors.Is(err, kb.ErrRefused) {
 		return bot.Refusal(strings.TrimPrefix(strings.TrimPrefix(err.Error(), kb.ErrRefused.Error()), ": "))
 	}
@@ -349,7 +348,7 @@ func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident)
 	for _, c := range d.Codes {
 		codes = append(codes, c.Value)
 	}
-	return s.index.Upsert(ctx, kb.Doc{
+	return s.upsert(ctx, kb.Doc{
 		ID:        "incident:" + inc.Ref,
 		Kind:      "incident",
 		Title:     inc.Ref + ": " + inc.Title,

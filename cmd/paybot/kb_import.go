@@ -55,7 +55,7 @@ func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) err
 			progress = func(read int64, _ kb.ImportStats) { _ = bar.Set64(read) }
 		}
 		start := time.Now()
-		st, problems, err := index.ImportStream(ctx, f, progress)
+		st, problems, err := a.kbImportStream(ctx, index, f, progress) // kb_follow.go: through the store
 		secs := time.Since(start).Seconds()
 		f.Close()
 		if bar != nil {

@@ -65,7 +65,7 @@ func (s *kbSearcher) Article(ctx context.Context, id string) (bot.Article, error
 
 // Unlearn removes a community answer for /payissue unlearn.
 func (s *kbSearcher) Unlearn(ctx context.Context, id string, by bot.User, manager bool) (string, error) {
-	d, err := s.index.RemoveCommunity(ctx, id, by.Platform+":"+by.ID, manager)
+	d, err := s.removeCommunity(ctx, id, by.Platform+":"+by.ID, manager) // kb_follow.go: through the store
 	switch {
 	case errors.Is(err, kb.ErrNotFound):
 		return "", bot.ErrNoArticle
@@ -101,12 +101,16 @@ func (a *app) kbMoreCmd(sub, use, short string, args cobra.PositionalArgs) *cobr
 					return err
 				}
 			}
-			index, err := a.openIndex(cmd.Context())
+			open := a.openKBCLIRead // kb_follow.go
+			if sub == "remove" {
+				open = a.openKBCLI
+			}
+			kc, done, err := open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer index.Close()
-			return a.kbMore(cmd.Context(), index, sub, pos, asJSON, kind)
+			defer done()
+			return a.kbMore(cmd.Context(), kc.index, sub, pos, asJSON, kind)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -160,7 +164,7 @@ func (a *app) kbMore(ctx context.Context, index *kb.Index, sub string, pos []str
 		if len(pos) != 1 {
 			return usageError{"kb remove: give one community answer id (kb list --kind community)"}
 		}
-		d, err := index.RemoveCommunity(ctx, pos[0], "", true)
+		d, err := (&kbSearcher{index: index, follow: a.kbFollowing(index)}).removeCommunity(ctx, pos[0], "", true)
 		if err != nil {
 			return err
 		}
@@ -168,23 +172,6 @@ func (a *app) kbMore(ctx context.Context, index *kb.Index, sub string, pos []str
 		return nil
 	}
 	return usageError{fmt.Sprintf("kb: unknown subcommand %q", sub)}
-}
-
-// openKBReport opens the knowledge base and says on stderr what it skipped
-// (bad or symlinked articles, by file name) and what it repaired (a damaged
-// index rebuilt from its sources).
-func (a *app) openKBReport(ctx context.Context) (*kb.Index, error) {
-	index, err := kb.Open(ctx, a.dataDir, kb.Options{ArticlesDir: a.cfg.KB.ArticlesDir})
-	if err != nil {
-		return nil, err
-	}
-	if r := index.Repaired(); r != "" {
-		fmt.Fprintf(a.stderr, "paybot: knowledge base: %s\n", r)
-	}
-	for _, p := range index.ArticleProblems() {
-		fmt.Fprintf(a.stderr, "paybot: articles_dir: %s (skipped)\n", p)
-	}
-	return index, nil
 }
 
 // articleProblems are config check's lines for the articles folder.

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/paybot/paybot/kb/kbstore"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -42,6 +44,8 @@ type app struct {
 	store   fullStore
 	kbOpen  bool
 	metrics *metrics
+	// kbFollow: the knowledge base follows the store (kb_follow.go).
+	kbFollow *kbstore.Follower
 }
 
 // Exit codes that scripts can rely on.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	slackadapter "github.com/paybot/paybot/adapters/slack"
+	"github.com/paybot/paybot/kb/kbstore"
 	"github.com/spf13/cobra"
 	"io"
 	"log/slog"
@@ -97,6 +98,7 @@ type readiness struct {
 	store     fullStore
 	storeKind string
 	kbOpen    bool
+	kbFollow  *kbstore.Follower // nil: not following a store
 	log       *slog.Logger
 
 	mu        sync.Mutex
@@ -129,11 +131,7 @@ func (r *readiness) check(ctx context.Context) (map[string]string, bool) {
 		out["store"] = "ok (" + r.storeKind + ")"
 		out["migrations"] = "ok"
 	}
-	if r.kbOpen {
-		out["knowledge_base"] = "ok"
-	} else {
-		fail("knowledge_base", "not open")
-	}
+	r.checkKB(fail, out) // kb_follow.go: open and caught up with the store
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, a := range r.platforms {
@@ -163,7 +161,7 @@ func (r *readiness) handler() http.Handler {
 // opsRoutes serves /healthz (the process lives), /readyz and /metrics on
 // mux, and returns the readiness for the platforms to join.
 func (a *app) opsRoutes(mux *http.ServeMux, log *slog.Logger) *readiness {
-	ready := &readiness{store: a.store, storeKind: a.storeKind(), kbOpen: a.kbOpen, log: log}
+	ready := &readiness{store: a.store, storeKind: a.storeKind(), kbOpen: a.kbOpen, kbFollow: a.kbFollow, log: log}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.Handle("GET /readyz", ready.handler())
 	if a.metrics != nil {

@@ -239,3 +239,8 @@ func TestOpenErrorsKeepSecrets(t *testing.T) {
 		t.Errorf("Open with a missing schema = %v", err)
 	}
 }
+
+func TestKBDocStore(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunKBDocs(t, openAt)
+}

@@ -26,3 +26,7 @@ func TestStore(t *testing.T) {
 func TestGatewayStore(t *testing.T) {
 	storetest.RunGateway(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
 }
+
+func TestKBDocStore(t *testing.T) {
+	storetest.RunKBDocs(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
+}
