@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/textutil"
@@ -134,7 +135,13 @@ func (e *Engine) action(ctx context.Context, r *reply, ev Event) error {
 
 func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) error {
 	ev := r.ev
-	if len(summary) < 3 {
+	summary = visibleText(summary)
+	switch {
+	case refPattern.MatchString(summary):
+		return userErrorf("%s is a ref, not a summary: /payissue status %s shows it, /payissue open <summary> opens a new incident.", strings.ToUpper(summary), strings.ToUpper(summary))
+	case strings.HasPrefix(summary, "-"):
+		return userErrorf("/payissue help lists the commands; /payissue <summary> opens an incident, for example: /payissue card payments failing at checkout")
+	case letterCount(summary) < 3:
 		return userErrorf("Give a short summary, for example: /payissue card payments failing at checkout")
 	}
 	summary = textutil.Cut(summary, 200) // never half a character or grapheme
@@ -282,4 +289,33 @@ func (e *Engine) mention(platform string, u User) string {
 		}
 	}
 	return "@" + displayName(u)
+}
+
+// visibleText drops what renders as nothing (format characters such as
+// zero-width spaces, variation selectors) and trims the rest, so an
+// invisible title is no title.
+func visibleText(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) || r == 0x034F {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// letterCount counts the letters of s outside mentions ("@paybot" alone
+// says nothing about the problem).
+func letterCount(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		if strings.HasPrefix(w, "@") || strings.HasPrefix(w, "<@") {
+			continue
+		}
+		for _, r := range w {
+			if unicode.IsLetter(r) {
+				n++
+			}
+		}
+	}
+	return n
 }

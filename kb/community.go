@@ -54,7 +54,7 @@ func CheckAnswer(text string) error {
 		}
 	}
 	switch {
-	case asksForCardData(low):
+	case asksForCardData(low) || movesCardData(low):
 		return fmt.Errorf("%w: it asks people for card data (card number, CVV, PIN or expiry); nobody should ever send those in chat", ErrRefused)
 	case at && reMention.MatchString(text):
 		return fmt.Errorf("%w: it mentions a person or a channel; write what to do, and use /payissue escalate to reach people", ErrRefused)
@@ -254,6 +254,54 @@ func asksForCardData(low string) bool {
 			}
 			if data >= 0 && i > data && i-data <= 8 && privacy[w] &&
 				(w != "me" && w != "us" || words[i-1] == "to" || words[i-1] == "with") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Words of moving card data somewhere, and of chat as a destination.
+var (
+	moveVerbs    = toSet(strings.Fields(`send sends share post paste forward provide give dm email text message type enter drop upload attach`))
+	negations    = toSet(strings.Fields(`never not don't dont no nobody without`))
+	chatPlaces   = toSet(strings.Fields(`thread chat channel here slack discord ticket`))
+	placeLinkers = toSet(strings.Fields(`in into to on`))
+)
+
+// movesCardData reports whether a lower-case text tells anyone to move card
+// data (card number, full card, card details, CVV, PIN, expiry) by sending,
+// sharing, posting or typing it, or to put it into the thread or the chat,
+// unless the sentence says not to ("never paste the card number"). Whoever
+// is asked, card data has no business in a ticket or a chat: PCI DSS keeps
+// it out of every system that is not built to hold it.
+func movesCardData(low string) bool {
+	sentences := strings.FieldsFunc(low, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == ';' })
+	for _, sn := range sentences {
+		words := strings.FieldsFunc(sn, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '\'')
+		})
+		negated := false
+		verb, data := -1, -1
+		for i, w := range words {
+			if negations[w] {
+				negated = true
+			}
+			if moveVerbs[w] {
+				verb = i
+			}
+			isData := cardData[w] ||
+				(w == "card" && i+1 < len(words) && cardNext[words[i+1]]) ||
+				(w == "full" && i+1 < len(words) && (words[i+1] == "card" || words[i+1] == "pan")) ||
+				(w == "security" && i+1 < len(words) && words[i+1] == "code") ||
+				(w == "expiration" && i+1 < len(words) && words[i+1] == "date")
+			if isData {
+				data = i
+				if verb >= 0 && i-verb <= 10 && !negated {
+					return true
+				}
+			}
+			if data >= 0 && i > data && i-data <= 8 && chatPlaces[w] && placeLinkers[words[i-1]] && !negated {
 				return true
 			}
 		}

@@ -81,10 +81,18 @@ func ImportJSONL(r io.Reader) (docs []Doc, problems []LineError) {
 	return docs, problems
 }
 
+// MaxDocBytes is the largest JSON Lines document kb import takes (256 KiB):
+// a troubleshooting article is a few KiB, and one huge document slows
+// every later search and every start of the index.
+const MaxDocBytes = 256 << 10
+
 func parseJSONLine(raw []byte) (Doc, string) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return Doc{}, "-"
+	}
+	if len(raw) > MaxDocBytes {
+		return Doc{}, fmt.Sprintf("the line is %d bytes; a document may hold at most %d KiB (split a long article into several documents)", len(raw), MaxDocBytes>>10)
 	}
 	if !utf8.Valid(raw) {
 		return Doc{}, "not valid UTF-8"

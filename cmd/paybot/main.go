@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/paybot/paybot/incidents/redact"
+
 	"github.com/paybot/paybot/kb/kbstore"
 )
 
@@ -59,6 +61,19 @@ const (
 	exitPartial = 3
 )
 
+// redactingWriter masks card numbers and secrets in every write. Commands
+// write whole lines (or whole JSON values) at a time, so a write is the
+// unit that is scanned.
+type redactingWriter struct{ w io.Writer }
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	out := redact.String(string(p))
+	if _, err := io.WriteString(r.w, out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // usageError is a mistake on the command line: exit 2, with the command's
 // usage on stderr.
 type usageError struct{ msg string }
@@ -92,6 +107,10 @@ const skipConfig = "paybot/skip-config"
 
 // run is the testable entry point: it returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	// Whatever a command prints passes the redactor: a config value, a
+	// webhook header or an imported line may hold a secret or a card
+	// number, and a terminal's scrollback and CI logs are storage too.
+	stdout = redactingWriter{stdout}
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(a)
 	if args == nil {
@@ -102,7 +121,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "paybot:", err)
+	fmt.Fprintln(stderr, "paybot:", redact.String(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) {
 		if cmd == nil {

@@ -1,0 +1,33 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/paybot/paybot/bot"
+	"github.com/paybot/paybot/bot/bottest"
+)
+
+// TestOpenNeedsASummary: a ref, a flag, an invisible text or a bare
+// mention is no summary and opens nothing; the answer says what works.
+func TestOpenNeedsASummary(t *testing.T) {
+	h := bottest.New(t, bot.Config{})
+	for _, tc := range []struct{ text, want string }{
+		{"PAY-1", "is a ref, not a summary"},
+		{"pay-12", "is a ref, not a summary"},
+		{"--help", "/payissue help lists the commands"},
+		{"-h", "/payissue help lists the commands"},
+		{"\u200b\u200b\u200b", "Give a short summary"},
+		{"\ufe0f\u034f", "Give a short summary"},
+		{"@paybot", "Give a short summary"},
+		{"42", "Give a short summary"},
+	} {
+		msgs := h.Command(tc.text)
+		if n := incidentCount(t, h); n != 0 {
+			t.Fatalf("%q opened an incident", tc.text)
+		}
+		if !strings.Contains(textOf(msgs), tc.want) {
+			t.Errorf("%q: %s", tc.text, textOf(msgs))
+		}
+	}
+}
