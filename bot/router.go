@@ -135,13 +135,15 @@ func (e *Engine) action(ctx context.Context, r *reply, ev Event) error {
 
 func (e *Engine) openIncident(ctx context.Context, r *reply, summary string) error {
 	ev := r.ev
-	summary = visibleText(summary)
+	// Judge what a person sees; keep what was typed (adapters put word
+	// joiners into typed mentions so they can never go out live again).
+	seen := visibleText(summary)
 	switch {
-	case refPattern.MatchString(summary):
-		return userErrorf("%s is a ref, not a summary: /payissue status %s shows it, /payissue open <summary> opens a new incident.", strings.ToUpper(summary), strings.ToUpper(summary))
-	case strings.HasPrefix(summary, "-"):
+	case refPattern.MatchString(seen):
+		return userErrorf("%s is a ref, not a summary: /payissue status %s shows it, /payissue open <summary> opens a new incident.", strings.ToUpper(seen), strings.ToUpper(seen))
+	case strings.HasPrefix(seen, "-"):
 		return userErrorf("/payissue help lists the commands; /payissue <summary> opens an incident, for example: /payissue card payments failing at checkout")
-	case letterCount(summary) < 3:
+	case letterCount(seen) < 3:
 		return userErrorf("Give a short summary, for example: /payissue card payments failing at checkout")
 	}
 	summary = textutil.Cut(summary, 200) // never half a character or grapheme
