@@ -263,10 +263,11 @@ func asksForCardData(low string) bool {
 
 // Words of moving card data somewhere, and of chat as a destination.
 var (
-	moveVerbs    = toSet(strings.Fields(`send sends share post paste forward provide give dm email text message type enter drop upload attach`))
+	moveVerbs    = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach`))
 	negations    = toSet(strings.Fields(`never not don't dont no nobody without`))
 	chatPlaces   = toSet(strings.Fields(`thread chat channel here slack discord ticket`))
 	placeLinkers = toSet(strings.Fields(`in into to on`))
+	determiners  = toSet(strings.Fields(`the this that our a your their`))
 )
 
 // movesCardData reports whether a lower-case text tells anyone to move card
@@ -301,7 +302,8 @@ func movesCardData(low string) bool {
 					return true
 				}
 			}
-			if data >= 0 && i > data && i-data <= 8 && chatPlaces[w] && placeLinkers[words[i-1]] && !negated {
+			if data >= 0 && i > data && i-data <= 8 && chatPlaces[w] && !negated &&
+				(placeLinkers[words[i-1]] || i >= 2 && determiners[words[i-1]] && placeLinkers[words[i-2]]) {
 				return true
 			}
 		}

@@ -41,3 +41,17 @@ func TestImportRefusesHugeLine(t *testing.T) {
 		t.Fatalf("docs %d, problems %+v", len(docs), problems)
 	}
 }
+
+// TestMovesCardDataNouns: words that are verbs only sometimes (message,
+// text, post) do not make a remark about an expiry a request for it.
+func TestMovesCardDataNouns(t *testing.T) {
+	for _, good := range []string{
+		"The error message says the card expiry is in the past: ask for another card.",
+		"The text of the decline mentions the CVV check; it failed at the issuer.",
+		"Give the customer time; the PIN is checked by the issuer, not by us.",
+	} {
+		if err := CheckAnswer(good); err != nil {
+			t.Errorf("CheckAnswer(%q) = %v", good, err)
+		}
+	}
+}
