@@ -2,13 +2,17 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paybot/paybot/incidents"
@@ -19,40 +23,44 @@ import (
 // entries of kinds ("kind", or "kind:key=value" for the entries of kind
 // whose data has that pair), whose Data holds only dataKeys (nil: all
 // keys). One query, one connection: incidents LEFT JOIN their matching
-// entries, ordered by (incident, seq) so PostgreSQL can merge the two
-// primary keys without sorting; rows are read as they arrive and nothing is
-// held but the current incident. Errors: the database's, or fn's as is.
+// entries, ordered by (incident, seq); rows are read as they arrive and
+// nothing is held but the current incident. Rows come in PostgreSQL's
+// binary format and are decoded in place (reportRow): an incident's strings
+// are copied once, not once per entry, and statuses, kinds, providers,
+// categories, code lists and entry data that repeat are shared (all are
+// read-only to fn). Errors: the database's, or fn's as is.
 func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider string, kinds, dataKeys []string,
 	fn func(inc *incidents.Incident, tl []incidents.TimelineEntry) error) error {
 	var toArg *time.Time
 	if !to.IsZero() {
 		toArg = &to
 	}
-	args := []any{from, toArg, strings.ToLower(strings.TrimSpace(provider))}
+	// Every column comes back in binary (one format code applies to all).
+	args := []any{pgx.QueryResultFormats{pgx.BinaryFormatCode}, from, toArg, strings.ToLower(strings.TrimSpace(provider))}
+	param := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args)-1)
+	}
 	var conds []string
 	for _, spec := range kinds {
 		kind, pair, filtered := strings.Cut(spec, ":")
-		args = append(args, kind)
 		if !filtered {
-			conds = append(conds, "t.kind = $"+strconv.Itoa(len(args)))
+			conds = append(conds, "t.kind = "+param(kind))
 			continue
 		}
 		key, value, _ := strings.Cut(pair, "=")
-		args = append(args, key, value)
-		n := len(args)
-		conds = append(conds, fmt.Sprintf("(t.kind = $%d AND t.data->>$%d = $%d)", n-2, n-1, n))
+		conds = append(conds, "(t.kind = "+param(kind)+" AND t.data->>"+param(key)+" = "+param(value)+")")
 	}
 	if len(conds) == 0 {
 		conds = []string{"false"}
 	}
 	cols := "t.data"
 	if dataKeys != nil {
-		var ex []string
+		ex := []string{"NULL::text"} // keeps the column list valid when dataKeys is empty
 		for _, k := range dataKeys {
-			args = append(args, k)
-			ex = append(ex, "t.data->>$"+strconv.Itoa(len(args)))
+			ex = append(ex, "t.data->>"+param(k))
 		}
-		cols = strings.Join(append(ex, "NULL"), ", ")
+		cols = strings.Join(ex, ", ")
 	}
 	var fnErr error
 	err := s.query(ctx, func(c *pgxpool.Pool) error {
@@ -67,77 +75,46 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 			return err
 		}
 		defer rows.Close()
+		d := newReportDecoder(dataKeys)
 		var (
-			cur   *incidents.Incident
-			tl    []incidents.TimelineEntry
-			nvals = max(len(dataKeys), 1)
-			vals  = make([]*string, nvals+1)
-			raw   []byte
-			flush = func() error {
-				if cur == nil {
-					return nil
-				}
-				if err := fn(cur, tl); err != nil {
-					fnErr = err
-					return err
-				}
+			cur *incidents.Incident
+			tl  []incidents.TimelineEntry
+		)
+		flush := func() error {
+			if cur == nil {
 				return nil
 			}
-		)
-		for rows.Next() {
-			var (
-				id               uuid.UUID
-				ref, title, st   string
-				severity         int32
-				prov, cat        string
-				codes            []byte
-				created          time.Time
-				opened, resolved *time.Time
-				seq              *int64
-				at               *time.Time
-				kind             *string
-			)
-			dest := []any{&id, &ref, &title, &st, &severity, &prov, &cat, &codes, &created, &opened, &resolved, &seq, &at, &kind}
-			if dataKeys == nil {
-				dest = append(dest, &raw)
-			} else {
-				for i := range vals {
-					dest = append(dest, &vals[i])
-				}
+			if err := fn(cur, tl); err != nil {
+				fnErr = err
+				return err
 			}
-			if err := rows.Scan(dest...); err != nil {
+			return nil
+		}
+		ncols := 15 + len(dataKeys)
+		for rows.Next() {
+			v := rows.RawValues()
+			if len(v) != ncols {
+				return fmt.Errorf("report row: %d columns", len(v))
+			}
+			id, err := d.uuid(v[0])
+			if err != nil {
 				return err
 			}
 			if cur == nil || cur.ID != id {
 				if err := flush(); err != nil {
 					return err
 				}
-				cur = &incidents.Incident{ID: id, Ref: ref, Title: title, Status: incidents.Status(st), Severity: incidents.Severity(severity),
-					CreatedAt: created.UTC(), OpenedAt: utcp(opened), ResolvedAt: utcp(resolved),
-					Details: incidents.Details{Provider: prov, Category: cat}}
-				if len(codes) > 0 && string(codes) != "null" {
-					if err := json.Unmarshal(codes, &cur.Details.Codes); err != nil {
-						return fmt.Errorf("codes of %s: %w", ref, err)
-					}
+				if cur, err = d.incident(id, v); err != nil {
+					return err
 				}
 				tl = tl[:0]
 			}
-			if seq == nil {
+			if v[11] == nil {
 				continue // an incident without matching entries
 			}
-			e := incidents.TimelineEntry{Seq: *seq, IncidentID: id, At: at.UTC(), Kind: incidents.EventKind(*kind)}
-			if dataKeys == nil && raw != nil {
-				if err := json.Unmarshal(raw, &e.Data); err != nil {
-					return fmt.Errorf("timeline data: %w", err)
-				}
-			}
-			for i, k := range dataKeys {
-				if vals[i] != nil {
-					if e.Data == nil {
-						e.Data = make(map[string]string, 2)
-					}
-					e.Data[k] = *vals[i]
-				}
+			e, err := d.entry(id, v[11:])
+			if err != nil {
+				return fmt.Errorf("timeline of %s: %w", cur.Ref, err)
 			}
 			tl = append(tl, e)
 		}
@@ -155,10 +132,182 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 	return nil
 }
 
-func utcp(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
+// reportDecoder reads ScanReport's binary rows. The caches are bounded so
+// that a report over many distinct values holds no more than a few
+// thousand of each.
+type reportDecoder struct {
+	keys  []string
+	strs  map[string]string            // statuses, kinds, providers, categories
+	codes map[string][]incidents.Code  // codes JSON → decoded list
+	data  map[string]map[string]string // joined values of keys → Data
+	buf   []byte
+}
+
+const reportCacheMax = 4096
+
+func newReportDecoder(keys []string) *reportDecoder {
+	return &reportDecoder{keys: keys, strs: map[string]string{}, codes: map[string][]incidents.Code{}, data: map[string]map[string]string{}}
+}
+
+var errReportNull = errors.New("unexpected NULL")
+
+func (d *reportDecoder) uuid(b []byte) (uuid.UUID, error) {
+	var id uuid.UUID
+	if len(b) != 16 {
+		return id, fmt.Errorf("report row: id of %d bytes", len(b))
 	}
-	u := t.UTC()
-	return &u
+	copy(id[:], b)
+	return id, nil
+}
+
+// str returns b as a string shared with earlier equal ones.
+func (d *reportDecoder) str(b []byte) string {
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(d.strs) < reportCacheMax {
+		d.strs[s] = s
+	}
+	return s
+}
+
+func (d *reportDecoder) incident(id uuid.UUID, v [][]byte) (*incidents.Incident, error) {
+	inc := &incidents.Incident{ID: id, Ref: string(v[1]), Title: string(v[2]), Status: incidents.Status(d.str(v[3]))}
+	if len(v[4]) != 4 {
+		return nil, fmt.Errorf("severity of %s: %d bytes", inc.Ref, len(v[4]))
+	}
+	inc.Severity = incidents.Severity(int32(binary.BigEndian.Uint32(v[4])))
+	inc.Details.Provider, inc.Details.Category = d.str(v[5]), d.str(v[6])
+	if codes := v[7]; codes != nil {
+		var err error
+		if inc.Details.Codes, err = d.codeList(codes); err != nil {
+			return nil, fmt.Errorf("codes of %s: %w", inc.Ref, err)
+		}
+	}
+	var err error
+	if inc.CreatedAt, err = pgTime(v[8]); err != nil {
+		return nil, fmt.Errorf("created_at of %s: %w", inc.Ref, err)
+	}
+	if inc.OpenedAt, err = pgTimePtr(v[9]); err != nil {
+		return nil, fmt.Errorf("opened_at of %s: %w", inc.Ref, err)
+	}
+	if inc.ResolvedAt, err = pgTimePtr(v[10]); err != nil {
+		return nil, fmt.Errorf("resolved_at of %s: %w", inc.Ref, err)
+	}
+	return inc, nil
+}
+
+// codeList decodes a jsonb array of codes (binary jsonb: a version byte,
+// 1, then the text).
+func (d *reportDecoder) codeList(b []byte) ([]incidents.Code, error) {
+	if len(b) == 0 || b[0] != 1 {
+		return nil, errors.New("unknown jsonb format")
+	}
+	b = b[1:]
+	if c, ok := d.codes[string(b)]; ok {
+		return c, nil
+	}
+	var c []incidents.Code
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	if len(d.codes) < reportCacheMax {
+		d.codes[string(b)] = c
+	}
+	return c, nil
+}
+
+// entry decodes seq, at, kind and then the data: one jsonb column when
+// keys is nil, else one text column per key after a NULL placeholder.
+func (d *reportDecoder) entry(id uuid.UUID, v [][]byte) (incidents.TimelineEntry, error) {
+	e := incidents.TimelineEntry{IncidentID: id}
+	if len(v[0]) != 8 {
+		return e, fmt.Errorf("seq of %d bytes", len(v[0]))
+	}
+	e.Seq = int64(binary.BigEndian.Uint64(v[0]))
+	var err error
+	if e.At, err = pgTime(v[1]); err != nil {
+		return e, err
+	}
+	if v[2] == nil {
+		return e, errReportNull
+	}
+	e.Kind = incidents.EventKind(d.str(v[2]))
+	if d.keys == nil {
+		if raw := v[3]; raw != nil {
+			if len(raw) == 0 || raw[0] != 1 {
+				return e, errors.New("unknown jsonb format")
+			}
+			if err := json.Unmarshal(raw[1:], &e.Data); err != nil {
+				return e, fmt.Errorf("data: %w", err)
+			}
+		}
+		return e, nil
+	}
+	vals := v[4:]
+	if len(vals) != len(d.keys) {
+		return e, fmt.Errorf("%d data columns for %d keys", len(vals), len(d.keys))
+	}
+	// The cache key: for each key, 0 for NULL or 1, its length and bytes.
+	d.buf = d.buf[:0]
+	some := false
+	for _, x := range vals {
+		if x == nil {
+			d.buf = append(d.buf, 0)
+			continue
+		}
+		some = true
+		d.buf = append(d.buf, 1)
+		d.buf = binary.AppendUvarint(d.buf, uint64(len(x)))
+		d.buf = append(d.buf, x...)
+	}
+	if !some {
+		return e, nil
+	}
+	if m, ok := d.data[string(d.buf)]; ok {
+		e.Data = m
+		return e, nil
+	}
+	m := make(map[string]string, len(vals))
+	for i, x := range vals {
+		if x != nil {
+			m[d.keys[i]] = string(x)
+		}
+	}
+	if len(d.data) < reportCacheMax {
+		d.data[string(d.buf)] = m
+	}
+	e.Data = m
+	return e, nil
+}
+
+// pgEpoch is 2000-01-01 UTC, from which binary timestamptz counts
+// microseconds.
+const pgEpoch = 946684800
+
+// pgTime decodes a binary timestamptz as UTC; ±infinity and NULL are errors.
+func pgTime(b []byte) (time.Time, error) {
+	if b == nil {
+		return time.Time{}, errReportNull
+	}
+	if len(b) != 8 {
+		return time.Time{}, fmt.Errorf("timestamp of %d bytes", len(b))
+	}
+	us := int64(binary.BigEndian.Uint64(b))
+	if us == math.MaxInt64 || us == math.MinInt64 {
+		return time.Time{}, errors.New("infinite timestamp")
+	}
+	return time.Unix(pgEpoch+us/1e6, (us%1e6)*1e3).UTC(), nil
+}
+
+func pgTimePtr(b []byte) (*time.Time, error) {
+	if b == nil {
+		return nil, nil
+	}
+	t, err := pgTime(b)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
