@@ -1,0 +1,4 @@
+package postgres
+
+// ReportKindsWhere exposes the report's timeline condition to the plan test.
+var ReportKindsWhere = reportKindsWhere
