@@ -128,6 +128,7 @@ type reportDecoder struct {
 	codes map[string][]incidents.Code  // codes JSON → decoded list
 	data  map[string]map[string]string // joined values of keys → Data
 	buf   []byte
+	inc   incidents.Incident
 }
 
 const reportCacheMax = 4096
@@ -159,8 +160,12 @@ func (d *reportDecoder) str(b []byte) string {
 	return s
 }
 
+// incident decodes an incident's columns into d.inc, which every incident
+// reuses: fn may not keep it, and an Incident is large enough that a fresh
+// one per row was half of a report's allocated bytes.
 func (d *reportDecoder) incident(id uuid.UUID, v [][]byte) (*incidents.Incident, error) {
-	inc := &incidents.Incident{ID: id, Ref: string(v[1]), Title: string(v[2]), Status: incidents.Status(d.str(v[3]))}
+	inc := &d.inc
+	*inc = incidents.Incident{ID: id, Ref: string(v[1]), Title: string(v[2]), Status: incidents.Status(d.str(v[3]))}
 	if len(v[4]) != 4 {
 		return nil, fmt.Errorf("severity of %s: %d bytes", inc.Ref, len(v[4]))
 	}
@@ -323,7 +328,7 @@ func reportKindsWhere(kinds []string) string {
 
 // sqlString writes s as a standard SQL string literal (quotes doubled;
 // standard_conforming_strings, on since PostgreSQL 9.1, keeps backslashes
-// as they are). The E” form is used when s holds a backslash, so the
+// as they are). The escape form E'...' is used when s holds a backslash, so the
 // literal means s whatever that setting says.
 func sqlString(s string) string {
 	if strings.Contains(s, `\`) {
