@@ -62,18 +62,12 @@ func (s *Store) ScanReport(ctx context.Context, from, to time.Time, provider str
 		// incidents). Left to itself the planner prefers hashing both
 		// tables, sorting the join in parallel workers and sending nothing
 		// until that is done (0.5 s of server time, while the client
-		// waits). The settings last until the transaction ends.
-		if _, err := tx.Exec(ctx, `SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true),
-			set_config('max_parallel_workers_per_gather', '0', true)`); err != nil {
+		// waits). The settings last until the transaction ends
+		// (TestReportStreams).
+		if _, err := tx.Exec(ctx, reportPlanSettings); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT i.id, i.ref, i.title, i.status, i.severity,
-			coalesce(i.details->>'provider', ''), coalesce(i.details->>'category', ''), i.details->'codes',
-			i.created_at, i.opened_at, i.resolved_at, t.seq, t.at, t.kind, `+cols+`
-			FROM incidents i LEFT JOIN timeline t ON t.incident_id = i.id AND (`+reportKindsWhere(kinds)+`)
-			WHERE i.created_at >= $1 AND ($2::timestamptz IS NULL OR i.created_at < $2)
-			  AND ($3 = '' OR lower(i.details->>'provider') = $3)
-			ORDER BY i.id, t.seq`, args...)
+		rows, err := tx.Query(ctx, reportQuery(kinds, cols), args...)
 		if err != nil {
 			return err
 		}
@@ -351,4 +345,22 @@ func sqlString(s string) string {
 		return "E'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// reportPlanSettings are the planner settings of ScanReport's transaction.
+// Nested loops are off too: on tables the planner believes tiny (fresh
+// statistics lag a bulk import) it would rescan the timeline per incident.
+const reportPlanSettings = `SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true),
+	set_config('enable_nestloop', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`
+
+// reportQuery is ScanReport's query: $1 from, $2 to (NULL: no bound), $3
+// the lower-cased provider (empty: any), then the data keys of cols.
+func reportQuery(kinds []string, cols string) string {
+	return `SELECT i.id, i.ref, i.title, i.status, i.severity,
+			coalesce(i.details->>'provider', ''), coalesce(i.details->>'category', ''), i.details->'codes',
+			i.created_at, i.opened_at, i.resolved_at, t.seq, t.at, t.kind, ` + cols + `
+			FROM incidents i LEFT JOIN timeline t ON t.incident_id = i.id AND (` + reportKindsWhere(kinds) + `)
+			WHERE i.created_at >= $1 AND ($2::timestamptz IS NULL OR i.created_at < $2)
+			  AND ($3 = '' OR lower(i.details->>'provider') = $3)
+			ORDER BY i.id, t.seq`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paybot/paybot/incidents/postgres"
 	"github.com/paybot/paybot/incidents/report"
@@ -48,6 +49,63 @@ func TestReportUsesIndex(t *testing.T) {
 	}
 	if got := strings.Join(plan, "\n"); !strings.Contains(got, "Index Only Scan using timeline_report") {
 		t.Errorf("plan for %s:\n%s", postgres.ReportKindsWhere(report.FactKinds), got)
+	}
+}
+
+// TestReportStreams checks the plan ScanReport's settings give its query:
+// the incidents' primary key merged with timeline_report, both read in
+// incident order, so rows stream from the first one; no hash join, no
+// parallel workers and no full sort.
+func TestReportStreams(t *testing.T) {
+	ctx := context.Background()
+	admin(t).Close(ctx)
+	dir := t.TempDir()
+	openAt(t, dir)
+	c := admin(t)
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "SET search_path = "+schemaOf(dir)); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, postgres.ReportPlanSettings); err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	rows, err := tx.Query(ctx, "EXPLAIN "+postgres.ReportQuery(report.FactKinds, "NULL::text, t.data->>'to'"), time.Time{}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(plan, "\n")
+	for _, want := range []string{"Merge Left Join", "using incidents_pkey on incidents", "using timeline_report on timeline"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("plan lacks %q:\n%s", want, got)
+		}
+	}
+	for _, bad := range []string{"Hash", "Gather", "Nested Loop", "Seq Scan", "Bitmap"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("plan has %q:\n%s", bad, got)
+		}
+	}
+	for _, line := range plan {
+		// The incremental sort orders each incident's few entries; a full
+		// sort would hold every row back until the last.
+		if l := strings.TrimLeft(line, " ->"); strings.HasPrefix(l, "Sort  (") {
+			t.Errorf("plan sorts:\n%s", got)
+		}
 	}
 }
 
