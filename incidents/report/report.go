@@ -1,8 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -294,7 +296,7 @@ func meanP90(v []int64) (mean, p90 int64) {
 	}
 	n := int64(len(v))
 	mean = (2*sum + n) / (2 * n)
-	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+	slices.Sort(v)
 	rank := int(math.Ceil(0.9 * float64(len(v))))
 	return mean, v[rank-1]
 }
@@ -340,13 +342,28 @@ func (b *Builder) Report() *Report {
 	if len(r.TopCodes) > b.q.TopCodes {
 		r.TopCodes = r.TopCodes[:b.q.TopCodes]
 	}
-	r.Breaches = append([]Breach{}, b.br...)
-	sort.SliceStable(r.Breaches, func(i, j int) bool {
-		if !r.Breaches[i].At.Equal(r.Breaches[j].At) {
-			return r.Breaches[i].At.Before(r.Breaches[j].At)
+	// Breaches by creation time, resolution before response, then in the
+	// order they were added (a stable sort). Sorting indexes, not the
+	// structs, keeps the moves small: a year's report lists tens of
+	// thousands of breaches.
+	idx := make([]int32, len(b.br))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(x, y int32) int {
+		bx, by := &b.br[x], &b.br[y]
+		if c := bx.At.Compare(by.At); c != 0 {
+			return c
 		}
-		return r.Breaches[i].Clock > r.Breaches[j].Clock
+		if c := strings.Compare(by.Clock, bx.Clock); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
 	})
+	r.Breaches = make([]Breach, len(idx))
+	for i, j := range idx {
+		r.Breaches[i] = b.br[j]
+	}
 	return r
 }
 
