@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/paybot/paybot/incidents/postgres"
 	"github.com/paybot/paybot/incidents/report"
 	"github.com/paybot/paybot/incidents/storetest"
@@ -121,6 +123,43 @@ func TestReportKindsWhereQuotes(t *testing.T) {
 	} {
 		if got := postgres.ReportKindsWhere(tc.specs); got != tc.want {
 			t.Errorf("%q: got %s, want %s", tc.specs, got, tc.want)
+		}
+	}
+}
+
+// TestPgTime decodes binary timestamptz values as pgx does, around the
+// format's epoch (2000-01-01) and far from it, and refuses infinities.
+func TestPgTime(t *testing.T) {
+	ctx := context.Background()
+	c := admin(t)
+	defer c.Close(ctx)
+	for _, lit := range []string{"2000-01-01 00:00:00+00", "1999-12-31 23:59:59.999999+00", "1970-01-01 00:00:00.000001+00",
+		"1900-06-15 12:34:56.5+00", "2026-11-30 10:15:00.123456+00", "2262-04-11 23:47:16+00", "infinity", "-infinity"} {
+		var want time.Time
+		var inf bool
+		if lit == "infinity" || lit == "-infinity" {
+			inf = true
+		} else if err := c.QueryRow(ctx, "SELECT $1::timestamptz", lit).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := c.Query(ctx, "SELECT $1::timestamptz", pgx.QueryResultFormats{pgx.BinaryFormatCode}, lit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rows.Next() {
+			t.Fatal(rows.Err())
+		}
+		got, err := postgres.PgTime(rows.RawValues()[0])
+		rows.Close()
+		switch {
+		case inf && err == nil:
+			t.Errorf("%s: decoded as %v", lit, got)
+		case !inf && err != nil:
+			t.Errorf("%s: %v", lit, err)
+		case !inf && !got.Equal(want):
+			t.Errorf("%s: got %v, want %v", lit, got, want)
+		case !inf && got.Location() != time.UTC:
+			t.Errorf("%s: location %v", lit, got.Location())
 		}
 	}
 }
