@@ -42,6 +42,10 @@ func artifactDir(t *testing.T) string {
 }
 
 func browser(t *testing.T) (context.Context, context.CancelFunc) {
+	profile, err := os.MkdirTemp("", "paybot-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox, // root in CI containers
@@ -53,10 +57,21 @@ func browser(t *testing.T) (context.Context, context.CancelFunc) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1200, 900),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	// Chromium's helpers may still write to the profile for a moment after
+	// the browser is told to go: remove it ourselves, without failing the
+	// test on a file that appears late (t.TempDir's cleanup would).
+	t.Cleanup(func() {
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	ctx, cancelB := chromedp.NewContext(actx)
 	ctx, cancelC := context.WithTimeout(ctx, 90*time.Second)
 	return ctx, func() { cancelC(); cancelB(); cancelA() }
