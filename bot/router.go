@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/text/width"
 	"strings"
 	"unicode"
 
@@ -72,8 +73,19 @@ func splitCommand(text string) (name, args string) {
 	text = strings.TrimSpace(text)
 	text = strings.TrimPrefix(text, "/payissue")
 	text = strings.TrimSpace(text)
-	name, args, _ = strings.Cut(text, " ")
-	return name, strings.TrimSpace(args)
+	// The command word ends at any space (a tab, a no-break space), and is
+	// read as a person sees it: full-width letters folded, invisible
+	// characters dropped, a leading slash and trailing punctuation
+	// ("status?", "/status", "resolve:") ignored.
+	i := strings.IndexFunc(text, unicode.IsSpace)
+	if i < 0 {
+		i = len(text)
+	}
+	name, args = text[:i], strings.TrimSpace(text[i:])
+	name = visibleText(width.Fold.String(name))
+	name = strings.TrimLeft(name, "/")
+	name = strings.TrimRight(name, "?!.,:;")
+	return strings.ToLower(name), args
 }
 
 // threadIncident returns the incident whose thread the event came from.

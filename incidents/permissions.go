@@ -109,7 +109,7 @@ var permissions = map[Action]Role{
 	ActReopen:          anyRole,
 	ActReopenCancelled: RoleManager,
 	ActUpdate:          anyRole,
-	ActNameLead:        RoleLeader | RoleManager, // anyone with a role while there is no lead (Allowed)
+	ActNameLead:        RoleLeader | RoleManager, // while there is no lead, also the reporter, the engaged and the on-call (Can)
 	ActAddResponder:    RoleLeader | RoleManager,
 	ActAnswerIntake:    RoleReporter | RoleLeader | RoleResponderOf,
 	ActCase:            anyRole,
@@ -131,7 +131,10 @@ func Can(a Action, roles Role, st Status, hasLead bool) (bool, Role) {
 	case a == ActCancel && st == StatusIntake:
 		allowed |= RoleReporter
 	case a == ActNameLead && !hasLead:
-		allowed = anyRole
+		// Not a responder who joined by themselves: /payissue join is open
+		// to anyone, and "join, lead me, downgrade, cancel" must not be a
+		// way for a stranger to close someone else's incident.
+		allowed = RoleReporter | RoleEngaged | RoleOncall | RoleManager
 	}
 	return roles&allowed != 0, allowed
 }

@@ -17,7 +17,9 @@ func TestCanSpecialCases(t *testing.T) {
 		{ActCancel, RoleReporter, StatusIntake, false, true},
 		{ActCancel, RoleReporter, StatusOpen, false, false},
 		{ActCancel, RoleManager, StatusOpen, true, true},
-		{ActNameLead, RoleResponderOf, StatusOpen, false, true},
+		{ActNameLead, RoleResponderOf, StatusOpen, false, false}, // join, lead me, downgrade, cancel: no
+		{ActNameLead, RoleReporter, StatusOpen, false, true},
+		{ActNameLead, RoleOncall, StatusOpen, false, true},
 		{ActNameLead, RoleResponderOf, StatusOpen, true, false},
 		{ActNameLead, RoleLeader, StatusOpen, true, true},
 		{ActReopenCancelled, RoleLeader, StatusCancelled, true, false},

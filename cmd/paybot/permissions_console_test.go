@@ -36,6 +36,11 @@ func TestConsoleStrangerCannotCloseAnIncident(t *testing.T) {
 		`{"user":"mallory","text":"/payissue resolve nothing :: nothing"}`,
 		`{"user":"mallory","text":"/payissue cancel PAY-1"}`,
 		`{"user":"mallory","text":"/payissue status PAY-1"}`,
+		// join is open to anyone; it must not lead on to taking the incident over
+		`{"user":"mallory","text":"/payissue join"}`,
+		`{"user":"mallory","text":"/payissue lead me"}`,
+		`{"user":"mallory","text":"/payissue severity SEV4 downgraded"}`,
+		`{"user":"mallory","text":"/payissue cancel"}`,
 		`{"user":"alice","text":"/payissue cancel"}`,
 		`{"user":"carol","text":"/payissue reopen"}`,
 		`{"user":"alice","text":"/payissue reopen cancelled by mistake"}`,
@@ -102,6 +107,7 @@ func TestConsoleStrangerCannotCloseAnIncident(t *testing.T) {
 		"Sorry, only the lead or incident managers can lower the severity of PAY-1.",
 		"can resolve PAY-1.",
 		"Sorry, only the lead or incident managers can cancel PAY-1 once it is open.",
+		"Sorry, only the reporter, the engaged contacts, the on-call or incident managers can name the lead of PAY-1.",
 		"PAY-1 was cancelled by",
 		"Sorry, only incident managers can reopen PAY-1: it was cancelled.",
 		"reopened PAY-1: cancelled by mistake",
@@ -110,7 +116,7 @@ func TestConsoleStrangerCannotCloseAnIncident(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, all)
 		}
 	}
-	for _, bad := range []string{"post in the thread", "resolved PAY-1", "to SEV4"} {
+	for _, bad := range []string{"post in the thread", "resolved PAY-1", "to SEV4", "cancelled by @mallory", "mallory is now the lead"} {
 		if strings.Contains(all, bad) {
 			t.Errorf("has %q:\n%s", bad, all)
 		}

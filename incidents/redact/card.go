@@ -158,7 +158,8 @@ func brand(d []byte) string {
 // underscore, comma, colon, '+' from a form-encoded URL) and a line break.
 func isSep(c byte) bool {
 	switch c {
-	case ' ', '\t', '-', '.', '/', '_', '+', ',', ':', '\n', '\r':
+	case ' ', '\t', '-', '.', '/', '_', '+', ',', ':', '\n', '\r',
+		'|', ';', '~', '*', '\'', '\\':
 		return true
 	}
 	return false

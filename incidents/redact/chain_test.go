@@ -22,6 +22,15 @@ func TestRedactAnyGrouping(t *testing.T) {
 		"4111\ufe0f1111\ufe0f1111\ufe0f1111",
 		"4111\u034f1111\u034f1111\u034f1111",
 		"37 1449 6353 98431",
+		"card 4111|1111|1111|1111",
+		"card 4111;1111;1111;1111",
+		"card 4111~1111~1111~1111",
+		"card 4111*1111*1111*1111",
+		"card 4111'1111'1111'1111",
+		"card 4111\\1111\\1111\\1111",
+		"card 4111&nbsp;1111&nbsp;1111&nbsp;1111",
+		"card &#52;111111111111111",
+		"card &#x34;&#x31;11 1111 1111 1111",
 	} {
 		out, _ := Redact(in)
 		digits := strings.Map(func(r rune) rune {
@@ -43,6 +52,27 @@ func TestRedactAnyGrouping(t *testing.T) {
 	} {
 		if out, f := Redact(in); len(f) > 0 && f[0].Kind == KindCard {
 			t.Errorf("Redact(%q) = %q: masked a number that is no card", in, out)
+		}
+	}
+}
+
+// TestRedactCVVForms: a CVV after its word is masked however it is typed.
+func TestRedactCVVForms(t *testing.T) {
+	for in, secret := range map[string]string{
+		"cvv 4 5 6":           "4 5 6",
+		"cvv was 3 5 7":       "3 5 7",
+		"cvv: one two three":  "one two three",
+		"c.v.v 789":           "789",
+		"cvv-> 159":           "159",
+		"CVC: 4-5-6-7 thanks": "4-5-6-7",
+	} {
+		if out := String(in); strings.Contains(out, secret) {
+			t.Errorf("String(%q) = %q", in, out)
+		}
+	}
+	for _, in := range []string{"cvv check failed on 2 of 3 tries", "the cvc was fine, one two problems"} {
+		if out := String(in); out != in {
+			t.Errorf("String(%q) = %q: masked what is no CVV", in, out)
 		}
 	}
 }

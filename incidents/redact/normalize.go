@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -97,6 +98,53 @@ func urlEscape(s string, i int) (byte, bool) {
 	return c, true
 }
 
+// htmlRef reads an HTML character reference at s[i] ('&'): "&#52;",
+// "&#x34;" or a named space ("&nbsp;", "&thinsp;", "&ensp;", "&emsp;"). It
+// returns the view byte and the reference's length; chat and web forms
+// hand text over with its characters written that way.
+func htmlRef(s string, i int) (byte, int, bool) {
+	for _, named := range [...]string{"&nbsp;", "&thinsp;", "&ensp;", "&emsp;", "&NonBreakingSpace;"} {
+		if strings.HasPrefix(s[i:], named) {
+			return ' ', len(named), true
+		}
+	}
+	if i+3 >= len(s) || s[i+1] != '#' {
+		return 0, 0, false
+	}
+	j, base := i+2, 10
+	if s[j] == 'x' || s[j] == 'X' {
+		j, base = j+1, 16
+	}
+	v, start := 0, j
+	for j < len(s) && j-start < 7 {
+		c := s[j]
+		switch {
+		case c >= '0' && c <= '9':
+			v = v*base + int(c-'0')
+		case base == 16 && isHex(c):
+			v = v*16 + int(unhex(c))
+		default:
+			goto end
+		}
+		j++
+	}
+end:
+	if j == start || j >= len(s) || s[j] != ';' {
+		return 0, 0, false
+	}
+	r := rune(v)
+	if r < 0x80 {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
+			return 0, 0, false
+		}
+		return byte(r), j + 1 - i, true
+	}
+	if b, drop, ok := mapRune(r); ok && !drop {
+		return b, j + 1 - i, true
+	}
+	return 0, 0, false
+}
+
 // needsView reports whether the view of s differs from s.
 func needsView(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -104,6 +152,11 @@ func needsView(s string) bool {
 		if c < 0x80 {
 			if c == '%' {
 				if _, ok := urlEscape(s, i); ok {
+					return true
+				}
+			}
+			if c == '&' {
+				if _, _, ok := htmlRef(s, i); ok {
 					return true
 				}
 			}
@@ -132,6 +185,14 @@ func view(s string) (string, []int) {
 					v = append(v, d)
 					offs = append(offs, i)
 					i += 3
+					continue
+				}
+			}
+			if c == '&' {
+				if d, n, ok := htmlRef(s, i); ok {
+					v = append(v, d)
+					offs = append(offs, i)
+					i += n
 					continue
 				}
 			}

@@ -22,6 +22,7 @@ func newCharset(extra string) *charset {
 var (
 	alnum      = newCharset("")
 	alnumDash  = newCharset("-")
+	alnumPath  = newCharset("-_/")
 	alnumB64   = newCharset("+/=")
 	alnumURL   = newCharset("-_")
 	alnumBT    = newCharset("$_")
@@ -66,6 +67,10 @@ var tokenRules = [...]tokenRule{
 	{"rk_test_", 10, alnum, "Stripe test restricted key", "[REDACTED stripe restricted key]"},
 	{"whsec_", 16, alnumB64, "Stripe webhook signing secret", "[REDACTED stripe webhook secret]"},
 	{"xoxb-", 10, alnumDash, "Slack bot token", "[REDACTED slack token]"},
+	// Incoming-webhook URLs carry their secret in the path.
+	{"hooks.slack.com/services/", 20, alnumPath, "Slack incoming webhook", "[REDACTED slack webhook]"},
+	{"discord.com/api/webhooks/", 20, alnumPath, "Discord webhook", "[REDACTED discord webhook]"},
+	{"discordapp.com/api/webhooks/", 20, alnumPath, "Discord webhook", "[REDACTED discord webhook]"},
 	{"xoxp-", 10, alnumDash, "Slack user token", "[REDACTED slack token]"},
 	{"xoxa-", 10, alnumDash, "Slack workspace token", "[REDACTED slack token]"},
 	{"xoxr-", 10, alnumDash, "Slack refresh token", "[REDACTED slack token]"},
@@ -189,6 +194,14 @@ var keywordRules = [...]keywordRule{
 	{"password", "Password", "[REDACTED password]", valPassword},
 	{"passwd", "Password", "[REDACTED password]", valPassword},
 	{"pwd", "Password", "[REDACTED password]", valPassword},
+	{"pass", "Password", "[REDACTED password]", valPassword},
+	{"pw", "Password", "[REDACTED password]", valPassword},
+	{"set-cookie", "HTTP cookie", "[REDACTED cookie]", valStrong},
+	{"cookie", "HTTP cookie", "[REDACTED cookie]", valStrong},
+	{"sessionid", "Session id", "[REDACTED session]", valStrong},
+	{"session_id", "Session id", "[REDACTED session]", valStrong},
+	{"session", "Session id", "[REDACTED session]", valStrong},
+	{"sid", "Session id", "[REDACTED session]", valStrong},
 	{"api_key", "API key", "[REDACTED api key]", valStrong},
 	{"api-key", "API key", "[REDACTED api key]", valStrong},
 	{"apikey", "API key", "[REDACTED api key]", valStrong},
@@ -274,7 +287,9 @@ func (r *redactor) passwordValue(kr *keywordRule, a int, assign bool, quote byte
 			if c == quote || c == '\n' {
 				break
 			}
-		} else if c <= ' ' || c == '"' || c == '\'' || c == '`' || c == ',' || c == ';' || c == '&' || c == '<' || c == '>' {
+		} else if c <= ' ' || c == '"' || c == '\'' || c == '`' || c == ',' || c == ';' || c == '&' || c == '<' || c == '>' || c == '\\' {
+			// A backslash ends a value too: in JSON-encoded text it starts
+			// the escape of the closing quote, which must survive masking.
 			break
 		}
 		switch class[c] {
@@ -444,6 +459,7 @@ var cvvWords = [...]string{
 	"card verification value", "card verification code", "card security code",
 	"verification value", "verification code",
 	"cvv2", "cvc2", "cvn2", "cav2", "cvv", "cvc", "ccv", "cvd", "cid", "csc", "cvn",
+	"c.v.v.", "c.v.c.", "c.v.v", "c.v.c",
 	// In words: "the 3 digits on the back are 123", "three-digit code: 123".
 	"back", "digits", "digit",
 }
@@ -479,6 +495,13 @@ func (r *redactor) cvv(i int) int {
 		b := a
 		for b < len(s) && isDigit(s[b]) {
 			b++
+		}
+		if b-a == 1 || b == a {
+			// "cvv 4 5 6", "cvv: one two three": the digits one at a time.
+			if e := spelledCVV(s, a); e > 0 {
+				r.emit(a, e, KindCVV, "CVV", cvvMask, nil)
+				return e
+			}
 		}
 		if n := b - a; n < 3 || n > 4 {
 			return 0
@@ -544,6 +567,52 @@ func (r *redactor) lookBack(i, n int, words ...string) bool {
 	return false
 }
 
+// digitWords are the digits in words, for CVVs spelled out.
+var digitWords = [...]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "oh"}
+
+// spelledCVV returns the end of three or four digits written one at a time
+// at s[a] ("4 5 6", "4-5-6", "one two three"), or 0.
+func spelledCVV(s string, a int) int {
+	n, p, end := 0, a, 0
+	for n < 5 && p < len(s) {
+		q := p
+		switch {
+		case isDigit(s[p]):
+			q = p + 1
+			if q < len(s) && isDigit(s[q]) {
+				return 0
+			}
+		case isLetter(s[p]):
+			for q < len(s) && isLetter(s[q]) {
+				q++
+			}
+			found := false
+			for _, w := range digitWords {
+				if q-p == len(w) && hasPrefixFold(s[p:q], w) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				q = p
+			}
+		}
+		if q == p {
+			break
+		}
+		n++
+		end = q
+		p = q
+		for p < len(s) && p-end < 2 && (s[p] == ' ' || s[p] == '-' || s[p] == ',') {
+			p++
+		}
+	}
+	if n < 3 || n > 4 {
+		return 0
+	}
+	return end
+}
+
 func digitOrMask(s string, k int) bool {
 	return k < len(s) && (isDigit(s[k]) || strings.HasPrefix(s[k:], "•"))
 }
@@ -553,7 +622,7 @@ func skipCVVFiller(s string, p int) int {
 	for p < len(s) && p < lim {
 		switch c := s[p]; {
 		case c == ' ' || c == '\t' || c == ':' || c == '=' || c == '#' || c == '/' || c == '-' ||
-			c == '"' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '\n':
+			c == '"' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '\n' || c == '>':
 			p++
 		case isLetter(c):
 			q := p

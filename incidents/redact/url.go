@@ -61,7 +61,7 @@ func (r *redactor) queryParam(i int) int {
 	}
 	a := q + 1
 	b := a
-	for b < len(s) && s[b] > ' ' && s[b] != '&' && s[b] != '#' && s[b] != '"' && s[b] != '\'' &&
+	for b < len(s) && s[b] > ' ' && s[b] != '&' && s[b] != '#' && s[b] != '"' && s[b] != '\'' && s[b] != '\\' &&
 		s[b] != '<' && s[b] != '>' && s[b] != '`' && s[b] != ')' && s[b] != ']' && !maskAt(s, b) {
 		b++
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"encoding/hex"
 	"fmt"
+	"github.com/paybot/paybot/incidents/redact"
 	"strconv"
 	"strings"
 	"time"
@@ -59,9 +60,17 @@ func ParseStripeHeader(h string) (StripeSignature, error) {
 	return s, nil
 }
 
+// clip shows a received value in a message without ever showing a secret
+// pasted into the wrong place (a signing secret typed as the header): it
+// is redacted, and anything longer than 12 bytes keeps only its first six
+// and its length.
 func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	s = redact.String(strings.TrimSpace(s))
+	if len(s) > 12 && !strings.HasPrefix(s, "[REDACTED") {
+		r := []rune(s)
+		if len(r) > 6 {
+			return fmt.Sprintf("%s… (%d characters)", string(r[:6]), len(r))
+		}
 	}
 	return s
 }
