@@ -235,6 +235,12 @@ func (r *redactor) chainCard(i, j int) int {
 	if r.afterMask(i) || i > r.last && isLetter(s[i-1]) {
 		return 0
 	}
+	// A leading group of three is how order numbers (Amazon's 3-7-7) and
+	// phone numbers start, never how people group a card; a '+' starts an
+	// E.164 phone number.
+	if j-i == 3 || i > 0 && s[i-1] == '+' {
+		return 0
+	}
 	// A chain starts here only if no digit run ends just before it.
 	k := i
 	for n := 0; n < maxSep && k > 0 && isSep(s[k-1]); n++ {
