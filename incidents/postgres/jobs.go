@@ -259,15 +259,8 @@ func (s *Store) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Dura
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, j)
-		}
-		return rows.Err()
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (incidents.Job, error) { return scanJob(r) })
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim jobs: %w", err)
@@ -309,15 +302,8 @@ func (s *Store) Jobs(ctx context.Context, incident uuid.UUID) ([]incidents.Job, 
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, j)
-		}
-		return rows.Err()
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (incidents.Job, error) { return scanJob(r) })
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: jobs: %w", err)
@@ -379,15 +365,8 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease tim
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			x, err := scanNote(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, x)
-		}
-		return rows.Err()
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (incidents.Notification, error) { return scanNote(r) })
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim notifications: %w", err)
@@ -447,15 +426,8 @@ func (s *Store) Notifications(ctx context.Context, incident uuid.UUID) ([]incide
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			x, err := scanNote(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, x)
-		}
-		return rows.Err()
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (incidents.Notification, error) { return scanNote(r) })
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: notifications: %w", err)
