@@ -110,18 +110,12 @@ func encodeJob(incident uuid.UUID, j incidents.Job) (jobRow, error) {
 	if j.IncidentID != uuid.Nil {
 		incident = j.IncidentID
 	}
-	if j.Kind == "" || j.DedupeKey == "" {
-		return jobRow{}, fmt.Errorf("%w: job needs a kind and a dedupe key", incidents.ErrInvalid)
+	payload, err := j.EncodedPayload()
+	if err != nil {
+		return jobRow{}, err
 	}
 	if incident == uuid.Nil {
 		return jobRow{}, fmt.Errorf("%w: job without incident", incidents.ErrInvalid)
-	}
-	var payload []byte
-	if len(j.Payload) > 0 {
-		var err error
-		if payload, err = json.Marshal(j.Payload); err != nil {
-			return jobRow{}, fmt.Errorf("%w: job payload: %v", incidents.ErrInvalid, err)
-		}
 	}
 	return jobRow{incident: incident, kind: string(j.Kind), key: j.DedupeKey, due: j.DueAt.UTC(), payload: payload}, nil
 }
@@ -130,23 +124,12 @@ func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (no
 	if n.IncidentID != uuid.Nil {
 		incident = n.IncidentID
 	}
-	if n.Kind == "" || n.DedupeKey == "" || n.Payload == nil {
-		return noteRow{}, fmt.Errorf("%w: notification needs a kind, a dedupe key and a payload", incidents.ErrInvalid)
+	n, err := n.Normalized(now)
+	if err != nil {
+		return noteRow{}, err
 	}
-	next := n.NextAttemptAt
-	if next.IsZero() {
-		next = now
-	}
-	created := n.CreatedAt
-	if created.IsZero() {
-		created = now
-	}
-	channel := n.ChannelKey
-	if channel == "" {
-		channel = "n:" + n.DedupeKey // a queue of its own
-	}
-	r := noteRow{kind: string(n.Kind), key: n.DedupeKey, channel: channel, token: n.ReplyToken,
-		payload: n.Payload, next: next.UTC(), created: created.UTC()}
+	r := noteRow{kind: string(n.Kind), key: n.DedupeKey, channel: n.ChannelKey, token: n.ReplyToken,
+		payload: n.Payload, next: n.NextAttemptAt.UTC(), created: n.CreatedAt.UTC()}
 	if incident != uuid.Nil {
 		id := incident
 		r.incident = &id

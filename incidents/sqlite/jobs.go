@@ -79,15 +79,9 @@ func encodeJob(incident uuid.UUID, j incidents.Job) (jobRow, error) {
 	if j.IncidentID != uuid.Nil {
 		incident = j.IncidentID
 	}
-	if j.Kind == "" || j.DedupeKey == "" {
-		return jobRow{}, fmt.Errorf("%w: job needs a kind and a dedupe key", incidents.ErrInvalid)
-	}
-	var payload []byte
-	if len(j.Payload) > 0 {
-		var err error
-		if payload, err = json.Marshal(j.Payload); err != nil {
-			return jobRow{}, fmt.Errorf("%w: job payload: %v", incidents.ErrInvalid, err)
-		}
+	payload, err := j.EncodedPayload()
+	if err != nil {
+		return jobRow{}, err
 	}
 	return jobRow{incident: incident.String(), kind: string(j.Kind), key: j.DedupeKey, due: nanos(j.DueAt), payload: payload}, nil
 }
@@ -96,27 +90,16 @@ func encodeNote(incident uuid.UUID, n incidents.Notification, now time.Time) (no
 	if n.IncidentID != uuid.Nil {
 		incident = n.IncidentID
 	}
-	if n.Kind == "" || n.DedupeKey == "" || n.Payload == nil {
-		return noteRow{}, fmt.Errorf("%w: notification needs a kind, a dedupe key and a payload", incidents.ErrInvalid)
-	}
-	next := n.NextAttemptAt
-	if next.IsZero() {
-		next = now
-	}
-	created := n.CreatedAt
-	if created.IsZero() {
-		created = now
+	n, err := n.Normalized(now)
+	if err != nil {
+		return noteRow{}, err
 	}
 	id := ""
 	if incident != uuid.Nil {
 		id = incident.String()
 	}
-	channel := n.ChannelKey
-	if channel == "" {
-		channel = "n:" + n.DedupeKey // a queue of its own
-	}
-	return noteRow{incident: id, kind: string(n.Kind), key: n.DedupeKey, channel: channel, token: n.ReplyToken,
-		payload: n.Payload, next: nanos(next), created: nanos(created)}, nil
+	return noteRow{incident: id, kind: string(n.Kind), key: n.DedupeKey, channel: n.ChannelKey, token: n.ReplyToken,
+		payload: n.Payload, next: nanos(n.NextAttemptAt), created: nanos(n.CreatedAt)}, nil
 }
 
 // apply writes the effects inside the current transaction.

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,15 +13,9 @@ import (
 func encodeSystemJobs(jobs []incidents.Job) ([]jobRow, error) {
 	var out []jobRow
 	for _, j := range jobs {
-		if j.Kind == "" || j.DedupeKey == "" {
-			return nil, fmt.Errorf("%w: job needs a kind and a dedupe key", incidents.ErrInvalid)
-		}
-		var payload []byte
-		if len(j.Payload) > 0 {
-			var err error
-			if payload, err = json.Marshal(j.Payload); err != nil {
-				return nil, fmt.Errorf("%w: job payload: %v", incidents.ErrInvalid, err)
-			}
+		payload, err := j.EncodedPayload()
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, jobRow{incident: uuid.Nil.String(), kind: string(j.Kind), key: j.DedupeKey, due: nanos(j.DueAt), payload: payload})
 	}
