@@ -193,9 +193,11 @@ func (e *Engine) channelIncident(ctx context.Context, r *reply) (*incidents.Inci
 	if c.Channel == "" {
 		return nil, userErrorf("Which incident? Give its ref, for example %s PAY-12.", example)
 	}
+	// Filtered by the store, so an old incident of this channel is found
+	// however many other channels have open ones.
 	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{
 		Statuses: []incidents.Status{incidents.StatusIntake, incidents.StatusOpen, incidents.StatusEscalated},
-		Platform: c.Platform, Limit: 200,
+		Platform: c.Platform, OriginChannel: c.Channel, Limit: 200,
 	})
 	if err != nil {
 		return nil, err

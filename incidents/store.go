@@ -75,7 +75,13 @@ type ListFilter struct {
 	// Unthreaded selects only incidents with no thread yet: their card is
 	// on its way, or could not be posted (parked).
 	Unthreaded bool
-	Limit      int
+	// OriginChannel, when set, selects incidents opened from that channel
+	// (Origin.Channel, whatever their thread is now).
+	OriginChannel string
+	// Reporter, when set, selects incidents whose reporter has that
+	// platform user id (Reporter.ID).
+	Reporter string
+	Limit    int
 }
 
 // Store keeps incidents durably. Implementations: incidents/sqlite and

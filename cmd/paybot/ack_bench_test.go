@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -19,7 +20,8 @@ import (
 // round-robin reverse proxy, driven open loop at 300 signed Slack requests/s
 // (half slash commands that open incidents, half channel messages, every
 // 10th redelivered). It reports the acknowledgement latency seen through the
-// proxy. PAYBOT_BENCH_SECONDS sets the duration (default 20).
+// proxy. PAYBOT_BENCH_SECONDS sets the duration (default 20);
+// PAYBOT_BENCH_PPROF=1 serves replica i's profiles at 127.0.0.1:606i.
 func BenchmarkAckThreeReplicasPostgres(b *testing.B) {
 	secs := 20
 	if v, err := strconv.Atoi(os.Getenv("PAYBOT_BENCH_SECONDS")); err == nil && v > 0 {
@@ -31,7 +33,12 @@ func BenchmarkAckThreeReplicasPostgres(b *testing.B) {
 	env := []string{"PAYBOT_DATABASE_URL=" + dsn, "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=" + opsTestSecret,
 		"SLACK_API_URL=" + api.srv.URL + "/", "PAYBOT_LOG_LEVEL=warn"}
 	var reps []*replica
-	for range 3 {
+	for i := range 3 {
+		env := env
+		if os.Getenv("PAYBOT_BENCH_PPROF") != "" {
+			// Profiles of replica i at 127.0.0.1:606i/debug/pprof/.
+			env = append(env[:len(env):len(env)], fmt.Sprintf("PAYBOT_PPROF_ADDR=127.0.0.1:%d", 6060+i))
+		}
 		reps = append(reps, startReplica(b, bin, env))
 	}
 	var next atomic.Uint64

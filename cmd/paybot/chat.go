@@ -145,6 +145,7 @@ the environment wins):
   PAYBOT_LOG_LEVEL       debug, info (default), warn or error
   PAYBOT_DASHBOARD_TOKEN turns on the read-only dashboard at /dashboard/ (bearer token)
   PAYBOT_PUBLIC_URL      the address people reach this server at, for dashboard links
+  PAYBOT_PPROF_ADDR      serves Go's profiles (/debug/pprof/) on this loopback address; off by default
   SLACK_BOT_TOKEN        bot token (xoxb-…); with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN
   SLACK_SIGNING_SECRET   HTTP mode: /slack/commands, /slack/events, /slack/interactions
   SLACK_APP_TOKEN        Socket Mode app-level token (xapp-…); no public URL needed
@@ -217,6 +218,11 @@ func (a *app) serve(ctx context.Context) error {
 			log.Error("engine stopped", "err", err)
 		}
 	}()
+	if pa := a.lookup("PAYBOT_PPROF_ADDR"); pa != "" {
+		if err := startPprof(pa, log); err != nil {
+			return err
+		}
+	}
 	addr := a.lookup("PAYBOT_HTTP_ADDR")
 	if addr == "" {
 		addr = ":8080"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,11 +87,6 @@ const (
 	VALUES ($1, NULL, 'done', $2, $2)
 	ON CONFLICT (key) DO UPDATE SET status = 'done', processed_at = excluded.processed_at, payload = NULL
 	WHERE inbox.status = 'received'`
-	// sqlMessageKey records a message key as processed: it only names a
-	// message already handled under another key.
-	sqlMessageKey = `INSERT INTO inbox (key, payload, status, received_at, processed_at)
-	VALUES ($1, NULL, 'done', $2, $2) ON CONFLICT (key) DO NOTHING`
-	sqlNextRef        = `UPDATE counters SET value = value + 1 WHERE name = 'incident_ref' RETURNING value`
 	sqlExists         = `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)`
 	sqlInsertIncident = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
 	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
@@ -107,14 +103,24 @@ const (
 	SELECT paybot_check(EXISTS (SELECT 1 FROM m), 'PBDUP', 'event already processed')`
 	sqlUpdateChecked = `WITH u AS (` + sqlUpdateIncident + ` RETURNING 1)
 	SELECT paybot_check(EXISTS (SELECT 1 FROM u), 'PBVER', 'no incident at that version')`
-	sqlInsertIncidentRef = `WITH r AS (UPDATE counters SET value = value + 1 WHERE name = 'incident_ref' RETURNING value)
-	INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
+	// The ref comes from a sequence, which holds no lock until commit (0140).
+	sqlInsertIncidentRef = `INSERT INTO incidents (id, seq, ref, title, status, severity, severity_overridden,
 	reporter, conv_platform, conv_channel, conv_thread, origin, card_message, details, intake,
 	created_at, updated_at, opened_at, resolved_at, version, state, roles)
-	SELECT $1, r.value, 'PAY-' || r.value, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $19 FROM r
+	SELECT $1, r.value, 'PAY-' || r.value, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $19
+	FROM (SELECT nextval('incident_ref_seq') AS value) r
 	RETURNING ref`
-	sqlEnqueue = `INSERT INTO inbox (key, payload, status, received_at) VALUES ($1, $2, 'received', $3)
-	ON CONFLICT (key) DO NOTHING`
+	// sqlEnqueueKeys records $1[1] as a received event with payload $2
+	// and the rest of $1 as message keys already handled (they only name
+	// the message, for dedupe), all at $3, or raises PBDUP and records
+	// nothing when any of them is known.
+	sqlEnqueueKeys = `WITH k AS (SELECT key, ord FROM unnest($1::text[]) WITH ORDINALITY AS u (key, ord)),
+	ins AS (INSERT INTO inbox (key, payload, status, received_at, processed_at)
+		SELECT key, CASE WHEN ord = 1 THEN $2::bytea END, CASE WHEN ord = 1 THEN 'received' ELSE 'done' END,
+			$3, CASE WHEN ord = 1 THEN NULL ELSE $3::timestamptz END
+		FROM k ORDER BY ord
+		ON CONFLICT (key) DO NOTHING RETURNING 1)
+	SELECT paybot_check((SELECT count(*) FROM ins) = cardinality($1::text[]), 'PBDUP', 'event or message key received before')`
 )
 
 // execer is a transaction or the pool.
@@ -284,29 +290,23 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	if payload == nil {
 		payload = []byte{}
 	}
-	// One transaction: the event and every message key, or nothing.
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, sqlEnqueue, key, payload, at.UTC())
-		if err != nil {
-			return err
+	keys := []string{key}
+	for _, mk := range messageKeys {
+		if mk != "" && !slices.Contains(keys, mk) {
+			keys = append(keys, mk)
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("%w: event %q", incidents.ErrDuplicate, key)
-		}
-		for _, mk := range messageKeys {
-			if mk == "" || mk == key {
-				continue
-			}
-			tag, err := tx.Exec(ctx, sqlMessageKey, mk, at.UTC())
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 0 {
-				return fmt.Errorf("%w: message %q seen under another event", incidents.ErrDuplicate, mk)
-			}
-		}
-		return nil
+	}
+	// One autocommit statement, one round trip: the event and every message
+	// key, or nothing (paybot_check raises PBDUP when a key was there, which
+	// undoes the whole statement). This is the acknowledgement's only wait
+	// on the database; a BEGIN, an insert per key and a COMMIT took four.
+	err := s.query(ctx, func(c *pgxpool.Pool) error {
+		_, err := c.Exec(ctx, sqlEnqueueKeys, keys, payload, at.UTC())
+		return err
 	})
+	if pgCode(err) == "PBDUP" {
+		err = fmt.Errorf("%w: event %q or a message it carries was received before", incidents.ErrDuplicate, key)
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: enqueue event: %w", err)
 	}
@@ -398,6 +398,14 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 	}
 	if f.Unthreaded {
 		where = append(where, "conv_channel = '' AND conv_thread = ''")
+	}
+	if f.OriginChannel != "" {
+		args = append(args, f.OriginChannel)
+		where = append(where, fmt.Sprintf("origin->>'channel' = $%d", len(args)))
+	}
+	if f.Reporter != "" {
+		args = append(args, f.Reporter)
+		where = append(where, fmt.Sprintf("reporter->>'id' = $%d", len(args)))
 	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {

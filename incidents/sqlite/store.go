@@ -427,6 +427,14 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 	if f.Unthreaded {
 		where = append(where, "conv_channel = '' AND conv_thread = ''")
 	}
+	if f.OriginChannel != "" {
+		where = append(where, "json_extract(origin, '$.channel') = ?")
+		args = append(args, f.OriginChannel)
+	}
+	if f.Reporter != "" {
+		where = append(where, "json_extract(reporter, '$.id') = ?")
+		args = append(args, f.Reporter)
+	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -649,13 +649,26 @@ func testList(t *testing.T, h *harness) {
 	c := mk(20, "slack", incidents.StatusResolved, true)
 	d := mk(40, "slack", incidents.StatusIntake, false) // no thread yet: its origin counts
 	e := mk(5, "discord", incidents.StatusOpen, true)
+	// Oldest, cancelled and on a platform of its own, so that only the
+	// origin and reporter filters below see it.
+	f := newIncident(1, "console")
+	f.Status = incidents.StatusCancelled
+	f.Origin.Channel = "C-other"
+	mustCreate(t, s, f, incidents.Change{})
 
 	for _, tc := range []struct {
 		name string
 		f    incidents.ListFilter
 		want []*incidents.Incident
 	}{
-		{"all", incidents.ListFilter{}, []*incidents.Incident{d, b, c, a, e}},
+		{"all", incidents.ListFilter{}, []*incidents.Incident{d, b, c, a, e, f}},
+		{"origin channel", incidents.ListFilter{OriginChannel: "C-other"}, []*incidents.Incident{f}},
+		{"origin channel slack intake", incidents.ListFilter{OriginChannel: "C-payments", Platform: "slack",
+			Statuses: []incidents.Status{incidents.StatusIntake}}, []*incidents.Incident{d}},
+		{"reporter", incidents.ListFilter{Reporter: "U030"}, []*incidents.Incident{b}},
+		{"reporter and channel", incidents.ListFilter{Reporter: "U001", OriginChannel: "C-other"}, []*incidents.Incident{f}},
+		{"reporter elsewhere", incidents.ListFilter{Reporter: "U001", OriginChannel: "C-payments"}, nil},
+		{"unknown reporter", incidents.ListFilter{Reporter: "U999"}, nil},
 		{"open", incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusOpen}}, []*incidents.Incident{a, e}},
 		{"active", incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake, incidents.StatusOpen, incidents.StatusEscalated}},
 			[]*incidents.Incident{d, b, a, e}},
@@ -665,8 +678,8 @@ func testList(t *testing.T, h *harness) {
 		{"teams", incidents.ListFilter{Platform: "teams"}, nil},
 		{"limit 2", incidents.ListFilter{Limit: 2}, []*incidents.Incident{d, b}},
 		{"slack limit 1", incidents.ListFilter{Platform: "slack", Limit: 1}, []*incidents.Incident{d}},
-		{"limit above count", incidents.ListFilter{Limit: 50}, []*incidents.Incident{d, b, c, a, e}},
-		{"unthreaded", incidents.ListFilter{Unthreaded: true}, []*incidents.Incident{d}},
+		{"limit above count", incidents.ListFilter{Limit: 50}, []*incidents.Incident{d, b, c, a, e, f}},
+		{"unthreaded", incidents.ListFilter{Unthreaded: true}, []*incidents.Incident{d, f}},
 		{"unthreaded discord", incidents.ListFilter{Unthreaded: true, Platform: "discord"}, nil},
 	} {
 		got, err := s.ListIncidents(ctx, tc.f)
