@@ -212,7 +212,7 @@ func (e *Engine) parkedLike(ctx context.Context, ev Event, summary string) (*inc
 	// (and decoded) whole on every /payissue.
 	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake},
 		Platform: ev.Conversation.Platform, Unthreaded: true, OriginChannel: ev.Conversation.Channel,
-		Reporter: ev.User.ID, Limit: 200})
+		Reporter: ev.User.ID, Title: summary, Limit: 200})
 	if err != nil {
 		return nil, err
 	}

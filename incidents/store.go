@@ -81,7 +81,10 @@ type ListFilter struct {
 	// Reporter, when set, selects incidents whose reporter has that
 	// platform user id (Reporter.ID).
 	Reporter string
-	Limit    int
+	// Title, when set, selects incidents with that title, ASCII letters
+	// compared without case (SQLite's NOCASE; PostgreSQL's lower()).
+	Title string
+	Limit int
 }
 
 // Store keeps incidents durably. Implementations: incidents/sqlite and

@@ -407,6 +407,10 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 		args = append(args, f.Reporter)
 		where = append(where, fmt.Sprintf("reporter->>'id' = $%d", len(args)))
 	}
+	if f.Title != "" {
+		args = append(args, f.Title)
+		where = append(where, fmt.Sprintf("lower(title) = lower($%d)", len(args)))
+	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -435,6 +435,10 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 		where = append(where, "json_extract(reporter, '$.id') = ?")
 		args = append(args, f.Reporter)
 	}
+	if f.Title != "" {
+		where = append(where, "title = ? COLLATE NOCASE")
+		args = append(args, f.Title)
+	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

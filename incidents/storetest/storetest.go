@@ -669,6 +669,8 @@ func testList(t *testing.T, h *harness) {
 		{"reporter and channel", incidents.ListFilter{Reporter: "U001", OriginChannel: "C-other"}, []*incidents.Incident{f}},
 		{"reporter elsewhere", incidents.ListFilter{Reporter: "U001", OriginChannel: "C-payments"}, nil},
 		{"unknown reporter", incidents.ListFilter{Reporter: "U999"}, nil},
+		{"title any case", incidents.ListFilter{Title: "card DECLINES spike #30"}, []*incidents.Incident{b}},
+		{"title is whole", incidents.ListFilter{Title: "Card declines spike"}, nil},
 		{"open", incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusOpen}}, []*incidents.Incident{a, e}},
 		{"active", incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake, incidents.StatusOpen, incidents.StatusEscalated}},
 			[]*incidents.Incident{d, b, a, e}},
