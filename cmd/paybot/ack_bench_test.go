@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -42,10 +43,13 @@ func BenchmarkAckThreeReplicasPostgres(b *testing.B) {
 		reps = append(reps, startReplica(b, bin, env))
 	}
 	var next atomic.Uint64
+	// Like a real load balancer (Caddy in docker-compose.yml), the proxy
+	// keeps its connections to the replicas: http.DefaultTransport keeps
+	// two idle per host, so at 300 requests/s it would dial most of them.
 	lb := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		u, _ := url.Parse(reps[next.Add(1)%uint64(len(reps))].base)
 		pr.SetURL(u)
-	}})
+	}, Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second}})
 	defer lb.Close()
 	b.ResetTimer()
 	for range b.N {
