@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -163,5 +164,17 @@ func TestStoreSelection(t *testing.T) {
 	b.getenv = func(k string) string { return env[k] }
 	if b.sharedPacer() == nil {
 		t.Error("on PostgreSQL the Slack pacer is not the shared store")
+	}
+}
+
+func TestPprofOnLoopbackOnly(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, addr := range []string{"0.0.0.0:0", ":6060", "10.1.2.3:6060", "example.com:6060", "nonsense"} {
+		if err := startPprof(addr, log); err == nil {
+			t.Errorf("startPprof(%q) served profiles off loopback", addr)
+		}
+	}
+	if err := startPprof("127.0.0.1:0", log); err != nil {
+		t.Errorf("startPprof(127.0.0.1:0): %v", err)
 	}
 }
