@@ -41,6 +41,7 @@ func TestLoadSmoke(t *testing.T) {
 			eng := bot.NewEngine(bot.Config{Store: store, Logger: quietLogger()})
 			go func() { _ = eng.Run(ctx) }()
 			cfg.Handler = eng.Async()
+			cfg.Replies = store // as paybot serve wires it: a write per interaction on the ack path
 			cfg.Setup = func(a *Adapter) { eng.AddAdapter(a) }
 		}
 	}
