@@ -309,7 +309,13 @@ func TestReplicasShareInteractions(t *testing.T) {
 		}
 
 		// 3. A private notice without a reply token goes through the
-		// person's latest interaction in the channel, which A received.
+		// person's latest interaction in the channel, which A received (and
+		// recorded right after answering it).
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if r, err := b.latestFor(ctx, "u1", "c1"); err != nil || r != nil || time.Now().After(deadline) {
+				break
+			}
+		}
 		before := len(fake.find("POST /webhooks/app1/" + tok))
 		if err := b.PostEphemeral(ctx, ev.User, bot.Message{Conversation: ev.Conversation, Kind: bot.KindNotice, Text: "only you see this", To: &ev.User}); err != nil {
 			t.Fatal(err)

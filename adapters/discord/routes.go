@@ -91,7 +91,7 @@ func (a *Adapter) openRoute(replyToken string) *route {
 	}
 	plain, err := a.sealer.Open(replyToken)
 	if err != nil {
-		a.log.Info("an interaction's reply token cannot be opened here (sealed under another key: give every replica the same PAYBOT_REPLY_KEY or DISCORD_BOT_TOKEN); answering without it")
+		a.log.Info("an interaction's reply token cannot be opened here (sealed under another key, or queued before an upgrade): give every replica the same PAYBOT_REPLY_KEY or DISCORD_BOT_TOKEN; answering without it")
 		return nil
 	}
 	var r route
@@ -178,7 +178,9 @@ func (a *Adapter) early(ctx context.Context, r *route, call func() error) error 
 	if !isTokenGone(err) || a.acks.get(r.ID) != nil {
 		return err
 	}
-	deadline := time.Now().Add(ackWindow - a.now().Sub(r.received()))
+	// The window left, never more than the whole window (a receiving
+	// replica whose clock runs ahead makes the route look younger).
+	deadline := time.Now().Add(min(ackWindow, ackWindow-a.now().Sub(r.received())))
 	for isTokenGone(err) && time.Now().Before(deadline) {
 		t := time.NewTimer(100 * time.Millisecond)
 		select {
