@@ -234,6 +234,7 @@ func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		defer wg.Done()
 		e.sweep(ctx) // events accepted before a crash
 		e.prune(ctx)
+		e.pruneReplyState(ctx)
 		fast := time.NewTicker(time.Second)
 		defer fast.Stop()
 		for n := 1; ; n++ {
@@ -249,6 +250,9 @@ func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 				if n%3600 == 0 {
 					e.prune(ctx)
 				}
+				if n%300 == 0 {
+					e.pruneReplyState(ctx)
+				}
 			}
 		}
 	}()
@@ -260,5 +264,27 @@ func (e *Engine) prune(ctx context.Context) {
 		e.log.Error("pruning the inbox", "err", err)
 	} else if n > 0 {
 		e.log.Info("pruned the inbox", "keys", n, "older_than", e.retention)
+	}
+}
+
+// replyStatePruner is a store holding the adapters' short-lived reply state
+// (table reply_state: Discord's claims on deferred originals and sealed
+// interaction routes, each expiring with its token). Both stores are.
+type replyStatePruner interface {
+	PruneReplyState(ctx context.Context, now time.Time) (int64, error)
+}
+
+// pruneReplyState deletes expired reply state; Run calls it every 5 minutes
+// on every replica (a delete of expired rows is harmless twice over).
+func (e *Engine) pruneReplyState(ctx context.Context) {
+	p, ok := e.store.(replyStatePruner)
+	if !ok {
+		return
+	}
+	n, err := p.PruneReplyState(ctx, e.clock.Now())
+	if err != nil && ctx.Err() == nil {
+		e.log.Error("pruning expired reply state", "err", err)
+	} else if n > 0 {
+		e.log.Debug("pruned expired reply state", "rows", n)
 	}
 }

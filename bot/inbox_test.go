@@ -62,3 +62,42 @@ func TestInboxPayloadClearedAndPruned(t *testing.T) {
 		t.Fatalf("pruned %d keys, want 2 (event and message)", n)
 	}
 }
+
+// Run prunes the adapters' expired reply state (Discord's claims and sealed
+// routes) as it starts, and every 5 minutes after.
+func TestRunPrunesExpiredReplyState(t *testing.T) {
+	r := newRig(t, Config{})
+	ctx := context.Background()
+	now := r.clock.Now()
+	if err := r.store.PutReplyState(ctx, "discord:orig:1", nil, now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.store.PutReplyState(ctx, "discord:orig:2", nil, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// Read as of an hour ago, a row is there until it is deleted.
+	there := func(key string) bool {
+		_, ok, err := r.store.ReplyState(ctx, key, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !there("discord:orig:1") {
+		t.Fatal("setup: expired row missing before Run")
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); r.e.Run(rctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(5 * time.Second)
+	for there("discord:orig:1") {
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not prune the expired reply state")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !there("discord:orig:2") {
+		t.Fatal("Run pruned a row that has not expired")
+	}
+}

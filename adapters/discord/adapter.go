@@ -14,6 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/paybot/paybot/adapters/internal/replyseal"
 	"github.com/paybot/paybot/bot"
 )
 
@@ -34,6 +35,14 @@ type Options struct {
 	Transport http.RoundTripper
 	// Refs answers ref autocompletion (the engine); nil offers none.
 	Refs bot.RefSource
+	// Replies is the store's reply state, shared by every replica (see
+	// routes.go); nil keeps it in this process's memory.
+	Replies ReplyStore
+	// ReplyKey is the secret (PAYBOT_REPLY_KEY) from which the key that
+	// seals interaction tokens into Event.ReplyToken is derived; empty uses
+	// the bot token, and without either the key is random to this process
+	// (another replica, or this one after a restart, cannot answer then).
+	ReplyKey string
 }
 
 // Adapter is the Discord platform adapter.
@@ -45,15 +54,20 @@ type Adapter struct {
 	now     func() time.Time
 
 	handler atomic.Pointer[handlerBox]
-	pending *pendingTokens
-	seen    *seenSet
+	replies ReplyStore        // reply state every replica sees (routes.go)
+	sealer  *replyseal.Sealer // seals routes into Event.ReplyToken
+	acks    *ackSet           // interactions this process received: answered yet?
+	seen    *seenSet          // per-process dedupe cache in front of the inbox
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// threads and notThreads are per-process caches that are safe to miss:
+	// a miss is answered from the interaction's channel object, the
+	// gateway's state or one REST lookup, on any replica.
 	threads map[string]string // thread id -> parent channel id
 	// notThreads caches REST channel lookups: id -> parent ("" for a
 	// channel that is not a thread).
 	notThreads map[string]string
-	botID      string
+	botID      string // this process's gateway session (READY); the app id until then
 	refs       bot.RefSource
 }
 
@@ -69,7 +83,8 @@ func New(cfg Config, opts Options) (*Adapter, error) {
 		log:        opts.Logger,
 		now:        opts.Now,
 		refs:       opts.Refs,
-		pending:    newPendingTokens(),
+		replies:    opts.Replies,
+		acks:       newAckSet(),
 		seen:       newSeenSet(100_000),
 		threads:    map[string]string{},
 		notThreads: map[string]string{},
@@ -81,6 +96,21 @@ func New(cfg Config, opts Options) (*Adapter, error) {
 	a.log = a.log.With("platform", Platform)
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.replies == nil {
+		a.replies = newMemReplies()
+	}
+	secret := opts.ReplyKey
+	if secret == "" {
+		secret = cfg.Token
+	}
+	sealer, err := replyseal.New(secret, Platform)
+	if err != nil {
+		return nil, fmt.Errorf("discord: reply key: %w", err)
+	}
+	a.sealer = sealer
+	if sealer.Ephemeral() {
+		a.log.Warn("discord: neither PAYBOT_REPLY_KEY nor DISCORD_BOT_TOKEN is set: interaction tokens are sealed under a key of this process only, so another replica, or this one after a restart, cannot answer an interaction")
 	}
 	if cfg.PublicKey != "" {
 		b, err := hex.DecodeString(cfg.PublicKey)
@@ -281,37 +311,47 @@ func refChannel(ref bot.MessageRef) string {
 }
 
 // Post implements bot.Adapter. With msg.ReplyToken naming a live interaction
-// in the same channel it answers through the interaction (editing the
-// deferred original, then follow-ups); otherwise it sends channel messages.
+// in the same channel it answers through the interaction (filling the
+// deferred original once, on whichever replica, then follow-ups); otherwise
+// it sends channel messages. Errors: the platform's (classified), and the
+// reply store's, before anything was sent, so the outbox retries.
 func (a *Adapter) Post(ctx context.Context, msg bot.Message) (bot.MessageRef, error) {
+	return a.post(ctx, msg, a.openRoute(msg.ReplyToken), false)
+}
+
+// post sends msg, through r when r answers in msg's channel. holding says
+// the caller has claimed r's deferred original, which the first part fills.
+func (a *Adapter) post(ctx context.Context, msg bot.Message, r *route, holding bool) (bot.MessageRef, error) {
 	target := channelID(msg.Conversation)
 	if target == "" {
 		return bot.MessageRef{}, errors.New("discord: post: no channel")
 	}
 	parts := render(msg)
-	ix := a.pending.live(msg.ReplyToken, a.now())
-	if ix != nil && ix.channelID != target {
-		a.pointOriginal(ctx, ix, target)
-		ix = nil
+	if r != nil && r.Channel != target {
+		if err := a.pointOriginal(ctx, r, target, holding); err != nil {
+			return bot.MessageRef{}, err
+		}
+		r = nil
 	}
 	var first *discordgo.Message
-	for _, part := range parts {
+	for k, part := range parts {
 		var m *discordgo.Message
 		var err error
-		if ix != nil {
-			m, err = a.replyThrough(ctx, ix, part, 0)
+		if r != nil {
+			m, err = a.replyThrough(ctx, r, part, 0, holding && k == 0)
 			if isTokenGone(err) {
-				a.log.Info("interaction token no longer usable, posting to the channel", "interaction", ix.id, "err", err)
-				ix = nil
+				a.log.Info("interaction token no longer usable, posting to the channel", "interaction", r.ID, "err", err)
+				r = nil
 			}
 		}
-		if ix == nil {
+		if r == nil {
 			m, err = a.session.ChannelMessageSendComplex(target, &discordgo.MessageSend{
 				Content: part.Content, Embeds: part.Embeds, Components: part.Components, AllowedMentions: allowed(part.Content),
 			}, discordgo.WithContext(ctx))
+			err = classify(err)
 		}
 		if err != nil {
-			return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", target, classify(err))
+			return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", target, err)
 		}
 		if first == nil {
 			first = m
@@ -324,40 +364,54 @@ func (a *Adapter) Post(ctx context.Context, msg bot.Message) (bot.MessageRef, er
 	return ref, nil
 }
 
-// replyThrough sends one part through the interaction token: the first part
-// after a deferred command replaces the "thinking…" original, the rest are
-// follow-ups.
-func (a *Adapter) replyThrough(ctx context.Context, ix *pendingIx, part outMsg, flags discordgo.MessageFlags) (*discordgo.Message, error) {
-	ix.waitAcked(3 * time.Second)
-	i := &discordgo.Interaction{ID: ix.id, AppID: ix.appID, Token: ix.token}
+// replyThrough sends one part through the interaction's token: without
+// flags, the first part after a deferred command replaces the "thinking…"
+// original (claimed in the reply store, so exactly once across replicas;
+// holding: the caller has claimed it), the rest are follow-ups. Errors
+// never carry the token.
+func (a *Adapter) replyThrough(ctx context.Context, r *route, part outMsg, flags discordgo.MessageFlags, holding bool) (*discordgo.Message, error) {
+	fill := false
+	if flags == 0 && r.Deferred {
+		fill = holding
+		if !fill {
+			var err error
+			if fill, err = a.claimOriginal(ctx, r); err != nil {
+				return nil, err
+			}
+		}
+	}
+	a.waitAcked(r)
+	i := r.interaction()
 	var m *discordgo.Message
-	var err error
-	if flags == 0 && ix.claimOriginal() {
-		content, embeds, comps := part.Content, part.Embeds, part.Components
-		if embeds == nil {
-			embeds = []*discordgo.MessageEmbed{}
+	err := a.early(ctx, r, func() (err error) {
+		if fill {
+			content, embeds, comps := part.Content, part.Embeds, part.Components
+			if embeds == nil {
+				embeds = []*discordgo.MessageEmbed{}
+			}
+			if comps == nil {
+				comps = []discordgo.MessageComponent{}
+			}
+			m, err = a.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+				Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowed(content),
+			}, discordgo.WithContext(ctx))
+			return err
 		}
-		if comps == nil {
-			comps = []discordgo.MessageComponent{}
-		}
-		m, err = a.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{
-			Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowed(content),
-		}, discordgo.WithContext(ctx))
-		if err != nil {
-			ix.releaseOriginal()
-		}
-	} else {
 		m, err = a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
 			Content: part.Content, Embeds: part.Embeds, Components: part.Components, AllowedMentions: allowed(part.Content), Flags: flags,
 		}, discordgo.WithContext(ctx))
-	}
+		return err
+	})
 	if err != nil {
-		return nil, err
+		if fill {
+			a.releaseOriginal(ctx, r)
+		}
+		return nil, replyseal.Hide(err, r.Token)
 	}
 	if m == nil || m.ID == "" {
 		return nil, errNoMessage
 	}
-	a.pending.own(m.ID, ix)
+	a.own(ctx, m.ID, r)
 	return m, nil
 }
 
@@ -383,19 +437,28 @@ func isTokenGone(err error) bool {
 }
 
 // pointOriginal replaces a deferred command's "thinking…" original that no
-// reply in its own channel will fill with a pointer to where the answer went.
-func (a *Adapter) pointOriginal(ctx context.Context, ix *pendingIx, target string) {
-	if !ix.claimOriginal() {
-		return
+// reply in its own channel will fill with a pointer to where the answer went
+// (holding: the caller has claimed it). Errors: the reply store's; a
+// refused edit is only logged.
+func (a *Adapter) pointOriginal(ctx context.Context, r *route, target string, holding bool) error {
+	if !holding {
+		ok, err := a.claimOriginal(ctx, r)
+		if err != nil || !ok {
+			return err
+		}
 	}
-	ix.waitAcked(3 * time.Second)
+	a.waitAcked(r)
 	content := "↪ <#" + target + ">"
 	empty := []discordgo.MessageComponent{}
-	_, err := a.session.InteractionResponseEdit(&discordgo.Interaction{ID: ix.id, AppID: ix.appID, Token: ix.token},
-		&discordgo.WebhookEdit{Content: &content, Components: &empty}, discordgo.WithContext(ctx))
+	err := a.early(ctx, r, func() error {
+		_, err := a.session.InteractionResponseEdit(r.interaction(),
+			&discordgo.WebhookEdit{Content: &content, Components: &empty}, discordgo.WithContext(ctx))
+		return err
+	})
 	if err != nil {
-		a.log.Debug("could not edit the deferred original", "err", err)
+		a.log.Debug("could not edit the deferred original", "interaction", r.ID, "err", replyseal.Hide(err, r.Token))
 	}
+	return nil
 }
 
 // Update implements bot.Adapter.
@@ -414,15 +477,21 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 	if comps == nil {
 		comps = []discordgo.MessageComponent{}
 	}
-	if ix := a.pending.owner(ref.ID, a.now()); ix != nil {
-		_, err := a.session.WebhookMessageEdit(ix.appID, ix.token, ref.ID, &discordgo.WebhookEdit{
+	// A message sent through an interaction is edited through its webhook
+	// while the token lives, whichever replica sent it.
+	r, err := a.owner(ctx, ref.ID)
+	if err != nil {
+		return wrap("update", err)
+	}
+	if r != nil {
+		_, err := a.session.WebhookMessageEdit(r.App, r.Token, ref.ID, &discordgo.WebhookEdit{
 			Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowed(content),
 		}, discordgo.WithContext(ctx))
 		if err == nil || !isTokenGone(err) {
-			return wrap("update", err)
+			return wrap("update", replyseal.Hide(err, r.Token))
 		}
 	}
-	_, err := a.session.ChannelMessageEditComplex(&discordgo.MessageEdit{
+	_, err = a.session.ChannelMessageEditComplex(&discordgo.MessageEdit{
 		ID: ref.ID, Channel: refChannel(ref),
 		Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: allowed(content),
 	}, discordgo.WithContext(ctx))
@@ -467,29 +536,36 @@ func (a *Adapter) OpenThread(ctx context.Context, root bot.MessageRef, name stri
 }
 
 // PostEphemeral implements bot.Ephemeral: while an interaction from the
-// person in that channel is live, the notice goes as an ephemeral follow-up.
-// Otherwise it returns bot.ErrUnsupported and the core posts it plainly.
+// person in that channel is live (received by any replica), the notice goes
+// as an ephemeral follow-up. Otherwise it returns bot.ErrUnsupported and the
+// core posts it plainly.
 func (a *Adapter) PostEphemeral(ctx context.Context, to bot.User, msg bot.Message) error {
 	target := channelID(msg.Conversation)
 	// The event's own interaction answers wherever the person clicked;
 	// otherwise their latest live interaction in the target channel.
-	ix := a.pending.live(msg.ReplyToken, a.now())
-	if ix == nil || ix.userID != to.ID {
-		ix = a.pending.latestFor(to.ID, target, a.now())
+	r := a.openRoute(msg.ReplyToken)
+	if r == nil || r.User != to.ID {
+		var err error
+		if r, err = a.latestFor(ctx, to.ID, target); err != nil {
+			return wrap("ephemeral", err)
+		}
 	}
-	if ix == nil {
+	if r == nil {
 		return bot.ErrUnsupported
 	}
 	// After a deferred command the first follow-up takes the deferral's
 	// (public) visibility, so a notice that is the only answer fills the
 	// "thinking…" original instead of leaving it hanging.
-	if ix.deferredMessage && !ix.originalClaimed() {
-		msg.ReplyToken = ix.id
-		_, err := a.Post(ctx, msg)
+	claimed, err := a.claimOriginal(ctx, r)
+	if err != nil {
+		return wrap("ephemeral", err)
+	}
+	if claimed {
+		_, err := a.post(ctx, msg, r, true)
 		return err
 	}
 	for _, part := range render(msg) {
-		if _, err := a.replyThrough(ctx, ix, part, discordgo.MessageFlagsEphemeral); err != nil {
+		if _, err := a.replyThrough(ctx, r, part, discordgo.MessageFlagsEphemeral, false); err != nil {
 			if isTokenGone(err) {
 				return bot.ErrUnsupported
 			}

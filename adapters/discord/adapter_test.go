@@ -41,10 +41,17 @@ func TestCommandDeferredThenFollowUp(t *testing.T) {
 	}
 	ev := evs[0]
 	want := bot.Event{ID: "discord:1300000000000000011", MessageKeys: []string{"discord:ix:1300000000000000011"}, Kind: bot.EventCommand, Text: "open checkout declines spiking",
-		Conversation: bot.Conversation{Platform: "discord", Channel: "c1"}, User: bot.User{Platform: "discord", ID: "u1", Name: "Alice"}, ReplyToken: "1300000000000000011"}
-	ev.At = time.Time{}
-	if fmt.Sprint(ev) != fmt.Sprint(want) {
-		t.Fatalf("event\n got %+v\nwant %+v", ev, want)
+		Conversation: bot.Conversation{Platform: "discord", Channel: "c1"}, User: bot.User{Platform: "discord", ID: "u1", Name: "Alice"}}
+	// The reply token is the interaction's route, sealed: no token in clear.
+	r := hs.a.openRoute(ev.ReplyToken)
+	if r == nil || r.ID != "1300000000000000011" || r.App != "app1" || r.Token != "tok-1" || r.Channel != "c1" || r.User != "u1" || !r.Deferred ||
+		strings.Contains(ev.ReplyToken, "tok-1") {
+		t.Fatalf("reply token %q opens to %+v", ev.ReplyToken, r)
+	}
+	plain := ev
+	plain.At, plain.ReplyToken = time.Time{}, ""
+	if fmt.Sprint(plain) != fmt.Sprint(want) {
+		t.Fatalf("event\n got %+v\nwant %+v", plain, want)
 	}
 
 	ctx := context.Background()

@@ -15,12 +15,23 @@
 //     that the library does not check.
 //
 // The 3-second rule: every interaction is durably handed to the Handler
-// (the engine's Accept) and then acknowledged with a deferred response. The
-// interaction token is kept in a small in-memory map keyed by the
-// Event.ReplyToken the adapter sets; Post with that ReplyToken edits the
-// deferred original or sends a follow-up while the token lives (15 min), and
-// falls back to plain channel messages after that, after a restart, or when
-// the message belongs to another channel.
+// (the engine's Accept) and then acknowledged with a deferred response.
+//
+// Several replicas (routes.go): the interaction's route (application id,
+// interaction id, token, channel, user, arrival time, deferred or not) is
+// sealed into Event.ReplyToken (adapters/internal/replyseal: AES-256-GCM,
+// key by HKDF from PAYBOT_REPLY_KEY or DISCORD_BOT_TOKEN), so it travels
+// through the inbox and the outbox's reply_token and any replica can answer;
+// the store never holds the token in clear. Post with that ReplyToken fills
+// the deferred original exactly once (a claim in the store's reply_state,
+// shared by every replica), then sends follow-ups, while the token lives
+// (15 min); it falls back to plain channel messages after that, when the
+// message belongs to another channel, or when the token was sealed under
+// another key. Which interaction sent which message, and each person's
+// latest interaction per channel, are in reply_state too, so Update and
+// PostEphemeral work on any replica. What stays per process is only a
+// cache that is safe to miss (thread parents, recently seen event ids) and
+// whether this process's own initial response has gone out.
 //
 // custom_id formats (all at most 100 characters):
 //

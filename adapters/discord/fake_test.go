@@ -32,6 +32,7 @@ type fakeDiscord struct {
 	next     atomic.Int64
 	tokenCh  map[string]string // interaction token -> channel id
 	original map[string]string // interaction token -> @original message id
+	threads  map[string]string // thread id -> parent, for threads started here
 	fail429  map[string]int    // "METHOD path-prefix" -> remaining 429s
 	forbid   map[string]bool   // "METHOD path-prefix" -> answer 403 Missing Access
 	// threadExists makes thread starts answer 160004, as for a message that
@@ -43,10 +44,13 @@ type fakeReq struct {
 	Method, Path, Auth string
 	Body               map[string]any
 	At                 time.Time
+	// Replica is the X-Test-Replica header a test's transport set: which
+	// adapter made the call.
+	Replica string
 }
 
 func newFakeDiscord(t *testing.T) *fakeDiscord {
-	f := &fakeDiscord{t: t, msgs: map[string]map[string]any{}, tokenCh: map[string]string{}, original: map[string]string{}, fail429: map[string]int{}}
+	f := &fakeDiscord{t: t, msgs: map[string]map[string]any{}, tokenCh: map[string]string{}, original: map[string]string{}, threads: map[string]string{}, fail429: map[string]int{}}
 	f.next.Store(1300000000000000000)
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
@@ -138,7 +142,8 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	path = path[strings.Index(path[1:], "/")+1:] // drop /api
 	path = path[strings.Index(path[1:], "/")+1:] // drop /vN
 	f.mu.Lock()
-	f.reqs = append(f.reqs, fakeReq{Method: r.Method, Path: path, Auth: r.Header.Get("Authorization"), Body: body, At: time.Now()})
+	f.reqs = append(f.reqs, fakeReq{Method: r.Method, Path: path, Auth: r.Header.Get("Authorization"), Body: body, At: time.Now(),
+		Replica: r.Header.Get("X-Test-Replica")})
 	for k, n := range f.fail429 {
 		m, prefix, _ := strings.Cut(k, " ")
 		if n > 0 && m == r.Method && strings.HasPrefix(path, prefix) {
@@ -192,12 +197,22 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			reply(map[string]any{"id": seg[1], "type": 11, "guild_id": "g1", "parent_id": "c1"})
 			return
 		}
+		f.mu.Lock()
+		parent := f.threads[seg[1]]
+		f.mu.Unlock()
+		if parent != "" { // a thread started through the fake (by another replica)
+			reply(map[string]any{"id": seg[1], "type": 11, "guild_id": "g1", "parent_id": parent})
+			return
+		}
 		reply(map[string]any{"id": seg[1], "type": 0, "guild_id": "g1"})
 	case r.Method == "POST" && len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads" && f.threadExists:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, `{"message":"A thread has already been created for this message","code":160004}`)
 	case r.Method == "POST" && len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads":
+		f.mu.Lock()
+		f.threads[seg[3]] = seg[1]
+		f.mu.Unlock()
 		reply(map[string]any{"id": seg[3], "parent_id": seg[1], "type": 11, "name": body["name"], "guild_id": "g1"})
 	case r.Method == "PATCH" && len(seg) == 5 && seg[0] == "webhooks" && seg[3] == "messages":
 		f.mu.Lock()

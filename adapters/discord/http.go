@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/paybot/paybot/adapters/internal/replyseal"
 )
 
 const (
@@ -91,11 +93,9 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	// accept the event by 2.5 s gets a "try again" instead of a timeout.
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
-	resp, ix := a.accept(ctx, i, tr)
+	resp, acc := a.accept(ctx, i, tr)
 	writeJSON(w, resp)
-	if ix != nil {
-		ix.ack()
-	}
+	a.answered(acc)
 }
 
 // headersPlausible checks, without the body, that X-Signature-Ed25519 is
@@ -182,9 +182,11 @@ func parseInteraction(body []byte) (i *discordgo.Interaction, hint *channelHint,
 
 // accept hands a translated interaction to the handler and returns the
 // response for Discord. A duplicate is acknowledged without a second
-// handler call. The returned pending interaction must be acked once the
+// handler call. The event carries the interaction's route sealed in
+// ReplyToken, so that whichever replica delivers the answer can use the
+// token. The caller passes the returned acceptance to answered once the
 // response is on its way.
-func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, tr translation) (*discordgo.InteractionResponse, *pendingIx) {
+func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, tr translation) (*discordgo.InteractionResponse, *accepted) {
 	if !tr.Handle {
 		return tr.Response, nil
 	}
@@ -196,31 +198,55 @@ func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, tr trans
 		a.log.Debug("duplicate interaction ignored", "id", tr.Event.ID)
 		return tr.Response, nil
 	}
-	ix := &pendingIx{
-		id: i.ID, appID: i.AppID, token: i.Token,
-		channelID:       i.ChannelID,
-		userID:          tr.Event.User.ID,
-		created:         a.now(),
-		deferredMessage: tr.Response.Type == respDeferredMessage,
-		acked:           make(chan struct{}),
+	var (
+		r   *route
+		ack *ackEntry
+	)
+	appID := i.AppID
+	if appID == "" {
+		appID = a.cfg.AppID
 	}
-	if ix.appID == "" {
-		ix.appID = a.cfg.AppID
-	}
-	if i.Token != "" && ix.appID != "" {
-		a.pending.add(ix)
-	} else {
-		ix = nil
+	if i.Token != "" && appID != "" {
+		r = &route{ID: i.ID, App: appID, Token: i.Token, Channel: i.ChannelID, User: tr.Event.User.ID,
+			At: a.now().UnixMilli(), Deferred: tr.Response.Type == respDeferredMessage}
+		tr.Event.ReplyToken = a.seal(r)
+		ack = a.acks.add(i.ID, a.now())
 	}
 	if err := h.HandleEvent(ctx, tr.Event); err != nil {
 		a.seen.release(tr.Event.ID)
-		if ix != nil {
-			a.pending.remove(ix.id)
+		if r != nil {
+			a.acks.remove(r.ID)
 		}
 		a.log.Error("discord event not accepted", "id", tr.Event.ID, "err", err)
 		return ephemeral(msgBusy), nil
 	}
-	return tr.Response, ix
+	if r == nil {
+		return tr.Response, nil
+	}
+	return tr.Response, &accepted{ack: ack, r: r, sealed: tr.Event.ReplyToken}
+}
+
+// accepted is an interaction handed to the handler, with a route.
+type accepted struct {
+	ack    *ackEntry
+	r      *route
+	sealed string
+}
+
+// answered runs once the initial response is on its way: this process may
+// now use the token, and the interaction becomes the person's latest in its
+// channel for every replica. That store write comes after the response, so
+// it costs the acknowledgement nothing.
+func (a *Adapter) answered(acc *accepted) {
+	if acc == nil {
+		return
+	}
+	acc.ack.done()
+	if acc.r.Channel != "" && acc.r.User != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		a.rememberLatest(ctx, acc.r, acc.sealed)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -253,15 +279,13 @@ func (a *Adapter) onInteractionCreate(s *discordgo.Session, ic *discordgo.Intera
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ackBudget)
 	defer cancel()
-	resp, ix := a.accept(ctx, ic.Interaction, tr)
+	resp, acc := a.accept(ctx, ic.Interaction, tr)
 	rctx, rcancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer rcancel()
 	if err := s.InteractionRespond(ic.Interaction, resp, discordgo.WithContext(rctx)); err != nil {
-		a.log.Warn("discord interaction response failed", "id", ic.ID, "err", err)
+		a.log.Warn("discord interaction response failed", "id", ic.ID, "err", replyseal.Hide(err, ic.Token))
 	}
-	if ix != nil {
-		ix.ack()
-	}
+	a.answered(acc)
 }
 
 func (a *Adapter) onMessageCreate(_ *discordgo.Session, mc *discordgo.MessageCreate) {

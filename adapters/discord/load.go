@@ -42,8 +42,11 @@ type LoadConfig struct {
 	Handler bot.Handler
 	// Setup, in process, is called with the adapter before the run (for
 	// example to add it to the engine).
-	Setup  func(*Adapter)
-	Logger *slog.Logger
+	Setup func(*Adapter)
+	// Replies, in process, is the adapter's reply state (the store, as in
+	// `paybot serve`); nil keeps it in memory.
+	Replies ReplyStore
+	Logger  *slog.Logger
 }
 
 // LoadReport is what RunLoad measured. Latencies run from each request's
@@ -230,7 +233,7 @@ func startLoadTarget(cfg LoadConfig, log *slog.Logger) (stop func(), url string,
 	go func() { _ = sink.Serve(sinkLn) }()
 
 	pub := cfg.Key.Public().(ed25519.PublicKey)
-	a, err := New(Config{Token: "bench", AppID: "bench", PublicKey: hex.EncodeToString(pub), APIURL: "http://" + sinkLn.Addr().String(), Mode: ModeHTTP}, Options{Logger: log})
+	a, err := New(Config{Token: "bench", AppID: "bench", PublicKey: hex.EncodeToString(pub), APIURL: "http://" + sinkLn.Addr().String(), Mode: ModeHTTP}, Options{Logger: log, Replies: cfg.Replies})
 	if err != nil {
 		sink.Close()
 		return nil, "", nil, err

@@ -14,6 +14,7 @@ import (
 var (
 	loadDuration = flag.Duration("load", 0, "run the full ack-latency load test for this long (e.g. 60s) and enforce p99 ≤ 50 ms")
 	loadEngine   = flag.Bool("load-engine", true, "with -load: acknowledge through a real Engine.Accept on a SQLite store (durable enqueue)")
+	loadReplies  = flag.Bool("load-replies", true, "with -load-engine: keep the reply state in the SQLite store, as paybot serve does (false: in memory)")
 )
 
 // TestLoadSmoke runs the load generator for 2 s at 300 req/s in process and
@@ -41,6 +42,9 @@ func TestLoadSmoke(t *testing.T) {
 			eng := bot.NewEngine(bot.Config{Store: store, Logger: quietLogger()})
 			go func() { _ = eng.Run(ctx) }()
 			cfg.Handler = eng.Async()
+			if *loadReplies {
+				cfg.Replies = store // as paybot serve wires it: a write per interaction on the ack path
+			}
 			cfg.Setup = func(a *Adapter) { eng.AddAdapter(a) }
 		}
 	}

@@ -13,16 +13,17 @@ import (
 var _ bot.Responder = (*Adapter)(nil)
 
 // Respond implements bot.Responder: an ephemeral follow-up through the
-// interaction named by replyToken while its token lives (15 minutes),
-// which reaches the person even where the bot cannot send to the channel.
-// Errors: bot.ErrUnsupported when the interaction is unknown or expired.
+// interaction sealed in replyToken while its token lives (15 minutes), on
+// any replica, which reaches the person even where the bot cannot send to
+// the channel. Errors: bot.ErrUnsupported when the interaction is unknown,
+// expired or sealed under another key.
 func (a *Adapter) Respond(ctx context.Context, replyToken string, msg bot.Message) error {
-	ix := a.pending.live(replyToken, a.now())
-	if ix == nil {
+	r := a.openRoute(replyToken)
+	if r == nil {
 		return bot.ErrUnsupported
 	}
 	for _, part := range render(msg) {
-		if _, err := a.replyThrough(ctx, ix, part, discordgo.MessageFlagsEphemeral); err != nil {
+		if _, err := a.replyThrough(ctx, r, part, discordgo.MessageFlagsEphemeral, false); err != nil {
 			if isTokenGone(err) {
 				return bot.ErrUnsupported
 			}

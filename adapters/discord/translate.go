@@ -61,7 +61,7 @@ func (a *Adapter) translateInteraction(i *discordgo.Interaction, hint *channelHi
 		Conversation: a.conversationOf(i.ChannelID, hint, false),
 		User:         interactionUser(i),
 		At:           snowflakeTime(i.ID),
-		ReplyToken:   i.ID,
+		// ReplyToken: the sealed route, set by accept.
 	}
 	switch d := i.Data.(type) {
 	case discordgo.ApplicationCommandInteractionData:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/paybot/paybot/adapters/internal/replyseal"
 	"github.com/paybot/paybot/bot"
 )
 
@@ -58,6 +59,10 @@ type Options struct {
 	BackoffBase time.Duration
 	// MaxRetryAfter caps a single Retry-After wait (default 2 minutes).
 	MaxRetryAfter time.Duration
+	// ReplyKey is the secret (PAYBOT_REPLY_KEY) from which the key that
+	// seals response_url into Event.ReplyToken is derived; empty uses
+	// BotToken. Every replica needs the same one.
+	ReplyKey string
 }
 
 // Adapter is the Slack platform adapter.
@@ -67,13 +72,23 @@ type Adapter struct {
 	log     *slog.Logger
 	handler atomic.Pointer[handlerBox]
 
+	// pacer paces this process's posts when there is no shared Pacer (one
+	// process), or when the store cannot be reached: per process on
+	// purpose, the shared Pacer is what holds across replicas.
 	pacer *pacer
 
-	// socketUp is whether Socket Mode is connected (Connected, /readyz).
+	// sealer seals response_url into Event.ReplyToken (and opens it), so
+	// the route travels through the inbox and the outbox without the store
+	// ever holding it in clear (adapters/internal/replyseal).
+	sealer *replyseal.Sealer
+
+	// socketUp is whether Socket Mode is connected (Connected, /readyz):
+	// this process's own connection.
 	socketUp atomic.Bool
 
 	// botUserID is the bot's own user id (from auth.test or the event's
-	// authorizations), used to recognise mentions.
+	// authorizations), used to recognise mentions: a per-process cache
+	// that any replica fills the same way.
 	botMu     sync.RWMutex
 	botUserID string
 }
@@ -122,11 +137,20 @@ func New(opts Options) (*Adapter, error) {
 	if opts.AppToken != "" {
 		apiOpts = append(apiOpts, slack.OptionAppLevelToken(opts.AppToken))
 	}
+	secret := opts.ReplyKey
+	if secret == "" {
+		secret = opts.BotToken
+	}
+	sealer, err := replyseal.New(secret, Platform)
+	if err != nil {
+		return nil, fmt.Errorf("slack: reply key: %w", err)
+	}
 	a := &Adapter{
-		opts:  opts,
-		api:   slack.New(opts.BotToken, apiOpts...),
-		log:   opts.Logger.With("adapter", Platform),
-		pacer: newPacer(opts.ChannelInterval),
+		opts:   opts,
+		sealer: sealer,
+		api:    slack.New(opts.BotToken, apiOpts...),
+		log:    opts.Logger.With("adapter", Platform),
+		pacer:  newPacer(opts.ChannelInterval),
 	}
 	return a, nil
 }

@@ -118,10 +118,14 @@ func TestSlashCommandBecomesCommandEvent(t *testing.T) {
 		Conversation: bot.Conversation{Platform: "slack", Channel: "C2147483705"},
 		User:         bot.User{Platform: "slack", ID: "U2147483697", Name: "Steve"},
 		Text:         "checkout declines spiking & 3DS <fails>",
-		ReplyToken:   "https://hooks.slack.com/commands/1234/5678",
 	}
 	got := evs[0]
-	got.At = time.Time{}
+	// The response_url travels sealed, never in clear.
+	if u, err := h.a.sealer.Open(got.ReplyToken); err != nil || string(u) != "https://hooks.slack.com/commands/1234/5678" ||
+		strings.Contains(got.ReplyToken, "hooks.slack.com") {
+		t.Fatalf("reply token %q opens to %q, %v", got.ReplyToken, u, err)
+	}
+	got.At, got.ReplyToken = time.Time{}, ""
 	if !equalEvent(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}

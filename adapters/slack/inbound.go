@@ -64,7 +64,7 @@ func (a *Adapter) fromSlashCommand(cmd slack.SlashCommand, rawKey string) inboun
 		User:         a.user(cmd.UserID, neutralise(cmd.UserName)),
 		Text:         text,
 		At:           time.Now(),
-		ReplyToken:   cmd.ResponseURL,
+		ReplyToken:   a.sealRoute(cmd.ResponseURL),
 	}}}
 }
 
@@ -192,7 +192,7 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) inbound {
 				Action:       step,
 				Values:       actionValues(act),
 				At:           tsTime(firstNonEmpty(act.ActionTs, cb.ActionTs)),
-				ReplyToken:   cb.ResponseURL,
+				ReplyToken:   a.sealRoute(cb.ResponseURL),
 			})
 		}
 		if len(out.events) == 0 {

@@ -10,19 +10,37 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/paybot/paybot/adapters/internal/replyseal"
 	"github.com/paybot/paybot/bot"
 )
 
 var _ bot.Responder = (*Adapter)(nil)
 
+// sealRoute seals a response_url into the Event.ReplyToken form: a
+// response_url is a bearer credential for 30 minutes, and the reply token
+// is stored (inbox payload, outbox reply_token), so it is never kept in
+// clear. "" stays "".
+func (a *Adapter) sealRoute(responseURL string) string {
+	if responseURL == "" {
+		return ""
+	}
+	return a.sealer.Seal([]byte(responseURL))
+}
+
 // Respond implements bot.Responder: it answers through the command's or the
-// interaction's response_url (replyToken), privately to the person, which
-// works even in a channel the bot is not a member of. Slack allows five
-// uses within 30 minutes. The URL must be Slack's (hooks.slack.com) unless
-// APIURL points the adapter elsewhere (tests, proxies).
+// interaction's response_url, sealed in replyToken, privately to the person,
+// which works even in a channel the bot is not a member of. Slack allows
+// five uses within 30 minutes. The URL must be Slack's (hooks.slack.com)
+// unless APIURL points the adapter elsewhere (tests, proxies). Errors never
+// carry the URL.
 func (a *Adapter) Respond(ctx context.Context, replyToken string, msg bot.Message) error {
-	u, err := url.Parse(replyToken)
-	if err != nil || replyToken == "" {
+	plain, err := a.sealer.Open(replyToken)
+	if err != nil {
+		return errf("respond: no usable response_url (none, or sealed under another key: give every replica the same PAYBOT_REPLY_KEY or SLACK_BOT_TOKEN)")
+	}
+	responseURL := string(plain)
+	u, err := url.Parse(responseURL)
+	if err != nil || responseURL == "" {
 		return errf("respond: no usable response_url")
 	}
 	if a.opts.APIURL == "" && (u.Scheme != "https" || u.Host != "hooks.slack.com") {
@@ -33,8 +51,8 @@ func (a *Adapter) Respond(ctx context.Context, replyToken string, msg bot.Messag
 	if len(blocks) > 0 {
 		wm.Blocks = &slack.Blocks{BlockSet: blocks}
 	}
-	if err := slack.PostWebhookCustomHTTPContext(ctx, replyToken, a.opts.HTTPClient, wm); err != nil {
-		return errf("response_url: %w", classify(err))
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.opts.HTTPClient, wm); err != nil {
+		return errf("response_url: %w", replyseal.Hide(replyseal.Hide(classify(err), responseURL), u.EscapedPath()))
 	}
 	return nil
 }

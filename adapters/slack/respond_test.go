@@ -52,9 +52,13 @@ func TestRespondOnlyToSlack(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"", "http://hooks.slack.com/x", "https://evil.example/x", "https://hooks.slack.com.evil.example/x"} {
-		if err := a.Respond(context.Background(), u, bot.Message{Text: "hi"}); err == nil {
+		if err := a.Respond(context.Background(), a.sealRoute(u), bot.Message{Text: "hi"}); err == nil {
 			t.Errorf("Respond(%q) accepted", u)
 		}
+	}
+	// A response_url in clear (not sealed by this adapter) is no route.
+	if err := a.Respond(context.Background(), "https://hooks.slack.com/commands/1/2", bot.Message{Text: "hi"}); err == nil {
+		t.Error("Respond accepted a response_url in clear")
 	}
 }
 

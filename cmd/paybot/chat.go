@@ -146,6 +146,8 @@ the environment wins):
   PAYBOT_DASHBOARD_TOKEN turns on the read-only dashboard at /dashboard/ (bearer token)
   PAYBOT_PUBLIC_URL      the address people reach this server at, for dashboard links
   PAYBOT_PPROF_ADDR      serves Go's profiles (/debug/pprof/) on this loopback address; off by default
+  PAYBOT_REPLY_KEY       secret sealing Slack response_urls and Discord interaction tokens
+                         in the store (default: the platform's bot token); same on every replica
   SLACK_BOT_TOKEN        bot token (xoxb-…); with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN
   SLACK_SIGNING_SECRET   HTTP mode: /slack/commands, /slack/events, /slack/interactions
   SLACK_APP_TOKEN        Socket Mode app-level token (xapp-…); no public URL needed
@@ -187,7 +189,7 @@ func (a *app) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	ready := a.opsRoutes(mux, log)
 	deps := platformDeps{Lookup: a.lookup, Mux: mux, Engine: eng, Async: countingHandler{eng.Async(), a.metrics}, Logger: log,
-		Pacer: a.sharedPacer(), Ready: ready}
+		Pacer: a.sharedPacer(), Replies: a.replyStore(), Ready: ready}
 	mux.Handle("/dashboard/", a.dashboard(eng, log)) // dashboard.go: off (404) without PAYBOT_DASHBOARD_TOKEN
 	var started []string
 	for _, p := range []struct {

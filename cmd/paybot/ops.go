@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	discordadapter "github.com/paybot/paybot/adapters/discord"
 	slackadapter "github.com/paybot/paybot/adapters/slack"
 	"github.com/paybot/paybot/kb/kbstore"
 	"github.com/spf13/cobra"
@@ -174,6 +175,16 @@ func (a *app) opsRoutes(mux *http.ServeMux, log *slog.Logger) *readiness {
 // replicas may share it (PostgreSQL); one SQLite process paces in memory.
 func (a *app) sharedPacer() slackadapter.ChannelPacer {
 	if a.storeKind() != "postgres" || a.store == nil {
+		return nil
+	}
+	return a.store
+}
+
+// replyStore returns the store as Discord's reply state, on SQLite too: the
+// state (a claim per interaction, a sealed route per message sent through
+// one) is small, and a second process on the same database file sees it.
+func (a *app) replyStore() discordadapter.ReplyStore {
+	if a.store == nil {
 		return nil
 	}
 	return a.store

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	discordadapter "github.com/paybot/paybot/adapters/discord"
 	slackadapter "github.com/paybot/paybot/adapters/slack"
 	"github.com/paybot/paybot/bot"
 )
@@ -24,6 +25,9 @@ type platformDeps struct {
 	// Pacer, when set, paces outbound messages per channel in the shared
 	// store (several replicas on PostgreSQL).
 	Pacer slackadapter.ChannelPacer
+	// Replies, when set, keeps Discord's reply state in the store, so any
+	// replica can answer an interaction another one received.
+	Replies discordadapter.ReplyStore
 	// Ready, when set, learns each started adapter for /readyz.
 	Ready *readiness
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,7 +39,9 @@ func setupDiscord(ctx context.Context, deps platformDeps) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	opts := discordadapter.Options{Logger: log}
+	// PAYBOT_REPLY_KEY (else the bot token) keys the sealing of interaction
+	// tokens; every replica needs the same one.
+	opts := discordadapter.Options{Logger: log, Replies: deps.Replies, ReplyKey: strings.TrimSpace(deps.Lookup("PAYBOT_REPLY_KEY"))}
 	if deps.Engine != nil {
 		opts.Refs = deps.Engine // refs autocompleted from the open incidents
 	}

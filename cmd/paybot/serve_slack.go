@@ -57,6 +57,9 @@ func setupSlack(ctx context.Context, deps platformDeps) (bool, error) {
 		Logger:          deps.Logger,
 		Pacer:           deps.Pacer,
 		ChannelInterval: interval,
+		// PAYBOT_REPLY_KEY (else the bot token) keys the sealing of
+		// response_url; every replica needs the same one.
+		ReplyKey: get("PAYBOT_REPLY_KEY"),
 	})
 	if err != nil {
 		return false, fmt.Errorf("slack: %w", err)

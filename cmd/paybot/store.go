@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	discordadapter "github.com/paybot/paybot/adapters/discord"
 	slackadapter "github.com/paybot/paybot/adapters/slack"
 	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/postgres"
@@ -25,6 +26,11 @@ type fullStore interface {
 	Ping(ctx context.Context) error
 	// Per-channel pacing shared by the replicas (Slack).
 	slackadapter.ChannelPacer
+	// Reply state shared by the replicas (Discord interactions: who fills a
+	// deferred original, which interaction sent a message), and its
+	// pruning, which the engine finds by type assertion.
+	discordadapter.ReplyStore
+	PruneReplyState(ctx context.Context, now time.Time) (int64, error)
 	// The digest's jobs without incident (bot/review.go finds them by type
 	// assertion, so a wrapper that did not list them would hide them).
 	ScheduleSystemJobs(ctx context.Context, jobs []incidents.Job) error

@@ -122,6 +122,11 @@ func TestPacing(t *testing.T) {
 	storetest.RunPacing(t, openAt)
 }
 
+func TestReplyState(t *testing.T) {
+	admin(t).Close(context.Background())
+	storetest.RunReplyState(t, openAt)
+}
+
 func TestStats(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.RunStats(t, openAt)

@@ -15,6 +15,10 @@ func TestPacing(t *testing.T) {
 	storetest.RunPacing(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
 }
 
+func TestReplyState(t *testing.T) {
+	storetest.RunReplyState(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
+}
+
 func TestStats(t *testing.T) {
 	storetest.RunStats(t, func(t *testing.T, dir string) incidents.Store { return openAt(t, dir) })
 }
