@@ -1,0 +1,3 @@
+-- 0150: a repeated /payissue finds its parked twin by title
+-- (ListFilter.Title, compared NOCASE) without reading every incident.
+CREATE INDEX incidents_title ON incidents (title COLLATE NOCASE);
