@@ -29,6 +29,14 @@ var ErrClosed = errors.New("postgres store: closed")
 // defaultMaxConns is the pool size unless the DSN sets pool_max_conns.
 const defaultMaxConns = 10
 
+// ackConns is the size of the pool kept for recording inbound events
+// (EnqueueEvent), the one database call a platform's acknowledgement
+// waits for. Background work (the event workers, up to 32 outbox
+// deliveries, the scheduler, the index follower) shares the main pool and,
+// in a burst, keeps every one of its connections busy; with its own pool
+// an acknowledgement never queues behind it.
+const ackConns = 3
+
 // defaultConnectTimeout bounds one connection attempt unless the DSN sets
 // connect_timeout, so that a database that is down fails Open within
 // seconds instead of hanging.
@@ -40,12 +48,14 @@ const defaultConnectTimeout = 5 * time.Second
 // Connections come from pgxpool, which checks a connection's health before
 // handing it out and replaces dead ones (after a server restart, say).
 type Store struct {
-	pool   *pgxpool.Pool
-	closed atomic.Bool
+	pool    *pgxpool.Pool
+	ackPool *pgxpool.Pool // EnqueueEvent only (see ackConns)
+	closed  atomic.Bool
 }
 
 // Open connects to the database named by dsn (a postgres:// URL or a
-// key=value string; pool_max_conns=N sets the pool size, default 10;
+// key=value string; pool_max_conns=N sets the pool size, default 10, to
+// which a pool of 3 for recording inbound events is added;
 // connect_timeout=S bounds a connection attempt, default 5 s; a search_path
 // parameter selects the schema), pings it and brings the schema up to date.
 // Replicas that start together migrate one at a time, serialised by an
@@ -73,6 +83,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("postgres: connect and migrate (%s): %w", redactDSN(cfg.ConnConfig), err)
+	}
+	ackCfg := cfg.Copy()
+	ackCfg.MaxConns, ackCfg.MinConns = ackConns, 1
+	if s.ackPool, err = pgxpool.NewWithConfig(ctx, ackCfg); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return s, nil
 }
@@ -130,6 +146,7 @@ func takeMaxConns(dsn string) (string, int, error) {
 // Close closes the pool, waiting for connections in use to be released.
 func (s *Store) Close() error {
 	if s.closed.CompareAndSwap(false, true) {
+		s.ackPool.Close()
 		s.pool.Close()
 	}
 	return nil

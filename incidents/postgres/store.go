@@ -300,10 +300,12 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	// key, or nothing (paybot_check raises PBDUP when a key was there, which
 	// undoes the whole statement). This is the acknowledgement's only wait
 	// on the database; a BEGIN, an insert per key and a COMMIT took four.
-	err := s.query(ctx, func(c *pgxpool.Pool) error {
-		_, err := c.Exec(ctx, sqlEnqueueKeys, keys, payload, at.UTC())
-		return err
-	})
+	var err error
+	if s.closed.Load() {
+		err = ErrClosed
+	} else {
+		_, err = s.ackPool.Exec(ctx, sqlEnqueueKeys, keys, payload, at.UTC())
+	}
 	if pgCode(err) == "PBDUP" {
 		err = fmt.Errorf("%w: event %q or a message it carries was received before", incidents.ErrDuplicate, key)
 	}
