@@ -19,10 +19,6 @@ import (
 // its keys (the store clears the payload when it marks it processed), and
 // keys older than the retention window are pruned.
 
-// defaultInboxRetention is how long processed event keys are kept for
-// dedupe: far longer than any platform retries.
-const defaultInboxRetention = 7 * 24 * time.Hour
-
 // defaultQueueDepth is how many accepted events each worker may have waiting. A
 // burst beyond it stays in the store's inbox and is swept in later, so an
 // acknowledgement never waits for the workers.
@@ -192,12 +188,6 @@ func (e *Engine) sweep(ctx context.Context) {
 	}
 }
 
-// PruneInbox forgets processed event keys older than the retention window
-// and returns how many went.
-func (e *Engine) PruneInbox(ctx context.Context) (int64, error) {
-	return e.store.PruneInbox(ctx, e.clock.Now().Add(-e.retention))
-}
-
 // Async returns a Handler that accepts events durably and processes them in
 // the background; give it to adapters bound by an acknowledgement deadline.
 func (e *Engine) Async() Handler { return asyncHandler{e} }
@@ -233,7 +223,6 @@ func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		e.sweep(ctx) // events accepted before a crash
-		e.prune(ctx)
 		fast := time.NewTicker(time.Second)
 		defer fast.Stop()
 		for n := 1; ; n++ {
@@ -241,24 +230,11 @@ func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 			case <-ctx.Done():
 				return
 			case <-fast.C:
-				// Overflow is swept at once; failed events every 30 s; old
-				// keys pruned hourly.
+				// Overflow is swept at once; failed events every 30 s.
 				if e.in.overflow.Swap(false) || n%30 == 0 {
 					e.sweep(ctx)
-				}
-				if n%3600 == 0 {
-					e.prune(ctx)
 				}
 			}
 		}
 	}()
-}
-
-func (e *Engine) prune(ctx context.Context) {
-	n, err := e.PruneInbox(ctx)
-	if err != nil && ctx.Err() == nil {
-		e.log.Error("pruning the inbox", "err", err)
-	} else if n > 0 {
-		e.log.Info("pruned the inbox", "keys", n, "older_than", e.retention)
-	}
 }

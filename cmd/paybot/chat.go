@@ -33,7 +33,7 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		a.metrics.collectStore(raw, time.Now, log)
 	}
 	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log, Policy: a.cfg.policy, Tick: a.cfg.tick,
-		InboxRetention: a.cfg.retention}
+		InboxRetention: a.cfg.retention, OutboxRetention: a.cfg.keep.sent, DeadRetention: a.cfg.keep.dead, JobRetention: a.cfg.keep.jobs}
 	if a.cfg.SMTP.Host != "" {
 		sc := a.cfg.SMTP
 		if pw := a.getenv("PAYBOT_SMTP_PASSWORD"); pw != "" {
@@ -122,6 +122,7 @@ func (a *app) chat(ctx context.Context, o chatOptions) error {
 	defer cancel()
 	go eng.RunScheduler(ctx, a.cfg.tick)
 	go eng.RunOutbox(ctx, a.cfg.tick)
+	go eng.RunPrune(ctx, 0) // finished rows, at start and hourly, as serve does
 	a.startGateway(ctx, eng, log)
 	if err := c.Start(ctx, eng); err != nil && !errors.Is(err, context.Canceled) {
 		return err
