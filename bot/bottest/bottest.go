@@ -63,6 +63,13 @@ var (
 
 func (a *Adapter) Platform() string { return Platform }
 
+// Messages returns a copy of Log, safe while deliveries run.
+func (a *Adapter) Messages() []bot.Message {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]bot.Message(nil), a.Log...)
+}
+
 // IDsAreNames implements bot.NameIdentifier: fake users' ids are their names.
 func (a *Adapter) IDsAreNames() bool { return true }
 
