@@ -27,8 +27,14 @@ const defaultQueueDepth = 8192
 // inbox holds the in-memory side of accepted events: per-conversation
 // worker queues and the ids already queued.
 type inbox struct {
-	locks  [64]sync.Mutex // striped per conversation: one event at a time per thread
-	queues []chan Event
+	locks [64]sync.Mutex // striped per conversation: one event at a time per thread
+	// queues are made on first use (Accept, Run): at the default depth they
+	// take tens of MB, which an engine that only handles events
+	// synchronously (the console, tests) never needs.
+	queuesOnce sync.Once
+	workers    int
+	depth      int
+	queuesMade []chan Event
 	// queued holds the ids of accepted events sitting in a queue, so the
 	// sweep of pending events doesn't queue them twice.
 	queuedMu sync.Mutex
@@ -37,11 +43,18 @@ type inbox struct {
 }
 
 func newInbox(workers, depth int) *inbox {
-	in := &inbox{queues: make([]chan Event, workers), queued: map[string]bool{}}
-	for i := range in.queues {
-		in.queues[i] = make(chan Event, depth)
-	}
-	return in
+	return &inbox{workers: workers, depth: depth, queued: map[string]bool{}}
+}
+
+// queues returns the worker queues, making them the first time.
+func (in *inbox) queues() []chan Event {
+	in.queuesOnce.Do(func() {
+		in.queuesMade = make([]chan Event, in.workers)
+		for i := range in.queuesMade {
+			in.queuesMade[i] = make(chan Event, in.depth)
+		}
+	})
+	return in.queuesMade
 }
 
 func convHash(c Conversation) uint32 {
@@ -50,7 +63,7 @@ func convHash(c Conversation) uint32 {
 	return h.Sum32()
 }
 
-func (in *inbox) shard(c Conversation) int { return int(convHash(c) % uint32(len(in.queues))) }
+func (in *inbox) shard(c Conversation) int { return int(convHash(c) % uint32(in.workers)) }
 
 func (e *Engine) lock(c Conversation) func() {
 	m := &e.in.locks[convHash(c)%uint32(len(e.in.locks))]
@@ -149,7 +162,7 @@ func (e *Engine) enqueue(ev Event, block bool) bool {
 	}
 	in.queued[ev.ID] = true
 	in.queuedMu.Unlock()
-	q := in.queues[in.shard(ev.Conversation)]
+	q := in.queues()[in.shard(ev.Conversation)]
 	if block {
 		q <- ev
 		return true
@@ -200,7 +213,7 @@ func (a asyncHandler) HandleEvent(ctx context.Context, ev Event) error { return 
 // its events stay in order, until ctx is done; an event being processed is
 // finished first. Workers never deliver: the outbox does.
 func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
-	for _, q := range e.in.queues {
+	for _, q := range e.in.queues() {
 		wg.Add(1)
 		go func(q chan Event) {
 			defer wg.Done()

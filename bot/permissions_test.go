@@ -141,14 +141,57 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 }
 
-// matrixHarness opens PAY-1 (SEV1, Stripe) as alice and brings it to setup.
-func matrixHarness(t *testing.T, setup matrixSetup) *bottest.Harness {
+// matrixSnapshots holds each setup's conversation, played once per test
+// binary: every case of the matrix then starts from a copy of its store
+// (bottest.Snapshot) instead of playing the intake, the lead, the join
+// and the escalation again. Each case still has a store, an engine and a
+// knowledge base of its own.
+var matrixSnapshots struct {
+	mu    sync.Mutex
+	setup map[matrixSetup]*matrixSnapshot
+}
+
+type matrixSnapshot struct {
+	once sync.Once
+	snap *bottest.Snapshot
+}
+
+// matrixConfig is the matrix's policy and a fresh knowledge base.
+func matrixConfig(t *testing.T) bot.Config {
 	t.Helper()
 	p, probs := incidents.ParsePolicyYAML([]byte(policyYAML))
 	if len(probs) > 0 {
 		t.Fatalf("policy: %v", probs)
 	}
-	h := bottest.New(t, bot.Config{Policy: p, KB: &learnKB{answers: map[string]string{}, incidents: map[string]bool{}}})
+	return bot.Config{Policy: p, KB: &learnKB{answers: map[string]string{}, incidents: map[string]bool{}}}
+}
+
+// matrixHarness returns PAY-1 (SEV1, Stripe), opened by alice, in the
+// state setup names, on a store of its own.
+func matrixHarness(t *testing.T, setup matrixSetup) *bottest.Harness {
+	t.Helper()
+	matrixSnapshots.mu.Lock()
+	if matrixSnapshots.setup == nil {
+		matrixSnapshots.setup = map[matrixSetup]*matrixSnapshot{}
+	}
+	ms := matrixSnapshots.setup[setup]
+	if ms == nil {
+		ms = &matrixSnapshot{}
+		matrixSnapshots.setup[setup] = ms
+	}
+	matrixSnapshots.mu.Unlock()
+	ms.once.Do(func() { ms.snap = playMatrixSetup(t, setup).Snapshot() })
+	if ms.snap == nil {
+		t.Fatalf("setup %s failed (see the first test that played it)", setup)
+	}
+	return bottest.FromSnapshot(t, ms.snap, matrixConfig(t))
+}
+
+// playMatrixSetup opens PAY-1 (SEV1, Stripe) as alice and brings it to
+// setup, on a new store.
+func playMatrixSetup(t *testing.T, setup matrixSetup) *bottest.Harness {
+	t.Helper()
+	h := bottest.New(t, matrixConfig(t))
 	open := h.Command("card payments failing at checkout")
 	say := func(user, text string) string {
 		return texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User(user), Text: text}))

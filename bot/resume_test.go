@@ -18,7 +18,7 @@ func TestResumeDeliversBeforeReturning(t *testing.T) {
 	h := bottest.New(t, bot.Config{})
 	h.Command("declines spiking")
 	h.Command("payouts late")
-	for i := 0; i < 25; i++ {
+	for i := 0; i < 10; i++ {
 		h.Restart()
 		h.Clock.Advance(time.Second) // a new resume, not a repeat of the last
 		ctx, cancel := context.WithCancel(context.Background())
