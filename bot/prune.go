@@ -23,7 +23,16 @@ import (
 // to stop a repeat; a reply's key derives from its event, which the inbox
 // dedupes. (A pruned key can come back only where a repeat is right: the
 // "card is late" notice of a parked incident whose card is queued again
-// days later is said again.) Finished jobs of active incidents are kept by the store
+// days later is said again.) The card found again after a crash
+// (PostFinder) is looked up in the platform's history, not the outbox,
+// and only while its notification is pending, which is never pruned.
+//
+// Not pruned, on purpose: incidents and their timelines (the history the
+// reports read); gateway_posts, the keys of status-page notices posted (a
+// few rows a week per provider, and a key must outlive its event, which a
+// status page may list for weeks); knowledge-base tombstones (a follower
+// that has not applied a delete yet needs it; one row per id ever
+// deleted); channel_pacing (one row per channel). Finished jobs of active incidents are kept by the store
 // (incidents.JobStore.PruneJobs): every change of one re-schedules its SLA
 // timers under the same keys. The digest's jobs are keyed by their due
 // time, and only a future one is ever scheduled.
