@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/redact"
 
 	"github.com/paybot/paybot/kb/kbstore"
@@ -165,11 +166,7 @@ func newRootCmd(a *app) *cobra.Command {
 		SilenceUsage:  true,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				msg := fmt.Sprintf("unknown command %q", args[0])
-				if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
-					msg += fmt.Sprintf(" (did you mean %q?)", sug[0])
-				}
-				return usageError{msg + " (see 'paybot --help')"}
+				return usageError{fmt.Sprintf("unknown command %q%s (see 'paybot --help')", args[0], didYouMean(cmd, args[0]))}
 			}
 			return nil
 		},
@@ -263,10 +260,7 @@ func strictHelp(help *cobra.Command) {
 				if cmd != c.Root() {
 					msg = fmt.Sprintf("help: %s has no subcommand %q", cmdName(cmd), word)
 				}
-				if sug := cmd.SuggestionsFor(word); len(sug) > 0 {
-					msg += fmt.Sprintf(" (did you mean %q?)", sug[0])
-				}
-				return usageError{msg}
+				return usageError{msg + didYouMean(cmd, word)}
 			}
 			cmd = next
 		}
@@ -318,11 +312,24 @@ func groupRun(cmd *cobra.Command, args []string) error {
 		}
 		return usageError{fmt.Sprintf("%s: give a subcommand: %s", cmdName(cmd), strings.Join(names, ", "))}
 	}
-	msg := fmt.Sprintf("%s: unknown subcommand %q", cmdName(cmd), args[0])
-	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+	return usageError{fmt.Sprintf("%s: unknown subcommand %q%s", cmdName(cmd), args[0], didYouMean(cmd, args[0]))}
+}
+
+// didYouMean is ` (did you mean "X"?)` for the subcommand of c closest to
+// word among those cobra suggests (a near miss or a prefix), or "". Cobra
+// lists its suggestions in command order; the closest is the one meant
+// ("serch": search, not bench).
+func didYouMean(c *cobra.Command, word string) string {
+	best, bestDist := "", -1
+	for _, s := range c.SuggestionsFor(word) {
+		if d := incidents.EditDistance(strings.ToLower(word), strings.ToLower(s)); bestDist < 0 || d < bestDist {
+			best, bestDist = s, d
+		}
 	}
-	return usageError{msg}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that says what to give.
