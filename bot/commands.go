@@ -228,6 +228,9 @@ func (e *Engine) cmdLearn(ctx context.Context, r *reply, args string) error {
 
 // Resume re-asks the pending question of every unfinished intake on a
 // platform, newest last, so a restarted console carries on where it was.
+// It returns once they are delivered, also when the running outbox worker
+// claimed them first (deliverAll), so the console routes the next line
+// knowing which questions were asked.
 func (e *Engine) Resume(ctx context.Context, platform string) error {
 	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake}, Platform: platform, Limit: 20})
 	if err != nil {
@@ -251,8 +254,7 @@ func (e *Engine) Resume(ctx context.Context, platform string) error {
 	if err := e.store.QueueNotifications(ctx, ns); err != nil {
 		return err
 	}
-	_, err = e.FlushOutbox(ctx)
-	return err
+	return e.deliverAll(ctx)
 }
 
 // cmdSeverity overrides the computed severity: "/payissue severity SEV1

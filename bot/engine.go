@@ -43,6 +43,14 @@ type Config struct {
 	// InboxRetention is how long processed event keys are kept for dedupe
 	// before they are pruned; defaults to 7 days.
 	InboxRetention time.Duration
+	// OutboxRetention is how long sent notifications are kept, and
+	// DeadRetention how long those given up are kept for an operator to
+	// look at; JobRetention is how long done and cancelled jobs are kept
+	// (those of active incidents stay while it is active). Defaults: 7, 30
+	// and 7 days (prune.go).
+	OutboxRetention time.Duration
+	DeadRetention   time.Duration
+	JobRetention    time.Duration
 	// OutboxLease is how long a claimed notification stays claimed unless
 	// the delivering worker extends it (every third of it); after a crash a
 	// claimed notification waits this long. Defaults to 15 seconds.
@@ -66,6 +74,7 @@ type Engine struct {
 	in *inbox
 
 	retention time.Duration
+	keep      retention // prune.go: outbox and jobs
 	lease     time.Duration
 	busy      inFlight // RunOutbox's deliveries in flight
 
@@ -94,6 +103,7 @@ func NewEngine(cfg Config) *Engine {
 		kick:     make(chan struct{}, 1),
 
 		retention: cfg.InboxRetention,
+		keep:      retentionOf(cfg),
 		lease:     cfg.OutboxLease,
 	}
 	if e.retention <= 0 {
@@ -161,9 +171,10 @@ func (e *Engine) adapter(platform string) (Adapter, error) {
 func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	e.runWorkers(ctx, &wg)
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); e.RunScheduler(ctx, e.tick) }()
 	go func() { defer wg.Done(); e.RunOutbox(ctx, e.tick) }()
+	go func() { defer wg.Done(); e.RunPrune(ctx, 0) }()
 	wg.Wait()
 	return ctx.Err()
 }

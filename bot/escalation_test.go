@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,18 +58,36 @@ routing:
         wait: 5m
 `
 
+// escalationSnapshot is PAY-1 right after its intake, played once per test
+// binary; escalationHarness gives each test a copy.
+var escalationSnapshot struct {
+	once sync.Once
+	snap *bottest.Snapshot
+}
+
+// escalationHarness returns PAY-1 (SEV1, Stripe, open, intake done) on a
+// store of its own, under policyYAML.
 func escalationHarness(t *testing.T) *bottest.Harness {
 	t.Helper()
-	p, probs := incidents.ParsePolicyYAML([]byte(policyYAML))
-	if len(probs) > 0 {
-		t.Fatalf("policy: %v", probs)
+	cfg := func() bot.Config {
+		p, probs := incidents.ParsePolicyYAML([]byte(policyYAML))
+		if len(probs) > 0 {
+			t.Fatalf("policy: %v", probs)
+		}
+		return bot.Config{Policy: p}
 	}
-	h := bottest.New(t, bot.Config{Policy: p})
-	runIntake(t, h, h.Command("card payments failing at checkout"))
-	if inc := h.Incident(); inc.Status != incidents.StatusOpen || inc.Severity != incidents.Sev1 {
-		t.Fatalf("incident = %s %s", inc.Status, inc.Severity)
+	escalationSnapshot.once.Do(func() {
+		h := bottest.New(t, cfg())
+		runIntake(t, h, h.Command("card payments failing at checkout"))
+		if inc := h.Incident(); inc.Status != incidents.StatusOpen || inc.Severity != incidents.Sev1 {
+			t.Fatalf("incident = %s %s", inc.Status, inc.Severity)
+		}
+		escalationSnapshot.snap = h.Snapshot()
+	})
+	if escalationSnapshot.snap == nil {
+		t.Fatal("the escalation setup failed (see the first test that played it)")
 	}
-	return h
+	return bottest.FromSnapshot(t, escalationSnapshot.snap, cfg())
 }
 
 func texts(msgs []bot.Message) string {

@@ -19,10 +19,6 @@ import (
 // its keys (the store clears the payload when it marks it processed), and
 // keys older than the retention window are pruned.
 
-// defaultInboxRetention is how long processed event keys are kept for
-// dedupe: far longer than any platform retries.
-const defaultInboxRetention = 7 * 24 * time.Hour
-
 // defaultQueueDepth is how many accepted events each worker may have waiting. A
 // burst beyond it stays in the store's inbox and is swept in later, so an
 // acknowledgement never waits for the workers.
@@ -31,8 +27,14 @@ const defaultQueueDepth = 8192
 // inbox holds the in-memory side of accepted events: per-conversation
 // worker queues and the ids already queued.
 type inbox struct {
-	locks  [64]sync.Mutex // striped per conversation: one event at a time per thread
-	queues []chan Event
+	locks [64]sync.Mutex // striped per conversation: one event at a time per thread
+	// queues are made on first use (Accept, Run): at the default depth they
+	// take tens of MB, which an engine that only handles events
+	// synchronously (the console, tests) never needs.
+	queuesOnce sync.Once
+	workers    int
+	depth      int
+	queuesMade []chan Event
 	// queued holds the ids of accepted events sitting in a queue, so the
 	// sweep of pending events doesn't queue them twice.
 	queuedMu sync.Mutex
@@ -41,11 +43,18 @@ type inbox struct {
 }
 
 func newInbox(workers, depth int) *inbox {
-	in := &inbox{queues: make([]chan Event, workers), queued: map[string]bool{}}
-	for i := range in.queues {
-		in.queues[i] = make(chan Event, depth)
-	}
-	return in
+	return &inbox{workers: workers, depth: depth, queued: map[string]bool{}}
+}
+
+// queues returns the worker queues, making them the first time.
+func (in *inbox) queues() []chan Event {
+	in.queuesOnce.Do(func() {
+		in.queuesMade = make([]chan Event, in.workers)
+		for i := range in.queuesMade {
+			in.queuesMade[i] = make(chan Event, in.depth)
+		}
+	})
+	return in.queuesMade
 }
 
 func convHash(c Conversation) uint32 {
@@ -54,7 +63,7 @@ func convHash(c Conversation) uint32 {
 	return h.Sum32()
 }
 
-func (in *inbox) shard(c Conversation) int { return int(convHash(c) % uint32(len(in.queues))) }
+func (in *inbox) shard(c Conversation) int { return int(convHash(c) % uint32(in.workers)) }
 
 func (e *Engine) lock(c Conversation) func() {
 	m := &e.in.locks[convHash(c)%uint32(len(e.in.locks))]
@@ -153,7 +162,7 @@ func (e *Engine) enqueue(ev Event, block bool) bool {
 	}
 	in.queued[ev.ID] = true
 	in.queuedMu.Unlock()
-	q := in.queues[in.shard(ev.Conversation)]
+	q := in.queues()[in.shard(ev.Conversation)]
 	if block {
 		q <- ev
 		return true
@@ -192,12 +201,6 @@ func (e *Engine) sweep(ctx context.Context) {
 	}
 }
 
-// PruneInbox forgets processed event keys older than the retention window
-// and returns how many went.
-func (e *Engine) PruneInbox(ctx context.Context) (int64, error) {
-	return e.store.PruneInbox(ctx, e.clock.Now().Add(-e.retention))
-}
-
 // Async returns a Handler that accepts events durably and processes them in
 // the background; give it to adapters bound by an acknowledgement deadline.
 func (e *Engine) Async() Handler { return asyncHandler{e} }
@@ -210,7 +213,7 @@ func (a asyncHandler) HandleEvent(ctx context.Context, ev Event) error { return 
 // its events stay in order, until ctx is done; an event being processed is
 // finished first. Workers never deliver: the outbox does.
 func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
-	for _, q := range e.in.queues {
+	for _, q := range e.in.queues() {
 		wg.Add(1)
 		go func(q chan Event) {
 			defer wg.Done()
@@ -233,7 +236,6 @@ func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		e.sweep(ctx) // events accepted before a crash
-		e.prune(ctx)
 		e.pruneReplyState(ctx)
 		fast := time.NewTicker(time.Second)
 		defer fast.Stop()
@@ -242,13 +244,9 @@ func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 			case <-ctx.Done():
 				return
 			case <-fast.C:
-				// Overflow is swept at once; failed events every 30 s; old
-				// keys pruned hourly.
+				// Overflow is swept at once; failed events every 30 s.
 				if e.in.overflow.Swap(false) || n%30 == 0 {
 					e.sweep(ctx)
-				}
-				if n%3600 == 0 {
-					e.prune(ctx)
 				}
 				if n%300 == 0 {
 					e.pruneReplyState(ctx)
@@ -256,15 +254,6 @@ func (e *Engine) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 			}
 		}
 	}()
-}
-
-func (e *Engine) prune(ctx context.Context) {
-	n, err := e.PruneInbox(ctx)
-	if err != nil && ctx.Err() == nil {
-		e.log.Error("pruning the inbox", "err", err)
-	} else if n > 0 {
-		e.log.Info("pruned the inbox", "keys", n, "older_than", e.retention)
-	}
 }
 
 // replyStatePruner is a store holding the adapters' short-lived reply state

@@ -305,7 +305,11 @@ func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool 
 	if !dead && n.Kind == incidents.NotifyCard && n.Attempts == cardDelayNoticeAfter {
 		e.cardDelayed(ctx, n, now)
 	}
-	if err := e.store.MarkFailed(ctx, n.ID, now.Add(wait), err.Error(), dead); err != nil {
+	retryAt := now.Add(wait)
+	if dead {
+		retryAt = now // kept as when it was given up: the prune ages dead rows by it
+	}
+	if err := e.store.MarkFailed(ctx, n.ID, retryAt, err.Error(), dead); err != nil {
 		e.log.Error("marking notification failed", "key", n.DedupeKey, "err", err)
 	}
 	return false

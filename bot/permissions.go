@@ -17,7 +17,11 @@ import (
 
 // guard says which action a command performs on its incident, given the
 // incident and the command's arguments (after the ref, if any). It returns
-// "" when this use of the command needs no role.
+// "" when this use of the command needs no role. The action is also the
+// refusal's wording ("only the lead or incident managers can lower the
+// severity of PAY-3"), so each use of a command names what it attempts
+// (raise, lower or set a severity; add, close or list follow-ups), even
+// where two uses need the same roles.
 type guard struct {
 	// skipFirst: the first word of args is not the ref ("severity SEV2 PAY-3").
 	skipFirst bool
@@ -36,10 +40,25 @@ var commandGuards = map[string]guard{
 	"resolve":   always(incidents.ActResolve),
 	"rootcause": always(incidents.ActRootCause),
 	"update":    always(incidents.ActUpdate),
-	"case":      always(incidents.ActCase),
-	"merge":     always(incidents.ActMerge),
-	"followup":  always(incidents.ActFollowup),
-	"cancel":    always(incidents.ActCancel),
+	"case": {action: func(_ *incidents.Incident, _, rest string) incidents.Action {
+		switch strings.ToLower(strings.TrimSpace(rest)) {
+		case "replied", "reply":
+			return incidents.ActCaseReply
+		}
+		return incidents.ActCase
+	}},
+	"merge": always(incidents.ActMerge),
+	"followup": {action: func(_ *incidents.Incident, _, rest string) incidents.Action {
+		rest = strings.TrimSpace(rest)
+		switch {
+		case rest == "" || strings.EqualFold(rest, "list"):
+			return incidents.ActFollowupList
+		case followDone.MatchString(rest):
+			return incidents.ActFollowupDone
+		}
+		return incidents.ActFollowup
+	}},
+	"cancel": always(incidents.ActCancel),
 	"reopen": {action: func(inc *incidents.Incident, _, _ string) incidents.Action {
 		if inc.Status == incidents.StatusCancelled {
 			return incidents.ActReopenCancelled
@@ -53,7 +72,10 @@ var commandGuards = map[string]guard{
 			return "" // the command explains the usage
 		}
 		// SEV1 is the worst: a larger number is milder, a downgrade.
-		if inc.Severity != incidents.SevUnknown && sev > inc.Severity {
+		switch {
+		case inc.Severity == incidents.SevUnknown || sev == inc.Severity:
+			return incidents.ActSeveritySet // nothing to raise or lower yet
+		case sev > inc.Severity:
 			return incidents.ActSeverityDown
 		}
 		return incidents.ActSeverityUp

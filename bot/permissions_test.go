@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,7 @@ const (
 	setupCancelled matrixSetup = "cancelled" // escalated, then cancelled by mia
 	setupIntake    matrixSetup = "intake"    // still in intake, ron joined
 	setupTwo       matrixSetup = "two"       // escalated, and PAY-2 opened by carol in the same channel
+	setupSev3      matrixSetup = "sev3"      // escalated, then lowered to SEV3 by mia
 )
 
 // TestPermissionMatrix is the whole matrix, role × action, through the
@@ -77,7 +79,9 @@ func TestPermissionMatrix(t *testing.T) {
 	}{
 		{"escalate", setupOpen, "escalate", "Engaged", "YYY-YYN"},
 		{"acknowledge", setupEscalated, "ack", "acknowledged PAY-1", "NYYYYYN"},
-		{"raise severity", setupEscalated, "severity SEV1", "set the severity of PAY-1 to SEV1", "YYYYYYN"},
+		{"raise severity", setupSev3, "severity SEV2", "set the severity of PAY-1 to SEV2", "YYYYYYN"},
+		{"set the same severity", setupEscalated, "severity SEV1", "set the severity of PAY-1 to SEV1", "YYYYYYN"},
+		{"set a severity during intake", setupIntake, "severity SEV4", "set the severity of PAY-1 to SEV4", "Y-Y-YYN"},
 		{"lower severity", setupEscalated, "severity SEV3", "set the severity of PAY-1 to SEV3", "NYNNNYN"},
 		{"resolve", setupEscalated, "resolve rolled back deploy 4711 :: a bad TLS config", "resolved PAY-1", "YYYYYYN"},
 		{"root cause", setupResolved, "rootcause the TLS config was never reviewed", "recorded the root cause", "YYYYYYN"},
@@ -137,14 +141,57 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 }
 
-// matrixHarness opens PAY-1 (SEV1, Stripe) as alice and brings it to setup.
-func matrixHarness(t *testing.T, setup matrixSetup) *bottest.Harness {
+// matrixSnapshots holds each setup's conversation, played once per test
+// binary: every case of the matrix then starts from a copy of its store
+// (bottest.Snapshot) instead of playing the intake, the lead, the join
+// and the escalation again. Each case still has a store, an engine and a
+// knowledge base of its own.
+var matrixSnapshots struct {
+	mu    sync.Mutex
+	setup map[matrixSetup]*matrixSnapshot
+}
+
+type matrixSnapshot struct {
+	once sync.Once
+	snap *bottest.Snapshot
+}
+
+// matrixConfig is the matrix's policy and a fresh knowledge base.
+func matrixConfig(t *testing.T) bot.Config {
 	t.Helper()
 	p, probs := incidents.ParsePolicyYAML([]byte(policyYAML))
 	if len(probs) > 0 {
 		t.Fatalf("policy: %v", probs)
 	}
-	h := bottest.New(t, bot.Config{Policy: p, KB: &learnKB{answers: map[string]string{}, incidents: map[string]bool{}}})
+	return bot.Config{Policy: p, KB: &learnKB{answers: map[string]string{}, incidents: map[string]bool{}}}
+}
+
+// matrixHarness returns PAY-1 (SEV1, Stripe), opened by alice, in the
+// state setup names, on a store of its own.
+func matrixHarness(t *testing.T, setup matrixSetup) *bottest.Harness {
+	t.Helper()
+	matrixSnapshots.mu.Lock()
+	if matrixSnapshots.setup == nil {
+		matrixSnapshots.setup = map[matrixSetup]*matrixSnapshot{}
+	}
+	ms := matrixSnapshots.setup[setup]
+	if ms == nil {
+		ms = &matrixSnapshot{}
+		matrixSnapshots.setup[setup] = ms
+	}
+	matrixSnapshots.mu.Unlock()
+	ms.once.Do(func() { ms.snap = playMatrixSetup(t, setup).Snapshot() })
+	if ms.snap == nil {
+		t.Fatalf("setup %s failed (see the first test that played it)", setup)
+	}
+	return bottest.FromSnapshot(t, ms.snap, matrixConfig(t))
+}
+
+// playMatrixSetup opens PAY-1 (SEV1, Stripe) as alice and brings it to
+// setup, on a new store.
+func playMatrixSetup(t *testing.T, setup matrixSetup) *bottest.Harness {
+	t.Helper()
+	h := bottest.New(t, matrixConfig(t))
 	open := h.Command("card payments failing at checkout")
 	say := func(user, text string) string {
 		return texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User(user), Text: text}))
@@ -188,6 +235,8 @@ func matrixHarness(t *testing.T, setup matrixSetup) *bottest.Harness {
 		must("mia", "resolve rolled back :: bad config deploy", "resolved PAY-1")
 	case setupCancelled:
 		must("mia", "cancel", "was cancelled by")
+	case setupSev3:
+		must("mia", "severity SEV3", "set the severity of PAY-1 to SEV3")
 	}
 	return h
 }
@@ -241,5 +290,63 @@ func TestVisibilityAcrossPlatforms(t *testing.T) {
 	got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: bottest.Channel, User: bottest.User("mallory"), Text: "status PAY-1"}))
 	if !strings.Contains(got, "card payments failing") {
 		t.Errorf("status in the incident's channel:\n%s", got)
+	}
+}
+
+// TestRefusalNamesTheActionAttempted: a refusal says who can do what was
+// attempted, in the words of that attempt: setting a severity where none
+// is assessed yet is not "raising" it, closing a follow-up is not adding
+// one. Every command the matrix guards has a row.
+func TestRefusalNamesTheActionAttempted(t *testing.T) {
+	rows := []struct {
+		setup matrixSetup
+		pre   [][2]string // user, command, before the stranger's try
+		cmd   string
+		want  string // "Sorry, only … can <want>"
+	}{
+		{setupIntake, nil, "severity SEV4", "set the severity of PAY-1."},
+		{setupEscalated, nil, "severity SEV1", "set the severity of PAY-1."},
+		{setupEscalated, nil, "severity SEV3", "lower the severity of PAY-1."},
+		{setupEscalated, [][2]string{{"mia", "severity SEV3"}}, "severity SEV2", "raise the severity of PAY-1."},
+		{setupOpen, nil, "escalate", "escalate PAY-1."},
+		{setupEscalated, nil, "ack", "acknowledge PAY-1."},
+		{setupEscalated, nil, "resolve rolled back :: bad deploy", "resolve PAY-1."},
+		{setupResolved, nil, "rootcause the config was never reviewed", "record the root cause of PAY-1."},
+		{setupEscalated, nil, "update declines are falling", "post an update on PAY-1."},
+		{setupEscalated, nil, "case 01234567", "record the gateway's case number of PAY-1."},
+		{setupEscalated, [][2]string{{"alice", "case 01234567"}}, "case replied", "record the gateway desk's reply on PAY-1."},
+		{setupTwo, nil, "merge PAY-1 into PAY-2", "merge PAY-1."},
+		{setupEscalated, nil, "followup ask Stripe for a bank contact", "add follow-ups to PAY-1."},
+		{setupEscalated, [][2]string{{"alice", "followup ask Stripe for a bank contact"}}, "followup done 1", "close the follow-ups of PAY-1."},
+		{setupEscalated, nil, "followup", "list the follow-ups of PAY-1."},
+		{setupEscalated, nil, "cancel", "cancel PAY-1 once it is open."},
+		{setupIntake, nil, "cancel", "cancel PAY-1."},
+		{setupResolved, nil, "reopen it came back", "reopen PAY-1."},
+		{setupCancelled, nil, "reopen it came back", "reopen PAY-1: it was cancelled."},
+		{setupEscalated, nil, "lead carol", "name the lead of PAY-1."},
+		{setupEscalated, nil, "join carol", "add a responder to PAY-1."},
+	}
+	covered := map[string]bool{}
+	for _, row := range rows {
+		name, _, _ := strings.Cut(row.cmd, " ")
+		covered[name] = true
+		t.Run(string(row.setup)+"/"+row.cmd, func(t *testing.T) {
+			t.Parallel()
+			h := matrixHarness(t, row.setup)
+			for _, p := range row.pre {
+				if got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User(p[0]), Text: p[1]})); strings.Contains(got, "Sorry") {
+					t.Fatalf("setup %q by %s refused: %s", p[1], p[0], got)
+				}
+			}
+			got := texts(h.Send(bot.Event{Kind: bot.EventCommand, Conversation: h.Thread, User: bottest.User("mallory"), Text: row.cmd}))
+			if !regexp.MustCompile(`Sorry, only [a-z ,-]+ can ` + regexp.QuoteMeta(row.want)).MatchString(got) {
+				t.Fatalf("mallory %q: want a refusal ending %q, got:\n%s", row.cmd, "can "+row.want, got)
+			}
+		})
+	}
+	for _, name := range bot.GuardedCommands() {
+		if !covered[name] {
+			t.Errorf("the guarded command %q has no row", name)
+		}
 	}
 }

@@ -119,6 +119,17 @@ type JobStore interface {
 	CompleteJob(ctx context.Context, id int64, at time.Time) error
 	// Jobs lists an incident's jobs, pending first, by due time.
 	Jobs(ctx context.Context, incident uuid.UUID) ([]Job, error)
+	// PruneJobs deletes done and cancelled jobs that finished before
+	// before, in transactions of at most batch rows (batch <= 0:
+	// DefaultPruneBatch), and returns how many went. Pending jobs are never
+	// pruned, and neither are the finished jobs of an active incident
+	// (ActiveStatuses): every change of one schedules its SLA timers again
+	// under the same dedupe keys, and the finished row is what keeps a
+	// warning already posted from being posted twice. Once the incident is
+	// resolved or cancelled nothing schedules those keys again (a reopen
+	// starts a new round with keys of its own). On an error (a cancelled
+	// ctx included) it returns the count of the batches that committed.
+	PruneJobs(ctx context.Context, before time.Time, batch int) (int64, error)
 }
 
 // OutboxStore keeps outbound notifications; part of Store.
@@ -147,8 +158,20 @@ type OutboxStore interface {
 	// ErrNotFound.
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 	// MarkFailed records a failed attempt and releases the lease so the next
-	// attempt happens at retryAt; dead gives up for good. Errors: ErrNotFound.
+	// attempt happens at retryAt; dead gives up for good, and retryAt is
+	// then kept as the time it was given up (PruneOutbox ages dead rows by
+	// it). Errors: ErrNotFound.
 	MarkFailed(ctx context.Context, id int64, retryAt time.Time, errText string, dead bool) error
 	// Notifications lists an incident's notifications in queue order.
 	Notifications(ctx context.Context, incident uuid.UUID) ([]Notification, error)
+	// PruneOutbox deletes sent notifications sent before sentBefore and
+	// dead ones given up before deadBefore, in transactions of at most
+	// batch rows (batch <= 0: DefaultPruneBatch), and returns how many went.
+	// Pending notifications are never pruned. A pruned row's DedupeKey is
+	// free again: every key the bot queues is unique to the change that
+	// queues it (an event id, an incident version, a round, a time) or is
+	// guarded by the inbox or an incident's state for as long as a repeat
+	// could come (bot/outbox.go). On an error (a cancelled ctx included) it
+	// returns the count of the batches that committed.
+	PruneOutbox(ctx context.Context, sentBefore, deadBefore time.Time, batch int) (int64, error)
 }

@@ -75,6 +75,10 @@ func (s Status) Active() bool {
 	return s == StatusIntake || s == StatusOpen || s == StatusEscalated
 }
 
+// ActiveStatuses are the statuses for which Active is true, for stores that
+// select by them in SQL.
+func ActiveStatuses() []Status { return []Status{StatusIntake, StatusOpen, StatusEscalated} }
+
 // Severity runs from SEV1 (worst) to SEV4. Zero means not yet assessed.
 type Severity int
 

@@ -17,10 +17,14 @@ const (
 	ActAck          Action = "acknowledge"
 	ActSeverityUp   Action = "raise the severity of"
 	ActSeverityDown Action = "lower the severity of"
-	ActResolve      Action = "resolve"
-	ActRootCause    Action = "record the root cause of"
-	ActCancel       Action = "cancel"
-	ActReopen       Action = "reopen"
+	// ActSeveritySet gives a severity where none is assessed yet (during
+	// the intake), or the one it already has: neither raising nor
+	// lowering, and allowed as raising is.
+	ActSeveritySet Action = "set the severity of"
+	ActResolve     Action = "resolve"
+	ActRootCause   Action = "record the root cause of"
+	ActCancel      Action = "cancel"
+	ActReopen      Action = "reopen"
 	// ActReopenCancelled undoes a cancel: a manager's call.
 	ActReopenCancelled Action = "reopen a cancelled"
 	ActUpdate          Action = "post an update on"
@@ -28,11 +32,15 @@ const (
 	ActAddResponder    Action = "add a responder to"
 	ActAnswerIntake    Action = "answer the intake of"
 	ActCase            Action = "record the gateway's case number of"
+	ActCaseReply       Action = "record the gateway desk's reply on"
 	ActRemoveAnswer    Action = "remove a community answer from"
 	// ActMerge merges the incident, a duplicate, into another (and cancels it).
 	ActMerge Action = "merge"
-	// ActFollowup adds or ticks off a postmortem follow-up.
-	ActFollowup Action = "add follow-ups to"
+	// ActFollowup adds a postmortem follow-up, ActFollowupDone ticks one
+	// off, ActFollowupList lists them.
+	ActFollowup     Action = "add follow-ups to"
+	ActFollowupDone Action = "close the follow-ups of"
+	ActFollowupList Action = "list the follow-ups of"
 	// ActView is seeing an incident's details from outside its channel.
 	ActView Action = "see the details of"
 )
@@ -102,6 +110,7 @@ var permissions = map[Action]Role{
 	ActEscalate:        anyRole,
 	ActAck:             staff,
 	ActSeverityUp:      anyRole,
+	ActSeveritySet:     anyRole,
 	ActSeverityDown:    RoleLeader | RoleManager,
 	ActResolve:         anyRole,
 	ActRootCause:       anyRole,
@@ -113,9 +122,12 @@ var permissions = map[Action]Role{
 	ActAddResponder:    RoleLeader | RoleManager,
 	ActAnswerIntake:    RoleReporter | RoleLeader | RoleResponderOf,
 	ActCase:            anyRole,
+	ActCaseReply:       anyRole,
 	ActRemoveAnswer:    RoleLeader | RoleManager,
 	ActMerge:           anyRole,
 	ActFollowup:        anyRole,
+	ActFollowupDone:    anyRole,
+	ActFollowupList:    anyRole,
 	ActView:            anyRole,
 }
 

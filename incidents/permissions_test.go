@@ -87,3 +87,19 @@ func TestTrivialResolution(t *testing.T) {
 		}
 	}
 }
+
+// TestVariantsNeedTheRolesOfTheirAction: the actions that exist only to
+// word a refusal as what was attempted need exactly the roles of the
+// action they are a use of, so splitting the wording changed no permission.
+func TestVariantsNeedTheRolesOfTheirAction(t *testing.T) {
+	for variant, of := range map[Action]Action{
+		ActSeveritySet:  ActSeverityUp,
+		ActCaseReply:    ActCase,
+		ActFollowupDone: ActFollowup,
+		ActFollowupList: ActFollowup,
+	} {
+		if permissions[variant] != permissions[of] {
+			t.Errorf("%q needs %s, %q needs %s", variant, permissions[variant].Names(), of, permissions[of].Names())
+		}
+	}
+}

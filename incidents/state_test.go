@@ -205,3 +205,22 @@ func TestUpgradeLegacyExtra(t *testing.T) {
 		})
 	}
 }
+
+// TestActiveStatuses: the list stores select by in SQL is exactly the
+// statuses Active is true for.
+func TestActiveStatuses(t *testing.T) {
+	in := map[Status]bool{}
+	for _, s := range ActiveStatuses() {
+		in[s] = true
+	}
+	for _, s := range []Status{StatusIntake, StatusOpen, StatusEscalated, StatusResolved, StatusClosed, StatusCancelled} {
+		if s.Active() != in[s] {
+			t.Errorf("%s: Active %v, in ActiveStatuses %v", s, s.Active(), in[s])
+		}
+	}
+	for s := range transitions {
+		if s.Active() != in[s] {
+			t.Errorf("%s (from the transitions): Active %v, in ActiveStatuses %v", s, s.Active(), in[s])
+		}
+	}
+}

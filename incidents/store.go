@@ -61,6 +61,12 @@ type Change struct {
 	Notify        []Notification
 }
 
+// DefaultPruneBatch is how many rows a prune deletes per transaction when
+// the caller gives no batch size: small enough that one batch holds its
+// locks (the SQLite writer, PostgreSQL row locks) for milliseconds, so a
+// prune of a large backlog never stalls the writes of a running bot.
+const DefaultPruneBatch = 1000
+
 // PendingEvent is an inbound event received but not yet processed.
 type PendingEvent struct {
 	Key        string
@@ -141,9 +147,12 @@ type Store interface {
 	// recorded then.
 	EnqueueEvent(ctx context.Context, key string, payload []byte, at time.Time, messageKeys ...string) error
 
-	// PruneInbox deletes processed inbox keys received before before, and
+	// PruneInbox deletes processed inbox keys received before before, in
+	// transactions of at most batch keys (batch <= 0: DefaultPruneBatch), and
 	// returns how many went. Unprocessed events are kept whatever their age.
-	PruneInbox(ctx context.Context, before time.Time) (int64, error)
+	// On an error (a cancelled ctx included) it returns the count deleted by
+	// the batches that committed, and the error.
+	PruneInbox(ctx context.Context, before time.Time, batch int) (int64, error)
 
 	// PendingEvents returns enqueued events not yet marked processed, oldest
 	// first, at most limit of them.

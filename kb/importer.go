@@ -81,6 +81,37 @@ func ImportJSONL(r io.Reader) (docs []Doc, problems []LineError) {
 	return docs, problems
 }
 
+// FirstImportable reads JSON Lines from r until the first line that would
+// be imported (ImportJSONL's rules) and returns its 1-based number, or 0
+// when no line would be, with every line's problem then. It lets a caller
+// refuse a file of nothing but bad lines before it creates anything; r is
+// read only as far as the first good line. Errors: the reader's.
+func FirstImportable(r io.Reader) (int, []LineError, error) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	var problems []LineError
+	for line := 1; ; line++ {
+		raw, err := br.ReadBytes('\n')
+		if len(raw) > 0 {
+			if line == 1 {
+				raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+			}
+			switch _, reason := parseJSONLine(raw); reason {
+			case "-":
+			case "":
+				return line, nil, nil
+			default:
+				problems = append(problems, LineError{Line: line, Reason: reason})
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return 0, problems, nil
+		}
+		if err != nil {
+			return 0, problems, err
+		}
+	}
+}
+
 // MaxDocBytes is the largest JSON Lines document kb import takes (256 KiB):
 // a troubleshooting article is a few KiB, and one huge document slows
 // every later search and every start of the index.

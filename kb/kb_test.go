@@ -469,3 +469,28 @@ func TestEvalScoring(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 }
+
+// TestFirstImportable: the first line ImportJSONL would import, read no
+// further; none, with every problem, when all lines are bad.
+func TestFirstImportable(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		line     int
+		problems int
+	}{
+		{"\xef\xbb\xbf{\"id\": \"a\", \"title\": \"A\", \"body\": \"alpha\"}\nnot json", 1, 0},
+		{"not json\n\n{\"id\": \"b\", \"title\": \"B\"}\n{\"id\": \"c\", \"title\": \"C\", \"body\": \"c\"}\n", 4, 0},
+		{"not json\n{\"id\": \"b\", \"title\": \"B\"}\n\n{\"id\": \"d\", \"title\": \"D\", \"body\": \"d\", \"kind\": \"banana\"}", 0, 3},
+		{"", 0, 0},
+	} {
+		line, probs, err := FirstImportable(strings.NewReader(tc.in))
+		if err != nil || line != tc.line || len(probs) != tc.problems {
+			t.Errorf("%q: line %d, problems %v, err %v; want line %d and %d problems", tc.in, line, probs, err, tc.line, tc.problems)
+		}
+	}
+	// Docs for the ones the importer takes agree.
+	docs, _ := ImportJSONL(strings.NewReader("not json\n{\"id\": \"c\", \"title\": \"C\", \"body\": \"c\"}"))
+	if len(docs) != 1 {
+		t.Fatalf("ImportJSONL disagrees: %v", docs)
+	}
+}

@@ -36,10 +36,11 @@ type Options struct {
 type Adapter struct {
 	opts Options
 
-	mu      sync.Mutex
-	current string // the thread plain lines go to
-	seq     int
-	quit    bool // :quit was typed
+	mu       sync.Mutex
+	current  string // the thread plain lines go to
+	resuming bool   // Start is re-asking unfinished intakes
+	seq      int
+	quit     bool // :quit was typed
 }
 
 var (
@@ -90,7 +91,10 @@ func (a *Adapter) writeLocked(m bot.Message, dm ...*bot.User) {
 	if len(dm) > 0 {
 		to = dm[0]
 	}
-	if m.Kind == bot.KindQuestion && a.current == "" {
+	// Lines go to the thread whose question was asked last while the
+	// intakes are resumed (the newest, shown last), else to the first
+	// thread that asks one while none is current.
+	if m.Kind == bot.KindQuestion && m.Conversation.Thread != "" && (a.current == "" || a.resuming) {
 		a.current = m.Conversation.Thread
 	}
 	if a.opts.JSON {
@@ -201,9 +205,22 @@ type Resumer interface {
 
 // Start reads lines until the input ends or ctx is done. Each line is
 // handled before the next is read, so piped scripts see replies in order.
+// Routing is decided by what was shown before the line was read: the
+// handler delivers an event's replies (the card, the thread's first
+// question) before it returns, and Resume the re-asked questions, so a
+// plain line always goes to the thread of the question shown last (or
+// the one chosen with :thread or "thread"), never, by a race with the
+// outbox, to the channel.
 func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
 	if r, ok := h.(Resumer); ok && a.current == "" {
-		if err := r.Resume(ctx, Platform); err != nil {
+		a.mu.Lock()
+		a.resuming = true
+		a.mu.Unlock()
+		err := r.Resume(ctx, Platform)
+		a.mu.Lock()
+		a.resuming = false
+		a.mu.Unlock()
+		if err != nil {
 			return err
 		}
 	}

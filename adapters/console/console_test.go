@@ -118,3 +118,52 @@ func TestConsoleCommandsAreNotNotes(t *testing.T) {
 		t.Errorf("output: %s", out.String())
 	}
 }
+
+// resumer is a handler that, like the engine, re-asks unfinished intakes
+// (oldest first) through the adapter before Start reads a line.
+type resumer struct {
+	recorder
+	a       *Adapter
+	threads []string
+}
+
+func (r *resumer) Resume(ctx context.Context, _ string) error {
+	for _, th := range r.threads {
+		r.a.Post(ctx, bot.Message{Conversation: bot.Conversation{Platform: Platform, Channel: Channel, Thread: th},
+			Incident: th, Kind: bot.KindQuestion, Text: "Which gateway?", Expects: "provider"})
+	}
+	return nil
+}
+
+// TestRoutingAfterResumeIsDeterministic: after a restart, the first plain
+// line goes to the thread whose question was re-asked last (the newest
+// intake, shown last), not to the channel and not to the first one; with
+// --thread nothing is re-asked and lines go where it says.
+func TestRoutingAfterResumeIsDeterministic(t *testing.T) {
+	for _, tc := range []struct {
+		thread  string
+		threads []string
+		want    string
+	}{
+		{"", []string{"PAY-1", "PAY-2"}, "PAY-2"},
+		{"", []string{"PAY-7"}, "PAY-7"},
+		{"", nil, ""},
+		{"pay-1", []string{"PAY-1", "PAY-2"}, "PAY-1"},
+	} {
+		var out bytes.Buffer
+		a := New(Options{In: strings.NewReader("stripe\n"), Out: &out, JSON: true, Thread: tc.thread})
+		h := &resumer{a: a, threads: tc.threads}
+		if err := a.Start(context.Background(), h); err != nil {
+			t.Fatal(err)
+		}
+		if len(h.events) != 1 || h.events[0].Conversation.Thread != tc.want {
+			t.Errorf("thread %q, re-asked %v: first line went to %+v, want thread %q", tc.thread, tc.threads, h.events, tc.want)
+		}
+		// A question arriving later, while a thread is current, does not
+		// move the lines.
+		a.Post(context.Background(), bot.Message{Conversation: bot.Conversation{Platform: Platform, Channel: Channel, Thread: "PAY-9"}, Kind: bot.KindQuestion})
+		if tc.want != "" && a.current != tc.want {
+			t.Errorf("a later question moved the lines to %q", a.current)
+		}
+	}
+}

@@ -5,7 +5,9 @@ package bottest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -62,6 +64,13 @@ var (
 )
 
 func (a *Adapter) Platform() string { return Platform }
+
+// Messages returns a copy of Log, safe while deliveries run.
+func (a *Adapter) Messages() []bot.Message {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]bot.Message(nil), a.Log...)
+}
 
 // IDsAreNames implements bot.NameIdentifier: fake users' ids are their names.
 func (a *Adapter) IDsAreNames() bool { return true }
@@ -160,6 +169,74 @@ func (h *Harness) Restart() {
 		h.T.Fatalf("closing store: %v", err)
 	}
 	h.open()
+}
+
+// Snapshot is a harness frozen after a conversation: a copy of its store's
+// files and what the harness itself remembers (the clock, the current
+// thread, the counters behind event ids and message ids, what the fake
+// adapter recorded). FromSnapshot
+// opens harnesses that carry on from there, each on its own copy, so a
+// setup that takes a dozen durable commits is played once and then costs a
+// file copy per test (the permission matrix: one setup per state, not one
+// per case). A Snapshot is read-only and safe to share between parallel
+// tests.
+type Snapshot struct {
+	files   map[string][]byte // paybot.db and its -wal, by name
+	now     time.Time
+	thread  bot.Conversation
+	seq     int
+	adapter Adapter // what it recorded, and its id counters
+}
+
+// Snapshot closes the store (so every commit is in its files), copies the
+// files, and opens the store again, as Restart does.
+func (h *Harness) Snapshot() *Snapshot {
+	h.T.Helper()
+	if err := h.Store.Close(); err != nil {
+		h.T.Fatalf("closing store: %v", err)
+	}
+	s := &Snapshot{files: map[string][]byte{}, now: h.Clock.Now(), thread: h.Thread, seq: h.seq}
+	for _, name := range []string{"paybot.db", "paybot.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(h.Dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			h.T.Fatalf("snapshot: %v", err)
+		}
+		s.files[name] = b
+	}
+	s.adapter = h.Adapter.copy()
+	h.open()
+	return s
+}
+
+// copy returns a copy of what a recorded, with its id counters.
+func (a *Adapter) copy() Adapter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := func(m []bot.Message) []bot.Message { return append([]bot.Message(nil), m...) }
+	return Adapter{Posts: c(a.Posts), Updates: c(a.Updates), Private: c(a.Private), DMs: c(a.DMs), Log: c(a.Log),
+		threads: a.threads, messages: a.messages}
+}
+
+// FromSnapshot returns a harness on a copy of s, with cfg (which may set
+// Flow, KB, Location and Policy, like New's; give the one the snapshot was
+// made with, or a fresh KB of the same kind), a clock at the snapshot's
+// time, the snapshot's thread, and event and message ids that carry on
+// where it stopped, so nothing collides with what the copy holds.
+func FromSnapshot(t testing.TB, s *Snapshot, cfg bot.Config) *Harness {
+	t.Helper()
+	ad := s.adapter.copy() // each harness its own slices
+	h := &Harness{T: t, Dir: t.TempDir(), Clock: NewClock(s.now), Config: cfg, Thread: s.thread, seq: s.seq, Adapter: &ad}
+	for name, b := range s.files {
+		if err := os.WriteFile(filepath.Join(h.Dir, name), b, 0o600); err != nil {
+			t.Fatalf("snapshot copy: %v", err)
+		}
+	}
+	h.open()
+	t.Cleanup(func() { h.Store.Close() })
+	return h
 }
 
 // Send delivers an event and returns the messages posted while handling it.

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paybot/paybot/adapters/console"
+	discordadapter "github.com/paybot/paybot/adapters/discord"
 	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/bot"
 )
@@ -33,7 +34,7 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 		a.metrics.collectStore(raw, time.Now, log)
 	}
 	cfg := bot.Config{Store: store, Flow: a.cfg.flow, Location: a.cfg.location, Logger: log, Policy: a.cfg.policy, Tick: a.cfg.tick,
-		InboxRetention: a.cfg.retention}
+		InboxRetention: a.cfg.retention, OutboxRetention: a.cfg.keep.sent, DeadRetention: a.cfg.keep.dead, JobRetention: a.cfg.keep.jobs}
 	if a.cfg.SMTP.Host != "" {
 		sc := a.cfg.SMTP
 		if pw := a.getenv("PAYBOT_SMTP_PASSWORD"); pw != "" {
@@ -122,6 +123,7 @@ func (a *app) chat(ctx context.Context, o chatOptions) error {
 	defer cancel()
 	go eng.RunScheduler(ctx, a.cfg.tick)
 	go eng.RunOutbox(ctx, a.cfg.tick)
+	go eng.RunPrune(ctx, 0) // finished rows, at start and hourly, as serve does
 	a.startGateway(ctx, eng, log)
 	if err := c.Start(ctx, eng); err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -130,6 +132,25 @@ func (a *app) chat(ctx context.Context, o chatOptions) error {
 }
 
 func init() { addCommand(newServeCmd) }
+
+var errNoPlatform = errors.New("no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or DISCORD_BOT_TOKEN and DISCORD_APP_ID (see README), or run 'paybot chat'")
+
+// servePreflight checks the platform settings without starting anything:
+// at least one platform configured, none half-configured or malformed.
+func (a *app) servePreflight() error {
+	_, slackOn, err := slackSettingsFrom(a.lookup)
+	if err != nil {
+		return err
+	}
+	_, discordOn, err := discordadapter.ConfigFromLookup(a.lookup)
+	if discordOn && err != nil {
+		return err
+	}
+	if !slackOn && !discordOn {
+		return errNoPlatform
+	}
+	return nil
+}
 
 // serveEnv lists every environment variable `paybot serve` reads; the
 // test TestServeHelpListsEnv checks it against the code.
@@ -177,6 +198,25 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// What can be wrong with the settings is found before the store opens,
+	// so a serve that cannot start leaves no new data directory behind.
+	if err := a.servePreflight(); err != nil {
+		return err
+	}
+	addr := a.lookup("PAYBOT_HTTP_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	defer ln.Close() // Serve closes it; this covers the returns before
+	if pa := a.lookup("PAYBOT_PPROF_ADDR"); pa != "" {
+		if err := startPprof(pa, log); err != nil {
+			return err
+		}
+	}
 	a.metrics = newMetrics()
 	eng, closeAll, err := a.newEngine(ctx, log)
 	if err != nil {
@@ -205,7 +245,7 @@ func (a *app) serve(ctx context.Context) error {
 		}
 	}
 	if len(started) == 0 {
-		return errors.New("no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or DISCORD_BOT_TOKEN and DISCORD_APP_ID (see README), or run 'paybot chat'")
+		return errNoPlatform
 	}
 	a.startGateway(ctx, eng, log)
 	// The engine stops after the HTTP server, so every request already
@@ -220,19 +260,6 @@ func (a *app) serve(ctx context.Context) error {
 			log.Error("engine stopped", "err", err)
 		}
 	}()
-	if pa := a.lookup("PAYBOT_PPROF_ADDR"); pa != "" {
-		if err := startPprof(pa, log); err != nil {
-			return err
-		}
-	}
-	addr := a.lookup("PAYBOT_HTTP_ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", addr, err)
-	}
 	gate := &storeGate{}
 	go gate.run(ctx, a.store.Ping, time.Second, log)
 	srv := newHTTPServer(a.metrics.instrumentAck(gate.wrap(mux)))

@@ -200,3 +200,72 @@ func TestEvalAndImportExitCodes(t *testing.T) {
 		t.Errorf("eval missed: exit %d %s", code, errOut)
 	}
 }
+
+// variadic are the commands whose positional arguments are open-ended
+// input (files, query words): extra ones are more input, not a mistake.
+var variadic = map[string]bool{"paybot kb import": true, "paybot kb search": true}
+
+// TestEveryCommandRefusesUnknownArguments walks the whole command tree,
+// cobra's own commands (completion, help) included: an unknown subcommand,
+// an unknown flag, an argument a command does not take and an unknown help
+// topic are usage errors (exit 2) that name what was wrong, anywhere, and
+// nothing is created on the way (the --data directory stays absent).
+func TestEveryCommandRefusesUnknownArguments(t *testing.T) {
+	root := newRootCmd(&app{getenv: func(string) string { return "" }})
+	data := filepath.Join(t.TempDir(), "absent")
+	usage := func(t *testing.T, want string, args ...string) {
+		t.Helper()
+		code, out, errOut := runPaybot(t, append([]string{"--data", data}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, want) || !strings.Contains(errOut, "usage: ") {
+			t.Errorf("paybot %s: exit %d, stderr %q, stdout %.200q; want exit 2 naming %q", strings.Join(args, " "), code, errOut, out, want)
+		}
+		if _, err := os.Stat(data); err == nil {
+			t.Fatalf("paybot %s created the data directory", strings.Join(args, " "))
+		}
+	}
+	junk := []string{"bogus-word"}
+	for i := 0; i < 20; i++ {
+		junk = append(junk, "more-junk")
+	}
+	n := 0
+	for _, c := range allCommands(root) {
+		path := strings.Fields(c.CommandPath())[1:]
+		name := c.CommandPath()
+		t.Run(strings.Join(append([]string{"paybot"}, path...), "_"), func(t *testing.T) {
+			n++
+			usage(t, "unknown flag: --bogus-flag", append(append([]string{}, path...), "--bogus-flag")...)
+			if c.HasSubCommands() {
+				usage(t, `"bogus-word"`, append(append([]string{}, path...), "bogus-word")...)
+				if c != root { // paybot alone starts the chat
+					usage(t, "give a subcommand", path...)
+				}
+				usage(t, `"bogus-word"`, append([]string{"help"}, append(append([]string{}, path...), "bogus-word")...)...)
+			}
+			if code, _, errOut := runPaybot(t, append([]string{"help"}, path...)...); code != 0 {
+				t.Errorf("paybot help %s: exit %d %s", strings.Join(path, " "), code, errOut)
+			}
+			if c.HasSubCommands() || c.Name() == "help" {
+				return
+			}
+			err := c.Args(c, junk)
+			if err == nil {
+				if !variadic[name] {
+					t.Fatalf("%s takes any number of arguments: refuse what it does not take, or list it in variadic", name)
+				}
+				return
+			}
+			var ue usageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("%s: junk arguments give %T %v, not a usage error", name, err, err)
+			}
+			usage(t, cmdName(c), append(append([]string{}, path...), junk...)...)
+		})
+	}
+	if n < 20 {
+		t.Fatalf("walked only %d commands", n)
+	}
+	// The two that exited 0 before.
+	usage(t, `unknown subcommand "bogus"`, "completion", "bogus")
+	usage(t, `unknown help topic "bogus"`, "help", "bogus")
+	usage(t, `"x"`, "completion", "bash", "x")
+}

@@ -58,8 +58,15 @@ type Config struct {
 	// InboxRetention is how long processed event keys are kept for dedupe
 	// (default 7d).
 	InboxRetention string `yaml:"inbox_retention"`
+	// OutboxRetention is how long sent notifications are kept (default
+	// 7d), OutboxDeadRetention those given up (default 30d), JobRetention
+	// done and cancelled timers (default 7d).
+	OutboxRetention     string `yaml:"outbox_retention"`
+	OutboxDeadRetention string `yaml:"outbox_dead_retention"`
+	JobRetention        string `yaml:"job_retention"`
 
 	retention time.Duration
+	keep      struct{ sent, dead, jobs time.Duration }
 	raw       []byte
 	flow      *incidents.Flow
 	location  *time.Location
@@ -164,12 +171,23 @@ func readConfig(path string) (*Config, []incidents.Problem, error) {
 			cfg.tick = d
 		}
 	}
-	if cfg.InboxRetention != "" {
-		d, err := incidents.ParseDuration(cfg.InboxRetention)
+	for _, r := range []struct {
+		key, val, example string
+		to                *time.Duration
+	}{
+		{"inbox_retention", cfg.InboxRetention, "7d", &cfg.retention},
+		{"outbox_retention", cfg.OutboxRetention, "7d", &cfg.keep.sent},
+		{"outbox_dead_retention", cfg.OutboxDeadRetention, "30d", &cfg.keep.dead},
+		{"job_retention", cfg.JobRetention, "7d", &cfg.keep.jobs},
+	} {
+		if r.val == "" {
+			continue
+		}
+		d, err := incidents.ParseDuration(r.val)
 		if err != nil || d < time.Hour {
-			problems = append(problems, at(vals["inbox_retention"], fmt.Sprintf("inbox_retention %q is not a duration of an hour or more (for example 7d)", cfg.InboxRetention)))
+			problems = append(problems, at(vals[r.key], fmt.Sprintf("%s %q is not a duration of an hour or more (for example %s)", r.key, r.val, r.example)))
 		} else {
-			cfg.retention = d
+			*r.to = d
 		}
 	}
 	for _, sec := range []struct {

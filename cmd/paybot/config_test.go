@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runPaybot(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -89,5 +90,28 @@ func TestKBImportReportsBadLines(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q: %q", want, stderr)
 		}
+	}
+}
+
+// TestRetentionSettings: the retentions of what the store prunes are read
+// from the config, and a value under an hour (or not a duration) is a
+// problem with its line.
+func TestRetentionSettings(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("inbox_retention: 2d\noutbox_retention: 3d\noutbox_dead_retention: 60d\njob_retention: 12h\n"), 0o600)
+	cfg, probs, err := readConfig(good)
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("readConfig: %v %v", probs, err)
+	}
+	if cfg.retention != 48*time.Hour || cfg.keep.sent != 72*time.Hour || cfg.keep.dead != 60*24*time.Hour || cfg.keep.jobs != 12*time.Hour {
+		t.Fatalf("retentions: inbox %v, keep %+v", cfg.retention, cfg.keep)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("outbox_retention: 30m\njob_retention: soon\n"), 0o600)
+	code, out, _ := runPaybot(t, "config", "check", bad)
+	if code != 1 || !strings.Contains(out, "bad.yaml:1:19: outbox_retention \"30m\" is not a duration of an hour or more") ||
+		!strings.Contains(out, "bad.yaml:2:16: job_retention \"soon\"") {
+		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

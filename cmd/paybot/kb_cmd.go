@@ -65,9 +65,14 @@ func newKBImportCmd(a *app) *cobra.Command {
 		Long: `Import JSON Lines documents into the knowledge base (creating the data
 directory if needed). Each rejected line is reported on stderr as
 FILE:LINE: reason; the good lines are imported all the same, and the exit
-code is then 3 so that a script notices.`,
+code is then 3 so that a script notices. A FILE that cannot be read fails
+the command before anything is opened; on a data directory that does not
+exist yet, files with no line to import create nothing.`,
 		Args: minArgs(1, "give one or more JSON Lines files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if proceed, err := a.kbImportPreflight(args); !proceed { // kb_import.go
+				return err
+			}
 			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
 			if err != nil {
 				return err

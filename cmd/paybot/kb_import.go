@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +29,60 @@ func (e rejectedError) Error() string {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// kbImportPreflight runs before kb import opens or creates anything: every
+// FILE must open as a file, and when the data directory does not exist
+// yet, at least one line of them must be importable (kb.FirstImportable,
+// which reads each file only up to its first good line). Otherwise the
+// command fails, or reports the rejected lines (exit 3), and no data
+// directory (nor database) is left behind. An import into an existing
+// data directory reports bad lines as it goes, as before. proceed is false
+// when the preflight has said everything (the files hold nothing to
+// import).
+func (a *app) kbImportPreflight(files []string) (proceed bool, err error) {
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return false, err
+		}
+		fi, err := f.Stat()
+		f.Close()
+		if err != nil {
+			return false, err
+		}
+		if fi.IsDir() {
+			return false, fmt.Errorf("%s is a directory: give JSON Lines files", name)
+		}
+	}
+	if _, err := os.Stat(a.dataDir); !errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	rejected := 0
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return false, err
+		}
+		line, problems, err := kb.FirstImportable(f)
+		f.Close()
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", name, err)
+		}
+		if line > 0 {
+			return true, nil
+		}
+		for _, p := range problems {
+			fmt.Fprintf(a.stderr, "%s:%d: %s\n", name, p.Line, p.Reason)
+		}
+		fmt.Fprintf(a.stdout, "%s: imported 0 documents, rejected %d lines\n", name, len(problems))
+		rejected += len(problems)
+	}
+	fmt.Fprintf(a.stdout, "summary: 0 imported, %d rejected; no data directory was created (%s)\n", rejected, a.dataDir)
+	if rejected > 0 {
+		return false, exitError{exitPartial, fmt.Errorf("%d lines rejected (see the line numbers above); nothing was imported", rejected)}
+	}
+	return false, nil
 }
 
 func (a *app) kbImport(ctx context.Context, index *kb.Index, files []string) error {

@@ -96,10 +96,10 @@ func (a *app) kbMoreCmd(sub, use, short string, args cobra.PositionalArgs) *cobr
 		Short: short,
 		Args:  args,
 		RunE: func(cmd *cobra.Command, pos []string) error {
-			if sub != "remove" {
-				if err := a.requireDataDir(); err != nil {
-					return err
-				}
+			// remove too: a data directory that does not exist has no
+			// answer to remove, and a mistyped --data must not create one.
+			if err := a.requireDataDir(); err != nil {
+				return err
 			}
 			open := a.openKBCLIRead // kb_follow.go
 			if sub == "remove" {

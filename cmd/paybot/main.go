@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/paybot/paybot/incidents"
 	"github.com/paybot/paybot/incidents/redact"
 
 	"github.com/paybot/paybot/kb/kbstore"
@@ -163,9 +164,9 @@ func newRootCmd(a *app) *cobra.Command {
 		Version:       version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args: func(_ *cobra.Command, args []string) error {
+		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageError{fmt.Sprintf("unknown command %q (see 'paybot --help')", args[0])}
+				return usageError{fmt.Sprintf("unknown command %q%s (see 'paybot --help')", args[0], didYouMean(cmd, args[0]))}
 			}
 			return nil
 		},
@@ -204,7 +205,79 @@ func newRootCmd(a *app) *cobra.Command {
 			markSkipConfig(c)
 		}
 	}
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			strictHelp(markSkipConfig(c))
+		}
+	}
+	strictUsage(root)
 	return root
+}
+
+// strictUsage makes every command of the tree, cobra's own (completion)
+// included, refuse what it does not take with a usage error (exit 2): a
+// command that only holds subcommands refuses an unknown one or none, and
+// a command's argument check that fails is a usage error whatever check
+// it is (cobra's NoArgs, or none at all, which cobra reads as "anything").
+// TestEveryCommandRefusesUnknownArguments walks the tree to hold this.
+func strictUsage(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		strictUsage(sub)
+	}
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args, c.RunE = cobra.ArbitraryArgs, groupRun
+	}
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only on its own error path
+	}
+	check := c.Args
+	if check == nil {
+		check = cobra.NoArgs
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		err := check(cmd, args)
+		var ue usageError
+		if err == nil || errors.As(err, &ue) {
+			return err
+		}
+		return usageError{fmt.Sprintf("%s: %v", cmdName(cmd), err)}
+	}
+}
+
+// strictHelp makes `paybot help TOPIC…` a usage error when TOPIC is not a
+// command (cobra prints its help and exits 0), naming the word it did not
+// know and, when one is close, the command meant.
+func strictHelp(help *cobra.Command) {
+	help.Run = nil
+	help.Args = cobra.ArbitraryArgs
+	help.RunE = func(c *cobra.Command, args []string) error {
+		cmd := c.Root()
+		for _, word := range args {
+			next := subcommand(cmd, word)
+			if next == nil {
+				msg := fmt.Sprintf("help: unknown help topic %q", strings.Join(args, " "))
+				if cmd != c.Root() {
+					msg = fmt.Sprintf("help: %s has no subcommand %q", cmdName(cmd), word)
+				}
+				return usageError{msg + didYouMean(cmd, word)}
+			}
+			cmd = next
+		}
+		cmd.InitDefaultHelpFlag()
+		cmd.InitDefaultVersionFlag()
+		return cmd.Help()
+	}
+}
+
+// subcommand returns c's subcommand named (or aliased) name, or nil.
+func subcommand(c *cobra.Command, name string) *cobra.Command {
+	for _, sub := range c.Commands() {
+		if sub.Name() == name || sub.HasAlias(name) {
+			return sub
+		}
+	}
+	return nil
 }
 
 func markSkipConfig(c *cobra.Command) *cobra.Command {
@@ -223,23 +296,40 @@ func groupCmd(use, short string) *cobra.Command {
 		Short:                      short,
 		Args:                       cobra.ArbitraryArgs,
 		SuggestionsMinimumDistance: 2,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				var names []string
-				for _, c := range cmd.Commands() {
-					if c.IsAvailableCommand() {
-						names = append(names, c.Name())
-					}
-				}
-				return usageError{fmt.Sprintf("%s: give a subcommand: %s", cmdName(cmd), strings.Join(names, ", "))}
-			}
-			msg := fmt.Sprintf("%s: unknown subcommand %q", cmdName(cmd), args[0])
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				msg += fmt.Sprintf(" (did you mean %q?)", s[0])
-			}
-			return usageError{msg}
-		},
+		RunE:                       groupRun,
 	}
+}
+
+// groupRun is the run of a command that only holds subcommands: reached
+// only when none of them was named.
+func groupRun(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		return usageError{fmt.Sprintf("%s: give a subcommand: %s", cmdName(cmd), strings.Join(names, ", "))}
+	}
+	return usageError{fmt.Sprintf("%s: unknown subcommand %q%s", cmdName(cmd), args[0], didYouMean(cmd, args[0]))}
+}
+
+// didYouMean is ` (did you mean "X"?)` for the subcommand of c closest to
+// word among those cobra suggests (a near miss or a prefix), or "". Cobra
+// lists its suggestions in command order; the closest is the one meant
+// ("serch": search, not bench).
+func didYouMean(c *cobra.Command, word string) string {
+	best, bestDist := "", -1
+	for _, s := range c.SuggestionsFor(word) {
+		if d := incidents.EditDistance(strings.ToLower(word), strings.ToLower(s)); bestDist < 0 || d < bestDist {
+			best, bestDist = s, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that says what to give.

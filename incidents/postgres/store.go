@@ -315,20 +315,6 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	return nil
 }
 
-// PruneInbox deletes processed inbox keys received before before.
-func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int64, error) {
-	var n int64
-	err := s.query(ctx, func(c *pgxpool.Pool) error {
-		tag, err := c.Exec(ctx, `DELETE FROM inbox WHERE status = 'done' AND received_at < $1`, before.UTC())
-		n = tag.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("postgres: prune inbox: %w", err)
-	}
-	return n, nil
-}
-
 // query runs a read on the pool.
 func (s *Store) query(ctx context.Context, fn func(c *pgxpool.Pool) error) error {
 	if s.closed.Load() {

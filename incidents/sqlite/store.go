@@ -350,23 +350,6 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	return nil
 }
 
-// PruneInbox deletes processed inbox keys received before before.
-func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int64, error) {
-	var n int64
-	err := s.w.do(ctx, func(t *wtx) error {
-		res, err := t.exec(`DELETE FROM inbox WHERE status = 'done' AND received_at < ?`, nanos(before))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune inbox: %w", err)
-	}
-	return n, nil
-}
-
 // Incident returns the incident with id. Errors: ErrNotFound.
 func (s *Store) Incident(ctx context.Context, id uuid.UUID) (*incidents.Incident, error) {
 	return s.one(ctx, "SELECT "+incidentCols+" FROM incidents WHERE id = ?", id.String())

@@ -42,15 +42,16 @@ func testInboxMessageKeys(t *testing.T, h *harness) {
 	if err := s.EnqueueEvent(ctx, "slack:Ev4", []byte(`{"x":1}`), base.Add(48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.PruneInbox(ctx, base.Add(24*time.Hour))
-	if err != nil || n != 3 { // Ev1 and its two message keys
+	// Ev1 and its two message keys, in two batches.
+	n, err := s.PruneInbox(ctx, base.Add(24*time.Hour), 2)
+	if err != nil || n != 3 {
 		t.Fatalf("PruneInbox = %d, %v; want 3", n, err)
 	}
 	if done, _ := s.EventProcessed(ctx, "slack:Ev1"); done {
 		t.Fatal("pruned key still processed")
 	}
 	// An unprocessed event is never pruned, however old.
-	if n, _ := s.PruneInbox(ctx, base.Add(100*24*time.Hour)); n != 0 {
+	if n, _ := s.PruneInbox(ctx, base.Add(100*24*time.Hour), 0); n != 0 {
 		t.Fatalf("pruned %d unprocessed events", n)
 	}
 	if pend, _ := s.PendingEvents(ctx, 10); len(pend) != 1 || pend[0].Key != "slack:Ev4" {

@@ -12,7 +12,8 @@ import (
 // incidents.Store (a separate entry point while incidents/postgres does not
 // have them yet): jobs and notifications are
 // written atomically with the incident change, dedupe keys are unique,
-// claims are leased and a stuck claim is reclaimed after its lease.
+// claims are leased and a stuck claim is reclaimed after its lease, and
+// finished rows are pruned by age in batches, keeping what dedupe needs.
 func RunJobs(t *testing.T, open Opener) {
 	for _, tc := range []struct {
 		name string
@@ -27,6 +28,8 @@ func RunJobs(t *testing.T, open Opener) {
 		{"CommitEvent", testCommitEvent},
 		{"ClaimsDisjointAcrossReplicas", testClaimsDisjoint},
 		{"ChannelOrderAcrossReplicas", testChannelOrderAcrossReplicas},
+		{"PruneOutbox", testPruneOutbox},
+		{"PruneJobs", testPruneJobs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
