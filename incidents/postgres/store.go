@@ -301,10 +301,22 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	// undoes the whole statement). This is the acknowledgement's only wait
 	// on the database; a BEGIN, an insert per key and a COMMIT took four.
 	var err error
-	if s.closed.Load() {
-		err = ErrClosed
-	} else {
+	for attempt := 0; attempt < 3; attempt++ {
+		if s.closed.Load() {
+			err = ErrClosed
+			break
+		}
 		_, err = s.ackPool.Exec(ctx, sqlEnqueueKeys, keys, payload, at.UTC())
+		// A connection that died while idle (the server restarted) fails
+		// without an answer from the server; the pool drops it, and the
+		// next attempt dials afresh. Nothing else notices for this pool:
+		// it serves only acknowledgements. A retry is safe even if the
+		// lost attempt committed: it then finds its own keys (PBDUP), the
+		// event is in the inbox as received, and the sweep processes it.
+		var pe *pgconn.PgError
+		if err == nil || errors.As(err, &pe) || ctx.Err() != nil {
+			break
+		}
 	}
 	if pgCode(err) == "PBDUP" {
 		err = fmt.Errorf("%w: event %q or a message it carries was received before", incidents.ErrDuplicate, key)
