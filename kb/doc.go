@@ -81,7 +81,9 @@
 // the action for "what does it mean", the customer wording after the action
 // for "what do we tell the customer". Passages are never hits, never
 // counted and never returned by Get, which returns a whole document. Codes
-// use incidents/paycode, the vocabulary the intake shares.
+// use incidents/paycode, the vocabulary the intake shares; a reference
+// record of a known code family links to the page that documents the
+// family (paycode.FamilyOf) instead of the repository it came from.
 //
 // Community answers (community.go) are learned with Learn: checked by
 // CheckAnswer (no mentions of people, no contact details, no asking for

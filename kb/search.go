@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	"github.com/paybot/paybot/incidents/paycode"
 )
 
 // ConfidenceThreshold is the share of a question's information (IDF-weighted
@@ -1039,9 +1040,35 @@ func textCoverage(p queryPlan, rs *readerStats, text string) float64 {
 	return have / total
 }
 
-// hitURL is the link a hit shows: the document's own.
+// hitURL is the link a hit shows. A reference record of a known code
+// family (paycode.FamilyOf of its id's system) links to the page that
+// documents the family when its own url only names where the record came
+// from (a source repository) or is empty; otherwise a document links to
+// its own url (an article's front matter names the family's page itself).
 func hitURL(h *search.DocumentMatch) string {
-	return fieldString(h, "url")
+	own := fieldString(h, "url")
+	if fieldString(h, "kind") != KindReference || !(own == "" || sourceHost(own)) {
+		return own
+	}
+	i := strings.LastIndexByte(h.ID, ':')
+	if i <= 0 {
+		return own
+	}
+	if f, ok := paycode.FamilyOf(h.ID[:i]); ok {
+		return f.URL
+	}
+	return own
+}
+
+// sourceHost reports whether a url points at a source code host: the
+// origin of a record, not a page that explains its code.
+func sourceHost(u string) bool {
+	for _, h := range []string{"https://github.com/", "https://raw.githubusercontent.com/", "https://gitlab.com/", "https://bitbucket.org/"} {
+		if strings.HasPrefix(u, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasWordPrefix reports whether some word of text (lower case) starts with
