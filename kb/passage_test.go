@@ -361,3 +361,37 @@ func TestIndexOfEarlierLayoutIsRebuilt(t *testing.T) {
 		t.Errorf("rebuilt again: %q", ix3.Repaired())
 	}
 }
+
+// TestPassageBringsInItsArticle: when no candidate of the article search
+// holds the question, a strong passage brings its article in, once, with
+// the section that matched.
+func TestPassageBringsInItsArticle(t *testing.T) {
+	ctx := context.Background()
+	ix, err := Open(ctx, t.TempDir(), Options{noStarter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	art := Doc{ID: "a1", Kind: KindArticle, Title: "Acquirer velocity blocks",
+		Body: "## Cause\n- Too many attempts on one card.\n\n## What to do\n- Wait an hour, then retry once.\n\n## When to escalate\n- Ten cards blocked in an hour: call the acquirer's support desk.\n"}
+	if err := ix.Upsert(ctx, art); err != nil {
+		t.Fatal(err)
+	}
+	g := ix.cur.Load()
+	rs := newReaderStats(ctx, g.idx)
+	defer rs.close()
+	plan := analyzeQuery("ten cards blocked, call the acquirer support desk", rs)
+	pm, pulled, err := ix.matchPassages(ctx, plan, rs, nil, sectionCache{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pulled) != 1 || pulled[0].ID != "a1" || pulled[0].Score != 0 {
+		t.Fatalf("pulled %v", pulled)
+	}
+	if _, ok := pm.sections["a1"][2]; !ok {
+		t.Errorf("matched sections %v, want the escalation section (2)", pm.sections)
+	}
+	if _, pulled, _ = ix.matchPassages(ctx, plan, rs, nil, sectionCache{}, false); len(pulled) != 0 {
+		t.Errorf("pulled without being asked: %v", pulled)
+	}
+}

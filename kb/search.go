@@ -41,8 +41,11 @@ const (
 	maxPulled = 2
 	pullScore = 0.75
 	// minPulledCoverage is the least share of the question that an article
-	// brought in by a passage must hold to stay.
+	// brought in by a passage must hold to stay; pullBelow is the share
+	// under which no candidate holds the question well enough, so that
+	// passages are looked at to bring one in.
 	minPulledCoverage = 0.5
+	pullBelow         = 0.8
 	// bonusFocus is added to a hit's re-ranked score times the share of the
 	// question its title and best section hold; bonusFocusCode when the
 	// question types a code (the code bonuses decide those, and the
@@ -324,17 +327,34 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 		return res, 0, err
 	}
 	hits := sr.Hits
-	var pm passageMatches
+	// The share of the question each candidate holds in one place (its
+	// title and best section); the passages are searched when a candidate
+	// has sections (which of them matched chooses what it shows), and may
+	// bring in articles when no candidate holds most of the question.
 	sc := sectionCache{}
-	if rs.npass > 0 {
-		pm, hits, err = ix.matchPassages(ctx, plan, rs, hits, sc)
+	covs := make(map[string]float64, len(hits))
+	best, sectioned := 0.0, false
+	for _, h := range hits {
+		c := focusCoverage(plan, rs, h, sc)
+		covs[h.ID] = c
+		best = math.Max(best, c)
+		sectioned = sectioned || fieldString(h, "psig") != ""
+	}
+	var pm passageMatches
+	if pull := best < pullBelow; rs.npass > 0 && (sectioned || pull) {
+		var pulled search.DocumentMatchCollection
+		pm, pulled, err = ix.matchPassages(ctx, plan, rs, hits, sc, pull)
 		if err != nil {
 			return res, 0, err
 		}
+		for _, h := range pulled {
+			if c := focusCoverage(plan, rs, h, sc); c >= minPulledCoverage {
+				covs[h.ID] = c
+				hits = append(hits, h)
+			}
+		}
 	}
-	var fb map[string]float64
-	fb, hits = focusBonus(plan, rs, hits, pm, sc)
-	ranked := rerank(plan, hits, fb)
+	ranked := rerank(plan, hits, focusBonus(plan, covs))
 	if len(ranked) > limit {
 		ranked = ranked[:limit]
 	}
@@ -807,11 +827,9 @@ func questionSimilarity(p queryPlan, learned string) float64 {
 
 // passageMatches is what the passage query found for the articles: for
 // each article, the sections (by index in Sections) that matched, with
-// their scores relative to the best passage of the question (0..1], and
-// the articles it brought in.
+// their scores relative to the best passage of the question (0..1].
 type passageMatches struct {
 	sections map[string]map[int]float64
-	pulled   map[string]bool
 }
 
 // buildPassageQuery is the query of the passage documents: the question's
@@ -874,16 +892,17 @@ func splitPassageID(id string) (string, int, bool) {
 // can find its article that way. A passage counts only while its article
 // still has that section (a passage left behind by an earlier version of
 // the article is ignored until the next rebuild removes it).
-func (ix *Index) matchPassages(ctx context.Context, p queryPlan, rs *readerStats, hits search.DocumentMatchCollection, sc sectionCache) (passageMatches, search.DocumentMatchCollection, error) {
-	pm := passageMatches{sections: map[string]map[int]float64{}, pulled: map[string]bool{}}
+func (ix *Index) matchPassages(ctx context.Context, p queryPlan, rs *readerStats, hits search.DocumentMatchCollection, sc sectionCache, pull bool) (passageMatches, search.DocumentMatchCollection, error) {
+	pm := passageMatches{sections: map[string]map[int]float64{}}
+	var pulled search.DocumentMatchCollection
 	pq := buildPassageQuery(p, rs)
 	if pq == nil {
-		return pm, hits, nil
+		return pm, nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(pq, passageK, 0, false)
 	sr, err := ix.alias.SearchInContext(withStats(ctx, rs.bm25Stats(rs.npass, []string{"ptext", "pheading"})), req)
 	if err != nil || len(sr.Hits) == 0 {
-		return pm, hits, err
+		return pm, nil, err
 	}
 	byID := make(map[string]*search.DocumentMatch, len(hits))
 	for _, h := range hits {
@@ -898,7 +917,7 @@ func (ix *Index) matchPassages(ctx context.Context, p queryPlan, rs *readerStats
 			continue
 		}
 		seen[parent] = true
-		if len(missing) < maxPulled && ph.Score >= pullScore*top {
+		if pull && len(missing) < maxPulled && ph.Score >= pullScore*top {
 			missing = append(missing, parent)
 		}
 	}
@@ -907,16 +926,15 @@ func (ix *Index) matchPassages(ctx context.Context, p queryPlan, rs *readerStats
 		freq.Fields = hitFields
 		fr, err := ix.alias.SearchInContext(ctx, freq)
 		if err != nil {
-			return pm, hits, err
+			return pm, nil, err
 		}
 		for _, h := range fr.Hits {
 			if k := fieldString(h, "kind"); k == KindPassage || k == "" {
 				continue
 			}
-			h.Score = 0 // outside the BM25 candidates: its passage carries it
+			h.Score = 0 // outside the BM25 candidates: its focus bonus carries it
 			byID[h.ID] = h
-			pm.pulled[h.ID] = true
-			hits = append(hits, h)
+			pulled = append(pulled, h)
 		}
 	}
 	for _, ph := range sr.Hits {
@@ -935,18 +953,29 @@ func (ix *Index) matchPassages(ctx context.Context, p queryPlan, rs *readerStats
 			pm.sections[parent][n] = rel
 		}
 	}
-	return pm, hits, nil
+	return pm, pulled, nil
 }
 
-// focusBonus is each hit's re-ranking bonus for holding the question in
-// one place: bonusFocus (bonusFocusCode when the question types a code)
-// times the IDF-weighted share of the question that the hit's title and
-// its best section hold, or its title and whole text when it has no
-// sections (a record, a community answer, a past incident), so that a
-// plain document is not put behind an article for having no sections. An
-// article brought in by a passage stays only when that share is at least
-// minPulledCoverage. It returns the bonuses and the hits kept.
-func focusBonus(p queryPlan, rs *readerStats, hits search.DocumentMatchCollection, pm passageMatches, sc sectionCache) (map[string]float64, search.DocumentMatchCollection) {
+// focusCoverage is the IDF-weighted share of the question (0..1) that a
+// hit holds in one place: its title and its best section, or its title and
+// whole text when it has no sections (a record, a community answer, a past
+// incident), so that a plain document is not put behind an article for
+// having no sections.
+func focusCoverage(p queryPlan, rs *readerStats, h *search.DocumentMatch, sc sectionCache) float64 {
+	title := fieldString(h, "title")
+	if secs := sc.of(h); secs != nil {
+		var cov float64
+		for _, s := range secs {
+			cov = math.Max(cov, textCoverage(p, rs, title+"\n"+s.Heading+"\n"+strings.Join(s.Passages, "\n")))
+		}
+		return cov
+	}
+	return textCoverage(p, rs, title+"\n"+fieldString(h, "body")+"\n"+fieldString(h, "fix")+"\n"+fieldString(h, "rootcause"))
+}
+
+// focusBonus turns the coverages into re-ranking bonuses: bonusFocus times
+// the coverage, bonusFocusCode when the question types a code.
+func focusBonus(p queryPlan, covs map[string]float64) map[string]float64 {
 	w := bonusFocus
 	for _, c := range p.codes {
 		if c.bonus >= bonusCode {
@@ -954,25 +983,11 @@ func focusBonus(p queryPlan, rs *readerStats, hits search.DocumentMatchCollectio
 			break
 		}
 	}
-	bonus := make(map[string]float64, len(hits))
-	kept := hits[:0]
-	for _, h := range hits {
-		title := fieldString(h, "title")
-		var cov float64
-		if fieldString(h, "psig") != "" {
-			for _, s := range sc.of(h) {
-				cov = math.Max(cov, textCoverage(p, rs, title+"\n"+s.Heading+"\n"+strings.Join(s.Passages, "\n")))
-			}
-		} else {
-			cov = textCoverage(p, rs, title+"\n"+fieldString(h, "body")+"\n"+fieldString(h, "fix")+"\n"+fieldString(h, "rootcause"))
-		}
-		if pm.pulled[h.ID] && cov < minPulledCoverage {
-			continue
-		}
-		bonus[h.ID] = w * cov
-		kept = append(kept, h)
+	out := make(map[string]float64, len(covs))
+	for id, c := range covs {
+		out[id] = w * c
 	}
-	return bonus, kept
+	return out
 }
 
 // sectionCache holds the sections of the hits of one search, parsed once.
