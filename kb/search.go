@@ -514,9 +514,6 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 	return c * 0.75
 }
 
-// queryStems are the lower-case stems and codes that passage selection
-// looks for in a hit's text: each content unit, and the words of its
-// multi-word synonyms ("nsf" also looks for "insufficient funds").
 // typedCodeMatch reports whether the question types a code (not a phrase
 // that happens to be one) that the hit holds.
 func typedCodeMatch(p queryPlan, top *search.DocumentMatch) bool {
@@ -534,6 +531,9 @@ func typedCodeMatch(p queryPlan, top *search.DocumentMatch) bool {
 	return false
 }
 
+// queryStems are the lower-case stems and codes that passage selection
+// looks for in a hit's text: each content unit, and the words of its
+// multi-word synonyms ("nsf" also looks for "insufficient funds").
 func queryStems(p queryPlan) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -886,12 +886,14 @@ func splitPassageID(id string) (string, int, bool) {
 }
 
 // matchPassages runs the passage query (ids only: no stored field is
-// read) and returns, with hits, the articles of up to maxPulled strong
-// passages that were not among them: BM25 favours long articles that
-// mention many of the words, and a short section that answers the question
-// can find its article that way. A passage counts only while its article
-// still has that section (a passage left behind by an earlier version of
-// the article is ignored until the next rebuild removes it).
+// read) and returns the sections it matched of hits' articles and, when
+// pull is set, the articles (Score 0) of up to maxPulled strong passages
+// that were not among hits: BM25 favours long articles that mention many
+// of the words, and a short section that answers the question can find its
+// article that way (the caller keeps those that hold enough of the
+// question). A passage counts only while its article still has that
+// section (a passage left behind by an earlier version of the article is
+// ignored until the next rebuild removes it).
 func (ix *Index) matchPassages(ctx context.Context, p queryPlan, rs *readerStats, hits search.DocumentMatchCollection, sc sectionCache, pull bool) (passageMatches, search.DocumentMatchCollection, error) {
 	pm := passageMatches{sections: map[string]map[int]float64{}}
 	var pulled search.DocumentMatchCollection
