@@ -18,16 +18,18 @@ import (
 // A search runs the question against the articles (BM25 over the whole
 // article, with the statistics of the articles alone, so passages change no
 // article's score) and against the passages (BM25 over section text and
-// heading). A strong passage whose article missed the first candidates
-// brings it in; every hit gets a focus bonus for the share of the question
-// that its title and best section hold (a document without sections: its
-// whole text), so the article whose one section answers the question comes
-// before one that mentions its words all over. The hit then shows the sentence or two that answer the question: from the "What
-// to do" section, always so when the question asks what to do, whether to
-// retry or how to fix something; from "When to escalate" when it asks who
-// to involve or whether to escalate; the first sentence of the meaning
-// section before the action when it asks what something means; the
-// customer wording after the action when it asks what to tell the customer.
+// heading). When no candidate holds most of the question, a strong passage
+// whose article missed the candidates brings it in; every hit gets a focus
+// bonus for the share of the question that its title and best section
+// hold (a document without sections: its whole text), so the article whose
+// one section answers the question comes before one that mentions its
+// words all over. The hit then shows the sentence or two that answer the
+// question: from the "What to do" section, always so when the question
+// asks what to do, whether to retry or how to fix something; from "When to
+// escalate" when it asks who to involve or whether to escalate; the first
+// sentence of the meaning section before the action when it asks what
+// something means; the customer wording after the action when it asks what
+// to tell the customer.
 
 // Section kinds, from the heading of a section.
 const (
