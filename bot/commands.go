@@ -149,12 +149,26 @@ func (e *Engine) answerQuestion(ctx context.Context, r *reply, question string) 
 		r.say(KindText, noAnswer)
 		return nil
 	}
+	e.showHints(r.ev.Conversation.Platform, hits)
 	m := r.say(KindAnswers, answersText(hits))
 	m.Hits = hits
 	e.recordOfferedInThread(ctx, r, hits) // review.go
 	return nil
 }
 
+// showHints sets each hit's Show: the command that prints the whole
+// document on platform (native.go writes it the platform's way).
+func (e *Engine) showHints(platform string, hits []Hit) {
+	for i := range hits {
+		if hits[i].ID != "" {
+			hits[i].Show = e.commandExample(platform, "show", [2]string{"id", hits[i].ID})
+		}
+	}
+}
+
+// answersText is the plain-text form of an answer: per hit the title and
+// source, the passage that answers, the link, and the command that prints
+// the whole document.
 func answersText(hits []Hit) string {
 	var b strings.Builder
 	b.WriteString("Here is what I found:")
@@ -165,6 +179,9 @@ func answersText(hits []Hit) string {
 		}
 		if h.URL != "" {
 			fmt.Fprintf(&b, "\n   %s", h.URL)
+		}
+		if h.Show != "" {
+			fmt.Fprintf(&b, "\n   Whole article: %s", h.Show)
 		}
 	}
 	return b.String()
@@ -196,6 +213,7 @@ func (e *Engine) suggest(ctx context.Context, r *reply, inc *incidents.Incident)
 	if len(kept) == 0 {
 		return
 	}
+	e.showHints(inc.Conversation.Platform, kept)
 	r.add(Message{Conversation: inc.Conversation, Incident: inc.Ref, Kind: KindAnswers,
 		Text: strings.Replace(answersText(kept), "Here is what I found:", "These articles may help:", 1), Hits: kept})
 	e.recordOffered(ctx, r, inc, kept) // review.go

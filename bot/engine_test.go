@@ -281,6 +281,10 @@ func TestQuestionsGetAnswersOrAPlainNo(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].Kind != bot.KindAnswers || len(msgs[0].Hits) != 1 {
 		t.Fatalf("answer: %+v", msgs)
 	}
+	// the answer says how to print the whole article
+	if msgs[0].Hits[0].Show != "/payissue show a1" || !strings.Contains(msgs[0].Text, "Whole article: /payissue show a1") {
+		t.Errorf("show hint: %q in %q", msgs[0].Hits[0].Show, msgs[0].Text)
+	}
 	msgs = h.Command("search what's the weather in Paris")
 	if len(msgs) != 1 || msgs[0].Kind == bot.KindAnswers || !strings.Contains(msgs[0].Text, "don't have a good answer") {
 		t.Errorf("off-topic: %+v", msgs)

@@ -51,8 +51,12 @@ func (e *Engine) registerKBCommands() {
 	e.register(&command{name: "unlearn", usage: "/payissue unlearn <answer id>", help: "remove a community answer (its author or an incident manager)", run: e.cmdUnlearn})
 }
 
-// maxShow keeps a shown article within one chat message (Discord's 2,000).
-const maxShow = 1900
+// maxShow is the longest document /payissue show prints whole (bytes): a
+// starter article is 1 to 3 KB. The adapters split a long message (Discord
+// at 2,000 characters, Slack in sections of 3,000), so a whole article
+// arrives in a few messages; a longer imported document is cut with a
+// pointer to paybot kb show, which prints it all.
+const maxShow = 12000
 
 func (e *Engine) cmdShow(ctx context.Context, r *reply, args string) error {
 	id := strings.TrimSpace(args)

@@ -119,6 +119,7 @@ func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Inc
 	if err != nil || !confident || len(hits) == 0 {
 		return err
 	}
+	e.showHints(r.ev.Conversation.Platform, hits)
 	m := r.say(KindAnswers, answersText(hits))
 	m.Hits = hits
 	return nil

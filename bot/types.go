@@ -98,13 +98,18 @@ type Card struct {
 	Actions []Choice `json:"actions,omitempty"`
 }
 
-// Hit is one knowledge-base answer.
+// Hit is one knowledge-base answer: the document, the sentence or two of it
+// that answer the question (Snippet), and where to read the rest.
 type Hit struct {
 	ID      string `json:"id"`
 	Title   string `json:"title"`
 	Snippet string `json:"snippet"`
 	Source  string `json:"source"` // "internal KB", "community answer", "reference code", "past incident PAY-12"
 	URL     string `json:"url,omitempty"`
+	// Show is the command that prints the whole document, written the way
+	// the platform types it ("/payissue show stripe-do-not-honor"; Discord:
+	// "/payissue show id:stripe-do-not-honor"). The engine sets it.
+	Show string `json:"show,omitempty"`
 }
 
 // Message is one outbound message, neutral of platform.

@@ -67,3 +67,21 @@ func TestBadArticleIsSkippedAndSymlinksRefused(t *testing.T) {
 		t.Errorf("the symlinked secret is in the index")
 	}
 }
+
+// TestStarterArticlesSections: every starter article says what to do and
+// when to escalate, each in a section of its own.
+func TestStarterArticlesSections(t *testing.T) {
+	arts, err := StarterArticles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arts {
+		kinds := map[string]int{}
+		for _, s := range Sections(a.Body) {
+			kinds[s.Kind] += len(s.Passages)
+		}
+		if kinds[SectionAction] == 0 || kinds[SectionEscalate] == 0 {
+			t.Errorf("%s: %d action and %d escalation passages, want both", a.ID, kinds[SectionAction], kinds[SectionEscalate])
+		}
+	}
+}

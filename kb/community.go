@@ -140,8 +140,8 @@ func (ix *Index) Get(ctx context.Context, id string) (Doc, error) {
 	if err != nil {
 		return Doc{}, err
 	}
-	if len(sr.Hits) == 0 {
-		return Doc{}, fmt.Errorf("%w: %q", ErrNotFound, id)
+	if len(sr.Hits) == 0 || fieldString(sr.Hits[0], "kind") == KindPassage {
+		return Doc{}, fmt.Errorf("%w: %q", ErrNotFound, id) // a passage is part of its article
 	}
 	h := sr.Hits[0]
 	return Doc{

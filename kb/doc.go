@@ -30,7 +30,10 @@
 // Fields: title, body, tags, question, fix and rootcause (English analyzer: separators of codes
 // become spaces, so do_not_honor indexes as "do not honor"; stop words;
 // snowball stemming), and keyword fields codes, kind, provider and source.
-// There is no _all field and there are no doc values.
+// Passage documents (below) have fields of their own: parent (keyword),
+// section, pheading and ptext. There is no _all field and there are no doc
+// values. The index records its layout (kb.layout); an index of an earlier
+// layout is rebuilt from its sources when it opens.
 //
 // # Query understanding
 //
@@ -62,11 +65,25 @@
 //
 // # Passages, community answers, incidents
 //
-// Articles are split into sections by their "## " headings (passage.go);
-// a hit shows the passage of the "What to do" section that holds most of
-// the question's codes and words, after the first sentence of the meaning
-// section when the question asks what something means. Get returns a whole
-// document. Codes use incidents/paycode, the vocabulary the intake shares.
+// Articles (and reference records) with "## " headings are split into
+// sections (passage.go), and each section is indexed beside its article as
+// a passage document: kind "passage", id "<article>#<n>", the article's id,
+// the section's kind (meaning, check, action, escalate, customer, other),
+// heading and text. JSON Lines records without headings, community answers
+// and past incidents stay one document. A search runs the question against
+// the articles, with the BM25 statistics of the articles alone (so the
+// passages change no article's score), and against the passages; a strong
+// passage brings in an article that BM25 missed, and every hit gets a focus
+// bonus for the share of the question that its title and best section (or
+// whole text, without sections) hold. A hit shows the sentence or two that
+// answer: "What to do" (always for do/retry/fix questions), "When to
+// escalate" for who/escalate questions, the meaning's first sentence before
+// the action for "what does it mean", the customer wording after the action
+// for "what do we tell the customer". Passages are never hits, never
+// counted and never returned by Get, which returns a whole document. Codes
+// use incidents/paycode, the vocabulary the intake shares; a reference
+// record of a known code family links to the page that documents the
+// family (paycode.FamilyOf) instead of the repository it came from.
 //
 // Community answers (community.go) are learned with Learn: checked by
 // CheckAnswer (no mentions of people, no contact details, no asking for

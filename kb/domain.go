@@ -38,10 +38,11 @@ var domainStems = func() map[string]bool {
 	return m
 }()
 
-// nearTopicCues are phrases of personal finance and markets: questions that
-// share words with payments ("credit card", "stripe", "visa") but that a
-// merchant's payments team cannot answer from its knowledge base (the best
-// card for rewards, a provider's share price, paying one's own card bill).
+// nearTopicCues are phrases of personal finance, markets and company facts:
+// questions that share words with payments ("credit card", "stripe",
+// "visa") but that a merchant's payments team cannot answer from its
+// knowledge base (the best card for rewards, a provider's share price or
+// CEO, paying one's own card bill, a consumer charged twice by a shop).
 // A question holding one is never a confident answer unless it also names
 // a payment code that the best hit holds.
 var nearTopicCues = []string{
@@ -53,6 +54,15 @@ var nearTopicCues = []string{
 	"my own mastercard", "my personal card", "at the supermarket", "at the restaurant", "restaurant bill",
 	"split a bill", "split the bill", "best credit card", "best debit card", "best prepaid", "which credit card should i",
 	"open a bank account", "my bank account balance", "lottery", "crypto price", "bitcoin price", "exchange rate today",
+	// a company's facts rather than its API: who runs it, what it earns
+	" ceo ", "chief executive", "founder of", "founded ", "headquarters", "how many employees", "annual revenue",
+	"revenue last year", "quarterly revenue", "report earnings", "earnings call", "earnings report", "net worth",
+	// a consumer's own money: what happened to me, my card, my debt
+	"charged me", "charge me ", "my money back", "didn't buy", "did not buy", "never bought", "i didn't order",
+	"my personal", "personal finance", "personal credit", "credit card debt", "my debt", "my credit limit",
+	"my credit card bill", "my credit card statement", "my card statement", "my statement", "my paycheck",
+	"my salary", "my savings", "my loan", "car loan", "interest rate for", "budgeting app", "roth ira", "401k",
+	" ira ", "dividends", "amex platinum", "airport lounge", "my own credit card", "my own debit card",
 }
 
 // nearTopic reports whether q reads as personal finance or markets.

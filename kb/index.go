@@ -128,6 +128,13 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt("author", stored())
 	dm.AddFieldMappingsAt("author_id", stored())
 	dm.AddFieldMappingsAt("created", stored())
+	// passage documents (passage.go): their own fields, so that the
+	// statistics of the article fields do not change
+	dm.AddFieldMappingsAt("parent", keyword())
+	dm.AddFieldMappingsAt("section", stored())
+	dm.AddFieldMappingsAt("pheading", text(true))
+	dm.AddFieldMappingsAt("ptext", text(true))
+	dm.AddFieldMappingsAt("psig", stored())
 	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping()) // no composite _all field
 	im.DefaultMapping = dm
 	if err := im.Validate(); err != nil {
@@ -186,7 +193,42 @@ func indexable(d Doc) map[string]interface{} {
 	if d.Created != "" {
 		m["created"] = d.Created
 	}
+	if splitsIntoPassages(d) {
+		m["psig"] = bodySig(d.Body)
+	}
 	return m
+}
+
+// addDoc adds d and its passage documents to a batch. A document with
+// sections also deletes the passage ids it no longer uses (an earlier
+// version had more sections); a document without sections leaves any
+// passages of an earlier version in place, where the signature check of
+// the search ignores them until the next rebuild (so that a bulk import of
+// plain records pays nothing for passages).
+func addDoc(b *bleve.Batch, d Doc) error {
+	if err := b.Index(d.ID, indexable(d)); err != nil {
+		return err
+	}
+	ps := passagesOf(d)
+	for _, p := range ps {
+		if err := b.Index(p.ID, p.indexable()); err != nil {
+			return err
+		}
+	}
+	if len(ps) > 0 {
+		for n := len(ps); n < maxPassages; n++ {
+			b.Delete(passageID(d.ID, n))
+		}
+	}
+	return nil
+}
+
+// deleteDoc deletes a document and every passage it may have.
+func deleteDoc(b *bleve.Batch, id string) {
+	b.Delete(id)
+	for n := 0; n < maxPassages; n++ {
+		b.Delete(passageID(id, n))
+	}
 }
 
 func normaliseDoc(d Doc) (Doc, error) {
@@ -240,6 +282,11 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
 				// rebuilt from its sources below: the articles and
 				// sources.jsonl hold every document.
 				ix.repaired = fmt.Sprintf("the index %s was damaged (%v); rebuilt from its sources", cur, err)
+			case indexLayout(idx) != layoutVersion:
+				// Built by an earlier version (without passage documents):
+				// rebuilt from its sources below, once.
+				_ = idx.Close()
+				ix.repaired = fmt.Sprintf("the index %s was built by an earlier version; rebuilt from its sources with passages", cur)
 			default:
 				if err := ix.replaySources(ctx, idx); err != nil {
 					_ = idx.Close()
@@ -375,8 +422,8 @@ func (ix *Index) replaySources(ctx context.Context, idx bleve.Index) error {
 	b := idx.NewBatch()
 	for _, r := range recs {
 		if r.Deleted {
-			b.Delete(r.ID)
-		} else if err := b.Index(r.ID, indexable(r.Doc)); err != nil {
+			deleteDoc(b, r.ID)
+		} else if err := addDoc(b, r.Doc); err != nil {
 			return err
 		}
 		if b.Size() >= batchSize {
@@ -450,6 +497,7 @@ func (ix *Index) build(ctx context.Context, extra []Doc) (*generation, error) {
 	}
 	mark := idx.NewBatch()
 	mark.SetInternal(articlesKey, []byte(articlesHash(arts)))
+	mark.SetInternal(layoutKey, []byte(layoutVersion))
 	if err := idx.Batch(mark); err != nil {
 		return fail(err)
 	}
@@ -483,7 +531,7 @@ func indexDocs(ctx context.Context, idx bleve.Index, docs []Doc, offset int64) e
 	}
 	b := idx.NewBatch()
 	for _, d := range docs {
-		if err := b.Index(d.ID, indexable(d)); err != nil {
+		if err := addDoc(b, d); err != nil {
 			return fmt.Errorf("kb: index %q: %w", d.ID, err)
 		}
 		if b.Size() >= per {
@@ -582,7 +630,7 @@ func (ix *Index) syncArticles(ctx context.Context) error {
 	b := g.idx.NewBatch()
 	for _, id := range old.IDs {
 		if !keep[id] {
-			b.Delete(id)
+			deleteDoc(b, id)
 		}
 	}
 	if b.Size() > 0 {
@@ -606,6 +654,21 @@ func (ix *Index) syncArticles(ctx context.Context) error {
 
 // articlesKey is the internal key holding the hash of the articles indexed.
 var articlesKey = []byte("kb.articles.hash")
+
+// layoutKey holds the layout of the index's documents (layoutVersion). An
+// index of another layout, built by an earlier version, is rebuilt from its
+// sources when it opens: "2" added the passage documents and their fields.
+var layoutKey = []byte("kb.layout")
+
+const layoutVersion = "2"
+
+func indexLayout(idx bleve.Index) string {
+	v, err := idx.GetInternal(layoutKey)
+	if err != nil {
+		return ""
+	}
+	return string(v)
+}
 
 // sourceRec is one line of sources.jsonl.
 type sourceRec struct {
@@ -802,7 +865,7 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 	idx := ix.cur.Load().idx
 	b := idx.NewBatch()
 	for _, id := range ids {
-		b.Delete(id)
+		deleteDoc(b, id)
 		if b.Size() >= batchSize {
 			if err := idx.Batch(b); err != nil {
 				return err
@@ -866,12 +929,46 @@ func (ix *Index) Rebuild(ctx context.Context, extra ...Doc) error {
 	return nil
 }
 
-// Count returns the number of indexed documents.
+// Count returns the number of indexed documents (passage documents are
+// parts of their articles and not counted).
 func (ix *Index) Count() (uint64, error) {
 	if ix.closed.Load() {
 		return 0, ErrClosed
 	}
-	return ix.cur.Load().idx.DocCount()
+	idx := ix.cur.Load().idx
+	n, err := idx.DocCount()
+	if err != nil {
+		return 0, err
+	}
+	p := passageCount(idx)
+	if p > n {
+		return 0, nil
+	}
+	return n - p, nil
+}
+
+// passageCount is the number of passage documents in idx.
+func passageCount(idx bleve.Index) uint64 {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return 0
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	return passageCountIn(context.Background(), r)
+}
+
+// passageCountIn counts the passage documents an index reader sees.
+func passageCountIn(ctx context.Context, r index.IndexReader) uint64 {
+	tfr, err := r.TermFieldReader(ctx, []byte(KindPassage), "kind", false, false, false)
+	if err != nil {
+		return 0
+	}
+	defer tfr.Close()
+	return tfr.Count()
 }
 
 // Docs returns every document the index is built from (articles, then the

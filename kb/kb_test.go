@@ -188,14 +188,14 @@ func TestSynonyms(t *testing.T) {
 func TestTypos(t *testing.T) {
 	ix, _ := openTemp(t)
 	docs := []Doc{
-		{ID: "sq:ACCESS_TOKEN_EXPIRED", Kind: KindReference, Title: "Square API error ACCESS_TOKEN_EXPIRED", Body: "The provided access token has expired.", Tags: []string{"square"}},
+		{ID: "square-error:ACCESS_TOKEN_EXPIRED", Kind: KindReference, Title: "Square API error ACCESS_TOKEN_EXPIRED", Body: "The provided access token has expired.", Tags: []string{"square"}},
 		{ID: "pp:TRANSACTION_REFUSED", Kind: KindReference, Title: "PayPal error TRANSACTION_REFUSED", Body: "The request was refused.", Tags: []string{"paypal"}},
 	}
 	if err := ix.Upsert(context.Background(), docs...); err != nil {
 		t.Fatal(err)
 	}
 	for q, want := range map[string]string{
-		"square access token expierd": "sq:ACCESS_TOKEN_EXPIRED",
+		"square access token expierd": "square-error:ACCESS_TOKEN_EXPIRED",
 		"paypal TRANSACTON_REFUSED":   "pp:TRANSACTION_REFUSED",
 	} {
 		if ids, _ := searchTop(t, ix, q, 3); len(ids) == 0 || ids[0] != want {

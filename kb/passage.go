@@ -1,20 +1,35 @@
 package kb
 
 import (
+	"hash/fnv"
+	"strconv"
 	"strings"
 )
 
 // Passages.
 //
-// An article is split into sections by its "## " headings, and each
-// section into passages (its bullet points or paragraphs). A search ranks
-// whole articles (BM25 over the article, so the eval figures keep their
-// meaning) and then shows the passage of the best hit that answers the
-// question best: the passage holding most of the question's codes and
-// words, preferring the "What to do" section, and always so when the
-// question asks what to do, whether to retry or how to fix something.
-// When the question asks what something means, the first sentence of the
-// meaning section comes before the action.
+// An article (or a reference record) whose body has "## " headings is split
+// into sections, and each section is indexed as a passage document of its
+// own beside the article: kind "passage", the article's id (parent), the
+// section's kind and heading, and its text. Other documents (JSON Lines
+// records without headings, community answers, past incidents) stay one
+// document each, so a bulk import of plain records costs nothing more.
+//
+// A search runs the question against the articles (BM25 over the whole
+// article, with the statistics of the articles alone, so passages change no
+// article's score) and against the passages (BM25 over section text and
+// heading). When no candidate holds most of the question, a strong passage
+// whose article missed the candidates brings it in; every hit gets a focus
+// bonus for the share of the question that its title and best section
+// hold (a document without sections: its whole text), so the article whose
+// one section answers the question comes before one that mentions its
+// words all over. The hit then shows the sentence or two that answer the
+// question: from the "What to do" section, always so when the question
+// asks what to do, whether to retry or how to fix something; from "When to
+// escalate" when it asks who to involve or whether to escalate; the first
+// sentence of the meaning section before the action when it asks what
+// something means; the customer wording after the action when it asks what
+// to tell the customer.
 
 // Section kinds, from the heading of a section.
 const (
@@ -107,27 +122,132 @@ func stripNumber(t string) string {
 	return t
 }
 
+// maxPassages is the most sections of one document indexed as passages;
+// later sections are still in the article (and in its body's index), they
+// only get no passage of their own.
+const maxPassages = 12
+
+// passageSep joins a section's passages (bullets, paragraphs) in the
+// stored text of its passage document.
+const passageSep = "\n"
+
+// hasSections reports whether a body has Markdown headings, cheaply (a
+// JSON Lines record without them is never split).
+func hasSections(body string) bool {
+	return strings.HasPrefix(body, "#") || strings.Contains(body, "\n#")
+}
+
+// splitsIntoPassages reports whether d gets passage documents: articles
+// and reference records with headings. Community answers and past
+// incidents keep their own fields and stay whole.
+func splitsIntoPassages(d Doc) bool {
+	return (d.Kind == KindArticle || d.Kind == KindReference) && hasSections(d.Body)
+}
+
+// passageID is the id of the n-th passage of document parent (0-based).
+func passageID(parent string, n int) string { return parent + "#" + strconv.Itoa(n) }
+
+// bodySig is a short signature of a body, stored with an article that has
+// passage documents (field psig). A passage counts only while its article
+// has it and still has that section: a passage left behind by an earlier
+// version (headings that a later import dropped) is ignored until the next
+// rebuild removes it.
+func bodySig(body string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(body))
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// passageDoc is one section of a document as the index holds it.
+type passageDoc struct {
+	ID      string
+	Parent  string
+	Section string // SectionAction, SectionEscalate, …
+	Heading string
+	Text    string // the section's passages joined by passageSep
+}
+
+// passagesOf returns the passage documents of d (nil when d is not split).
+func passagesOf(d Doc) []passageDoc {
+	if !splitsIntoPassages(d) {
+		return nil
+	}
+	secs := Sections(d.Body)
+	if len(secs) > maxPassages {
+		secs = secs[:maxPassages]
+	}
+	out := make([]passageDoc, 0, len(secs))
+	for i, s := range secs {
+		out = append(out, passageDoc{
+			ID: passageID(d.ID, i), Parent: d.ID, Section: s.Kind, Heading: s.Heading,
+			Text: strings.Join(s.Passages, passageSep),
+		})
+	}
+	return out
+}
+
+// indexable turns a passage into its bleve document. Its fields are its
+// own (ptext, pheading), so the article fields' statistics are unchanged.
+func (p passageDoc) indexable() map[string]interface{} {
+	return map[string]interface{}{
+		"kind":     KindPassage,
+		"parent":   p.Parent,
+		"section":  p.Section,
+		"pheading": p.Heading,
+		"ptext":    p.Text,
+	}
+}
+
 // Intent of a question, for the choice of passage.
 type intent int
 
 const (
-	intentAny     intent = iota
-	intentAction         // what to do, can we retry, how to fix
-	intentMeaning        // what does it mean, why
+	intentAny      intent = iota
+	intentAction          // what to do, can we retry, how to fix
+	intentMeaning         // what does it mean, why
+	intentEscalate        // who to involve, whether and when to escalate
+	intentCustomer        // what to tell the customer
 )
+
+// escalateCues come before the action cues: "should we escalate" asks about
+// escalation, not about a fix.
+var escalateCues = []string{
+	"escalat", "who do we", "who do i", "who should", "who to ", "whom", "who can help", "who owns",
+	"who is responsible", "who handles", "who needs to", "contact support", "call support", "page the",
+	"page someone", "wake up", "on-call", "on call", "oncall", "account manager", "support desk",
+	"developer support", "dev support", "security team", "open a ticket", "raise a ticket", "file a ticket",
+	"open a case", "involve", "get help from", "bring in", "loop in",
+}
+
+var customerCues = []string{
+	"tell the customer", "tell the shopper", "tell the buyer", "tell the cardholder", "tell the user",
+	"tell our customer", "tell customers", "tell shoppers", "say to the customer", "what do we say",
+	"what should we say", "what do we tell", "what should we tell", "message to the customer",
+	"explain to the customer", "customer message", "wording for",
+}
 
 var actionCues = []string{
 	"what to do", "what do we do", "what do i do", "what should", "what now", "what next", "next step",
 	"can we", "can i", "could we", "should we", "should i", "shall we", "do we", "may we", "is it ok",
 	"retry", "re-try", "try again", "resubmit", "re-present", "represent", "how do", "how to", "how can",
 	"how should", "fix", "resolve", "handle", "deal with", "recover", "stop", "prevent", "avoid", "workaround",
-	"what can", "tell the customer", "next", "action", "mitigat", "unblock", "escalate",
+	"what can", "next", "action", "mitigat", "unblock",
 }
 
 var meaningCues = []string{"what does", "what is", "what's", "whats", "meaning", "mean ", "means", "explain", "why "}
 
 func questionIntent(q string) intent {
 	l := " " + strings.ToLower(q) + " "
+	for _, c := range customerCues {
+		if strings.Contains(l, c) {
+			return intentCustomer
+		}
+	}
+	for _, c := range escalateCues {
+		if strings.Contains(l, c) {
+			return intentEscalate
+		}
+	}
 	for _, c := range actionCues {
 		if strings.Contains(l, c) {
 			return intentAction
@@ -141,59 +261,172 @@ func questionIntent(q string) intent {
 	return intentAny
 }
 
-// passage picks what a hit shows for a question. For an article with a
-// "What to do" section it is the action passage that holds most of the
-// question's codes and words; before it, when the question asks what
-// something means (or names a code that the meaning section explains),
-// comes the first sentence of the best meaning passage. Articles without
-// sections, reference records, community answers and incidents show their
-// best line (snippet).
-func passage(body, question string, stems []string) string {
-	secs := Sections(body)
-	it := questionIntent(question)
-	type cand struct {
-		text  string
-		score float64
-		code  bool
+// maxPassageText is the longest text a hit shows (bytes, before "…").
+const maxPassageText = 400
+
+// passageScore is how well one passage (a bullet or paragraph) matches the
+// question: one point per question stem it holds, three for a code of the
+// question (R03, not R01).
+func passageScore(p string, stems []string) float64 {
+	low := strings.ToLower(p)
+	var s float64
+	for _, st := range stems {
+		if st == "" || !strings.Contains(low, st) {
+			continue
+		}
+		s++
+		if strings.ContainsAny(st, "0123456789") {
+			s += 2
+		}
 	}
-	var action, meaning, other *cand
-	for _, s := range secs {
-		for _, p := range s.Passages {
-			low := strings.ToLower(p)
-			c := cand{text: p}
-			for _, st := range stems {
-				if st == "" || !strings.Contains(low, st) {
-					continue
-				}
-				c.score++
-				if strings.ContainsAny(st, "0123456789") {
-					c.score += 2 // the question's own code (R03, not R01)
-					c.code = true
-				}
+	return s
+}
+
+// bestOf returns the index of the passage of s that matches best (the
+// first on a tie) and its score; -1 when s has none.
+func bestOf(s Section, stems []string) (int, float64) {
+	best, score := -1, -1.0
+	for i, p := range s.Passages {
+		if sc := passageScore(p, stems); sc > score {
+			best, score = i, sc
+		}
+	}
+	return best, score
+}
+
+// sectionText is the sentence or two of s that answer: its best passage,
+// and, when that is short, the next best one that also matches the
+// question (or the one after it, when none matches).
+func sectionText(s Section, stems []string) string {
+	i, sc := bestOf(s, stems)
+	if i < 0 {
+		return ""
+	}
+	out := s.Passages[i]
+	if len(out) >= 120 || len(s.Passages) < 2 {
+		return out
+	}
+	second, ssc := -1, 0.0
+	for j, p := range s.Passages {
+		if j == i {
+			continue
+		}
+		if c := passageScore(p, stems); c > ssc {
+			second, ssc = j, c
+		}
+	}
+	if ssc < 2 {
+		second = -1 // one word in common is no reason to show a second point
+	}
+	if second < 0 && sc == 0 && i+1 < len(s.Passages) {
+		second = i + 1 // nothing matches: the section's first two points
+	}
+	if second >= 0 {
+		if second < i {
+			out = s.Passages[second] + " " + out
+		} else {
+			out += " " + s.Passages[second]
+		}
+	}
+	return out
+}
+
+// passage picks what a hit shows for a question (see the comment at the
+// top of this file). matched holds the sections (by index in Sections)
+// that the passage search found for this question, with their scores
+// relative to the best passage (0..1]; it may be nil. Bodies without a
+// "What to do" section, escalation section or customer wording (reference
+// records, community answers, plain imports) show their best line.
+func passage(body, question string, stems []string, matched map[int]float64) string {
+	return passageOf(Sections(body), body, question, stems, matched)
+}
+
+// passageOf is passage with the body's sections already parsed (nil: none).
+func passageOf(secs []Section, body, question string, stems []string, matched map[int]float64) string {
+	if secs == nil && hasSections(body) {
+		secs = Sections(body)
+	}
+	it := questionIntent(question)
+	stems = linkCodes(secs, stems)
+	find := func(kind string) int {
+		best, bestScore := -1, -1.0
+		for i, s := range secs {
+			if s.Kind != kind {
+				continue
 			}
-			var slot **cand
-			switch s.Kind {
-			case SectionAction:
-				slot = &action
-			case SectionMeaning:
-				slot = &meaning
-			default:
-				slot = &other
+			_, sc := bestOf(s, stems)
+			sc += 3 * matched[i]
+			if sc > bestScore {
+				best, bestScore = i, sc
 			}
-			if *slot == nil || c.score > (*slot).score {
-				cc := c
-				*slot = &cc
+		}
+		return best
+	}
+	action, escalate, customer, meaning := find(SectionAction), find(SectionEscalate), find(SectionCustomer), find(SectionMeaning)
+	switch {
+	case it == intentEscalate && escalate >= 0:
+		return truncate(sectionText(secs[escalate], stems), maxPassageText)
+	case it == intentCustomer && customer >= 0 && action >= 0:
+		act := truncate(secs[action].Passages[firstBest(secs[action], stems)], 200)
+		return truncate(act+" Tell the customer: "+sectionText(secs[customer], stems), maxPassageText)
+	case it == intentCustomer && customer >= 0:
+		return truncate(sectionText(secs[customer], stems), maxPassageText)
+	case action < 0:
+		return snippet(body, stems)
+	}
+	out := sectionText(secs[action], stems)
+	_, actScore := bestOf(secs[action], stems)
+	// Before the action, the first sentence of another section when it
+	// answers what the action does not: the meaning, for a meaning question
+	// or a code that only the meaning section names; any section, when it
+	// holds the best passage of the whole question and matches it clearly
+	// better than the action ("how fast must we respond to a SEV1": the
+	// targets, then what to do).
+	lead := -1
+	if meaning >= 0 && (it == intentMeaning || (hasCodeStem(secs[meaning], stems) && !hasCodeStem(secs[action], stems))) {
+		lead = meaning
+	} else {
+		for i, sec := range secs {
+			if i == action || sec.Kind == SectionCustomer || matched[i] < 0.99 {
+				continue
+			}
+			if _, sc := bestOf(sec, stems); sc >= 2 && sc > actScore+1 {
+				lead = i
 			}
 		}
 	}
-	if action == nil {
-		return snippet(body, stems)
+	if lead >= 0 {
+		i, _ := bestOf(secs[lead], stems)
+		if it == intentMeaning && lead == meaning {
+			i = firstBest(secs[lead], stems)
+		}
+		out = firstSentence(secs[lead].Passages[i]) + " " + out
 	}
-	out := action.text
-	if it != intentAction && meaning != nil && (it == intentMeaning || (meaning.code && !action.code)) {
-		out = firstSentence(meaning.text) + " " + out
+	return truncate(out, maxPassageText)
+}
+
+// firstBest is the index of the best passage of s, preferring the first
+// one when none matches the question (it usually says what the code is).
+func firstBest(s Section, stems []string) int {
+	i, sc := bestOf(s, stems)
+	if sc <= 0 || i < 0 {
+		return 0
 	}
-	return truncate(out, 360)
+	return i
+}
+
+// hasCodeStem reports whether a passage of s holds one of the question's
+// codes (a stem with a digit).
+func hasCodeStem(s Section, stems []string) bool {
+	for _, p := range s.Passages {
+		low := strings.ToLower(p)
+		for _, st := range stems {
+			if st != "" && strings.ContainsAny(st, "0123456789") && strings.Contains(low, st) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // firstSentence returns s up to its first full stop (at most ~140 bytes).
@@ -202,4 +435,56 @@ func firstSentence(s string) string {
 		return s[:i+1]
 	}
 	return truncate(s, 140)
+}
+
+// linkCodes adds to stems the codes named by the meaning passage that
+// matches the question best among those naming codes (with two of the
+// question's words at least), so that a question in words finds the action
+// about its code: "insufficient funds on an ACH debit" matches the cause
+// "Funds: R01 insufficient funds, R09 …", and the action for R01 is then
+// the one shown. Only letters-and-digits codes (R01, AM04) and snake_case
+// codes are linked; bare numbers are too ambiguous.
+func linkCodes(secs []Section, stems []string) []string {
+	var best []string
+	bestScore := 1.0
+	for _, s := range secs {
+		if s.Kind != SectionMeaning {
+			continue
+		}
+		for _, p := range s.Passages {
+			if !strings.ContainsAny(p, "0123456789_") {
+				continue // no code to link
+			}
+			var codes []string
+			for _, tok := range splitRawTokens(p) {
+				if (isLetterDigit(tok) || strings.Contains(tok, "_")) && looksLikeCode(tok) {
+					codes = append(codes, strings.ToLower(tok))
+				}
+			}
+			if len(codes) == 0 {
+				continue
+			}
+			if sc := passageScore(p, stems); sc > bestScore {
+				best, bestScore = codes, sc
+			}
+		}
+	}
+	if best == nil {
+		return stems
+	}
+	out := stems
+	seen := map[string]bool{}
+	for _, st := range stems {
+		seen[st] = true
+	}
+	for _, c := range best {
+		if !seen[c] {
+			seen[c] = true
+			if len(out) == len(stems) {
+				out = append([]string(nil), stems...)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
 }

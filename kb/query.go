@@ -111,7 +111,7 @@ func toSet(ws []string) map[string]bool {
 var synonymGroups = [][]string{
 	{"3ds", "3d secure", "3 d secure", "three d secure", "threeds", "3dsecure", "3ds2", "sca", "strong customer authentication", "emv 3ds"},
 	{"nsf", "insufficient funds", "not sufficient funds", "non sufficient funds"},
-	{"chargeback", "chargebacks", "dispute", "disputes", "charge back"},
+	{"chargeback", "chargebacks", "dispute", "disputes", "charge back", "charged back", "charge backs"},
 	{"ach", "echeck", "e check", "electronic check"},
 	{"webhook", "webhooks", "ipn", "callback", "callbacks", "instant payment notification", "web hook", "event notification"},
 	{"cvv", "cvc", "cvv2", "cvc2", "cid", "security code", "card verification"},

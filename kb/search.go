@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	"github.com/paybot/paybot/incidents/paycode"
 )
 
 // ConfidenceThreshold is the share of a question's information (IDF-weighted
@@ -23,7 +25,35 @@ const ConfidenceThreshold = 0.6
 
 const maxLimit = 100
 
-var hitFields = []string{"title", "kind", "url", "source", "body", "codes", "tags", "provider", "author", "created", "fix", "rootcause"}
+var hitFields = []string{"title", "kind", "url", "source", "body", "codes", "tags", "provider", "author", "created", "fix", "rootcause", "psig"}
+
+// articleFields are the text and keyword fields the article query reads;
+// their BM25 statistics are given for the articles alone (bm25Stats).
+var articleFields = []string{"title", "body", "tags", "question", "fix", "rootcause", "provider", "codes"}
+
+// Passages in the ranking (see passage.go and focusBonus).
+const (
+	// passageK is how many passages the passage query returns.
+	passageK = 20
+	// maxPulled is how many articles that missed the BM25 candidates a
+	// strong passage (at least pullScore of the best passage's score) may
+	// bring in.
+	maxPulled = 2
+	pullScore = 0.75
+	// minPulledCoverage is the least share of the question that an article
+	// brought in by a passage must hold to stay; pullBelow is the share
+	// under which no candidate holds the question well enough, so that
+	// passages are looked at to bring one in.
+	minPulledCoverage = 0.5
+	pullBelow         = 0.8
+	// bonusFocus is added to a hit's re-ranked score times the share of the
+	// question its title and best section hold; bonusFocusCode when the
+	// question types a code (the code bonuses decide those, and the
+	// code's own record should stay in front). Tuned on the dev questions,
+	// testdata/starter-questions.jsonl and testdata/heldout-questions.jsonl.
+	bonusFocus     = 1.2
+	bonusFocusCode = 0.9
+)
 
 // readerStats answers termStats from one index snapshot.
 type readerStats struct {
@@ -32,7 +62,8 @@ type readerStats struct {
 	r      index.IndexReader
 	dicts  []index.FieldDictContains
 	codes  index.FieldDictContains
-	n      int
+	n      int // documents, passage documents excluded
+	npass  int // passage documents
 	dfs    map[string]int
 	closed bool
 }
@@ -49,7 +80,8 @@ func newReaderStats(ctx context.Context, idx bleve.Index) *readerStats {
 	}
 	rs.r = r
 	if n, err := r.DocCount(); err == nil {
-		rs.n = int(n)
+		rs.npass = int(passageCountIn(ctx, r))
+		rs.n = max(int(n)-rs.npass, 0)
 	}
 	if rc, ok := r.(index.IndexReaderContains); ok {
 		for _, f := range []string{"body", "title", "tags"} {
@@ -62,6 +94,34 @@ func newReaderStats(ctx context.Context, idx bleve.Index) *readerStats {
 		}
 	}
 	return rs
+}
+
+// bm25Stats are the BM25 statistics of a query over fields when the index
+// holds n documents that have them: the passage documents count neither for
+// the articles nor the articles for the passages, so a question scores an
+// article as it would without passages. nil when the reader cannot tell.
+func (rs *readerStats) bm25Stats(n int, fields []string) *search.BM25Stats {
+	br, ok := rs.r.(index.BM25Reader)
+	if !ok || n <= 0 {
+		return nil
+	}
+	st := &search.BM25Stats{DocCount: float64(n), FieldCardinality: make(map[string]int, len(fields))}
+	for _, f := range fields {
+		c, err := br.FieldCardinality(f)
+		if err != nil {
+			return nil
+		}
+		st.FieldCardinality[f] = c
+	}
+	return st
+}
+
+// withStats returns ctx carrying st for bleve's term scorers (nil: ctx).
+func withStats(ctx context.Context, st *search.BM25Stats) context.Context {
+	if st == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, search.BM25StatsKey, st)
 }
 
 func (rs *readerStats) close() {
@@ -124,6 +184,19 @@ func (rs *readerStats) df(stem string) int {
 	}
 	rs.dfs[stem] = best
 	return best
+}
+
+// fieldDF is the number of documents whose field holds the stemmed term.
+func (rs *readerStats) fieldDF(stem, field string) int {
+	if rs.r == nil || stem == "" {
+		return 0
+	}
+	tfr, err := rs.r.TermFieldReader(rs.ctx, []byte(stem), field, false, false, false)
+	if err != nil {
+		return 0
+	}
+	defer tfr.Close()
+	return int(tfr.Count())
 }
 
 // idf is the BM25 inverse document frequency.
@@ -245,11 +318,43 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	k := max(limit+5, 10)
 	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
 	req.Fields = hitFields
-	sr, err := ix.alias.SearchInContext(ctx, req)
+	actx := ctx
+	if rs.npass > 0 {
+		actx = withStats(ctx, rs.bm25Stats(rs.n, articleFields))
+	}
+	sr, err := ix.alias.SearchInContext(actx, req)
 	if err != nil {
 		return res, 0, err
 	}
-	ranked := rerank(plan, sr.Hits)
+	hits := sr.Hits
+	// The share of the question each candidate holds in one place (its
+	// title and best section); the passages are searched when a candidate
+	// has sections (which of them matched chooses what it shows), and may
+	// bring in articles when no candidate holds most of the question.
+	sc := sectionCache{}
+	covs := make(map[string]float64, len(hits))
+	best, sectioned := 0.0, false
+	for _, h := range hits {
+		c := focusCoverage(plan, rs, h, sc)
+		covs[h.ID] = c
+		best = math.Max(best, c)
+		sectioned = sectioned || fieldString(h, "psig") != ""
+	}
+	var pm passageMatches
+	if pull := best < pullBelow; rs.npass > 0 && (sectioned || pull) {
+		var pulled search.DocumentMatchCollection
+		pm, pulled, err = ix.matchPassages(ctx, plan, rs, hits, sc, pull)
+		if err != nil {
+			return res, 0, err
+		}
+		for _, h := range pulled {
+			if c := focusCoverage(plan, rs, h, sc); c >= minPulledCoverage {
+				covs[h.ID] = c
+				hits = append(hits, h)
+			}
+		}
+	}
+	ranked := rerank(plan, hits, focusBonus(plan, covs))
 	if len(ranked) > limit {
 		ranked = ranked[:limit]
 	}
@@ -261,7 +366,7 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 			Title:   fieldString(h, "title"),
 			Kind:    fieldString(h, "kind"),
 			Score:   math.Round(h.Score*1e4) / 1e4,
-			URL:     fieldString(h, "url"),
+			URL:     hitURL(h),
 			Source:  fieldString(h, "source"),
 			Author:  fieldString(h, "author"),
 			Created: fieldString(h, "created"),
@@ -269,13 +374,17 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 		if hit.Kind == KindIncident && (fieldString(h, "fix") != "" || fieldString(h, "rootcause") != "") {
 			hit.Snippet = incidentSnippet(fieldString(h, "fix"), fieldString(h, "rootcause"))
 		} else {
-			hit.Snippet = passage(fieldString(h, "body"), q, stems)
+			hit.Snippet = passageOf(sc.of(h), fieldString(h, "body"), q, stems, pm.sections[h.ID])
 		}
 		res.Hits = append(res.Hits, hit)
 	}
 	if len(ranked) > 0 {
 		cov = coverage(plan, ranked[0], rs, an)
-		if nearTopic(q) && cov < 1 {
+		if nearTopic(q) && !typedCodeMatch(plan, ranked[0]) {
+			// personal finance, markets, company facts: never an answer,
+			// unless the question types a code that the best hit holds
+			// (a word that happens to be a code, like "bank account",
+			// does not count)
 			cov = math.Min(cov, ConfidenceThreshold*0.9)
 		}
 		res.Confident = cov >= ConfidenceThreshold
@@ -405,15 +514,55 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 	return c * 0.75
 }
 
+// typedCodeMatch reports whether the question types a code (not a phrase
+// that happens to be one) that the hit holds.
+func typedCodeMatch(p queryPlan, top *search.DocumentMatch) bool {
+	codes := fieldStrings(top, "codes")
+	for _, c := range p.codes {
+		if !c.strong || c.bonus < bonusCode {
+			continue
+		}
+		for _, dc := range codes {
+			if dc == c.term {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// queryStems are the lower-case stems and codes that passage selection
+// looks for in a hit's text: each content unit, and the words of its
+// multi-word synonyms ("nsf" also looks for "insufficient funds").
 func queryStems(p queryPlan) []string {
 	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
 	for _, u := range p.content {
 		switch {
 		case u.code != "":
-			out = append(out, u.code)
-			out = append(out, strings.ReplaceAll(u.code, "_", " "))
+			add(u.code)
+			add(strings.ReplaceAll(u.code, "_", " "))
+			if isDigits(u.code) && len(u.code) >= 4 {
+				// 20051 is one of the "20xxx" codes, 2046 of the "2xxx"
+				add(u.code[:len(u.code)-3] + "xxx")
+			}
 		case u.stem != "":
-			out = append(out, u.stem)
+			add(u.stem)
+		}
+		for _, alt := range u.alts {
+			if len(alt) > 1 {
+				for _, st := range alt {
+					if len(st) >= 4 { // "e check" adds "check", never "e"
+						add(st)
+					}
+				}
+			}
 		}
 	}
 	return out
@@ -487,7 +636,10 @@ func truncate(s string, n int) string {
 // for being the reference record of a typed code. BM25's coord factor
 // favours long articles that match many words; the bonuses make an exact
 // code match count for more than that.
-func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.DocumentMatch {
+//
+// focus adds each hit's focus bonus (focusBonus); it may be nil. A hit
+// penalised for belonging to another provider or system gets none.
+func rerank(p queryPlan, hits search.DocumentMatchCollection, focus map[string]float64) []*search.DocumentMatch {
 	if len(hits) == 0 {
 		return nil
 	}
@@ -527,8 +679,10 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.Document
 		if sys != "" && p.named[sys] {
 			bonus += bonusSystem
 		}
+		fb := focus[h.ID]
 		if f := systemFamily(sys); f != "" && len(p.families) > 0 && !p.families[f] {
 			bonus -= penaltyOther
+			fb = 0 // another provider's document answers another question
 		}
 		kind := fieldString(h, "kind")
 		if kind == KindCommunity {
@@ -546,7 +700,7 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection) []*search.Document
 		} else if typed && kind == KindReference {
 			bonus += bonusReference
 		}
-		h.Score = h.Score/max + bonus
+		h.Score = h.Score/max + bonus + fb
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
@@ -669,4 +823,290 @@ func questionSimilarity(p queryPlan, learned string) float64 {
 		}
 	}
 	return float64(n) / float64(max(len(q), len(l)))
+}
+
+// passageMatches is what the passage query found for the articles: for
+// each article, the sections (by index in Sections) that matched, with
+// their scores relative to the best passage of the question (0..1].
+type passageMatches struct {
+	sections map[string]map[int]float64
+}
+
+// buildPassageQuery is the query of the passage documents: the question's
+// words (and their synonyms, weaker) in the section text and heading.
+//
+// Words that occur in more than a quarter of the passages ("customer",
+// "payment", "retry") are left out: they tell no section from another, and
+// walking their postings is most of the query's cost. With nothing left the
+// passage query is not run.
+func buildPassageQuery(p queryPlan, rs *readerStats) query.Query {
+	limit := max(rs.npass/4, 8)
+	rare := func(words []string) []string {
+		var out []string
+		for _, w := range words {
+			st := w
+			if allLetters(w) {
+				st = stem(w)
+			}
+			if rs.fieldDF(st, "ptext") <= limit {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	p.words, p.extra, p.syn = rare(p.words), rare(p.extra), rare(p.syn)
+	var qs []query.Query
+	add := func(words []string, field string, boost float64) {
+		if len(words) == 0 {
+			return
+		}
+		m := bleve.NewMatchQuery(strings.Join(words, " "))
+		m.SetField(field)
+		m.SetBoost(boost)
+		qs = append(qs, m)
+	}
+	text := append(append([]string{}, p.words...), p.extra...)
+	add(text, "ptext", 1)
+	add(text, "pheading", 0.5)
+	add(p.syn, "ptext", boostSynonym)
+	if len(qs) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// splitPassageID returns the article and the section index of a passage id.
+func splitPassageID(id string) (string, int, bool) {
+	i := strings.LastIndexByte(id, '#')
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(id[i+1:])
+	return id[:i], n, err == nil
+}
+
+// matchPassages runs the passage query (ids only: no stored field is
+// read) and returns the sections it matched of hits' articles and, when
+// pull is set, the articles (Score 0) of up to maxPulled strong passages
+// that were not among hits: BM25 favours long articles that mention many
+// of the words, and a short section that answers the question can find its
+// article that way (the caller keeps those that hold enough of the
+// question). A passage counts only while its article still has that
+// section (a passage left behind by an earlier version of the article is
+// ignored until the next rebuild removes it).
+func (ix *Index) matchPassages(ctx context.Context, p queryPlan, rs *readerStats, hits search.DocumentMatchCollection, sc sectionCache, pull bool) (passageMatches, search.DocumentMatchCollection, error) {
+	pm := passageMatches{sections: map[string]map[int]float64{}}
+	var pulled search.DocumentMatchCollection
+	pq := buildPassageQuery(p, rs)
+	if pq == nil {
+		return pm, nil, nil
+	}
+	req := bleve.NewSearchRequestOptions(pq, passageK, 0, false)
+	sr, err := ix.alias.SearchInContext(withStats(ctx, rs.bm25Stats(rs.npass, []string{"ptext", "pheading"})), req)
+	if err != nil || len(sr.Hits) == 0 {
+		return pm, nil, err
+	}
+	byID := make(map[string]*search.DocumentMatch, len(hits))
+	for _, h := range hits {
+		byID[h.ID] = h
+	}
+	var missing []string
+	seen := map[string]bool{}
+	top := sr.Hits[0].Score
+	for _, ph := range sr.Hits {
+		parent, _, ok := splitPassageID(ph.ID)
+		if !ok || seen[parent] || byID[parent] != nil {
+			continue
+		}
+		seen[parent] = true
+		if pull && len(missing) < maxPulled && ph.Score >= pullScore*top {
+			missing = append(missing, parent)
+		}
+	}
+	if len(missing) > 0 {
+		freq := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(missing), len(missing), 0, false)
+		freq.Fields = hitFields
+		fr, err := ix.alias.SearchInContext(ctx, freq)
+		if err != nil {
+			return pm, nil, err
+		}
+		for _, h := range fr.Hits {
+			if k := fieldString(h, "kind"); k == KindPassage || k == "" {
+				continue
+			}
+			h.Score = 0 // outside the BM25 candidates: its focus bonus carries it
+			byID[h.ID] = h
+			pulled = append(pulled, h)
+		}
+	}
+	for _, ph := range sr.Hits {
+		parent, n, ok := splitPassageID(ph.ID)
+		art := byID[parent]
+		if !ok || art == nil || fieldString(art, "psig") == "" {
+			continue
+		}
+		if n >= len(sc.of(art)) {
+			continue
+		}
+		if pm.sections[parent] == nil {
+			pm.sections[parent] = map[int]float64{}
+		}
+		if rel := ph.Score / top; rel > pm.sections[parent][n] {
+			pm.sections[parent][n] = rel
+		}
+	}
+	return pm, pulled, nil
+}
+
+// focusCoverage is the IDF-weighted share of the question (0..1) that a
+// hit holds in one place: its title and its best section, or its title and
+// whole text when it has no sections (a record, a community answer, a past
+// incident), so that a plain document is not put behind an article for
+// having no sections.
+func focusCoverage(p queryPlan, rs *readerStats, h *search.DocumentMatch, sc sectionCache) float64 {
+	title := fieldString(h, "title")
+	if secs := sc.of(h); secs != nil {
+		var cov float64
+		for _, s := range secs {
+			cov = math.Max(cov, textCoverage(p, rs, title+"\n"+s.Heading+"\n"+strings.Join(s.Passages, "\n")))
+		}
+		return cov
+	}
+	return textCoverage(p, rs, title+"\n"+fieldString(h, "body")+"\n"+fieldString(h, "fix")+"\n"+fieldString(h, "rootcause"))
+}
+
+// focusBonus turns the coverages into re-ranking bonuses: bonusFocus times
+// the coverage, bonusFocusCode when the question types a code.
+func focusBonus(p queryPlan, covs map[string]float64) map[string]float64 {
+	w := bonusFocus
+	for _, c := range p.codes {
+		if c.bonus >= bonusCode {
+			w = bonusFocusCode
+			break
+		}
+	}
+	out := make(map[string]float64, len(covs))
+	for id, c := range covs {
+		out[id] = w * c
+	}
+	return out
+}
+
+// sectionCache holds the sections of the hits of one search, parsed once.
+type sectionCache map[string][]Section
+
+// of returns the sections of a hit with passages (nil for one without).
+func (c sectionCache) of(h *search.DocumentMatch) []Section {
+	if fieldString(h, "psig") == "" {
+		return nil
+	}
+	s, ok := c[h.ID]
+	if !ok {
+		s = Sections(fieldString(h, "body"))
+		c[h.ID] = s
+	}
+	return s
+}
+
+// textCoverage is the IDF-weighted share of the question's content units
+// (words, codes, or one of their synonyms) that a text holds, 0..1.
+func textCoverage(p queryPlan, rs *readerStats, text string) float64 {
+	text = strings.ToLower(text)
+	var have, total float64
+	for _, u := range p.content {
+		var w float64
+		var keys []string
+		switch {
+		case u.code != "":
+			w = rs.idf("")
+			keys = []string{u.code, strings.ReplaceAll(u.code, "_", " ")}
+		case u.stem != "":
+			w = rs.idf(u.stem)
+			keys = []string{u.stem}
+		default:
+			continue
+		}
+		total += w
+		found := false
+		for _, k := range keys {
+			if hasWordPrefix(text, k) {
+				found = true
+				break
+			}
+		}
+		for _, alt := range u.alts {
+			if found {
+				break
+			}
+			all := len(alt) > 0
+			for _, st := range alt {
+				if !hasWordPrefix(text, st) {
+					all = false
+					break
+				}
+			}
+			found = all
+		}
+		if found {
+			have += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return have / total
+}
+
+// hitURL is the link a hit shows. A reference record of a known code
+// family (paycode.FamilyOf of its id's system) links to the page that
+// documents the family when its own url only names where the record came
+// from (a source repository) or is empty; otherwise a document links to
+// its own url (an article's front matter names the family's page itself).
+func hitURL(h *search.DocumentMatch) string {
+	own := fieldString(h, "url")
+	if fieldString(h, "kind") != KindReference || !(own == "" || sourceHost(own)) {
+		return own
+	}
+	i := strings.LastIndexByte(h.ID, ':')
+	if i <= 0 {
+		return own
+	}
+	if f, ok := paycode.FamilyOf(h.ID[:i]); ok {
+		return f.URL
+	}
+	return own
+}
+
+// sourceHost reports whether a url points at a source code host: the
+// origin of a record, not a page that explains its code.
+func sourceHost(u string) bool {
+	for _, h := range []string{"https://github.com/", "https://raw.githubusercontent.com/", "https://gitlab.com/", "https://bitbucket.org/"} {
+		if strings.HasPrefix(u, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWordPrefix reports whether some word of text (lower case) starts with
+// key: the stem "fund" is in "funds", not in "refund".
+func hasWordPrefix(text, key string) bool {
+	if key == "" {
+		return false
+	}
+	for off := 0; ; {
+		i := strings.Index(text[off:], key)
+		if i < 0 {
+			return false
+		}
+		i += off
+		if i == 0 || !isWordByte(text[i-1]) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
 }

@@ -12,6 +12,11 @@ const (
 	KindCommunity = "community" // community answer (imported or captured with /payissue learn)
 	KindReference = "reference" // code tables (ISO 8583, ACH, 3DS, gateway error codes)
 	KindIncident  = "incident"  // past incident
+
+	// KindPassage is the kind of the index's passage documents, one per
+	// section of an article (passage.go). They are never a hit of their
+	// own, never imported and never returned by Get.
+	KindPassage = "passage"
 )
 
 // Doc is one searchable document.

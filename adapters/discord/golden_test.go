@@ -61,8 +61,10 @@ func TestGoldenQuestionSelect(t *testing.T) {
 }
 
 func TestGoldenAnswers(t *testing.T) {
-	golden(t, "answers", render(bot.Message{Kind: bot.KindAnswers, Text: "Here is what I found:", Hits: []bot.Hit{
-		{ID: "kb1", Title: "do_not_honor", Snippet: "The issuer declined without a reason. Ask the customer to call their bank.", Source: "internal KB", URL: "https://kb.example/do_not_honor"},
+	// The text is the engine's: a heading, then the hits as plain text,
+	// which the embeds replace.
+	golden(t, "answers", render(bot.Message{Kind: bot.KindAnswers, Text: "Here is what I found:\n1. do_not_honor [internal KB]\n   The issuer declined…", Hits: []bot.Hit{
+		{ID: "kb1", Title: "do_not_honor", Snippet: "The issuer declined without a reason. Ask the customer to call their bank.", Source: "internal KB", URL: "https://kb.example/do_not_honor", Show: "/payissue show id:kb1"},
 		{ID: "PAY-12", Title: "PAY-12 declines after 3DS change", Snippet: "Rolled back the 3DS exemption flag.", Source: "past incident PAY-12"},
 	}}))
 }

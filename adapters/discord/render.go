@@ -52,13 +52,18 @@ func render(msg bot.Message) []outMsg {
 			embeds = append(embeds, hitEmbed(h))
 		}
 	}
+	text := msg.Text
+	if msg.Kind == bot.KindAnswers && len(msg.Hits) > 0 {
+		// the text after its first line is the hits written out as plain
+		// text, for platforms without embeds: the embeds show them
+		text, _, _ = strings.Cut(text, "\n")
+	}
 	if len(msg.Choices) > 0 {
 		comps = append(comps, choiceComponents(msg.Expects, msg.Choices, msg.Multi)...)
 	}
 	if len(comps) > maxRows {
 		comps = comps[:maxRows]
 	}
-	text := msg.Text
 	if msg.Kind == bot.KindCard && msg.Card != nil {
 		// The embed carries everything; Text is the plain-text fallback
 		// for platforms without cards.
@@ -176,8 +181,15 @@ func hitEmbed(h bot.Hit) *discordgo.MessageEmbed {
 	if strings.HasPrefix(h.URL, "http://") || strings.HasPrefix(h.URL, "https://") {
 		e.URL = h.URL
 	}
-	if h.Source != "" {
-		e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(h.Source, maxFooter)}
+	footer := h.Source
+	if h.Show != "" {
+		if footer != "" {
+			footer += " · "
+		}
+		footer += "Whole article: " + h.Show
+	}
+	if footer != "" {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(footer, maxFooter)}
 	}
 	return e
 }

@@ -134,7 +134,13 @@ func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 	var blocks []slack.Block
 	fb := escapeText(msg.Text)
 	if msg.Text != "" {
-		tb, _ := renderText(msg.Text, "")
+		// With hits, the text after its first line is the hits written out
+		// as plain text (the fallback): the blocks below show them.
+		head := msg.Text
+		if len(msg.Hits) > 0 {
+			head, _, _ = strings.Cut(msg.Text, "\n")
+		}
+		tb, _ := renderText(head, "")
 		blocks = append(blocks, tb...)
 	}
 	for i, h := range msg.Hits {
@@ -150,8 +156,15 @@ func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 			body += "\n" + escapeText(h.Snippet)
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(trim(body, maxSectionText)), nil, nil))
+		var ctx []string
 		if h.Source != "" {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(trim("Source: "+escapeText(h.Source), maxSectionText))))
+			ctx = append(ctx, "Source: "+escapeText(h.Source))
+		}
+		if h.Show != "" {
+			ctx = append(ctx, "Whole article: `"+escapeText(strings.ReplaceAll(h.Show, "`", "'"))+"`")
+		}
+		if len(ctx) > 0 {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(trim(strings.Join(ctx, " · "), maxSectionText))))
 		}
 		if fb == "" {
 			fb = escapeText(h.Title)

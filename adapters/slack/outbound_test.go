@@ -292,8 +292,10 @@ func TestGoldenCard(t *testing.T) {
 }
 
 func TestGoldenAnswers(t *testing.T) {
-	golden(t, "answers", bot.Message{Kind: bot.KindAnswers, Text: "These may help with *do_not_honor*:", Hits: []bot.Hit{
-		{ID: "stripe-do-not-honor", Title: "Stripe decline: do_not_honor", Snippet: "The issuer declined the card without a reason. Ask the customer to contact their bank, or try another card.", Source: "internal KB", URL: "https://kb.example.com/stripe/do-not-honor"},
+	// The text is the engine's: a heading, then the hits as plain text
+	// (the notification fallback), which the blocks replace.
+	golden(t, "answers", bot.Message{Kind: bot.KindAnswers, Text: "These may help with *do_not_honor*:\n1. Stripe decline: do_not_honor [internal KB]\n   The issuer declined…", Hits: []bot.Hit{
+		{ID: "stripe-do-not-honor", Title: "Stripe decline: do_not_honor", Snippet: "The issuer declined the card without a reason. Ask the customer to contact their bank, or try another card.", Source: "internal KB", URL: "https://kb.example.com/stripe/do-not-honor", Show: "/payissue show stripe-do-not-honor"},
 		{ID: "PAY-3", Title: "PAY-3: spike of code 05 at one acquirer", Snippet: "Resolved by failing over to the backup acquirer.", Source: "past incident PAY-3"},
 	}})
 }

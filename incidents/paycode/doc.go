@@ -15,6 +15,9 @@
 //	INSTRUMENT_DECLINED           -> "instrument_declined"
 //
 // Keys are lower case ASCII; Display gives the conventional way to show one
-// (R01, INSTRUMENT_DECLINED). The package imports nothing from chat or
-// storage, so any layer may use it.
+// (R01, INSTRUMENT_DECLINED). FamilyOf gives a code system's family and the
+// public page that documents it (Nacha return codes, ISO 8583 network
+// codes, Adyen refusal reasons, …): the link an answer about such a code
+// shows. The package imports nothing from chat or storage, so any layer
+// may use it.
 package paycode

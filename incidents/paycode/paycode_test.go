@@ -93,3 +93,35 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+func TestFamilyOf(t *testing.T) {
+	for sys, want := range map[string]string{
+		"ach-return":                      "nacha-return",
+		"ACH-Return":                      "nacha-return",
+		"ach-noc_change":                  "nacha-noc",
+		"iso8583_1987_field39":            "card-network",
+		"iso8583_1993_action_code":        "iso8583-action",
+		"3ds-transStatusReason":           "3ds-transstatusreason",
+		"paypal-issue:checkout_orders_v2": "paypal-orders",
+		"square-error":                    "square-error",
+		"paypal-issue:invoicing_v2":       "",
+		"paypal-issue":                    "",
+		"":                                "",
+		"something-else":                  "",
+	} {
+		f, ok := FamilyOf(sys)
+		if f.Key != want || ok != (want != "") {
+			t.Errorf("FamilyOf(%q) = %q, %v; want %q", sys, f.Key, ok, want)
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range Families() {
+		if f.Key == "" || f.Name == "" || !strings.HasPrefix(f.URL, "https://") || strings.Contains(f.URL, "#") || len(f.Systems) == 0 {
+			t.Errorf("incomplete family %+v", f)
+		}
+		if seen[f.Key] {
+			t.Errorf("family %q twice", f.Key)
+		}
+		seen[f.Key] = true
+	}
+}
