@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,7 +35,8 @@ const defaultMaxConns = 10
 // waits for. Background work (the event workers, up to 32 outbox
 // deliveries, the scheduler, the index follower) shares the main pool and,
 // in a burst, keeps every one of its connections busy; with its own pool
-// an acknowledgement never queues behind it.
+// an acknowledgement never queues behind it. Each connection has a batch
+// writer (enqueue.go).
 const ackConns = 3
 
 // defaultConnectTimeout bounds one connection attempt unless the DSN sets
@@ -49,8 +51,12 @@ const defaultConnectTimeout = 5 * time.Second
 // handing it out and replaces dead ones (after a server restart, say).
 type Store struct {
 	pool    *pgxpool.Pool
-	ackPool *pgxpool.Pool // EnqueueEvent only (see ackConns)
+	ackPool *pgxpool.Pool // EnqueueEvent's batch writers only (see ackConns)
 	closed  atomic.Bool
+
+	enq     chan *enqueueReq // to the batch writers (enqueue.go)
+	stop    chan struct{}    // closed by Close: the writers stop
+	enqDone sync.WaitGroup
 }
 
 // Open connects to the database named by dsn (a postgres:// URL or a
@@ -90,6 +96,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		p.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	s.startEnqueuers()
 	return s, nil
 }
 
@@ -146,6 +153,8 @@ func takeMaxConns(dsn string) (string, int, error) {
 // Close closes the pool, waiting for connections in use to be released.
 func (s *Store) Close() error {
 	if s.closed.CompareAndSwap(false, true) {
+		close(s.stop)
+		s.enqDone.Wait()
 		s.ackPool.Close()
 		s.pool.Close()
 	}

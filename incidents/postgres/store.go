@@ -110,17 +110,6 @@ const (
 	SELECT $1, r.value, 'PAY-' || r.value, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $19
 	FROM (SELECT nextval('incident_ref_seq') AS value) r
 	RETURNING ref`
-	// sqlEnqueueKeys records $1[1] as a received event with payload $2
-	// and the rest of $1 as message keys already handled (they only name
-	// the message, for dedupe), all at $3, or raises PBDUP and records
-	// nothing when any of them is known.
-	sqlEnqueueKeys = `WITH k AS (SELECT key, ord FROM unnest($1::text[]) WITH ORDINALITY AS u (key, ord)),
-	ins AS (INSERT INTO inbox (key, payload, status, received_at, processed_at)
-		SELECT key, CASE WHEN ord = 1 THEN $2::bytea END, CASE WHEN ord = 1 THEN 'received' ELSE 'done' END,
-			$3, CASE WHEN ord = 1 THEN NULL ELSE $3::timestamptz END
-		FROM k ORDER BY ord
-		ON CONFLICT (key) DO NOTHING RETURNING 1)
-	SELECT paybot_check((SELECT count(*) FROM ins) = cardinality($1::text[]), 'PBDUP', 'event or message key received before')`
 )
 
 // execer is a transaction or the pool.
@@ -290,36 +279,35 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 	if payload == nil {
 		payload = []byte{}
 	}
-	keys := []string{key}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("postgres: enqueue event: %w", err)
+	}
+	r := &enqueueReq{ctx: ctx, key: key, payload: payload, at: at, done: make(chan error, 1)}
 	for _, mk := range messageKeys {
-		if mk != "" && !slices.Contains(keys, mk) {
-			keys = append(keys, mk)
+		if mk != "" && mk != key && !slices.Contains(r.mkeys, mk) {
+			r.mkeys = append(r.mkeys, mk)
 		}
 	}
-	// One autocommit statement, one round trip: the event and every message
-	// key, or nothing (paybot_check raises PBDUP when a key was there, which
-	// undoes the whole statement). This is the acknowledgement's only wait
-	// on the database; a BEGIN, an insert per key and a COMMIT took four.
+	// One of the batch writers records it (enqueue.go): the event and
+	// every message key, or nothing.
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if s.closed.Load() {
+	if s.closed.Load() {
+		err = ErrClosed
+	} else {
+		select {
+		case s.enq <- r:
+			select {
+			case err = <-r.done:
+			case <-ctx.Done():
+				// The batch may still record it: the platform's retry is
+				// then a duplicate and the sweep processes the event.
+				err = ctx.Err()
+			}
+		case <-s.stop:
 			err = ErrClosed
-			break
+		case <-ctx.Done():
+			err = ctx.Err()
 		}
-		_, err = s.ackPool.Exec(ctx, sqlEnqueueKeys, keys, payload, at.UTC())
-		// A connection that died while idle (the server restarted) fails
-		// without an answer from the server; the pool drops it, and the
-		// next attempt dials afresh. Nothing else notices for this pool:
-		// it serves only acknowledgements. A retry is safe even if the
-		// lost attempt committed: it then finds its own keys (PBDUP), the
-		// event is in the inbox as received, and the sweep processes it.
-		var pe *pgconn.PgError
-		if err == nil || errors.As(err, &pe) || ctx.Err() != nil {
-			break
-		}
-	}
-	if pgCode(err) == "PBDUP" {
-		err = fmt.Errorf("%w: event %q or a message it carries was received before", incidents.ErrDuplicate, key)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: enqueue event: %w", err)

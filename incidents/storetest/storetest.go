@@ -25,6 +25,7 @@ import (
 	"reflect"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"EventKeyDuplicate", testEventKeyDuplicate},
 		{"Inbox", testInbox},
 		{"InboxMessageKeys", testInboxMessageKeys},
+		{"InboxConcurrentReplicas", testInboxConcurrent},
 		{"ListIncidents", testList},
 		{"Restart", testRestart},
 		{"Times", testTimes},
@@ -1049,4 +1051,62 @@ func RunLegacyUpgrade(t *testing.T, open Opener, legacy LegacyWriter) {
 		t.Fatalf("ListIncidents = %v, %v", list, err)
 	}
 	check("listed", list[0])
+}
+
+// testInboxConcurrent enqueues from two handles on one store (two
+// replicas) at once: events that carry the same message key are one
+// message, so exactly one of them is recorded, and it is recorded whole; a
+// refused event leaves none of its keys behind.
+func testInboxConcurrent(t *testing.T, h *harness) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, b := h.openAt(t, dir), h.openAt(t, dir)
+	const events, messages = 200, 40
+	var wg sync.WaitGroup
+	var accepted atomic.Int32
+	errs := make(chan error, events)
+	for i := range events {
+		wg.Go(func() {
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			err := s.EnqueueEvent(ctx, fmt.Sprintf("ev-%d", i), []byte("{}"), base,
+				fmt.Sprintf("msg-%d", i%messages), fmt.Sprintf("side-%d", i))
+			switch {
+			case err == nil:
+				accepted.Add(1)
+			case errors.Is(err, incidents.ErrDuplicate):
+			default:
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("EnqueueEvent: %v", err)
+	}
+	if n := accepted.Load(); n != messages {
+		t.Fatalf("%d events accepted, want one per message: %d", n, messages)
+	}
+	pending, err := a.PendingEvents(ctx, 10*events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]bool{}
+	for _, p := range pending {
+		in[p.Key] = true
+	}
+	if len(in) != messages {
+		t.Fatalf("%d events pending, want %d", len(in), messages)
+	}
+	for i := range events {
+		err := a.EnqueueEvent(ctx, fmt.Sprintf("probe-%d", i), nil, base, fmt.Sprintf("side-%d", i))
+		if rec := in[fmt.Sprintf("ev-%d", i)]; rec && !errors.Is(err, incidents.ErrDuplicate) {
+			t.Fatalf("event %d was recorded but its side key is free (err %v)", i, err)
+		} else if !rec && err != nil {
+			t.Fatalf("event %d was refused but left its side key behind: %v", i, err)
+		}
+	}
 }
