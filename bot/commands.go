@@ -156,19 +156,26 @@ func (e *Engine) answerQuestion(ctx context.Context, r *reply, question string) 
 	return nil
 }
 
-// showHints sets each hit's Show: the command that prints the whole
-// document on platform (native.go writes it the platform's way).
+// showHints sets each hit's Show (and its action's): the command that
+// prints the whole document on platform (native.go writes it the
+// platform's way).
 func (e *Engine) showHints(platform string, hits []Hit) {
 	for i := range hits {
 		if hits[i].ID != "" {
 			hits[i].Show = e.commandExample(platform, "show", [2]string{"id", hits[i].ID})
 		}
+		if a := hits[i].Action; a != nil && a.ArticleID != "" {
+			c := *a // the searcher's value stays as it was
+			c.Show = e.commandExample(platform, "show", [2]string{"id", a.ArticleID})
+			hits[i].Action = &c
+		}
 	}
 }
 
 // answersText is the plain-text form of an answer: per hit the title and
-// source, the passage that answers, the link, and the command that prints
-// the whole document.
+// source, the passage that answers, what to do from the article that
+// covers a definition's code (and how to read it), the link, and the
+// command that prints the whole document.
 func answersText(hits []Hit) string {
 	var b strings.Builder
 	b.WriteString("Here is what I found:")
@@ -176,6 +183,12 @@ func answersText(hits []Hit) string {
 		fmt.Fprintf(&b, "\n%d. %s [%s]", i+1, h.Title, h.Source)
 		if h.Snippet != "" {
 			fmt.Fprintf(&b, "\n   %s", h.Snippet)
+		}
+		if l := h.ActionLine(); l != "" {
+			fmt.Fprintf(&b, "\n   %s", l)
+			if r := h.ActionRead(); r != "" {
+				fmt.Fprintf(&b, "\n   %s", r)
+			}
 		}
 		if h.URL != "" {
 			fmt.Fprintf(&b, "\n   %s", h.URL)

@@ -291,6 +291,28 @@ func TestQuestionsGetAnswersOrAPlainNo(t *testing.T) {
 	}
 }
 
+// TestDefinitionAnswerSaysWhatToDo: a hit that only defines a code and
+// carries an article's action shows it, with the command that prints that
+// article; the searcher's hit is not changed.
+func TestDefinitionAnswerSaysWhatToDo(t *testing.T) {
+	act := &bot.HitAction{Text: "R01/R09: you may re-present the same entry up to two more times within 180 days.", ArticleID: "ach-returns-overview", ArticleTitle: "ACH returns overview"}
+	h := bottest.New(t, bot.Config{KB: fakeKB{hits: []bot.Hit{{ID: "ach-return:R01", Title: "ACH return code R01", Snippet: "Available balance is not sufficient", Source: "reference code", Action: act}}}})
+	msgs := h.Command("ask ACH came back R01, can we retry?")
+	if len(msgs) != 1 || len(msgs[0].Hits) != 1 || msgs[0].Hits[0].Action == nil {
+		t.Fatalf("answer: %+v", msgs)
+	}
+	want := "   Available balance is not sufficient\n   What to do (from ACH returns overview): R01/R09: you may re-present the same entry up to two more times within 180 days.\n   Read it: /payissue show ach-returns-overview\n"
+	if !strings.Contains(msgs[0].Text, want) {
+		t.Errorf("text %q lacks %q", msgs[0].Text, want)
+	}
+	if got := msgs[0].Hits[0].Action.Show; got != "/payissue show ach-returns-overview" {
+		t.Errorf("action show %q", got)
+	}
+	if act.Show != "" {
+		t.Errorf("the searcher's action was changed: %+v", act)
+	}
+}
+
 // TestAcceptSurvivesOverflow: with tiny queues, a burst of accepted events
 // overflows into the inbox; every one of them is still processed once.
 func TestAcceptSurvivesOverflow(t *testing.T) {

@@ -110,6 +110,45 @@ type Hit struct {
 	// the platform types it ("/payissue show stripe-do-not-honor"; Discord:
 	// "/payissue show id:stripe-do-not-honor"). The engine sets it.
 	Show string `json:"show,omitempty"`
+	// Action is set on a hit that only defines a code (a reference
+	// record) when an article says what to do about that code.
+	Action *HitAction `json:"action,omitempty"`
+}
+
+// HitAction is what to do about a definition-only hit's code, taken from
+// an article that covers the code.
+type HitAction struct {
+	Text         string `json:"text"`          // the action sentence or two
+	ArticleID    string `json:"article_id"`    // the article it comes from
+	ArticleTitle string `json:"article_title"` // its title
+	URL          string `json:"url,omitempty"` // the article's link
+	// Show is the command that prints the article, written the way the
+	// platform types it. The engine sets it.
+	Show string `json:"show,omitempty"`
+}
+
+// ActionLine is how every platform words a hit's action: "What to do
+// (from <article title>): <text>"; "" when the hit has none.
+func (h Hit) ActionLine() string {
+	if h.Action == nil || h.Action.Text == "" {
+		return ""
+	}
+	return "What to do (from " + h.Action.ArticleTitle + "): " + h.Action.Text
+}
+
+// ActionRead is how every platform says where to read the action's
+// article: "Read it: <command>" (or its link when there is no command);
+// "" when the hit has no action.
+func (h Hit) ActionRead() string {
+	switch {
+	case h.Action == nil || h.Action.Text == "":
+		return ""
+	case h.Action.Show != "":
+		return "Read it: " + h.Action.Show
+	case h.Action.URL != "":
+		return "Read it: " + h.Action.URL
+	}
+	return ""
 }
 
 // Message is one outbound message, neutral of platform.

@@ -378,6 +378,9 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 		}
 		res.Hits = append(res.Hits, hit)
 	}
+	if err := ix.attachActions(ctx, res.Hits, ranked, sc, plan, stems); err != nil {
+		return res, 0, err
+	}
 	if len(ranked) > 0 {
 		cov = coverage(plan, ranked[0], rs, an)
 		if nearTopic(q) && !typedCodeMatch(plan, ranked[0]) {

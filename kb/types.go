@@ -61,6 +61,10 @@ type Hit struct {
 	// Author and Created are set on community answers.
 	Author  string `json:"author,omitempty"`
 	Created string `json:"created,omitempty"`
+	// Action is set on a definition-only hit (a reference record, or a
+	// document without a "What to do" section) about a code that an
+	// article covers: what to do, from that article (action.go).
+	Action *HitAction `json:"action,omitempty"`
 }
 
 // Result is the answer to one query. Confident is false whenever the bot

@@ -66,6 +66,9 @@ func TestGoldenAnswers(t *testing.T) {
 	golden(t, "answers", render(bot.Message{Kind: bot.KindAnswers, Text: "Here is what I found:\n1. do_not_honor [internal KB]\n   The issuer declined…", Hits: []bot.Hit{
 		{ID: "kb1", Title: "do_not_honor", Snippet: "The issuer declined without a reason. Ask the customer to call their bank.", Source: "internal KB", URL: "https://kb.example/do_not_honor", Show: "/payissue show id:kb1"},
 		{ID: "PAY-12", Title: "PAY-12 declines after 3DS change", Snippet: "Rolled back the 3DS exemption flag.", Source: "past incident PAY-12"},
+		// A definition with what to do from the article that covers its code.
+		{ID: "ach-return:R01", Title: "ACH return code R01 – Insufficient Funds", Snippet: "Available balance is not sufficient to cover the dollar value of the debit entry", Source: "reference code", Show: "/payissue show id:ach-return:R01",
+			Action: &bot.HitAction{Text: "R01/R09: you may re-present the same entry up to two more times within 180 days; time it after payday.", ArticleID: "ach-returns-overview", ArticleTitle: "ACH returns overview: R01, R02 and more", Show: "/payissue show id:ach-returns-overview"}},
 	}}))
 }
 

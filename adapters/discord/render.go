@@ -181,6 +181,15 @@ func hitEmbed(h bot.Hit) *discordgo.MessageEmbed {
 	if strings.HasPrefix(h.URL, "http://") || strings.HasPrefix(h.URL, "https://") {
 		e.URL = h.URL
 	}
+	if l := h.ActionLine(); l != "" {
+		if e.Description != "" {
+			e.Description += "\n\n"
+		}
+		e.Description += truncate(l, 600)
+		if r := h.ActionRead(); r != "" {
+			e.Description += "\n" + truncate(r, 200)
+		}
+	}
 	footer := h.Source
 	if h.Show != "" {
 		if footer != "" {

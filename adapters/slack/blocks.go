@@ -155,6 +155,9 @@ func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 		if h.Snippet != "" {
 			body += "\n" + escapeText(h.Snippet)
 		}
+		if l := h.ActionLine(); l != "" {
+			body += "\n" + escapeText(l)
+		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(trim(body, maxSectionText)), nil, nil))
 		var ctx []string
 		if h.Source != "" {
@@ -162,6 +165,9 @@ func renderAnswers(msg bot.Message) ([]slack.Block, string) {
 		}
 		if h.Show != "" {
 			ctx = append(ctx, "Whole article: `"+escapeText(strings.ReplaceAll(h.Show, "`", "'"))+"`")
+		}
+		if h.Action != nil && h.Action.Show != "" {
+			ctx = append(ctx, "What to do in full: `"+escapeText(strings.ReplaceAll(h.Action.Show, "`", "'"))+"`")
 		}
 		if len(ctx) > 0 {
 			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(trim(strings.Join(ctx, " · "), maxSectionText))))

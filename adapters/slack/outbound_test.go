@@ -297,6 +297,9 @@ func TestGoldenAnswers(t *testing.T) {
 	golden(t, "answers", bot.Message{Kind: bot.KindAnswers, Text: "These may help with *do_not_honor*:\n1. Stripe decline: do_not_honor [internal KB]\n   The issuer declined…", Hits: []bot.Hit{
 		{ID: "stripe-do-not-honor", Title: "Stripe decline: do_not_honor", Snippet: "The issuer declined the card without a reason. Ask the customer to contact their bank, or try another card.", Source: "internal KB", URL: "https://kb.example.com/stripe/do-not-honor", Show: "/payissue show stripe-do-not-honor"},
 		{ID: "PAY-3", Title: "PAY-3: spike of code 05 at one acquirer", Snippet: "Resolved by failing over to the backup acquirer.", Source: "past incident PAY-3"},
+		// A definition with what to do from the article that covers its code.
+		{ID: "ach-return:R01", Title: "ACH return code R01 – Insufficient Funds", Snippet: "Available balance is not sufficient to cover the dollar value of the debit entry", Source: "reference code", Show: "/payissue show ach-return:R01",
+			Action: &bot.HitAction{Text: "R01/R09: you may re-present the same entry up to two more times within 180 days; time it after payday.", ArticleID: "ach-returns-overview", ArticleTitle: "ACH returns overview: R01, R02 <and> more", Show: "/payissue show ach-returns-overview"}},
 	}})
 }
 

@@ -250,6 +250,9 @@ func (a *app) kbSearch(ctx context.Context, index *kb.Index, query string, limit
 			if h.Snippet != "" {
 				fmt.Fprintf(a.stdout, "   %s\n", h.Snippet)
 			}
+			if ac := h.Action; ac != nil {
+				fmt.Fprintf(a.stdout, "   What to do (from %s): %s\n   Read it: paybot kb show %s\n", ac.Title, ac.Text, ac.ArticleID)
+			}
 			if h.URL != "" {
 				fmt.Fprintf(a.stdout, "   %s\n", h.URL)
 			}
@@ -304,7 +307,11 @@ func (s *kbSearcher) Ask(ctx context.Context, question string, limit int) ([]bot
 	}
 	hits := make([]bot.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		hits = append(hits, bot.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Source: hitSource(h.Kind, h.ID, h.Author, h.Created), URL: h.URL})
+		bh := bot.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Source: hitSource(h.Kind, h.ID, h.Author, h.Created), URL: h.URL}
+		if a := h.Action; a != nil {
+			bh.Action = &bot.HitAction{Text: a.Text, ArticleID: a.ArticleID, ArticleTitle: a.Title, URL: a.URL}
+		}
+		hits = append(hits, bh)
 	}
 	return hits, res.Confident, nil
 }
