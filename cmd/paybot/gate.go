@@ -12,8 +12,8 @@ import (
 // storeGate answers platform requests 503 (with Retry-After) while the
 // store is unreachable, so Slack and Discord retry later, and a load
 // balancer's health check (/readyz) moves traffic to a healthy replica. A
-// background probe pings the store every interval; requests never wait for
-// it. Slash commands pass through: Slack does not retry them, and the
+// background probe pings the store every interval and closes the gate after
+// two failures in a row; requests never wait for it. Slash commands pass through: Slack does not retry them, and the
 // adapter already answers the person with a sentence when the store refuses.
 type storeGate struct {
 	down atomic.Bool
@@ -23,12 +23,22 @@ type storeGate struct {
 func (g *storeGate) run(ctx context.Context, ping func(context.Context) error, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	failed := 0
 	for {
 		pctx, cancel := context.WithTimeout(ctx, interval)
 		err := ping(pctx)
 		cancel()
 		if ctx.Err() != nil {
 			return
+		}
+		// One slow ping under a burst is not an outage: the gate closes
+		// after two failures in a row, and opens at the first success.
+		if err != nil {
+			if failed++; failed < 2 {
+				err = nil
+			}
+		} else {
+			failed = 0
 		}
 		if was := g.down.Swap(err != nil); was != (err != nil) {
 			if err != nil {

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,5 +178,44 @@ func TestPprofOnLoopbackOnly(t *testing.T) {
 	}
 	if err := startPprof("127.0.0.1:0", log); err != nil {
 		t.Errorf("startPprof(127.0.0.1:0): %v", err)
+	}
+}
+
+func TestGateClosesAfterTwoFailedPings(t *testing.T) {
+	var fails atomic.Int32 // pings left to fail
+	ping := func(context.Context) error {
+		if fails.Load() > 0 {
+			fails.Add(-1)
+			return errors.New("timeout")
+		}
+		return nil
+	}
+	g := &storeGate{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go g.run(ctx, ping, 5*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	fails.Store(1) // one slow ping: still open
+	for fails.Load() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if g.down.Load() {
+		t.Fatal("one failed ping closed the gate")
+	}
+	fails.Store(1000) // an outage: closed
+	deadline := time.Now().Add(2 * time.Second)
+	for !g.down.Load() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if !g.down.Load() {
+		t.Fatal("the gate stayed open through an outage")
+	}
+	fails.Store(0) // back: open at the first success
+	deadline = time.Now().Add(2 * time.Second)
+	for g.down.Load() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if g.down.Load() {
+		t.Fatal("the gate stayed closed after the store returned")
 	}
 }

@@ -161,13 +161,16 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers, within ctx. Errors: ErrClosed, or
-// the connection error.
+// Ping checks that the database answers, within ctx, on a connection of
+// the acknowledgement pool: the path a platform's request takes. The main
+// pool can be busy with background work for a while under a burst, which
+// says nothing about whether requests can be accepted. Errors: ErrClosed,
+// or the connection error.
 func (s *Store) Ping(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return s.pool.Ping(ctx)
+	return s.ackPool.Ping(ctx)
 }
 
 // tx runs fn in a READ COMMITTED transaction on a pooled connection.
