@@ -160,6 +160,9 @@ func parseJSONLine(raw []byte) (Doc, string) {
 	if len(id) > maxIDLen {
 		return Doc{}, fmt.Sprintf("id longer than %d bytes", maxIDLen)
 	}
+	if reservedID(id) {
+		return Doc{}, errReservedID
+	}
 	kind := strings.ToLower(strings.TrimSpace(j.Kind))
 	if kind == "" {
 		kind = KindCommunity
@@ -246,6 +249,9 @@ func ParseArticle(name string, data []byte) (Doc, error) {
 	}
 	if id == "" {
 		return Doc{}, fmt.Errorf("%s: no id", name)
+	}
+	if reservedID(id) {
+		return Doc{}, fmt.Errorf("%s: id %q: %s", name, id, errReservedID)
 	}
 	if strings.TrimSpace(m.Title) == "" {
 		return Doc{}, fmt.Errorf("%s: front matter has no title", name)

@@ -147,6 +147,26 @@ func splitsIntoPassages(d Doc) bool {
 // passageID is the id of the n-th passage of document parent (0-based).
 func passageID(parent string, n int) string { return parent + "#" + strconv.Itoa(n) }
 
+// reservedID reports whether id has the form of a passage id ("<parent>#<n>",
+// n decimal digits). Such ids belong to the index: a document imported or
+// learned under one would be overwritten by its parent's passage, hidden
+// from kb show, and deleted with its parent, so every write refuses them.
+func reservedID(id string) bool {
+	i := strings.LastIndexByte(id, '#')
+	if i <= 0 || i == len(id)-1 {
+		return false
+	}
+	for _, c := range id[i+1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// errReservedID is the reason given for a reserved id.
+const errReservedID = "the id ends in '#' and a number, the form of a passage id (an article's section): choose another id"
+
 // bodySig is a short signature of a body, stored with an article that has
 // passage documents (field psig). A passage counts only while its article
 // has it and still has that section: a passage left behind by an earlier

@@ -395,3 +395,39 @@ func TestPassageBringsInItsArticle(t *testing.T) {
 		t.Errorf("pulled without being asked: %v", pulled)
 	}
 }
+
+// TestPassageIDsAreReserved: a document id of the passage form
+// ("<parent>#<n>") is refused on every way in (JSON Lines, a Markdown
+// article, a write to the store), because the index would overwrite it with
+// its parent's passage and delete it with its parent. Other ids with '#'
+// are fine.
+func TestPassageIDsAreReserved(t *testing.T) {
+	for _, tc := range []struct {
+		id       string
+		reserved bool
+	}{
+		{"zebra-outage#1", true},
+		{"zebra-outage#0", true},
+		{"a#b#12", true},
+		{"zebra-outage", false},
+		{"#1", false},
+		{"zebra#", false},
+		{"zebra#1a", false},
+		{"c#-sharp", false},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			_, reason := parseJSONLine([]byte(`{"id":"` + tc.id + `","title":"T","body":"b","kind":"article"}`))
+			if got := reason != ""; got != tc.reserved {
+				t.Errorf("JSON Lines: refused=%v (%q), want %v", got, reason, tc.reserved)
+			}
+			_, err := ParseArticle("x.md", []byte("---\nid: \""+tc.id+"\"\ntitle: T\n---\nbody\n"))
+			if got := err != nil; got != tc.reserved {
+				t.Errorf("Markdown: refused=%v (%v), want %v", got, err, tc.reserved)
+			}
+			_, err = Normalise(Doc{ID: tc.id, Title: "T", Body: "b", Kind: KindArticle})
+			if got := err != nil; got != tc.reserved {
+				t.Errorf("Normalise: refused=%v (%v), want %v", got, err, tc.reserved)
+			}
+		})
+	}
+}

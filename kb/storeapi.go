@@ -1,15 +1,22 @@
 package kb
 
+import "fmt"
+
 // Normalise checks and cleans a document the way Upsert does (trimmed id,
 // lower-case kind defaulting to "community", card data and secrets masked)
 // so that a writer can reject a bad document before it reaches the store
 // that every index follows (package kb/kbstore), and so that the store never
-// holds a card number. Errors: a missing id, title or body, or an unknown
-// kind.
+// holds a card number. Errors: a missing id, title or body, an unknown
+// kind, or an id of the passage form "<parent>#<n>" (reserved).
 func Normalise(d Doc) (Doc, error) {
 	d, err := normaliseDoc(d)
 	if err != nil {
 		return d, err
+	}
+	if reservedID(d.ID) {
+		// Refused on the way into the store (and skipped by a follower):
+		// the index would overwrite it with a passage.
+		return d, fmt.Errorf("document %q: %s", d.ID, errReservedID)
 	}
 	// Again, explicitly: the database is the durable copy, and masking
 	// twice changes nothing more.
