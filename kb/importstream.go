@@ -22,8 +22,8 @@ import (
 // batches: each is appended to the sources log with one write and one
 // fsync, in order, and indexed as one bleve batch, with bulkInFlight
 // batches at once (scorch builds a batch's segment in the caller's
-// goroutine, so one batch at a time leaves the second core idle). Merging
-// waits until the bulk load ends. ImportStream is the two together;
+// goroutine, so one batch at a time leaves the second core idle).
+// ImportStream is the two together;
 // kb/kbstore puts the store write between them. RunImportBench compares
 // the rate with SQLite FTS5's load.
 
@@ -247,19 +247,17 @@ func WriteSynthJSONL(w io.Writer, n int) error {
 // Each batch is masked (normaliseDoc) and encoded in its own goroutine,
 // appended to the sources log (one write, one fsync) in the order of Add,
 // then indexed as one bleve batch; up to bulkInFlight batches are indexed
-// at once. A batch that shares an id with an earlier one still in flight
-// waits for it, so the last Add of an id wins. Background merging of the
-// index waits until Close (pauseMerges): a bulk load's segments are merged
-// once, by the Optimize that follows, instead of over and over while they
-// arrive. The sources offset is recorded once, at Close: a crash in
-// between replays the log from the previous offset.
+// at once, and one more is masked and logged meanwhile. A batch that
+// shares an id with an earlier one still in flight waits for it, so the
+// last Add of an id wins. The sources offset is recorded once, at Close:
+// a crash in between replays the log from the previous offset.
 type Bulk struct {
-	ix     *Index
-	ctx    context.Context
-	g      *generation
-	sem    chan struct{}
-	wg     sync.WaitGroup
-	resume func()
+	ix    *Index
+	ctx   context.Context
+	g     *generation
+	slots chan struct{} // batches handed over and not indexed yet
+	busy  chan struct{} // batches being indexed
+	wg    sync.WaitGroup
 
 	mu     sync.Mutex
 	err    error
@@ -278,8 +276,9 @@ type bulkBatch struct {
 // bulkInFlight is how many batches a Bulk indexes at once. scorch analyses
 // a batch's documents on its worker goroutines but builds the batch's
 // segment in the caller's, so with one batch at a time a second core
-// idles through every segment build; two keep both cores busy. More than
-// two bought nothing on two cores and holds more memory.
+// idles through much of every segment build. On two cores, 100,000
+// documents: one at a time ~9,000 docs/s, two ~11,000 (BENCHMARKS.md),
+// for about 20 MB more heap.
 const bulkInFlight = 2
 
 // Bulk starts a bulk load. Errors: ErrClosed.
@@ -293,7 +292,7 @@ func (ix *Index) Bulk(ctx context.Context) (*Bulk, error) {
 		return nil, ErrClosed
 	}
 	g := ix.cur.Load()
-	return &Bulk{ix: ix, ctx: ctx, g: g, sem: make(chan struct{}, bulkInFlight), resume: pauseMerges(g.idx)}, nil
+	return &Bulk{ix: ix, ctx: ctx, g: g, slots: make(chan struct{}, bulkInFlight+1), busy: make(chan struct{}, bulkInFlight)}, nil
 }
 
 // Add hands over a batch of documents, which Bulk owns from now on. It
@@ -305,7 +304,7 @@ func (b *Bulk) Add(docs []Doc) error {
 		return b.firstErr()
 	}
 	select {
-	case b.sem <- struct{}{}:
+	case b.slots <- struct{}{}:
 	case <-b.ctx.Done():
 		return b.ctx.Err()
 	}
@@ -313,7 +312,7 @@ func (b *Bulk) Add(docs []Doc) error {
 	if b.err != nil || b.closed {
 		err := b.err
 		b.mu.Unlock()
-		<-b.sem
+		<-b.slots
 		if err == nil {
 			err = ErrClosed
 		}
@@ -326,7 +325,7 @@ func (b *Bulk) Add(docs []Doc) error {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		defer func() { <-b.sem }()
+		defer func() { <-b.slots }()
 		defer close(me.done)
 		if err := b.index(prev, me, docs); err != nil {
 			b.fail(err)
@@ -393,6 +392,12 @@ func (b *Bulk) index(prev, me *bulkBatch, docs []Doc) error {
 	for _, f := range wait {
 		<-f.done
 	}
+	select {
+	case b.busy <- struct{}{}:
+	case <-b.ctx.Done():
+		return b.ctx.Err()
+	}
+	defer func() { <-b.busy }()
 	return indexDocs(b.ctx, b.g.idx, docs, -1)
 }
 
@@ -410,9 +415,9 @@ func (b *Bulk) firstErr() error {
 	return b.err
 }
 
-// Close waits for every batch, records the sources offset, lets merging
-// resume and releases the index to other writers. It returns the first
-// error of the load. Calling it again does nothing.
+// Close waits for every batch, records the sources offset and releases the
+// index to other writers. It returns the first error of the load. Calling
+// it again does nothing.
 func (b *Bulk) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -424,7 +429,6 @@ func (b *Bulk) Close() error {
 	b.wg.Wait()
 	defer b.ix.mu.Unlock()
 	defer b.ix.writes.Add(1)
-	defer b.resume()
 	if b.err != nil {
 		return b.err
 	}

@@ -328,9 +328,8 @@ func openChecked(path string, cfg map[string]interface{}) (idx bleve.Index, err 
 // everything is persisted.
 func (ix *Index) runtimeConfig() map[string]interface{} {
 	return map[string]interface{}{
-		"bolt_timeout":      ix.opts.Timeout.String(),
-		"unsafe_batch":      true,
-		"eventCallbackName": mergeGateName, // bulkmerge.go: a bulk load defers merging
+		"bolt_timeout": ix.opts.Timeout.String(),
+		"unsafe_batch": true,
 	}
 }
 
@@ -971,9 +970,9 @@ func optimize(ctx context.Context, idx bleve.Index) error {
 }
 
 // singlePassMerge merges every segment into one in a single merge task.
-// scorch's own single-segment options merge ten segments per task, so a
-// bulk load's fifty segments ended as five after one ForceMerge, each
-// document written twice on the way.
+// scorch's own single-segment options merge ten segments per task, and a
+// ForceMerge runs one plan: more than ten segments (a bulk load whose
+// merging fell behind) would end as several.
 var singlePassMerge = func() mergeplan.MergePlanOptions {
 	o := mergeplan.SingleSegmentMergePlanOptions
 	o.SegmentsPerMergeTask = 1 << 20
