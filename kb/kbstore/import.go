@@ -58,7 +58,10 @@ func (f *Follower) Import(ctx context.Context, r io.Reader, progress kb.ImportPr
 		if err != nil {
 			return err
 		}
-		before, follows := seq, true
+		// next: the highest sequence written; seq moves to it only once
+		// the batch is in the bulk load, so that an error leaves the
+		// position before the batch.
+		next, follows := seq, true
 		for len(recs) > 0 {
 			n := min(len(recs), writeBatch)
 			last, err := f.st.PutKBDocs(ctx, recs[:n])
@@ -66,28 +69,33 @@ func (f *Follower) Import(ctx context.Context, r io.Reader, progress kb.ImportPr
 				return err
 			}
 			// The store numbers the documents of one write in a row
-			// (a repeated id once): they follow seq exactly when no
+			// (a repeated id once): they follow next exactly when no
 			// other write came in between.
-			if last-int64(len(incidents.DedupKBDocs(recs[:n]))) != seq {
+			if last-int64(len(incidents.DedupKBDocs(recs[:n]))) != next {
 				follows = false
 			}
-			seq = max(seq, last)
+			next = max(next, last)
 			recs = recs[n:]
 		}
-		if bulk == nil {
-			var err error
-			if bulk, err = f.ix.Bulk(ctx); err != nil {
+		if follows {
+			if bulk == nil {
+				var err error
+				if bulk, err = f.ix.Bulk(ctx); err != nil {
+					return err
+				}
+			}
+			if err := bulk.Add(docs); err != nil {
 				return err
 			}
-		}
-		if follows {
-			return bulk.Add(docs)
+			seq = next
+			return nil
 		}
 		// Another writer came in between: apply the store's changes in
 		// order instead (this batch among them).
-		seq = before
-		if err := closeBulk(); err != nil {
-			return err
+		if bulk != nil {
+			if err := closeBulk(); err != nil {
+				return err
+			}
 		}
 		if err := f.catchUp(ctx); err != nil {
 			return err

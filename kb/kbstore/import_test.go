@@ -3,6 +3,7 @@ package kbstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ type interleavingStore struct {
 	puts  int
 	at    map[int]kb.Doc // write number -> the other writer's document
 	read  int            // changes read back (KBChanges)
+	fail  int            // write number that fails (0: none)
 }
 
 func (s *interleavingStore) KBChanges(ctx context.Context, after int64, limit int) ([]incidents.KBDoc, error) {
@@ -40,7 +42,11 @@ func (s *interleavingStore) PutKBDocs(ctx context.Context, docs []incidents.KBDo
 	s.mu.Lock()
 	s.puts++
 	d, ok := s.at[s.puts]
+	fail := s.puts == s.fail
 	s.mu.Unlock()
+	if fail {
+		return 0, errors.New("disk full")
+	}
 	if ok {
 		if _, err := kbstore.Write(ctx, s.other, time.Now().UTC(), d); err != nil {
 			return 0, err
@@ -222,5 +228,50 @@ func TestImportReadsNothingBack(t *testing.T) {
 	}
 	if !found(t, ix, "quokka settlements 4321", "doc-4321") {
 		t.Error("doc-4321 not found")
+	}
+}
+
+// A store write that fails part way stops the import with the error; the
+// position stays at the batches the index holds, so the next catch-up
+// indexes whatever the store got, and nothing is lost.
+func TestImportStoreFailsPartWay(t *testing.T) {
+	ctx := context.Background()
+	st := &interleavingStore{Store: sqliteStores(t)(t), fail: 4}
+	ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	f := kbstore.New(ix, st, kbstore.Options{Dir: dir})
+	if err := f.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	text, _, _ := importLines(5300)
+	if _, _, err := f.Import(ctx, strings.NewReader(text), nil); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("import: %v", err)
+	}
+	state, err := st.KBState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// writes 1-2 (the first batch) indexed, write 3 stored but its batch
+	// not indexed: the position is the first batch's
+	if l := f.Lag(); l.Applied != int64(kb.ImportBatch) || state.Seq != int64(kb.ImportBatch+1000) {
+		t.Fatalf("lag %+v, store at %d", l, state.Seq)
+	}
+	if err := f.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.Lag(); l.Applied != state.Seq || l.Behind != 0 {
+		t.Errorf("after catching up: lag %+v, store at %d", l, state.Seq)
+	}
+	ch, err := st.KBChanges(ctx, 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ch {
+		if _, err := ix.Get(ctx, c.ID); err != nil {
+			t.Errorf("%s is in the store, not in the index: %v", c.ID, err)
+		}
 	}
 }
