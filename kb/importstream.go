@@ -52,8 +52,27 @@ type ImportProgress func(bytesRead int64, s ImportStats)
 type parsedLine struct {
 	line   int
 	doc    Doc
+	json   []byte // doc's JSON object
 	reason string // "" ok, "-" blank, else the rejection reason
 }
+
+// Parsed is a batch of documents from ParseStream: masked and checked as
+// Normalise would, each with its JSON encoding (the store's and the
+// sources log's record). Only ParseStream makes one, so Bulk.AddParsed
+// takes it as it is, without masking and encoding it again.
+type Parsed struct {
+	docs []Doc
+	json [][]byte
+}
+
+// Docs returns the batch's documents.
+func (p Parsed) Docs() []Doc { return p.docs }
+
+// JSON returns the JSON object of Docs()[i] (no trailing newline).
+func (p Parsed) JSON(i int) []byte { return p.json[i] }
+
+// Len is the number of documents.
+func (p Parsed) Len() int { return len(p.docs) }
 
 // ImportStream imports the JSON Lines of r into the index (the format of
 // ImportJSONL). Bad lines are returned with their 1-based line numbers and
@@ -64,7 +83,7 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 	if err != nil {
 		return ImportStats{}, nil, err
 	}
-	st, problems, err := ParseStream(ctx, r, importBatch, progress, b.Add)
+	st, problems, err := ParseStream(ctx, r, importBatch, progress, b.AddParsed)
 	if cerr := b.Close(); err == nil {
 		err = cerr
 	}
@@ -73,13 +92,13 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 
 // ParseStream reads the JSON Lines of r (the format of ImportJSONL) and
 // calls fn with the good documents in file order, per documents at a time
-// (the last batch may be smaller); fn owns the slice. The documents are
-// what Normalise returns: masked, kind lower-case and defaulted. Bad lines
-// are returned with their 1-based line numbers and do not stop the
-// stream; progress (optional) is called after each fn. It returns early
-// with ctx's error, a read error or fn's error; Imported counts the
-// documents fn accepted.
-func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgress, fn func([]Doc) error) (ImportStats, []LineError, error) {
+// (the last batch may be smaller); fn owns the batch. The documents are
+// what Normalise returns: masked, kind lower-case and defaulted; the
+// workers that parse them also encode them. Bad lines are returned with
+// their 1-based line numbers and do not stop the stream; progress
+// (optional) is called after each fn. It returns early with ctx's error,
+// a read error or fn's error; Imported counts the documents fn accepted.
+func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgress, fn func(Parsed) error) (ImportStats, []LineError, error) {
 	var st ImportStats
 	var problems []LineError
 	per = max(per, 1)
@@ -100,6 +119,9 @@ func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgr
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
 			for c := range jobs {
 				c.out = make([]parsedLine, len(c.lines))
 				for i, raw := range c.lines {
@@ -108,7 +130,16 @@ func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgr
 						raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 					}
 					d, reason := parseJSONLine(raw) // masks (RedactDoc) and checks what normaliseDoc checks
-					c.out[i] = parsedLine{line: n, doc: d, reason: reason}
+					var js []byte
+					if reason == "" {
+						buf.Reset()
+						if err := enc.Encode(d); err != nil {
+							reason = "cannot encode the document: " + err.Error()
+						} else {
+							js = bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+						}
+					}
+					c.out[i] = parsedLine{line: n, doc: d, json: js, reason: reason}
 				}
 				c.lines = nil
 				close(c.done)
@@ -166,16 +197,17 @@ func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgr
 		}
 	}()
 
-	batch := make([]Doc, 0, per)
+	newBatch := func() Parsed { return Parsed{docs: make([]Doc, 0, per), json: make([][]byte, 0, per)} }
+	batch := newBatch()
 	flush := func() error {
-		if len(batch) == 0 {
+		if batch.Len() == 0 {
 			return nil
 		}
 		if err := fn(batch); err != nil {
 			return err
 		}
-		st.Imported += len(batch)
-		batch = make([]Doc, 0, per) // fn owns the old one
+		st.Imported += batch.Len()
+		batch = newBatch() // fn owns the old one
 		if progress != nil {
 			progress(cr.n.Load(), st)
 		}
@@ -192,12 +224,13 @@ func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgr
 			switch p.reason {
 			case "-":
 			case "":
-				batch = append(batch, p.doc)
+				batch.docs = append(batch.docs, p.doc)
+				batch.json = append(batch.json, p.json)
 			default:
 				st.Rejected++
 				problems = append(problems, LineError{Line: p.line, Reason: p.reason})
 			}
-			if len(batch) >= per {
+			if batch.Len() >= per {
 				if err := flush(); err != nil {
 					failed = err
 					cancel()
@@ -297,10 +330,21 @@ func (ix *Index) Bulk(ctx context.Context) (*Bulk, error) {
 
 // Add hands over a batch of documents, which Bulk owns from now on. It
 // returns once the batch is on its way (waiting while bulkInFlight batches
-// are), or the first error of an earlier batch. Documents are masked and
-// checked as by Upsert; a document that fails the check fails the load.
+// are indexed and one more is prepared), or the first error of an earlier
+// batch. Documents are masked and checked as by Upsert; a document that
+// fails the check fails the load.
 func (b *Bulk) Add(docs []Doc) error {
-	if len(docs) == 0 {
+	return b.add(Parsed{docs: docs}, false)
+}
+
+// AddParsed is Add for a batch from ParseStream, which is masked, checked
+// and encoded already.
+func (b *Bulk) AddParsed(p Parsed) error {
+	return b.add(p, true)
+}
+
+func (b *Bulk) add(p Parsed, parsed bool) error {
+	if p.Len() == 0 {
 		return b.firstErr()
 	}
 	select {
@@ -327,42 +371,57 @@ func (b *Bulk) Add(docs []Doc) error {
 		defer b.wg.Done()
 		defer func() { <-b.slots }()
 		defer close(me.done)
-		if err := b.index(prev, me, docs); err != nil {
+		if err := b.index(prev, me, p, parsed); err != nil {
 			b.fail(err)
 		}
 	}()
 	return nil
 }
 
-// index masks, logs and indexes one batch (its goroutine).
-func (b *Bulk) index(prev, me *bulkBatch, docs []Doc) error {
+// index masks (unless parsed), logs and indexes one batch (its goroutine).
+func (b *Bulk) index(prev, me *bulkBatch, p Parsed, parsed bool) error {
 	appended := false
 	defer func() {
 		if !appended {
 			close(me.appended)
 		}
 	}()
-	ids := make(map[string]bool, len(docs))
-	for i, d := range docs {
-		nd, err := normaliseDoc(d)
-		if err != nil {
-			return fmt.Errorf("kb: import: %w", err)
+	docs := p.docs
+	var data []byte
+	if parsed {
+		size := 0
+		for _, j := range p.json {
+			size += len(j) + 1
 		}
-		docs[i] = nd
-		ids[nd.ID] = true
+		data = make([]byte, 0, size)
+		for _, j := range p.json {
+			data = append(append(data, j...), '\n')
+		}
+	} else {
+		for i, d := range docs {
+			nd, err := normaliseDoc(d)
+			if err != nil {
+				return fmt.Errorf("kb: import: %w", err)
+			}
+			docs[i] = nd
+		}
+		var err error
+		if data, err = encodeSources(docs); err != nil {
+			return err
+		}
+	}
+	ids := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		ids[d.ID] = true
 	}
 	me.ids = ids
-	recs, err := encodeSources(docs)
-	if err != nil {
-		return err
-	}
 	if prev != nil {
 		<-prev.appended
 	}
 	if err := b.firstErr(); err != nil {
 		return err
 	}
-	size, err := b.ix.appendSourcesData(recs)
+	size, err := b.ix.appendSourcesData(data)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package kbstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"time"
 
@@ -53,11 +51,8 @@ func (f *Follower) Import(ctx context.Context, r io.Reader, progress kb.ImportPr
 		return nil
 	}
 	now := f.opts.Clock().UTC()
-	st, problems, err := kb.ParseStream(ctx, r, kb.ImportBatch, progress, func(docs []kb.Doc) error {
-		recs, err := storeRecords(docs, now)
-		if err != nil {
-			return err
-		}
+	st, problems, err := kb.ParseStream(ctx, r, kb.ImportBatch, progress, func(p kb.Parsed) error {
+		recs := storeRecords(p, now)
 		// next: the highest sequence written; seq moves to it only once
 		// the batch is in the bulk load, so that an error leaves the
 		// position before the batch.
@@ -84,7 +79,7 @@ func (f *Follower) Import(ctx context.Context, r io.Reader, progress kb.ImportPr
 					return err
 				}
 			}
-			if err := bulk.Add(docs); err != nil {
+			if err := bulk.AddParsed(p); err != nil {
 				return err
 			}
 			seq = next
@@ -114,17 +109,13 @@ func (f *Follower) Import(ctx context.Context, r io.Reader, progress kb.ImportPr
 	return st, problems, f.catchUp(ctx)
 }
 
-// storeRecords encodes documents for the store. They come from
-// kb.ParseStream, which returns them as kb.Normalise would: masked and
-// checked.
-func storeRecords(docs []kb.Doc, now time.Time) ([]incidents.KBDoc, error) {
-	recs := make([]incidents.KBDoc, len(docs))
-	for i, d := range docs {
-		raw, err := json.Marshal(d)
-		if err != nil {
-			return nil, fmt.Errorf("kb: %q: %w", d.ID, err)
-		}
-		recs[i] = incidents.KBDoc{ID: d.ID, Kind: d.Kind, Fields: raw, UpdatedAt: now}
+// storeRecords makes the store's records of a parsed batch: the
+// documents as kb.ParseStream returns them (as kb.Normalise would: masked
+// and checked), with the JSON it encoded.
+func storeRecords(p kb.Parsed, now time.Time) []incidents.KBDoc {
+	recs := make([]incidents.KBDoc, p.Len())
+	for i, d := range p.Docs() {
+		recs[i] = incidents.KBDoc{ID: d.ID, Kind: d.Kind, Fields: p.JSON(i), UpdatedAt: now}
 	}
-	return recs, nil
+	return recs
 }
