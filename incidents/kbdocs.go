@@ -1,6 +1,7 @@
 package incidents
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -65,8 +66,9 @@ func ValidKBDoc(d KBDoc) error {
 	if d.Deleted {
 		return nil
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(d.Fields, &m); err != nil || m == nil {
+	// A valid JSON text that starts with '{' is an object: json.Valid
+	// scans without building anything (kb import puts 100,000 at a time).
+	if f := bytes.TrimLeft(d.Fields, " \t\r\n"); len(f) == 0 || f[0] != '{' || !json.Valid(f) {
 		return fmt.Errorf("%w: knowledge-base document %q: fields are not a JSON object", ErrInvalid, d.ID)
 	}
 	return nil

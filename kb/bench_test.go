@@ -18,7 +18,7 @@ func TestSpeed100k(t *testing.T) {
 	if x, err := strconv.Atoi(v); err == nil && x > 1 {
 		n = x
 	}
-	rep, err := RunBench(context.Background(), t.TempDir(), n, 2000, testWriter{t})
+	rep, err := RunBench(context.Background(), t.TempDir(), n, 2000, testWriter{t}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,10 +95,12 @@
 //
 // # Import and repair
 //
-// ImportStream (importstream.go) parses JSON Lines in parallel and writes
-// 2,000-document batches: one sources write and fsync each, the index
-// batch of one overlapping the parsing of the next, the sources offset
-// recorded once at the end. Open
+// ParseStream (importstream.go) parses and masks JSON Lines in parallel
+// and hands over 2,000-document batches; a Bulk load masks and logs each
+// (one sources write and fsync) and indexes two at a time, the sources
+// offset recorded once at the end. ImportStream is the two together;
+// kb/kbstore's Follower.Import (paybot kb import) writes each batch to the
+// store between them. Open
 // checks the live index (openChecked: metadata, segments, a search over the
 // stored fields) and rebuilds a damaged one from its sources; Repaired says
 // so. A bad or symlinked Markdown article is skipped (CheckArticlesDir,

@@ -132,12 +132,14 @@ func parseJSONLine(raw []byte) (Doc, string) {
 		return Doc{}, "not a JSON object"
 	}
 	var j jsonDoc
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&j); err != nil {
+	// json.Unmarshal, not a Decoder per line: no buffer to allocate, and
+	// it refuses data after the object by itself.
+	if err := json.Unmarshal(raw, &j); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
+			return Doc{}, "invalid JSON: extra data after the object"
+		}
 		return Doc{}, "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
-	}
-	if dec.More() {
-		return Doc{}, "invalid JSON: extra data after the object"
 	}
 	req := func(name string, p *string) string {
 		if p == nil {

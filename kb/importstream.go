@@ -16,18 +16,27 @@ import (
 
 // Bulk import.
 //
-// ImportStream reads JSON Lines and indexes them as it goes: lines are
-// parsed by GOMAXPROCS workers, batches of importBatch documents are
-// written to the sources log with one write and one fsync, and indexed as
-// one bleve batch (scorch analyses a batch's documents in parallel). The
-// whole file is never held in memory, and there is no commit per document.
-// RunImportBench compares the rate with SQLite FTS5's load.
+// ParseStream reads JSON Lines and hands over batches of parsed documents
+// as it goes: lines are parsed (and masked, RedactDoc) by GOMAXPROCS
+// workers, and the whole file is never held in memory. A Bulk indexes such
+// batches: each is appended to the sources log with one write and one
+// fsync, in order, and indexed as one bleve batch, with bulkInFlight
+// batches at once (scorch builds a batch's segment in the caller's
+// goroutine, so one batch at a time leaves the second core idle).
+// ImportStream is the two together;
+// kb/kbstore puts the store write between them. RunImportBench compares
+// the rate with SQLite FTS5's load.
 
 // importBatch is the number of documents per sources write and index batch
-// in ImportStream: large enough that the per-batch fsync and segment
-// introduction are paid rarely, small enough to keep memory flat (5,000
-// pushed the heap into the CLI's 200 MB soft limit on 100,000 documents).
+// of a bulk import: large enough that the per-batch fsync and segment
+// introduction are paid rarely, small enough to keep memory flat with
+// bulkInFlight batches at once (5,000 pushed the heap into the CLI's 200 MB
+// soft limit on 100,000 documents).
 const importBatch = 2000
+
+// ImportBatch is the number of documents ParseStream hands over at a time
+// in ImportStream and kb import.
+const ImportBatch = importBatch
 
 // ImportStats counts one ImportStream.
 type ImportStats struct {
@@ -36,23 +45,63 @@ type ImportStats struct {
 	Rejected int `json:"rejected"` // lines rejected (see the LineErrors)
 }
 
-// ImportProgress is called after each indexed batch with the bytes read so
-// far and the stats.
+// ImportProgress is called after each batch with the bytes read so far and
+// the stats.
 type ImportProgress func(bytesRead int64, s ImportStats)
 
 type parsedLine struct {
 	line   int
 	doc    Doc
+	json   []byte // doc's JSON object
 	reason string // "" ok, "-" blank, else the rejection reason
 }
+
+// Parsed is a batch of documents from ParseStream: masked and checked as
+// Normalise would, each with its JSON encoding (the store's and the
+// sources log's record). Only ParseStream makes one, so Bulk.AddParsed
+// takes it as it is, without masking and encoding it again.
+type Parsed struct {
+	docs []Doc
+	json [][]byte
+}
+
+// Docs returns the batch's documents.
+func (p Parsed) Docs() []Doc { return p.docs }
+
+// JSON returns the JSON object of Docs()[i] (no trailing newline).
+func (p Parsed) JSON(i int) []byte { return p.json[i] }
+
+// Len is the number of documents.
+func (p Parsed) Len() int { return len(p.docs) }
 
 // ImportStream imports the JSON Lines of r into the index (the format of
 // ImportJSONL). Bad lines are returned with their 1-based line numbers and
 // do not stop the import; a later line with the same id replaces an
 // earlier one. It returns early with ctx's error or the index's.
 func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportProgress) (ImportStats, []LineError, error) {
+	b, err := ix.Bulk(ctx)
+	if err != nil {
+		return ImportStats{}, nil, err
+	}
+	st, problems, err := ParseStream(ctx, r, importBatch, progress, b.AddParsed)
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	return st, problems, err
+}
+
+// ParseStream reads the JSON Lines of r (the format of ImportJSONL) and
+// calls fn with the good documents in file order, per documents at a time
+// (the last batch may be smaller); fn owns the batch. The documents are
+// what Normalise returns: masked, kind lower-case and defaulted; the
+// workers that parse them also encode them. Bad lines are returned with
+// their 1-based line numbers and do not stop the stream; progress
+// (optional) is called after each fn. It returns early with ctx's error,
+// a read error or fn's error; Imported counts the documents fn accepted.
+func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgress, fn func(Parsed) error) (ImportStats, []LineError, error) {
 	var st ImportStats
 	var problems []LineError
+	per = max(per, 1)
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 1<<20)
 
@@ -70,6 +119,9 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
 			for c := range jobs {
 				c.out = make([]parsedLine, len(c.lines))
 				for i, raw := range c.lines {
@@ -77,9 +129,19 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 					if n == 1 {
 						raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 					}
-					d, reason := parseJSONLine(raw)
-					c.out[i] = parsedLine{line: n, doc: d, reason: reason}
+					d, reason := parseJSONLine(raw) // masks (RedactDoc) and checks what normaliseDoc checks
+					var js []byte
+					if reason == "" {
+						buf.Reset()
+						if err := enc.Encode(d); err != nil {
+							reason = "cannot encode the document: " + err.Error()
+						} else {
+							js = bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+						}
+					}
+					c.out[i] = parsedLine{line: n, doc: d, json: js, reason: reason}
 				}
+				c.lines = nil
 				close(c.done)
 			}
 		}()
@@ -91,7 +153,7 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 		defer close(ordered)
 		defer close(jobs)
 		line := 0
-		const per = 500
+		const perChunk = 500
 		c := &chunk{first: 1, done: make(chan struct{})}
 		send := func() bool {
 			if len(c.lines) == 0 {
@@ -115,7 +177,7 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 			if len(raw) > 0 {
 				line++
 				c.lines = append(c.lines, raw)
-				if len(c.lines) == per && !send() {
+				if len(c.lines) == perChunk && !send() {
 					readErr <- ctx.Err()
 					return
 				}
@@ -135,26 +197,17 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 		}
 	}()
 
-	bw, err := ix.newBulkWriter(ctx)
-	if err != nil {
-		cancel()
-		for c := range ordered {
-			<-c.done
-		}
-		wg.Wait()
-		<-readErr
-		return st, nil, err
-	}
-	batch := make([]Doc, 0, importBatch)
+	newBatch := func() Parsed { return Parsed{docs: make([]Doc, 0, per), json: make([][]byte, 0, per)} }
+	batch := newBatch()
 	flush := func() error {
-		if len(batch) == 0 {
+		if batch.Len() == 0 {
 			return nil
 		}
-		if err := bw.add(batch); err != nil {
+		if err := fn(batch); err != nil {
 			return err
 		}
-		st.Imported += len(batch)
-		batch = make([]Doc, 0, importBatch) // the writer still indexes the old one
+		st.Imported += batch.Len()
+		batch = newBatch() // fn owns the old one
 		if progress != nil {
 			progress(cr.n.Load(), st)
 		}
@@ -171,16 +224,18 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 			switch p.reason {
 			case "-":
 			case "":
-				batch = append(batch, p.doc)
+				batch.docs = append(batch.docs, p.doc)
+				batch.json = append(batch.json, p.json)
 			default:
 				st.Rejected++
 				problems = append(problems, LineError{Line: p.line, Reason: p.reason})
 			}
-		}
-		if len(batch) >= importBatch {
-			if err := flush(); err != nil {
-				failed = err
-				cancel()
+			if batch.Len() >= per {
+				if err := flush(); err != nil {
+					failed = err
+					cancel()
+					break
+				}
 			}
 		}
 	}
@@ -190,12 +245,6 @@ func (ix *Index) ImportStream(ctx context.Context, r io.Reader, progress ImportP
 	}
 	if failed == nil {
 		failed = flush()
-	}
-	if err := bw.close(); err != nil && failed == nil {
-		failed = err
-	}
-	if failed == nil && progress != nil {
-		progress(cr.n.Load(), st)
 	}
 	return st, problems, failed
 }
@@ -224,36 +273,49 @@ func WriteSynthJSONL(w io.Writer, n int) error {
 	return bw.Flush()
 }
 
-// bulkWriter indexes the batches of one import: each batch is appended to
-// the sources log (one write, one fsync) in order, then indexed while the
-// next one is parsed and logged, with up to bulkInFlight bleve batches at
-// once. A batch that
-// shares an id with one still in flight waits for it, so the last line of
-// an id wins. The sources offset is recorded once, after every batch is
-// in: a crash in between replays the log from the previous offset.
-type bulkWriter struct {
-	ix     *Index
-	ctx    context.Context
-	g      *generation
-	sem    chan struct{}
-	wg     sync.WaitGroup
+// Bulk is one bulk load into the index (kb import): Add hands over
+// batches, Close waits for them. Other writers of the index wait until
+// Close; searches go on, and see each batch once it is indexed.
+//
+// Each batch is masked (normaliseDoc) and encoded in its own goroutine,
+// appended to the sources log (one write, one fsync) in the order of Add,
+// then indexed as one bleve batch; up to bulkInFlight batches are indexed
+// at once, and one more is masked and logged meanwhile. A batch that
+// shares an id with an earlier one still in flight waits for it, so the
+// last Add of an id wins. The sources offset is recorded once, at Close:
+// a crash in between replays the log from the previous offset.
+type Bulk struct {
+	ix    *Index
+	ctx   context.Context
+	g     *generation
+	slots chan struct{} // batches handed over and not indexed yet
+	busy  chan struct{} // batches being indexed
+	wg    sync.WaitGroup
+
 	mu     sync.Mutex
 	err    error
 	size   int64
+	last   *bulkBatch // the batch added last (its sources write is the next one's turn)
 	flight []*bulkBatch
+	closed bool
 }
 
 type bulkBatch struct {
-	ids  map[string]bool
-	done chan struct{}
+	ids      map[string]bool
+	appended chan struct{} // closed once its sources write is done (or failed)
+	done     chan struct{} // closed once indexed (or failed)
 }
 
-// bulkInFlight is 1: on two cores, a second batch in flight bought no
-// speed and cost 40% more CPU and memory (more garbage collection under
-// the CLI's soft memory limit); scorch analyses each batch in parallel.
-const bulkInFlight = 1
+// bulkInFlight is how many batches a Bulk indexes at once. scorch analyses
+// a batch's documents on its worker goroutines but builds the batch's
+// segment in the caller's, so with one batch at a time a second core
+// idles through much of every segment build. On two cores, 100,000
+// documents: one at a time ~9,000 docs/s, two ~11,000 (BENCHMARKS.md),
+// for about 20 MB more heap.
+const bulkInFlight = 2
 
-func (ix *Index) newBulkWriter(ctx context.Context) (*bulkWriter, error) {
+// Bulk starts a bulk load. Errors: ErrClosed.
+func (ix *Index) Bulk(ctx context.Context) (*Bulk, error) {
 	if ix.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -262,81 +324,177 @@ func (ix *Index) newBulkWriter(ctx context.Context) (*bulkWriter, error) {
 		ix.mu.Unlock()
 		return nil, ErrClosed
 	}
-	return &bulkWriter{ix: ix, ctx: ctx, g: ix.cur.Load(), sem: make(chan struct{}, bulkInFlight)}, nil
+	g := ix.cur.Load()
+	return &Bulk{ix: ix, ctx: ctx, g: g, slots: make(chan struct{}, bulkInFlight+1), busy: make(chan struct{}, bulkInFlight)}, nil
 }
 
-func (w *bulkWriter) add(docs []Doc) error {
-	w.mu.Lock()
-	err := w.err
-	w.mu.Unlock()
-	if err != nil {
+// Add hands over a batch of documents, which Bulk owns from now on. It
+// returns once the batch is on its way (waiting while bulkInFlight batches
+// are indexed and one more is prepared), or the first error of an earlier
+// batch. Documents are masked and checked as by Upsert; a document that
+// fails the check fails the load.
+func (b *Bulk) Add(docs []Doc) error {
+	return b.add(Parsed{docs: docs}, false)
+}
+
+// AddParsed is Add for a batch from ParseStream, which is masked, checked
+// and encoded already.
+func (b *Bulk) AddParsed(p Parsed) error {
+	return b.add(p, true)
+}
+
+func (b *Bulk) add(p Parsed, parsed bool) error {
+	if p.Len() == 0 {
+		return b.firstErr()
+	}
+	select {
+	case b.slots <- struct{}{}:
+	case <-b.ctx.Done():
+		return b.ctx.Err()
+	}
+	b.mu.Lock()
+	if b.err != nil || b.closed {
+		err := b.err
+		b.mu.Unlock()
+		<-b.slots
+		if err == nil {
+			err = ErrClosed
+		}
 		return err
 	}
-	recs := make([]sourceRec, len(docs))
-	ids := make(map[string]bool, len(docs))
-	for i, d := range docs {
-		nd, err := normaliseDoc(d)
-		if err != nil {
-			return fmt.Errorf("kb: import: %w", err)
-		}
-		docs[i] = nd
-		recs[i] = sourceRec{Doc: nd}
-		ids[nd.ID] = true
-	}
-	size, err := w.ix.appendSources(recs)
-	if err != nil {
-		return err
-	}
-	w.size = size
-	// wait for in-flight batches that hold one of these ids
-	live := w.flight[:0]
-	for _, f := range w.flight {
-		select {
-		case <-f.done:
-			continue
-		default:
-		}
-		for id := range ids {
-			if f.ids[id] {
-				<-f.done
-				break
-			}
-		}
-		live = append(live, f)
-	}
-	w.flight = live
-	me := &bulkBatch{ids: ids, done: make(chan struct{})}
-	w.flight = append(w.flight, me)
-	w.sem <- struct{}{}
-	w.wg.Add(1)
+	prev := b.last
+	me := &bulkBatch{appended: make(chan struct{}), done: make(chan struct{})}
+	b.last = me
+	b.mu.Unlock()
+	b.wg.Add(1)
 	go func() {
-		defer w.wg.Done()
-		defer func() { <-w.sem }()
+		defer b.wg.Done()
+		defer func() { <-b.slots }()
 		defer close(me.done)
-		if err := indexDocs(w.ctx, w.g.idx, docs, -1); err != nil {
-			w.mu.Lock()
-			if w.err == nil {
-				w.err = err
-			}
-			w.mu.Unlock()
+		if err := b.index(prev, me, p, parsed); err != nil {
+			b.fail(err)
 		}
 	}()
 	return nil
 }
 
-// close waits for every batch, records the sources offset and releases the
-// index's writer lock.
-func (w *bulkWriter) close() error {
-	w.wg.Wait()
-	defer w.ix.mu.Unlock()
-	defer w.ix.writes.Add(1)
-	if w.err != nil {
-		return w.err
+// index masks (unless parsed), logs and indexes one batch (its goroutine).
+func (b *Bulk) index(prev, me *bulkBatch, p Parsed, parsed bool) error {
+	appended := false
+	defer func() {
+		if !appended {
+			close(me.appended)
+		}
+	}()
+	docs := p.docs
+	var data []byte
+	if parsed {
+		size := 0
+		for _, j := range p.json {
+			size += len(j) + 1
+		}
+		data = make([]byte, 0, size)
+		for _, j := range p.json {
+			data = append(append(data, j...), '\n')
+		}
+	} else {
+		for i, d := range docs {
+			nd, err := normaliseDoc(d)
+			if err != nil {
+				return fmt.Errorf("kb: import: %w", err)
+			}
+			docs[i] = nd
+		}
+		var err error
+		if data, err = encodeSources(docs); err != nil {
+			return err
+		}
 	}
-	if w.size == 0 {
+	ids := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		ids[d.ID] = true
+	}
+	me.ids = ids
+	if prev != nil {
+		<-prev.appended
+	}
+	if err := b.firstErr(); err != nil {
+		return err
+	}
+	size, err := b.ix.appendSourcesData(data)
+	if err != nil {
+		return err
+	}
+	// the batches still in flight that were added before this one
+	b.mu.Lock()
+	b.size = size
+	var wait []*bulkBatch
+	live := b.flight[:0]
+	for _, f := range b.flight {
+		select {
+		case <-f.done:
+			continue
+		default:
+		}
+		live = append(live, f)
+		for id := range ids {
+			if f.ids[id] {
+				wait = append(wait, f)
+				break
+			}
+		}
+	}
+	b.flight = append(live, me)
+	b.mu.Unlock()
+	close(me.appended)
+	appended = true
+	for _, f := range wait {
+		<-f.done
+	}
+	select {
+	case b.busy <- struct{}{}:
+	case <-b.ctx.Done():
+		return b.ctx.Err()
+	}
+	defer func() { <-b.busy }()
+	return indexDocs(b.ctx, b.g.idx, docs, -1)
+}
+
+func (b *Bulk) fail(err error) {
+	b.mu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.mu.Unlock()
+}
+
+func (b *Bulk) firstErr() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+// Close waits for every batch, records the sources offset and releases the
+// index to other writers. It returns the first error of the load. Calling
+// it again does nothing.
+func (b *Bulk) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
 		return nil
 	}
-	b := w.g.idx.NewBatch()
-	b.SetInternal(offsetKey, []byte(strconv.FormatInt(w.size, 10)))
-	return w.g.idx.Batch(b)
+	b.closed = true
+	b.mu.Unlock()
+	b.wg.Wait()
+	defer b.ix.mu.Unlock()
+	defer b.ix.writes.Add(1)
+	if b.err != nil {
+		return b.err
+	}
+	if b.size == 0 {
+		return nil
+	}
+	batch := b.g.idx.NewBatch()
+	batch.SetInternal(offsetKey, []byte(strconv.FormatInt(b.size, 10)))
+	return b.g.idx.Batch(batch)
 }

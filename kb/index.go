@@ -2,6 +2,7 @@ package kb
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,6 +24,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -679,28 +681,55 @@ type sourceRec struct {
 // appendSources appends records to sources.jsonl, fsyncs, and returns the
 // new size of the file.
 func (ix *Index) appendSources(recs []sourceRec) (int64, error) {
-	size, err := ix.appendSourcesFile(recs)
+	data, err := encodeRecords(recs)
+	if err != nil {
+		return 0, fmt.Errorf("kb: sources: %w", err)
+	}
+	return ix.appendSourcesData(data)
+}
+
+// encodeSources encodes documents as sources.jsonl lines.
+func encodeSources(docs []Doc) ([]byte, error) {
+	recs := make([]sourceRec, len(docs))
+	for i, d := range docs {
+		recs[i] = sourceRec{Doc: d}
+	}
+	data, err := encodeRecords(recs)
+	if err != nil {
+		return nil, fmt.Errorf("kb: sources: %w", err)
+	}
+	return data, nil
+}
+
+func encodeRecords(recs []sourceRec) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// appendSourcesData appends encoded records (encodeRecords) to
+// sources.jsonl with one write, fsyncs, and returns the new size of the
+// file.
+func (ix *Index) appendSourcesData(data []byte) (int64, error) {
+	size, err := ix.appendSourcesFile(data)
 	if err != nil {
 		return 0, fmt.Errorf("kb: sources: %w", err)
 	}
 	return size, nil
 }
 
-func (ix *Index) appendSourcesFile(recs []sourceRec) (int64, error) {
+func (ix *Index) appendSourcesFile(data []byte) (int64, error) {
 	f, err := os.OpenFile(filepath.Join(ix.dir, sourcesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
 	}
-	w := bufio.NewWriterSize(f, 256*1024)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, r := range recs {
-		if err := enc.Encode(r); err != nil {
-			_ = f.Close()
-			return 0, err
-		}
-	}
-	if err := w.Flush(); err != nil {
+	if _, err := f.Write(data); err != nil {
 		_ = f.Close()
 		return 0, err
 	}
@@ -1034,8 +1063,18 @@ func optimize(ctx context.Context, idx bleve.Index) error {
 	if !ok {
 		return nil
 	}
-	return s.ForceMerge(ctx, nil)
+	return s.ForceMerge(ctx, &singlePassMerge)
 }
+
+// singlePassMerge merges every segment into one in a single merge task.
+// scorch's own single-segment options merge ten segments per task, and a
+// ForceMerge runs one plan: more than ten segments (a bulk load whose
+// merging fell behind) would end as several.
+var singlePassMerge = func() mergeplan.MergePlanOptions {
+	o := mergeplan.SingleSegmentMergePlanOptions
+	o.SegmentsPerMergeTask = 1 << 20
+	return o
+}()
 
 func (ix *Index) articles() ([]Doc, error) {
 	var docs []Doc

@@ -192,10 +192,10 @@ documents for comparison. Exit code 3 when a speed target is missed
 				d = tmp
 			}
 			if rounds > 0 {
-				_, err := kb.RunImportBench(cmd.Context(), d, docs, rounds, a.stdout)
+				_, err := kb.RunImportBench(cmd.Context(), d, docs, rounds, a.stdout, benchImportTarget) // kb_import.go
 				return err
 			}
-			rep, err := kb.RunBench(cmd.Context(), d, docs, queries, a.stdout)
+			rep, err := kb.RunBench(cmd.Context(), d, docs, queries, a.stdout, benchImportTarget)
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -230,73 +228,16 @@ func (s *kbSearcher) removeCommunity(ctx context.Context, id, by string, manager
 	return d, s.follow.Delete(ctx, d.ID)
 }
 
-// importChunk is how many lines kb import parses and writes to the store at
-// a time: memory stays bounded on a large file.
-const importChunk = 5000
-
 // kbImportStream imports JSON Lines from r: into the store when index
-// follows it (every process then indexes them; this one at once), else
-// straight into index (kb.Index.ImportStream). Line numbers in the problems
-// are the file's.
+// follows it, and into this process's index in the same pass
+// (kbstore.Follower.Import; every other process indexes them at its next
+// poll), else straight into index (kb.Index.ImportStream). Line numbers in
+// the problems are the file's.
 func (a *app) kbImportStream(ctx context.Context, index *kb.Index, r io.Reader, progress kb.ImportProgress) (kb.ImportStats, []kb.LineError, error) {
-	f := a.kbFollowing(index)
-	if f == nil {
-		return index.ImportStream(ctx, r, progress)
+	if f := a.kbFollowing(index); f != nil {
+		return f.Import(ctx, r, progress)
 	}
-	var st kb.ImportStats
-	var problems []kb.LineError
-	br := bufio.NewReaderSize(r, 1<<20)
-	var read int64
-	var chunk bytes.Buffer
-	flush := func(first int) error {
-		if chunk.Len() == 0 {
-			return nil
-		}
-		docs, probs := kb.ImportJSONL(bytes.NewReader(chunk.Bytes()))
-		chunk.Reset()
-		for _, p := range probs {
-			p.Line += first - 1
-			problems = append(problems, p)
-		}
-		st.Rejected += len(probs)
-		if _, err := kbstore.Write(ctx, f.Store(), time.Now().UTC(), docs...); err != nil {
-			return err
-		}
-		st.Imported += len(docs)
-		if progress != nil {
-			progress(read, st)
-		}
-		return nil
-	}
-	first, lines := 1, 0
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			lines++
-			read += int64(len(line))
-			chunk.Write(line)
-			if line[len(line)-1] != '\n' {
-				chunk.WriteByte('\n')
-			}
-			if lines-first+1 >= importChunk {
-				if ferr := flush(first); ferr != nil {
-					return st, problems, ferr
-				}
-				first = lines + 1
-			}
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				return st, problems, err
-			}
-			break
-		}
-	}
-	if err := flush(first); err != nil {
-		return st, problems, err
-	}
-	st.Lines = lines
-	return st, problems, f.Sync(ctx)
+	return index.ImportStream(ctx, r, progress)
 }
 
 // reportKB says on stderr what opening the index skipped (bad or

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/paybot/paybot/incidents/sqlite"
 	"github.com/paybot/paybot/kb"
+	"github.com/paybot/paybot/kb/kbstore"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -153,4 +157,32 @@ func writeSynth(path string, n int) error {
 		return err
 	}
 	return f.Close()
+}
+
+// benchImportTarget is what kb bench times as kb import: a fresh SQLite
+// store under dir with an index following it, imported into by
+// kbstore.Follower.Import, the path of `paybot kb import`.
+func benchImportTarget(ctx context.Context, dir string) (kb.ImportTarget, error) {
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "paybot.db"))
+	if err != nil {
+		return kb.ImportTarget{}, err
+	}
+	ix, idir, _, err := kbstore.OpenIndex(ctx, dir, kb.Options{})
+	if err != nil {
+		st.Close()
+		return kb.ImportTarget{}, err
+	}
+	f := kbstore.New(ix, st, kbstore.Options{Dir: idir, Logger: slog.New(slog.DiscardHandler)})
+	if err := f.Start(ctx); err != nil {
+		ix.Close()
+		st.Close()
+		return kb.ImportTarget{}, err
+	}
+	return kb.ImportTarget{
+		Index: ix,
+		Import: func(ctx context.Context, r io.Reader) (kb.ImportStats, []kb.LineError, error) {
+			return f.Import(ctx, r, nil)
+		},
+		Close: func() error { return errors.Join(ix.Close(), st.Close()) },
+	}, nil
 }

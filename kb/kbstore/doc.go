@@ -3,7 +3,9 @@
 // past incidents — and keeps each process's local bleve index following it.
 //
 // Writers put documents into the store (Write, or Follower.Upsert, which
-// also applies them to the local index at once). Every process that
+// also applies them to the local index at once). Follower.Import (paybot
+// kb import) streams a JSON Lines file into the store and the local index
+// in one pass, batch by batch, without reading the store back. Every process that
 // searches runs a Follower: at start it catches up from the last change
 // sequence it applied (kept in follow.json beside the index), then polls
 // the store every 500 ms. A rebuild is requested through the store (a
