@@ -279,7 +279,9 @@ func RunBench(ctx context.Context, dir string, n, queries int, w io.Writer, targ
 	}
 	fmt.Fprintf(w, "ratio paybot/fts5: p50=%.2f p99=%.2f\n", rep.RatioP50, rep.RatioP99)
 	if ok, fails := rep.Pass(); ok {
-		fmt.Fprintln(w, "targets: PASS (p50<=1ms p99<=5ms index and kb import>=10k docs/s, import>=1/3 of FTS5 open<=1s rss<=300MB)")
+		// not "PASS (p50…": the CLI's output redaction reads "pass" and a
+		// value as a password and masks it
+		fmt.Fprintln(w, "targets: all met (p50<=1ms p99<=5ms index and kb import>=10k docs/s, import>=1/3 of FTS5 open<=1s rss<=300MB)")
 	} else {
 		fmt.Fprintf(w, "targets: FAIL: %s\n", strings.Join(fails, "; "))
 	}
