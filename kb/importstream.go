@@ -310,8 +310,9 @@ type bulkBatch struct {
 // a batch's documents on its worker goroutines but builds the batch's
 // segment in the caller's, so with one batch at a time a second core
 // idles through much of every segment build. On two cores, 100,000
-// documents: one at a time ~9,000 docs/s, two ~11,000 (BENCHMARKS.md),
-// for about 20 MB more heap.
+// documents, the author's runs of `paybot kb import` on a quiet machine:
+// one at a time about 9,000 docs/s, two about 11,000, for about 20 MB
+// more heap.
 const bulkInFlight = 2
 
 // Bulk starts a bulk load. Errors: ErrClosed.
