@@ -240,6 +240,13 @@ func normaliseDoc(d Doc) (Doc, error) {
 	if d.ID == "" {
 		return d, errors.New("document without id")
 	}
+	if reservedID(d.ID) {
+		// Every new document passes here: Upsert, Rebuild's extras, bulk
+		// loads and the store's Normalise. (The sources log replayed on a
+		// rebuild does not, so a data directory that holds such an id
+		// from before still opens.)
+		return d, fmt.Errorf("document %q: %s", d.ID, errReservedID)
+	}
 	if strings.TrimSpace(d.Title) == "" {
 		return d, fmt.Errorf("document %q has no title", d.ID)
 	}

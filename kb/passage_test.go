@@ -402,6 +402,7 @@ func TestPassageBringsInItsArticle(t *testing.T) {
 // its parent's passage and delete it with its parent. Other ids with '#'
 // are fine.
 func TestPassageIDsAreReserved(t *testing.T) {
+	ix, _ := openTemp(t)
 	for _, tc := range []struct {
 		id       string
 		reserved bool
@@ -427,6 +428,10 @@ func TestPassageIDsAreReserved(t *testing.T) {
 			_, err = Normalise(Doc{ID: tc.id, Title: "T", Body: "b", Kind: KindArticle})
 			if got := err != nil; got != tc.reserved {
 				t.Errorf("Normalise: refused=%v (%v), want %v", got, err, tc.reserved)
+			}
+			err = ix.Upsert(context.Background(), Doc{ID: tc.id, Title: "T", Body: "b", Kind: KindArticle})
+			if got := err != nil; got != tc.reserved {
+				t.Errorf("Upsert: refused=%v (%v), want %v", got, err, tc.reserved)
 			}
 		})
 	}

@@ -1,7 +1,5 @@
 package kb
 
-import "fmt"
-
 // Normalise checks and cleans a document the way Upsert does (trimmed id,
 // lower-case kind defaulting to "community", card data and secrets masked)
 // so that a writer can reject a bad document before it reaches the store
@@ -12,11 +10,6 @@ func Normalise(d Doc) (Doc, error) {
 	d, err := normaliseDoc(d)
 	if err != nil {
 		return d, err
-	}
-	if reservedID(d.ID) {
-		// Refused on the way into the store (and skipped by a follower):
-		// the index would overwrite it with a passage.
-		return d, fmt.Errorf("document %q: %s", d.ID, errReservedID)
 	}
 	// Again, explicitly: the database is the durable copy, and masking
 	// twice changes nothing more.
