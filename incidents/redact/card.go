@@ -235,10 +235,8 @@ func (r *redactor) chainCard(i, j int) int {
 	if r.afterMask(i) || i > r.last && isLetter(s[i-1]) {
 		return 0
 	}
-	// A leading group of three is how order numbers (Amazon's 3-7-7) and
-	// phone numbers start, never how people group a card; a '+' starts an
-	// E.164 phone number.
-	if j-i == 3 || i > 0 && s[i-1] == '+' {
+	// A '+' starts an E.164 phone number.
+	if i > 0 && s[i-1] == '+' {
 		return 0
 	}
 	// A chain starts here only if no digit run ends just before it.
@@ -252,6 +250,7 @@ func (r *redactor) chainCard(i, j int) int {
 	var buf [19]byte
 	n := copy(buf[:], s[i:j])
 	end := j
+	shape, groups := [3]int{j - i}, 1 // the first groups' digit counts, and how many
 	for {
 		l, _ := sepAt(s, end)
 		if l == 0 || end+l >= len(s) || !isDigit(s[end+l]) {
@@ -266,7 +265,16 @@ func (r *redactor) chainCard(i, j int) int {
 			return 0 // longer than any card: an id, not a card
 		}
 		n += copy(buf[n:], s[a:b])
+		if groups < len(shape) {
+			shape[groups] = b - a
+		}
+		groups++
 		end = b
+	}
+	// Amazon's order numbers are grouped 3-7-7, which no card issuer
+	// prints; a card typed in threes (411 111 111 111 1111) is still one.
+	if groups == 3 && shape == [3]int{3, 7, 7} {
+		return 0
 	}
 	if n < 13 || end == j || end < len(s) && isLetter(s[end]) {
 		return 0

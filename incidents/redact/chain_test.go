@@ -31,6 +31,11 @@ func TestRedactAnyGrouping(t *testing.T) {
 		"card 4111&nbsp;1111&nbsp;1111&nbsp;1111",
 		"card &#52;111111111111111",
 		"card &#x34;&#x31;11 1111 1111 1111",
+		// Grouped in threes: only Amazon's 3-7-7 order numbers are let go.
+		"card 411 111 111 111 1111",
+		"411-111-111-111-1111",
+		"555 555 555 555 444 4",
+		"378 282 246 310 005",
 	} {
 		out, _ := Redact(in)
 		digits := strings.Map(func(r rune) rune {
