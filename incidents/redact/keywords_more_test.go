@@ -20,7 +20,8 @@ func TestRedactMoreSecretForms(t *testing.T) {
 			t.Errorf("String(%q) = %q", in, out)
 		}
 	}
-	for _, in := range []string{"the pass was fine", "pw check ok", "session expired, please retry", "cookie banner shown", "the sid column"} {
+	for _, in := range []string{"the pass was fine", "pw check ok", "session expired, please retry", "cookie banner shown", "the sid column",
+		"we pass PAY-12 to tier2", "pass PAY-7 on to the desk", "pw reset flow v2 shipped", "pwd was /srv/app2"} {
 		if out := String(in); out != in {
 			t.Errorf("String(%q) = %q: masked prose", in, out)
 		}

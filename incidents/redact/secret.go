@@ -140,7 +140,8 @@ const (
 	// is prose).
 	valStrong = iota
 	// valPassword: any non-blank run (or a quoted string) after ':' or '=',
-	// at least 3 bytes; after "is" it needs a letter and a digit.
+	// at least 3 bytes; without them it needs a letter and a digit, and a
+	// keyword of four letters or fewer needs them.
 	valPassword
 	// valAuth: an HTTP Authorization header value of any scheme, to the end
 	// of the line or the closing quote; the scheme word stays.
@@ -305,7 +306,10 @@ func (r *redactor) passwordValue(kr *keywordRule, a int, assign bool, quote byte
 			b--
 		}
 	}
-	if b-a < 3 || !assign && !(letter && digit) {
+	// Without ':' or '=' a value needs a letter and a digit ("password is
+	// hunter2"), and a short keyword (pass, pw, pwd) is a word of prose
+	// ("we pass PAY-12 to tier 2"): only an assignment follows it.
+	if b-a < 3 || !assign && (!(letter && digit) || len(kr.kw) <= 4) {
 		r.valueEnd = b
 		return 0
 	}
