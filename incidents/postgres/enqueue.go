@@ -80,8 +80,42 @@ func (s *Store) enqueueLoop() {
 }
 
 // writeBatch records batch and answers each request: nil, ErrDuplicate
-// (wrapped) or the error of the call.
+// (wrapped) or the error of the call. When the server refuses the whole
+// call for something in one event's data, the events are recorded one at
+// a time, so that event fails alone.
 func (s *Store) writeBatch(batch []*enqueueReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), enqueueTimeout)
+	defer cancel()
+	results, err := s.callEnqueue(ctx, batch)
+	var pe *pgconn.PgError
+	if err != nil && len(batch) > 1 && errors.As(err, &pe) {
+		for _, r := range batch {
+			s.writeBatch([]*enqueueReq{r})
+		}
+		return
+	}
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.done <- err
+		case !results[i]:
+			r.done <- fmt.Errorf("%w: event %q or a message it carries was received before", incidents.ErrDuplicate, r.key)
+		default:
+			r.done <- nil
+		}
+	}
+}
+
+// callEnqueue calls paybot_enqueue once for batch and returns whether each
+// event was recorded. It tries again, up to five calls in all, after a
+// connection that died while idle (the server restarted: the call failed
+// without an answer, and the pool drops the connection) and after a
+// deadlock or serialisation failure (two batches that lock the same keys
+// in opposite orders: the server rolled one back whole). Either retry is
+// safe even if a lost attempt committed: its events then read as
+// duplicates, they are in the inbox as received, and the sweep processes
+// them.
+func (s *Store) callEnqueue(ctx context.Context, batch []*enqueueReq) ([]bool, error) {
 	evkeys := make([]string, len(batch))
 	payloads := make([][]byte, len(batch))
 	ats := make([]time.Time, len(batch))
@@ -93,35 +127,21 @@ func (s *Store) writeBatch(batch []*enqueueReq) {
 		mstart[i], mcount[i] = int32(len(mkeys)+1), int32(len(r.mkeys))
 		mkeys = append(mkeys, r.mkeys...)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), enqueueTimeout)
-	defer cancel()
 	var ok []bool
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 0; attempt < 5; attempt++ {
 		err = s.ackPool.QueryRow(ctx, `SELECT paybot_enqueue($1, $2, $3, $4, $5, $6)`,
 			evkeys, payloads, ats, mkeys, mstart, mcount).Scan(&ok)
-		// A connection that died while idle (the server restarted) fails
-		// without an answer from the server; the pool drops it, and the
-		// next attempt dials afresh. Nothing else notices for this pool:
-		// it serves only acknowledgements. A retry is safe even if the
-		// lost attempt committed: its events then read as duplicates, they
-		// are in the inbox as received, and the sweep processes them.
-		var pe *pgconn.PgError
-		if err == nil || errors.As(err, &pe) || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil {
 			break
+		}
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code != "40P01" && pe.Code != "40001" {
+			break // the server refused the call itself: trying again changes nothing
 		}
 	}
 	if err == nil && len(ok) != len(batch) {
 		err = fmt.Errorf("paybot_enqueue answered %d results for %d events", len(ok), len(batch))
 	}
-	for i, r := range batch {
-		switch {
-		case err != nil:
-			r.done <- err
-		case !ok[i]:
-			r.done <- fmt.Errorf("%w: event %q or a message it carries was received before", incidents.ErrDuplicate, r.key)
-		default:
-			r.done <- nil
-		}
-	}
+	return ok, err
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,4 +250,42 @@ func TestOpenErrorsKeepSecrets(t *testing.T) {
 func TestKBDocStore(t *testing.T) {
 	admin(t).Close(context.Background())
 	storetest.RunKBDocs(t, openAt)
+}
+
+// TestEnqueueBadEventFailsAlone: an event the server refuses (a NUL byte
+// cannot be stored in text) fails on its own; the events that share its
+// batch are recorded.
+func TestEnqueueBadEventFailsAlone(t *testing.T) {
+	s, err := openErr(t, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	at := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range errs {
+		wg.Go(func() {
+			key := fmt.Sprintf("good-%d", i)
+			if i == 20 {
+				key = "bad\x00key"
+			}
+			errs[i] = s.EnqueueEvent(ctx, key, []byte("{}"), at, "m-"+key)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i == 20 {
+			if err == nil {
+				t.Error("an event with a NUL byte in its key was accepted")
+			} else {
+				t.Log(err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("event %d failed with its batch: %v", i, err)
+		}
+	}
 }

@@ -288,6 +288,9 @@ func (s *Store) EnqueueEvent(ctx context.Context, key string, payload []byte, at
 			r.mkeys = append(r.mkeys, mk)
 		}
 	}
+	// In one order everywhere: two replicas recording copies of one
+	// message then lock its keys in the same order and never deadlock.
+	slices.Sort(r.mkeys)
 	// One of the batch writers records it (enqueue.go): the event and
 	// every message key, or nothing.
 	var err error

@@ -1054,41 +1054,53 @@ func RunLegacyUpgrade(t *testing.T, open Opener, legacy LegacyWriter) {
 }
 
 // testInboxConcurrent enqueues from two handles on one store (two
-// replicas) at once: events that carry the same message key are one
+// replicas) at once: events that carry the same message keys are one
 // message, so exactly one of them is recorded, and it is recorded whole; a
-// refused event leaves none of its keys behind.
+// refused event leaves none of its keys behind. The copies of a message
+// reach the two handles with its keys in opposite orders, the order in
+// which two writers would lock them into a deadlock.
 func testInboxConcurrent(t *testing.T, h *harness) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	a, b := h.openAt(t, dir), h.openAt(t, dir)
-	const events, messages = 200, 40
-	var wg sync.WaitGroup
+	const rounds, messages = 10, 64
+	events := 2 * rounds * messages
 	var accepted atomic.Int32
 	errs := make(chan error, events)
-	for i := range events {
-		wg.Go(func() {
-			s := a
-			if i%2 == 1 {
-				s = b
+	id := func(r, m, c int) string { return fmt.Sprintf("ev-%d-%d-%d", r, m, c) }
+	for r := range rounds {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for m := range messages {
+			for c := range 2 {
+				wg.Go(func() {
+					keys := []string{fmt.Sprintf("msg-%d-%d", r, m), fmt.Sprintf("alt-%d-%d", r, m), "side-" + id(r, m, c)}
+					s := a
+					if c == 1 {
+						s = b
+						keys[0], keys[1] = keys[1], keys[0]
+					}
+					<-start
+					err := s.EnqueueEvent(ctx, id(r, m, c), []byte("{}"), base, keys...)
+					switch {
+					case err == nil:
+						accepted.Add(1)
+					case errors.Is(err, incidents.ErrDuplicate):
+					default:
+						errs <- err
+					}
+				})
 			}
-			err := s.EnqueueEvent(ctx, fmt.Sprintf("ev-%d", i), []byte("{}"), base,
-				fmt.Sprintf("msg-%d", i%messages), fmt.Sprintf("side-%d", i))
-			switch {
-			case err == nil:
-				accepted.Add(1)
-			case errors.Is(err, incidents.ErrDuplicate):
-			default:
-				errs <- err
-			}
-		})
+		}
+		close(start)
+		wg.Wait()
 	}
-	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Fatalf("EnqueueEvent: %v", err)
 	}
-	if n := accepted.Load(); n != messages {
-		t.Fatalf("%d events accepted, want one per message: %d", n, messages)
+	if n := accepted.Load(); n != rounds*messages {
+		t.Fatalf("%d events accepted, want one per message: %d", n, rounds*messages)
 	}
 	pending, err := a.PendingEvents(ctx, 10*events)
 	if err != nil {
@@ -1098,15 +1110,19 @@ func testInboxConcurrent(t *testing.T, h *harness) {
 	for _, p := range pending {
 		in[p.Key] = true
 	}
-	if len(in) != messages {
-		t.Fatalf("%d events pending, want %d", len(in), messages)
+	if len(in) != rounds*messages {
+		t.Fatalf("%d events pending, want %d", len(in), rounds*messages)
 	}
-	for i := range events {
-		err := a.EnqueueEvent(ctx, fmt.Sprintf("probe-%d", i), nil, base, fmt.Sprintf("side-%d", i))
-		if rec := in[fmt.Sprintf("ev-%d", i)]; rec && !errors.Is(err, incidents.ErrDuplicate) {
-			t.Fatalf("event %d was recorded but its side key is free (err %v)", i, err)
-		} else if !rec && err != nil {
-			t.Fatalf("event %d was refused but left its side key behind: %v", i, err)
+	for r := range rounds {
+		for m := range messages {
+			for c := range 2 {
+				err := a.EnqueueEvent(ctx, "probe-"+id(r, m, c), nil, base, "side-"+id(r, m, c))
+				if rec := in[id(r, m, c)]; rec && !errors.Is(err, incidents.ErrDuplicate) {
+					t.Fatalf("event %s was recorded but its side key is free (err %v)", id(r, m, c), err)
+				} else if !rec && err != nil {
+					t.Fatalf("event %s was refused but left its side key behind: %v", id(r, m, c), err)
+				}
+			}
 		}
 	}
 }
