@@ -207,9 +207,11 @@ func cardProblem(platform string, err error) (problem, advice string) {
 // reporter, same channel, same summary, still in intake with no thread
 // (parked, or its card still on the way).
 func (e *Engine) parkedLike(ctx context.Context, ev Event, summary string) (*incidents.Incident, error) {
-	// The store narrows to this reporter in this channel: under a burst of
-	// new incidents whose cards are still queued, a wider list was read
-	// (and decoded) whole on every /payissue.
+	// The store narrows to this reporter, channel and title: under a burst
+	// of new incidents whose cards are still queued, a wider list was read
+	// (and decoded) whole on every /payissue. Titles match with ASCII
+	// letters folded (ListFilter.Title), so a repeat that differs only in
+	// the case of another letter (É, é) opens an incident of its own.
 	list, err := e.store.ListIncidents(ctx, incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake},
 		Platform: ev.Conversation.Platform, Unthreaded: true, OriginChannel: ev.Conversation.Channel,
 		Reporter: ev.User.ID, Title: summary, Limit: 200})

@@ -88,7 +88,8 @@ type ListFilter struct {
 	// platform user id (Reporter.ID).
 	Reporter string
 	// Title, when set, selects incidents with that title, ASCII letters
-	// compared without case (SQLite's NOCASE; PostgreSQL's lower()).
+	// compared without case and every other character as it is, in both
+	// stores (SQLite's NOCASE; PostgreSQL's lower() under "C").
 	Title string
 	Limit int
 }

@@ -400,7 +400,7 @@ func (s *Store) ListIncidents(ctx context.Context, f incidents.ListFilter) ([]*i
 	}
 	if f.Title != "" {
 		args = append(args, f.Title)
-		where = append(where, fmt.Sprintf("lower(title) = lower($%d)", len(args)))
+		where = append(where, fmt.Sprintf(`lower(title COLLATE "C") = lower($%d COLLATE "C")`, len(args)))
 	}
 	q := "SELECT " + incidentCols + " FROM incidents"
 	if len(where) > 0 {

@@ -651,19 +651,23 @@ func testList(t *testing.T, h *harness) {
 	c := mk(20, "slack", incidents.StatusResolved, true)
 	d := mk(40, "slack", incidents.StatusIntake, false) // no thread yet: its origin counts
 	e := mk(5, "discord", incidents.StatusOpen, true)
-	// Oldest, cancelled and on a platform of its own, so that only the
-	// origin and reporter filters below see it.
+	// The oldest two, cancelled and on a platform of their own, so that
+	// only the origin, reporter and title filters below pick them out.
 	f := newIncident(1, "console")
 	f.Status = incidents.StatusCancelled
 	f.Origin.Channel = "C-other"
 	mustCreate(t, s, f, incidents.Change{})
+	g := newIncident(2, "console")
+	g.Status = incidents.StatusCancelled
+	g.Title = "Ébauche"
+	mustCreate(t, s, g, incidents.Change{})
 
 	for _, tc := range []struct {
 		name string
 		f    incidents.ListFilter
 		want []*incidents.Incident
 	}{
-		{"all", incidents.ListFilter{}, []*incidents.Incident{d, b, c, a, e, f}},
+		{"all", incidents.ListFilter{}, []*incidents.Incident{d, b, c, a, e, g, f}},
 		{"origin channel", incidents.ListFilter{OriginChannel: "C-other"}, []*incidents.Incident{f}},
 		{"origin channel slack intake", incidents.ListFilter{OriginChannel: "C-payments", Platform: "slack",
 			Statuses: []incidents.Status{incidents.StatusIntake}}, []*incidents.Incident{d}},
@@ -673,6 +677,8 @@ func testList(t *testing.T, h *harness) {
 		{"unknown reporter", incidents.ListFilter{Reporter: "U999"}, nil},
 		{"title any case", incidents.ListFilter{Title: "card DECLINES spike #30"}, []*incidents.Incident{b}},
 		{"title is whole", incidents.ListFilter{Title: "Card declines spike"}, nil},
+		{"title other letters as they are", incidents.ListFilter{Title: "Ébauche"}, []*incidents.Incident{g}},
+		{"title other letters keep their case", incidents.ListFilter{Title: "éBAUCHE"}, nil},
 		{"open", incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusOpen}}, []*incidents.Incident{a, e}},
 		{"active", incidents.ListFilter{Statuses: []incidents.Status{incidents.StatusIntake, incidents.StatusOpen, incidents.StatusEscalated}},
 			[]*incidents.Incident{d, b, a, e}},
@@ -682,8 +688,8 @@ func testList(t *testing.T, h *harness) {
 		{"teams", incidents.ListFilter{Platform: "teams"}, nil},
 		{"limit 2", incidents.ListFilter{Limit: 2}, []*incidents.Incident{d, b}},
 		{"slack limit 1", incidents.ListFilter{Platform: "slack", Limit: 1}, []*incidents.Incident{d}},
-		{"limit above count", incidents.ListFilter{Limit: 50}, []*incidents.Incident{d, b, c, a, e, f}},
-		{"unthreaded", incidents.ListFilter{Unthreaded: true}, []*incidents.Incident{d, f}},
+		{"limit above count", incidents.ListFilter{Limit: 50}, []*incidents.Incident{d, b, c, a, e, g, f}},
+		{"unthreaded", incidents.ListFilter{Unthreaded: true}, []*incidents.Incident{d, g, f}},
 		{"unthreaded discord", incidents.ListFilter{Unthreaded: true, Platform: "discord"}, nil},
 	} {
 		got, err := s.ListIncidents(ctx, tc.f)
