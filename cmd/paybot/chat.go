@@ -149,8 +149,21 @@ func (a *app) servePreflight() error {
 	if !slackOn && !discordOn {
 		return errNoPlatform
 	}
+	if k := strings.TrimSpace(a.lookup("PAYBOT_REPLY_KEY")); k != "" && len(k) < minReplyKey {
+		return fmt.Errorf("PAYBOT_REPLY_KEY is %d bytes: give at least %d random bytes (openssl rand -hex 32), the same on every replica; it seals the reply routes in the store", len(k), minReplyKey)
+	}
+	if pa := a.lookup("PAYBOT_PPROF_ADDR"); pa != "" {
+		if err := checkPprofAddr(pa); err != nil {
+			return err
+		}
+	}
 	return nil
 }
+
+// minReplyKey is the least length of PAYBOT_REPLY_KEY: HKDF does not slow
+// down guessing, so a short key would let a copy of the database give up
+// the reply routes sealed in it.
+const minReplyKey = 32
 
 // serveEnv lists every environment variable `paybot serve` reads; the
 // test TestServeHelpListsEnv checks it against the code.
@@ -167,7 +180,7 @@ the environment wins):
   PAYBOT_DASHBOARD_TOKEN turns on the read-only dashboard at /dashboard/ (bearer token)
   PAYBOT_PUBLIC_URL      the address people reach this server at, for dashboard links
   PAYBOT_PPROF_ADDR      serves Go's profiles (/debug/pprof/) on this loopback address; off by default
-  PAYBOT_REPLY_KEY       secret sealing Slack response_urls and Discord interaction tokens
+  PAYBOT_REPLY_KEY       secret (32+ bytes) sealing Slack response_urls and Discord interaction tokens
                          in the store (default: the platform's bot token); same on every replica
   SLACK_BOT_TOKEN        bot token (xoxb-…); with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN
   SLACK_SIGNING_SECRET   HTTP mode: /slack/commands, /slack/events, /slack/interactions
@@ -213,7 +226,7 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	defer ln.Close() // Serve closes it; this covers the returns before
 	if pa := a.lookup("PAYBOT_PPROF_ADDR"); pa != "" {
-		if err := startPprof(pa, log); err != nil {
+		if err := startPprof(ctx, pa, log); err != nil {
 			return err
 		}
 	}

@@ -44,9 +44,11 @@ func TestFailingCommandsCreateNoDataDir(t *testing.T) {
 
 	half := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}
 	inputs := map[string][]badInput{
-		"paybot":                       {{env: half}},
-		"paybot chat":                  {}, // no input of its own beyond flags: the bad config below
-		"paybot serve":                 {{}, {env: half}, {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_CHANNEL_INTERVAL": "fast"}}, {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PAYBOT_HTTP_ADDR": "not-an-address"}}, {env: map[string]string{"DISCORD_PUBLIC_KEY": "zz"}}},
+		"paybot":      {{env: half}},
+		"paybot chat": {}, // no input of its own beyond flags: the bad config below
+		"paybot serve": {{}, {env: half}, {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_CHANNEL_INTERVAL": "fast"}}, {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PAYBOT_HTTP_ADDR": "not-an-address"}}, {env: map[string]string{"DISCORD_PUBLIC_KEY": "zz"}},
+			{env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PAYBOT_REPLY_KEY": "short"}},
+			{env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PAYBOT_PPROF_ADDR": "0.0.0.0:6060"}}},
 		"paybot kb import":             {{args: []string{missing}}, {args: []string{files}}, {args: []string{good, missing}}, {args: []string{bad}, code: exitPartial}},
 		"paybot kb remove":             {{args: []string{"community:nope"}}},
 		"paybot kb index":              {},

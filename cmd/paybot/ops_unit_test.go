@@ -171,12 +171,14 @@ func TestStoreSelection(t *testing.T) {
 
 func TestPprofOnLoopbackOnly(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // closes the listener below
 	for _, addr := range []string{"0.0.0.0:0", ":6060", "10.1.2.3:6060", "example.com:6060", "nonsense"} {
-		if err := startPprof(addr, log); err == nil {
+		if err := startPprof(ctx, addr, log); err == nil {
 			t.Errorf("startPprof(%q) served profiles off loopback", addr)
 		}
 	}
-	if err := startPprof("127.0.0.1:0", log); err != nil {
+	if err := startPprof(ctx, "127.0.0.1:0", log); err != nil {
 		t.Errorf("startPprof(127.0.0.1:0): %v", err)
 	}
 }
