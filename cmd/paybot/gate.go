@@ -34,14 +34,16 @@ func (g *storeGate) run(ctx context.Context, ping func(context.Context) error, i
 		// One slow ping under a burst is not an outage: the gate closes
 		// after two failures in a row, and opens at the first success.
 		if err != nil {
-			if failed++; failed < 2 {
-				err = nil
-			}
+			failed++
 		} else {
 			failed = 0
 		}
-		if was := g.down.Swap(err != nil); was != (err != nil) {
-			if err != nil {
+		down := failed >= 2
+		if failed == 1 {
+			log.Debug("store ping failed once; the gate stays open unless the next fails too", "err", err)
+		}
+		if was := g.down.Swap(down); was != down {
+			if down {
 				log.Error("store unreachable: platform requests get 503 until it returns", "err", err)
 			} else {
 				log.Info("store reachable again")
