@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/paybot/paybot/adapters/slack/loadgen"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 // BenchmarkAckThreeReplicasPostgres is the production shape under load:
@@ -85,17 +83,7 @@ func serverAck(b *testing.B, reps []*replica) (p50, p99 float64, within50 float6
 	cum := map[float64]uint64{}
 	var total uint64
 	for _, r := range reps {
-		resp, err := http.Get(r.base + "/metrics")
-		if err != nil {
-			b.Fatal(err)
-		}
-		parser := expfmt.NewTextParser(model.UTF8Validation)
-		fams, err := parser.TextToMetricFamilies(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		f := fams["paybot_ack_duration_seconds"]
+		f := metricFamilies(b, r.base)["paybot_ack_duration_seconds"]
 		if f == nil {
 			continue
 		}

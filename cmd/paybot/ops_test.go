@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	promdto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -280,18 +281,26 @@ func waitStatus(t testing.TB, base, path string, want int, within time.Duration)
 	t.Fatalf("%s = %d, want %d within %s", path, got, want, within)
 }
 
-func scrape(t *testing.T, base string) map[string]*dto {
-	t.Helper()
+// metricFamilies fetches base's /metrics and parses it, failing tb unless
+// it is Prometheus text exposition.
+func metricFamilies(tb testing.TB, base string) map[string]*promdto.MetricFamily {
+	tb.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		t.Fatalf("/metrics is not Prometheus text exposition: %v", err)
+		tb.Fatalf("/metrics is not Prometheus text exposition: %v", err)
 	}
+	return fams
+}
+
+func scrape(t *testing.T, base string) map[string]*dto {
+	t.Helper()
+	fams := metricFamilies(t, base)
 	out := map[string]*dto{}
 	for name, f := range fams {
 		d := &dto{labels: map[string]float64{}}
