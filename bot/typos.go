@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,7 +45,7 @@ func (e *Engine) unknownCommand(ctx context.Context, r *reply, text string) erro
 	if !inThread {
 		openHint = "To open an incident with that title, use /payissue open <summary>."
 	}
-	if containsWord(plannedCommands, first) {
+	if slices.Contains(plannedCommands, first) {
 		return userErrorf("/payissue %s is not available in this version, and nothing was opened. Post it as a message in the incident's thread; /payissue help lists the commands. %s", first, openHint)
 	}
 	if guess := guessCommand(first, e.commandWords(), len(words) == 1); guess != "" {
@@ -88,15 +89,6 @@ func clipWord(w string) string {
 		return string(r[:30]) + "…"
 	}
 	return w
-}
-
-func containsWord(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // isWord reports whether w is made of ASCII letters only, the shape of a

@@ -2,6 +2,7 @@ package kb
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,7 +28,7 @@ import (
 // article that covers the code.
 type HitAction struct {
 	Code      string `json:"code"`       // the code, canonical (paycode.Canonical): "r01", "51", "insufficient_funds"
-	ArticleID string `json:"article_id"` // the article it comes from; /payissue show <id> prints it
+	ArticleID string `json:"article_id"` // the article it comes from; the bot's show command prints it
 	Title     string `json:"title"`      // the article's title
 	URL       string `json:"url,omitempty"`
 	Text      string `json:"text"` // the action sentence or two, at most maxActionText bytes (then "…")
@@ -245,7 +246,7 @@ func bestAction(hc hitCode, cands []actionCandidate, stems []string) *HitAction 
 func actionStems(code string, stems []string) []string {
 	out := append([]string(nil), stems...)
 	for _, s := range []string{code, strings.ReplaceAll(code, "_", " ")} {
-		if !hasString(out, s) {
+		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
@@ -260,15 +261,6 @@ func namesCode(s Section, code string) bool {
 			if canonCode(tok) == code {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func hasString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
 		}
 	}
 	return false

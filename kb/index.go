@@ -196,7 +196,7 @@ func indexable(d Doc) map[string]interface{} {
 		m["created"] = d.Created
 	}
 	if splitsIntoPassages(d) {
-		m["psig"] = bodySig(d.Body)
+		m["psig"] = passageMark
 	}
 	return m
 }
@@ -204,9 +204,10 @@ func indexable(d Doc) map[string]interface{} {
 // addDoc adds d and its passage documents to a batch. A document with
 // sections also deletes the passage ids it no longer uses (an earlier
 // version had more sections); a document without sections leaves any
-// passages of an earlier version in place, where the signature check of
-// the search ignores them until the next rebuild (so that a bulk import of
-// plain records pays nothing for passages).
+// passages of an earlier version in place, where the search ignores them
+// because the document no longer carries passageMark, until the next
+// rebuild (so that a bulk import of plain records pays nothing for
+// passages).
 func addDoc(b *bleve.Batch, d Doc) error {
 	if err := b.Index(d.ID, indexable(d)); err != nil {
 		return err

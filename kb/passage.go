@@ -1,7 +1,7 @@
 package kb
 
 import (
-	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -167,16 +167,13 @@ func reservedID(id string) bool {
 // errReservedID is the reason given for a reserved id.
 const errReservedID = "the id ends in '#' and a number, the form of a passage id (an article's section): choose another id"
 
-// bodySig is a short signature of a body, stored with an article that has
-// passage documents (field psig). A passage counts only while its article
-// has it and still has that section: a passage left behind by an earlier
-// version (headings that a later import dropped) is ignored until the next
-// rebuild removes it.
-func bodySig(body string) string {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(body))
-	return strconv.FormatUint(h.Sum64(), 36)
-}
+// passageMark is stored in field psig of a document that has passage
+// documents. A passage counts only while its document carries the mark: a
+// passage left behind when a later version dropped every heading (addDoc
+// deletes the surplus ones of a version that merely has fewer) is ignored
+// until the next rebuild removes it. Indexes written before held a hash of
+// the body there; only the field's presence was ever read.
+const passageMark = "1"
 
 // passageDoc is one section of a document as the index holds it.
 type passageDoc struct {
@@ -258,24 +255,14 @@ var meaningCues = []string{"what does", "what is", "what's", "whats", "meaning",
 
 func questionIntent(q string) intent {
 	l := " " + strings.ToLower(q) + " "
-	for _, c := range customerCues {
-		if strings.Contains(l, c) {
-			return intentCustomer
-		}
-	}
-	for _, c := range escalateCues {
-		if strings.Contains(l, c) {
-			return intentEscalate
-		}
-	}
-	for _, c := range actionCues {
-		if strings.Contains(l, c) {
-			return intentAction
-		}
-	}
-	for _, c := range meaningCues {
-		if strings.Contains(l, c) {
-			return intentMeaning
+	// In this order: "what do we tell the customer" is about the customer
+	// before it is about doing.
+	for _, c := range []struct {
+		cues []string
+		is   intent
+	}{{customerCues, intentCustomer}, {escalateCues, intentEscalate}, {actionCues, intentAction}, {meaningCues, intentMeaning}} {
+		if slices.ContainsFunc(c.cues, func(cue string) bool { return strings.Contains(l, cue) }) {
+			return c.is
 		}
 	}
 	return intentAny

@@ -2,6 +2,7 @@ package kb
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -306,7 +307,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 			if len(fixes) > 1 {
 				// inside a snake code, prefer the spelling that makes a known code
 				for _, rc := range rcs {
-					if !rc.snake || !containsInt(rc.parts, i) {
+					if !rc.snake || !slices.Contains(rc.parts, i) {
 						continue
 					}
 					for _, f := range fixes {
@@ -631,15 +632,6 @@ func absInt(x int) int {
 		return -x
 	}
 	return x
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // sortedCodes is used by tests for stable output.
