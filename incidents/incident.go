@@ -79,6 +79,15 @@ func (s Status) Active() bool {
 // select by them in SQL.
 func ActiveStatuses() []Status { return []Status{StatusIntake, StatusOpen, StatusEscalated} }
 
+// ActiveStatusNames is ActiveStatuses as strings, for a store's queries.
+func ActiveStatusNames() []string {
+	var out []string
+	for _, st := range ActiveStatuses() {
+		out = append(out, string(st))
+	}
+	return out
+}
+
 // Severity runs from SEV1 (worst) to SEV4. Zero means not yet assessed.
 type Severity int
 

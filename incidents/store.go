@@ -67,6 +67,31 @@ type Change struct {
 // prune of a large backlog never stalls the writes of a running bot.
 const DefaultPruneBatch = 1000
 
+// PruneInBatches calls deleteBatch(ctx, limit), each call a transaction of
+// the store's that deletes at most limit rows, until a call deletes fewer
+// than limit or ctx ends, and returns the total deleted. A batch <= 0 is
+// DefaultPruneBatch. Both stores' prunes run on it. Errors: ctx's, or the
+// first of deleteBatch's, with the total of the batches before it.
+func PruneInBatches(ctx context.Context, batch int, deleteBatch func(ctx context.Context, limit int) (int64, error)) (int64, error) {
+	if batch <= 0 {
+		batch = DefaultPruneBatch
+	}
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := deleteBatch(ctx, batch)
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < int64(batch) {
+			return total, nil
+		}
+	}
+}
+
 // PendingEvent is an inbound event received but not yet processed.
 type PendingEvent struct {
 	Key        string

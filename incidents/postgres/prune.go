@@ -62,42 +62,23 @@ func (s *Store) PruneOutbox(ctx context.Context, sentBefore, deadBefore time.Tim
 // PruneJobs deletes done and cancelled jobs finished before before, except
 // those of active incidents, batch rows per transaction.
 func (s *Store) PruneJobs(ctx context.Context, before time.Time, batch int) (int64, error) {
-	active := make([]string, 0, 3)
-	for _, st := range incidents.ActiveStatuses() {
-		active = append(active, string(st))
-	}
-	n, err := s.pruneBatches(ctx, sqlPruneJobs, before, batch, active)
+	n, err := s.pruneBatches(ctx, sqlPruneJobs, before, batch, incidents.ActiveStatusNames())
 	if err != nil {
 		return n, fmt.Errorf("postgres: prune jobs: %w", err)
 	}
 	return n, nil
 }
 
-// pruneBatches runs q (a DELETE of at most $2 rows older than $1), each
-// time in a transaction of its own, until a batch deletes fewer rows than
-// the limit, and returns the total.
+// pruneBatches runs q (a DELETE of at most $2 rows older than $1) in
+// batches (incidents.PruneInBatches), each an autocommit statement.
 func (s *Store) pruneBatches(ctx context.Context, q string, before time.Time, batch int, more ...any) (int64, error) {
-	if batch <= 0 {
-		batch = incidents.DefaultPruneBatch
-	}
-	args := append([]any{before.UTC(), batch}, more...)
-	var total int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		var n int64
-		err := s.query(ctx, func(c *pgxpool.Pool) error {
+	return incidents.PruneInBatches(ctx, batch, func(ctx context.Context, limit int) (n int64, err error) {
+		args := append([]any{before.UTC(), limit}, more...)
+		err = s.query(ctx, func(c *pgxpool.Pool) error {
 			tag, err := c.Exec(ctx, q, args...)
 			n = tag.RowsAffected()
 			return err
 		})
-		if err != nil {
-			return total, err
-		}
-		total += n
-		if n < int64(batch) {
-			return total, nil
-		}
-	}
+		return n, err
+	})
 }

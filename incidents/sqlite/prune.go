@@ -34,12 +34,10 @@ var sqlPruneJobs = `DELETE FROM jobs WHERE id IN
 		AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = j.incident_id AND i.status IN (` + activeList() + `))
 	LIMIT ?)`
 
+// activeList is incidents.ActiveStatusNames as SQL string literals (the
+// names are fixed words: nothing to escape).
 func activeList() string {
-	var q []string
-	for _, st := range incidents.ActiveStatuses() {
-		q = append(q, "'"+string(st)+"'")
-	}
-	return strings.Join(q, ", ")
+	return "'" + strings.Join(incidents.ActiveStatusNames(), "', '") + "'"
 }
 
 // PruneInbox deletes processed inbox keys received before before, batch
@@ -77,29 +75,17 @@ func (s *Store) PruneJobs(ctx context.Context, before time.Time, batch int) (int
 }
 
 // pruneBatches runs q (a DELETE of at most LIMIT rows older than its first
-// argument) once per writer request until a batch deletes fewer rows than
-// the limit, and returns the total.
+// argument) in batches (incidents.PruneInBatches), one writer request each.
 func (s *Store) pruneBatches(ctx context.Context, q string, before int64, batch int) (int64, error) {
-	if batch <= 0 {
-		batch = incidents.DefaultPruneBatch
-	}
-	var total int64
-	for {
-		var n int64
-		err := s.w.do(ctx, func(t *wtx) error {
-			res, err := t.exec(q, before, batch)
+	return incidents.PruneInBatches(ctx, batch, func(ctx context.Context, limit int) (n int64, err error) {
+		err = s.w.do(ctx, func(t *wtx) error {
+			res, err := t.exec(q, before, limit)
 			if err != nil {
 				return err
 			}
 			n, err = res.RowsAffected()
 			return err
 		})
-		if err != nil {
-			return total, err
-		}
-		total += n
-		if n < int64(batch) {
-			return total, nil
-		}
-	}
+		return n, err
+	})
 }

@@ -95,20 +95,6 @@ func testPruneOutbox(t *testing.T, h *harness) {
 	}
 }
 
-func noteKeys(t *testing.T, s incidents.Store, id uuid.UUID) []string {
-	t.Helper()
-	list, err := s.Notifications(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, n := range list {
-		keys = append(keys, n.DedupeKey)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // testPruneJobs: done and cancelled jobs go by the time they finished,
 // pending ones stay, and so do the finished jobs of an active incident,
 // whose dedupe keys keep stopping the timers every change re-schedules;
@@ -193,15 +179,25 @@ func testPruneJobs(t *testing.T, h *harness) {
 	}
 }
 
+// noteKeys and jobKeys are the sorted dedupe keys of an incident's
+// notifications and jobs.
+func noteKeys(t *testing.T, s incidents.Store, id uuid.UUID) []string {
+	return dedupeKeys(t, s.Notifications, id, func(n incidents.Notification) string { return n.DedupeKey })
+}
+
 func jobKeys(t *testing.T, s incidents.Store, id uuid.UUID) []string {
+	return dedupeKeys(t, s.Jobs, id, func(j incidents.Job) string { return j.DedupeKey })
+}
+
+func dedupeKeys[T any](t *testing.T, list func(context.Context, uuid.UUID) ([]T, error), id uuid.UUID, key func(T) string) []string {
 	t.Helper()
-	list, err := s.Jobs(context.Background(), id)
+	items, err := list(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var keys []string
-	for _, j := range list {
-		keys = append(keys, j.DedupeKey)
+	for _, it := range items {
+		keys = append(keys, key(it))
 	}
 	sort.Strings(keys)
 	return keys
