@@ -221,3 +221,52 @@ func TestGateClosesAfterTwoFailedPings(t *testing.T) {
 		t.Fatal("the gate stayed closed after the store returned")
 	}
 }
+
+// TestMetricsSeriesExistAtZero: every counter and histogram series of a
+// known label value is exported from the start, so the first increment
+// shows in rate() and increase(); a job kind this binary does not know
+// counts as "other", never as a label of its own.
+func TestMetricsSeriesExistAtZero(t *testing.T) {
+	m := newMetrics()
+	fams, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range fams {
+		for _, s := range f.Metric {
+			var ls []string
+			for _, l := range s.Label {
+				ls = append(ls, l.GetName()+"="+l.GetValue())
+			}
+			got[f.GetName()+"{"+strings.Join(ls, ",")+"}"] = true
+		}
+	}
+	var want []string
+	for _, p := range []string{"slack", "discord"} {
+		for _, n := range []string{"paybot_events_received_total", "paybot_events_deduplicated_total", "paybot_events_processed_total", "paybot_ack_duration_seconds"} {
+			want = append(want, n+"{platform="+p+"}")
+		}
+	}
+	for _, k := range []string{"ladder_step", "sla_warning", "sla_breach", "update_reminder", "review_digest"} {
+		want = append(want, "paybot_jobs_claimed_total{kind="+k+"}", "paybot_jobs_late_total{kind="+k+"}")
+	}
+	want = append(want, "paybot_outbox_delivered_total{}", "paybot_outbox_retried_total{}", "paybot_outbox_failed_total{}",
+		"paybot_search_duration_seconds{}", "paybot_store_stats_errors_total{}")
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("%s is not exported before its first observation", w)
+		}
+	}
+	m.observeJobs(time.Now(), []incidents.Job{{Kind: "made_up_kind", DueAt: time.Now().Add(-time.Hour)}})
+	fams, _ = m.reg.Gather()
+	for _, f := range fams {
+		for _, s := range f.Metric {
+			for _, l := range s.Label {
+				if l.GetValue() == "made_up_kind" {
+					t.Errorf("%s has a series for an unknown job kind", f.GetName())
+				}
+			}
+		}
+	}
+}
