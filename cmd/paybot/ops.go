@@ -27,11 +27,21 @@ var (
 	buildTime = ""
 )
 
-// buildInfo returns version, commit and build time, each "unknown" when
-// neither -ldflags nor the build info has it.
-func buildInfo() (ver, rev, at string) {
-	ver, rev, at = version, commit, buildTime
-	if bi, ok := debug.ReadBuildInfo(); ok {
+// buildInfo returns version, commit and time, each "unknown" when neither
+// -ldflags nor the build info has it. The time is the build time given
+// with -ldflags (timeLabel "built"), else the commit's time that go build
+// records (vcs.time, timeLabel "committed"): the build info holds no build
+// time, and printing a commit's time as "built" would date an old commit's
+// fresh build to the commit.
+func buildInfo() (ver, rev, at, timeLabel string) {
+	bi, _ := debug.ReadBuildInfo()
+	return buildInfoFrom(bi)
+}
+
+// buildInfoFrom is buildInfo reading bi (nil: none).
+func buildInfoFrom(bi *debug.BuildInfo) (ver, rev, at, timeLabel string) {
+	ver, rev, at, timeLabel = version, commit, buildTime, "built"
+	if bi != nil {
 		if ver == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			ver = bi.Main.Version
 		}
@@ -43,7 +53,7 @@ func buildInfo() (ver, rev, at string) {
 				}
 			case "vcs.time":
 				if at == "" {
-					at = s.Value
+					at, timeLabel = s.Value, "committed"
 				}
 			case "vcs.modified":
 				if s.Value == "true" && rev != "" && !strings.HasSuffix(rev, "-dirty") && commit == "" {
@@ -56,14 +66,14 @@ func buildInfo() (ver, rev, at string) {
 		rev = "unknown"
 	}
 	if at == "" {
-		at = "unknown"
+		at, timeLabel = "unknown", "built"
 	}
-	return ver, rev, at
+	return ver, rev, at, timeLabel
 }
 
 func printVersion(w io.Writer) {
-	ver, rev, at := buildInfo()
-	fmt.Fprintf(w, "paybot %s\ncommit %s\nbuilt %s\n", ver, rev, at)
+	ver, rev, at, label := buildInfo()
+	fmt.Fprintf(w, "paybot %s\ncommit %s\n%s %s\n", ver, rev, label, at)
 }
 
 // newLogHandler builds the slog handler from PAYBOT_LOG_FORMAT (text, the

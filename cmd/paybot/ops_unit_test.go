@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -119,6 +120,27 @@ func TestVersionPrintsCommitAndBuildTime(t *testing.T) {
 	}
 	if want := "paybot v1.2.3\ncommit abc123\nbuilt 2026-11-30T08:00:00Z\n"; out.String() != want {
 		t.Fatalf("version:\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestVersionFromBuildInfo: without -ldflags the commit and its time come
+// from the build info, and the time is labelled as the commit's (the
+// build info records no build time).
+func TestVersionFromBuildInfo(t *testing.T) {
+	bi := &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261130080000-abc123def456"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "abc123def456"}, {Key: "vcs.time", Value: "2026-11-30T08:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
+	ver, rev, at, label := buildInfoFrom(bi)
+	if ver != "v0.0.0-20261130080000-abc123def456" || rev != "abc123def456-dirty" || at != "2026-11-30T08:00:00Z" || label != "committed" {
+		t.Errorf("from the build info: %q %q %s %q", ver, rev, label, at)
+	}
+	buildTime = "2026-12-01T00:00:00Z"
+	defer func() { buildTime = "" }()
+	if _, _, at, label := buildInfoFrom(bi); at != buildTime || label != "built" {
+		t.Errorf("with -X main.buildTime: %s %q", label, at)
+	}
+	buildTime = ""
+	if _, rev, at, label := buildInfoFrom(nil); rev != "unknown" || at != "unknown" || label != "built" {
+		t.Errorf("without build info: %q %s %q", rev, label, at)
 	}
 }
 
