@@ -77,7 +77,10 @@ func printVersion(w io.Writer) {
 }
 
 // newLogHandler builds the slog handler from PAYBOT_LOG_FORMAT (text, the
-// default, or json) and PAYBOT_LOG_LEVEL (debug, info, warn, error).
+// default, or json) and PAYBOT_LOG_LEVEL (debug, info, warn, error). The
+// level filters the operational log only: audit records (auditContext)
+// are written at every level, since the audit trail of incident actions
+// must not vanish when an operator quiets the log.
 func newLogHandler(w io.Writer, format, level string) (slog.Handler, error) {
 	var lv slog.Level
 	if level != "" {
@@ -85,14 +88,40 @@ func newLogHandler(w io.Writer, format, level string) (slog.Handler, error) {
 			return nil, fmt.Errorf("PAYBOT_LOG_LEVEL=%q: use debug, info, warn or error", level)
 		}
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: slog.Level(-1 << 20)} // levelGate decides
 	switch strings.ToLower(format) {
 	case "", "text":
-		return slog.NewTextHandler(w, opts), nil
+		return levelGate{slog.NewTextHandler(w, opts), lv}, nil
 	case "json":
-		return slog.NewJSONHandler(w, opts), nil
+		return levelGate{slog.NewJSONHandler(w, opts), lv}, nil
 	}
 	return nil, fmt.Errorf("PAYBOT_LOG_FORMAT=%q: use json or text", format)
+}
+
+type auditKey struct{}
+
+// auditContext marks ctx's log records as audit records, which
+// PAYBOT_LOG_LEVEL does not filter.
+func auditContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, auditKey{}, true)
+}
+
+// levelGate passes records at min or above, and audit records always.
+type levelGate struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (g levelGate) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= g.min || (ctx != nil && ctx.Value(auditKey{}) != nil)
+}
+
+func (g levelGate) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelGate{g.Handler.WithAttrs(as), g.min}
+}
+
+func (g levelGate) WithGroup(name string) slog.Handler {
+	return levelGate{g.Handler.WithGroup(name), g.min}
 }
 
 // connectedReporter is what an adapter with a long-lived connection (Socket

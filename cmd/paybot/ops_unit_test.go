@@ -40,6 +40,13 @@ func TestStatusAction(t *testing.T) {
 // TestAuditLog drives an incident through its life on the decorated store
 // and expects one JSON audit line per action, each naming who did it.
 func TestAuditLog(t *testing.T) {
+	// The audit trail is written whatever PAYBOT_LOG_LEVEL says.
+	for _, level := range []string{"info", "warn", "error"} {
+		t.Run(level, func(t *testing.T) { testAuditLog(t, level) })
+	}
+}
+
+func testAuditLog(t *testing.T, level string) {
 	ctx := context.Background()
 	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "paybot.db"))
 	if err != nil {
@@ -47,7 +54,7 @@ func TestAuditLog(t *testing.T) {
 	}
 	defer raw.Close()
 	var buf bytes.Buffer
-	h, _ := newLogHandler(&buf, "json", "info")
+	h, _ := newLogHandler(&buf, "json", level)
 	s := newOpsStore(raw, slog.New(h), nil)
 	ana := incidents.User{Platform: "slack", ID: "U1", Name: "ana"}
 	bo := incidents.User{Platform: "slack", ID: "U2", Name: "bo"}
@@ -96,6 +103,25 @@ func TestAuditLog(t *testing.T) {
 	want := "created:ana opened:ana severity_changed:ana severity_changed:bo escalated:bo acknowledged:bo resolved:ana reopened:bo cancelled:ana"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("audit actions:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+// TestLogLevelFilters: PAYBOT_LOG_LEVEL filters ordinary records, in
+// loggers derived with With too, but never audit records.
+func TestLogLevelFilters(t *testing.T) {
+	var buf bytes.Buffer
+	h, err := newLogHandler(&buf, "text", "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(h).With("component", "x")
+	log.Info("quiet info")
+	log.Debug("quiet debug")
+	log.Warn("loud warn")
+	log.InfoContext(auditContext(context.Background()), "audit info")
+	out := buf.String()
+	if strings.Contains(out, "quiet") || !strings.Contains(out, "loud warn") || !strings.Contains(out, "audit info") || !strings.Contains(out, "component=x") {
+		t.Fatalf("level warn wrote:\n%s", out)
 	}
 }
 
