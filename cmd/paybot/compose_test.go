@@ -47,6 +47,14 @@ func TestDockerCompose(t *testing.T) {
 		s := svc(name)
 		if s.Build == nil || s.Build.Context != root {
 			t.Errorf("%s is not built from the repository's Dockerfile: %+v", name, s.Build)
+		} else {
+			// The build context has no .git (.dockerignore): without the
+			// build args the image's paybot version says dev, commit unknown.
+			for _, arg := range []string{"VERSION", "COMMIT", "BUILD_TIME"} {
+				if _, ok := s.Build.Args[arg]; !ok {
+					t.Errorf("%s's build does not pass the Dockerfile's %s argument", name, arg)
+				}
+			}
 		}
 		env := s.Environment
 		if v := env["PAYBOT_DATABASE_URL"]; v == nil || !strings.Contains(*v, "@postgres:5432/") {
