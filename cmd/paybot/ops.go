@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -140,6 +141,7 @@ type readiness struct {
 	kbOpen    bool
 	kbFollow  *kbstore.Follower // nil: not following a store
 	log       *slog.Logger
+	storeDown atomic.Bool // the last check found the store unreachable
 
 	mu        sync.Mutex
 	platforms map[string]any // name → adapter
@@ -163,11 +165,17 @@ func (r *readiness) check(ctx context.Context) (map[string]string, bool) {
 	pctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if err := r.store.Ping(pctx); err != nil {
-		// The cause goes to the log, not to an unauthenticated endpoint.
-		r.log.Warn("readyz: store unreachable", "store", r.storeKind, "err", err)
+		// The cause goes to the log, not to an unauthenticated endpoint;
+		// once per outage, since anyone who reaches /readyz (through the
+		// proxy, a balancer every few seconds) could otherwise write a
+		// line per request.
+		if !r.storeDown.Swap(true) {
+			r.log.Warn("readyz: store unreachable", "store", r.storeKind, "err", err)
+		}
 		fail("store", r.storeKind+" unreachable")
 		fail("migrations", "unknown while the store is unreachable")
 	} else {
+		r.storeDown.Store(false)
 		out["store"] = "ok (" + r.storeKind + ")"
 		out["migrations"] = "ok"
 	}

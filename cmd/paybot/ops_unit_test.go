@@ -318,3 +318,41 @@ func TestMetricsSeriesExistAtZero(t *testing.T) {
 		}
 	}
 }
+
+// pingStore is a store whose Ping fails while down is set.
+type pingStore struct {
+	fullStore
+	down atomic.Bool
+}
+
+func (p *pingStore) Ping(ctx context.Context) error {
+	if p.down.Load() {
+		return errors.New("connection refused")
+	}
+	return nil
+}
+
+// TestReadyzLogsAnOutageOnce: /readyz is reachable by anyone; while the
+// store is away it answers 503 every time but logs the cause once per
+// outage, not once per request.
+func TestReadyzLogsAnOutageOnce(t *testing.T) {
+	var buf bytes.Buffer
+	h, _ := newLogHandler(&buf, "text", "info")
+	st := &pingStore{}
+	r := &readiness{store: st, storeKind: "postgres", kbOpen: true, log: slog.New(h)}
+	st.down.Store(true)
+	for range 50 {
+		if _, ok := r.check(context.Background()); ok {
+			t.Fatal("ready with the store down")
+		}
+	}
+	st.down.Store(false)
+	if _, ok := r.check(context.Background()); !ok {
+		t.Fatal("not ready with the store back")
+	}
+	st.down.Store(true)
+	r.check(context.Background())
+	if n := strings.Count(buf.String(), "store unreachable"); n != 2 {
+		t.Fatalf("%d log lines for two outages and 51 checks:\n%s", n, buf.String())
+	}
+}
