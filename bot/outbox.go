@@ -270,8 +270,21 @@ func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool 
 	ctx = context.WithoutCancel(ctx)
 	now := e.clock.Now()
 	if err != nil && dctx.Err() != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
-		// Cut short by a shutdown: release it for the next start, at once.
-		if err := e.store.MarkFailed(ctx, n.ID, now, "interrupted by shutdown", false); err != nil {
+		// Cut short by a shutdown: release it for the next start, at once,
+		// with its attempt uncounted.
+		if err := e.store.ReleaseClaim(ctx, n.ID, now); err != nil {
+			e.log.Error("releasing notification", "key", n.DedupeKey, "err", err)
+		}
+		return false
+	}
+	if errors.Is(err, errNoAdapter) {
+		// Another process runs that platform (a console or a replica
+		// configured with fewer platforms on the same store): hand it back
+		// untouched, a little later. Counting the claim as an attempt would
+		// spend the retries and grow the backoff of the process that can
+		// deliver it, so that its first real failure could be its last.
+		e.log.Debug("notification left for a process that runs its platform", "key", n.DedupeKey, "err", err)
+		if err := e.store.ReleaseClaim(ctx, n.ID, now.Add(2*time.Second)); err != nil {
 			e.log.Error("releasing notification", "key", n.DedupeKey, "err", err)
 		}
 		return false
@@ -289,10 +302,6 @@ func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool 
 	}
 	permanent := errors.Is(err, ErrCannotPost) || errors.Is(err, ErrUnsupported)
 	dead := permanent || n.Attempts >= maxAttempts
-	if errors.Is(err, errNoAdapter) {
-		// Another process runs that platform: leave it, a little later.
-		wait, dead = 2*time.Second, false
-	}
 	e.log.Warn("notification failed", "key", n.DedupeKey, "kind", n.Kind, "attempt", n.Attempts, "retry_in", wait, "dead", dead, "err", err)
 	if dead && n.Kind == incidents.NotifyCard {
 		// The card will not be posted: park the incident and tell the

@@ -80,3 +80,44 @@ func TestStuckDeliveryReclaimedOnce(t *testing.T) {
 		t.Fatalf("delivered %d times after the lease ran out, want 1", n)
 	}
 }
+
+// TestOutboxLeavesOtherPlatformsUntouched: a process without the adapter
+// for a notification's platform (a console, or a replica configured with
+// fewer platforms, on the same store) hands it back without counting an
+// attempt, however often it claims it, so the process that runs the
+// platform still has every retry and the first backoff when it gets it.
+func TestOutboxLeavesOtherPlatformsUntouched(t *testing.T) {
+	p, _ := incidents.ParsePolicyYAML([]byte(policyYAML))
+	h := bottest.New(t, bot.Config{Policy: p})
+	runIntake(t, h, h.Command("card payments failing at checkout"))
+	inc := h.Incident()
+	ob := h.Store.(incidents.OutboxStore)
+	ctx := context.Background()
+	if err := ob.QueueNotifications(ctx, []incidents.Notification{{IncidentID: inc.ID, Kind: incidents.NotifyThreadPost,
+		DedupeKey: "elsewhere", ChannelKey: "discord:C9", NextAttemptAt: h.Clock.Now(),
+		Payload: []byte(`{"message":{"conversation":{"platform":"discord","channel":"C9"},"kind":"text","text":"for discord"}}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 30 {
+		h.Engine.FlushOutbox(ctx)
+		h.Clock.Advance(2 * time.Second)
+	}
+	list, err := ob.Notifications(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range list {
+		if n.DedupeKey != "elsewhere" {
+			continue
+		}
+		found = true
+		if n.Status != "pending" || n.Attempts != 0 || n.LastError != "" {
+			t.Fatalf("after 30 claims by a process without its adapter: status %s, %d attempts, last error %q; want pending, 0, none",
+				n.Status, n.Attempts, n.LastError)
+		}
+	}
+	if !found {
+		t.Fatal("the notification is gone")
+	}
+}

@@ -162,6 +162,13 @@ type OutboxStore interface {
 	// then kept as the time it was given up (PruneOutbox ages dead rows by
 	// it). Errors: ErrNotFound.
 	MarkFailed(ctx context.Context, id int64, retryAt time.Time, errText string, dead bool) error
+	// ReleaseClaim hands a claimed, still pending notification back
+	// without counting the attempt its claim counted, to be claimed again
+	// from retryAt: for a process that could not try it at all (it runs no
+	// adapter for the platform, or it is shutting down). Such claims must
+	// not use up the retries, nor grow the backoff, of the process that
+	// can deliver it. Errors: ErrNotFound when it is no longer pending.
+	ReleaseClaim(ctx context.Context, id int64, retryAt time.Time) error
 	// Notifications lists an incident's notifications in queue order.
 	Notifications(ctx context.Context, incident uuid.UUID) ([]Notification, error)
 	// PruneOutbox deletes sent notifications sent before sentBefore and

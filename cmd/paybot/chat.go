@@ -94,6 +94,15 @@ Environment:
 }
 
 func (a *app) chat(ctx context.Context, o chatOptions) error {
+	if a.databaseURL() != "" {
+		// The log file below makes the data directory: a PostgreSQL that
+		// is down or refuses the schema fails first, leaving none behind.
+		s, err := a.openStore(ctx)
+		if err != nil {
+			return err
+		}
+		s.Close()
+	}
 	log, closeLog, err := a.logger(true)
 	if err != nil {
 		return err

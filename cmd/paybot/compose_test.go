@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -44,6 +47,14 @@ func TestDockerCompose(t *testing.T) {
 		s := svc(name)
 		if s.Build == nil || s.Build.Context != root {
 			t.Errorf("%s is not built from the repository's Dockerfile: %+v", name, s.Build)
+		} else {
+			// The build context has no .git (.dockerignore): without the
+			// build args the image's paybot version says dev, commit unknown.
+			for _, arg := range []string{"VERSION", "COMMIT", "BUILD_TIME"} {
+				if _, ok := s.Build.Args[arg]; !ok {
+					t.Errorf("%s's build does not pass the Dockerfile's %s argument", name, arg)
+				}
+			}
 		}
 		env := s.Environment
 		if v := env["PAYBOT_DATABASE_URL"]; v == nil || !strings.Contains(*v, "@postgres:5432/") {
@@ -96,6 +107,70 @@ func TestDockerCompose(t *testing.T) {
 		if _, ok := p.Volumes[v]; !ok {
 			t.Errorf("volume %s not declared", v)
 		}
+	}
+	// Every setting `paybot serve --help` lists reaches the replicas from
+	// the environment of `docker compose up` (a Socket Mode app token, a
+	// Discord guild, the dashboard…), except the data directory (the
+	// image's volume) and the profiler (loopback only: useless in a
+	// container).
+	var help bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--help"}, strings.NewReader(""), &help, io.Discard, func(string) string { return "" }); code != 0 {
+		t.Fatalf("serve --help exited %d", code)
+	}
+	var vars []string
+	for _, line := range strings.Split(help.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(line, "  ") && regexp.MustCompile(`^(PAYBOT|SLACK|DISCORD)_[A-Z_]+$`).MatchString(f[0]) {
+			vars = append(vars, f[0])
+		}
+	}
+	if len(vars) < 10 {
+		t.Fatalf("found only %v in serve --help", vars)
+	}
+	for _, name := range []string{"paybot1", "paybot2"} {
+		s := svc(name)
+		for _, v := range vars {
+			if v == "PAYBOT_DATA" || v == "PAYBOT_PPROF_ADDR" {
+				continue
+			}
+			if _, ok := s.Environment[v]; !ok {
+				t.Errorf("%s does not pass %s (serve --help lists it)", name, v)
+			}
+		}
+		// The configuration file is mounted where PAYBOT_CONFIG says, and
+		// it passes config check.
+		cfgPath := s.Environment["PAYBOT_CONFIG"]
+		if cfgPath == nil || *cfgPath == "" {
+			t.Errorf("%s has no PAYBOT_CONFIG: the team, contacts and routing cannot be configured", name)
+			continue
+		}
+		mounted := ""
+		for _, c := range s.Configs {
+			if c.Target == *cfgPath {
+				mounted = p.Configs[c.Source].File
+			}
+		}
+		for _, v := range s.Volumes {
+			if v.Target == *cfgPath {
+				mounted = v.Source
+			}
+		}
+		if mounted == "" {
+			t.Errorf("%s: nothing is mounted at PAYBOT_CONFIG=%s", name, *cfgPath)
+			continue
+		}
+		var out bytes.Buffer
+		if code := run(context.Background(), []string{"config", "check", mounted}, strings.NewReader(""), &out, &out, func(string) string { return "" }); code != 0 {
+			t.Errorf("%s's config %s fails config check: %s", name, mounted, out.String())
+		}
+	}
+	// The proxy does not publish /metrics: Prometheus scrapes the replicas
+	// directly.
+	caddy, err := os.ReadFile(filepath.Join(root, "deploy", "Caddyfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?s)handle /metrics\*?\s*\{\s*respond 404\s*\}`).Match(caddy) {
+		t.Error("deploy/Caddyfile publishes each replica's /metrics through the proxy")
 	}
 	// The Dockerfile builds a static binary and runs it as non-root.
 	df, err := os.ReadFile(filepath.Join(root, "Dockerfile"))

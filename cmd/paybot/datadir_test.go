@@ -101,6 +101,33 @@ func TestFailingCommandsCreateNoDataDir(t *testing.T) {
 			}
 		}
 	}
+	// A database that is down is bad input too: every command that opens
+	// the store fails on it (arguments that are fine otherwise) and leaves
+	// no data directory behind.
+	questions := filepath.Join(files, "q.jsonl")
+	os.WriteFile(questions, []byte(`{"q": "refund", "gold": ["x"]}`+"\n"), 0o600)
+	downDB := map[string]string{"PAYBOT_DATABASE_URL": "postgres://postgres@" + freeAddr(t) + "/test?sslmode=disable&connect_timeout=1",
+		"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PAYBOT_HTTP_ADDR": "127.0.0.1:0"}
+	for name, args := range map[string][]string{
+		"paybot": nil, "paybot chat": nil, "paybot serve": nil,
+		"paybot kb import": {good}, "paybot kb index": nil, "paybot kb search": {"refund"}, "paybot kb remove": {"community:x"},
+		"paybot kb show": {"x"}, "paybot kb list": nil, "paybot kb eval": {"--questions", questions},
+		"paybot incidents list": nil, "paybot incidents show": {"PAY-1"}, "paybot incidents export": {"PAY-1"}, "paybot report": nil,
+	} {
+		env := downDB
+		if name == "paybot" || name == "paybot chat" {
+			env = map[string]string{"PAYBOT_DATABASE_URL": downDB["PAYBOT_DATABASE_URL"]}
+		}
+		data := filepath.Join(t.TempDir(), "data")
+		full := append(append([]string{"--data", data}, strings.Fields(name)[1:]...), args...)
+		code, _, errOut := runPaybotEnv(t, env, full...)
+		if code == 0 || !strings.Contains(errOut, "PostgreSQL is unreachable") {
+			t.Errorf("%v with the database down: exit %d, stderr %.300s", full, code, errOut)
+		}
+		if _, err := os.Stat(data); err == nil {
+			t.Errorf("%v failed on a database that is down but created %s", full, data)
+		}
+	}
 	// The same inputs on an existing data directory keep working as before:
 	// the bad lines are reported and the good ones imported.
 	data := filepath.Join(t.TempDir(), "data")

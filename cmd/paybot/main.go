@@ -368,8 +368,15 @@ func newVersionCmd(a *app) *cobra.Command {
 
 // requireDataDir refuses to go on when the data directory does not exist.
 // Read-only commands call it so that a mistyped --data is an error, not a
-// fresh empty directory that makes every incident look gone.
+// fresh empty directory that makes every incident look gone. With
+// PostgreSQL the data is in the database, not in the directory (which then
+// holds only a search index that is rebuilt from the database when
+// missing): an operator's machine with PAYBOT_DATABASE_URL and no data
+// directory reads the shared incidents and knowledge base.
 func (a *app) requireDataDir() error {
+	if a.databaseURL() != "" {
+		return nil
+	}
 	fi, err := os.Stat(a.dataDir)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("data directory %s does not exist (check --data or PAYBOT_DATA; 'paybot chat' or 'paybot kb import' creates one)", a.dataDir)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,20 @@ func newMetrics() *metrics {
 	m.storeErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "paybot_store_stats_errors_total", Help: "Scrapes whose store gauges could not be read.",
 	})
+	// Every series of a known label value exists from the start, at 0: a
+	// series that appears only with its first increment hides that
+	// increment from rate() and increase(), so the first redelivery, late
+	// job or failure would never show on a graph or fire an alert.
+	for _, p := range []string{"slack", "discord"} {
+		m.eventsReceived.WithLabelValues(p)
+		m.eventsDeduplicated.WithLabelValues(p)
+		m.eventsProcessed.WithLabelValues(p)
+		m.ackSeconds.WithLabelValues(p)
+	}
+	for _, k := range jobKinds {
+		m.jobsClaimed.WithLabelValues(string(k))
+		m.jobsLate.WithLabelValues(string(k))
+	}
 	m.reg.MustRegister(m.eventsReceived, m.eventsDeduplicated, m.eventsProcessed, m.ackSeconds,
 		m.outboxDelivered, m.outboxRetried, m.outboxFailed, m.jobsClaimed, m.jobsLate, m.searchSeconds, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -182,12 +197,26 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descJobsDue, prometheus.GaugeValue, float64(st.JobsDue))
 }
 
+// jobKinds are the kinds of job the scheduler runs, the values of the jobs
+// metrics' kind label.
+var jobKinds = []incidents.JobKind{incidents.JobLadderStep, incidents.JobSLAWarning, incidents.JobSLABreach,
+	incidents.JobUpdateReminder, incidents.JobDigest}
+
+// jobKindLabel keeps the kind label to jobKinds: a kind read from the
+// store that this binary does not know (a newer replica's) counts as other.
+func jobKindLabel(k incidents.JobKind) string {
+	if slices.Contains(jobKinds, k) {
+		return string(k)
+	}
+	return "other"
+}
+
 // observeJobs counts claimed jobs and the late ones.
 func (m *metrics) observeJobs(now time.Time, jobs []incidents.Job) {
 	for _, j := range jobs {
-		m.jobsClaimed.WithLabelValues(string(j.Kind)).Inc()
+		m.jobsClaimed.WithLabelValues(jobKindLabel(j.Kind)).Inc()
 		if now.Sub(j.DueAt) > lateAfter {
-			m.jobsLate.WithLabelValues(string(j.Kind)).Inc()
+			m.jobsLate.WithLabelValues(jobKindLabel(j.Kind)).Inc()
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,11 +28,21 @@ var (
 	buildTime = ""
 )
 
-// buildInfo returns version, commit and build time, each "unknown" when
-// neither -ldflags nor the build info has it.
-func buildInfo() (ver, rev, at string) {
-	ver, rev, at = version, commit, buildTime
-	if bi, ok := debug.ReadBuildInfo(); ok {
+// buildInfo returns version, commit and time, each "unknown" when neither
+// -ldflags nor the build info has it. The time is the build time given
+// with -ldflags (timeLabel "built"), else the commit's time that go build
+// records (vcs.time, timeLabel "committed"): the build info holds no build
+// time, and printing a commit's time as "built" would date an old commit's
+// fresh build to the commit.
+func buildInfo() (ver, rev, at, timeLabel string) {
+	bi, _ := debug.ReadBuildInfo()
+	return buildInfoFrom(bi)
+}
+
+// buildInfoFrom is buildInfo reading bi (nil: none).
+func buildInfoFrom(bi *debug.BuildInfo) (ver, rev, at, timeLabel string) {
+	ver, rev, at, timeLabel = version, commit, buildTime, "built"
+	if bi != nil {
 		if ver == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			ver = bi.Main.Version
 		}
@@ -43,7 +54,7 @@ func buildInfo() (ver, rev, at string) {
 				}
 			case "vcs.time":
 				if at == "" {
-					at = s.Value
+					at, timeLabel = s.Value, "committed"
 				}
 			case "vcs.modified":
 				if s.Value == "true" && rev != "" && !strings.HasSuffix(rev, "-dirty") && commit == "" {
@@ -56,18 +67,21 @@ func buildInfo() (ver, rev, at string) {
 		rev = "unknown"
 	}
 	if at == "" {
-		at = "unknown"
+		at, timeLabel = "unknown", "built"
 	}
-	return ver, rev, at
+	return ver, rev, at, timeLabel
 }
 
 func printVersion(w io.Writer) {
-	ver, rev, at := buildInfo()
-	fmt.Fprintf(w, "paybot %s\ncommit %s\nbuilt %s\n", ver, rev, at)
+	ver, rev, at, label := buildInfo()
+	fmt.Fprintf(w, "paybot %s\ncommit %s\n%s %s\n", ver, rev, label, at)
 }
 
 // newLogHandler builds the slog handler from PAYBOT_LOG_FORMAT (text, the
-// default, or json) and PAYBOT_LOG_LEVEL (debug, info, warn, error).
+// default, or json) and PAYBOT_LOG_LEVEL (debug, info, warn, error). The
+// level filters the operational log only: audit records (auditContext)
+// are written at every level, since the audit trail of incident actions
+// must not vanish when an operator quiets the log.
 func newLogHandler(w io.Writer, format, level string) (slog.Handler, error) {
 	var lv slog.Level
 	if level != "" {
@@ -75,14 +89,40 @@ func newLogHandler(w io.Writer, format, level string) (slog.Handler, error) {
 			return nil, fmt.Errorf("PAYBOT_LOG_LEVEL=%q: use debug, info, warn or error", level)
 		}
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: slog.Level(-1 << 20)} // levelGate decides
 	switch strings.ToLower(format) {
 	case "", "text":
-		return slog.NewTextHandler(w, opts), nil
+		return levelGate{slog.NewTextHandler(w, opts), lv}, nil
 	case "json":
-		return slog.NewJSONHandler(w, opts), nil
+		return levelGate{slog.NewJSONHandler(w, opts), lv}, nil
 	}
 	return nil, fmt.Errorf("PAYBOT_LOG_FORMAT=%q: use json or text", format)
+}
+
+type auditKey struct{}
+
+// auditContext marks ctx's log records as audit records, which
+// PAYBOT_LOG_LEVEL does not filter.
+func auditContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, auditKey{}, true)
+}
+
+// levelGate passes records at min or above, and audit records always.
+type levelGate struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (g levelGate) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= g.min || (ctx != nil && ctx.Value(auditKey{}) != nil)
+}
+
+func (g levelGate) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelGate{g.Handler.WithAttrs(as), g.min}
+}
+
+func (g levelGate) WithGroup(name string) slog.Handler {
+	return levelGate{g.Handler.WithGroup(name), g.min}
 }
 
 // connectedReporter is what an adapter with a long-lived connection (Socket
@@ -101,6 +141,7 @@ type readiness struct {
 	kbOpen    bool
 	kbFollow  *kbstore.Follower // nil: not following a store
 	log       *slog.Logger
+	storeDown atomic.Bool // the last check found the store unreachable
 
 	mu        sync.Mutex
 	platforms map[string]any // name → adapter
@@ -124,11 +165,17 @@ func (r *readiness) check(ctx context.Context) (map[string]string, bool) {
 	pctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if err := r.store.Ping(pctx); err != nil {
-		// The cause goes to the log, not to an unauthenticated endpoint.
-		r.log.Warn("readyz: store unreachable", "store", r.storeKind, "err", err)
+		// The cause goes to the log, not to an unauthenticated endpoint;
+		// once per outage, since anyone who reaches /readyz (through the
+		// proxy, a balancer every few seconds) could otherwise write a
+		// line per request.
+		if !r.storeDown.Swap(true) {
+			r.log.Warn("readyz: store unreachable", "store", r.storeKind, "err", err)
+		}
 		fail("store", r.storeKind+" unreachable")
 		fail("migrations", "unknown while the store is unreachable")
 	} else {
+		r.storeDown.Store(false)
 		out["store"] = "ok (" + r.storeKind + ")"
 		out["migrations"] = "ok"
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -451,5 +452,47 @@ func TestDatabaseDownAtStart(t *testing.T) {
 	if code := run(context.Background(), []string{"incidents", "list"}, strings.NewReader(""), io.Discard, &stderr, func(k string) string { return env[k] }); code == 0 ||
 		!strings.Contains(stderr.String(), "PAYBOT_DATABASE_URL") {
 		t.Fatalf("malformed URL: exit %d, %s", code, stderr.String())
+	}
+}
+
+// TestPostgresCommandsWithoutDataDir: with PAYBOT_DATABASE_URL the data is
+// in the database, so the read-only commands work on a machine without a
+// data directory (an operator's laptop): incidents, reports and the
+// knowledge base come from the store, the search index is built from it.
+// With the database away and no local index, they fail and create nothing.
+func TestPostgresCommandsWithoutDataDir(t *testing.T) {
+	dsn := pgSchema(t, "")
+	doc := filepath.Join(t.TempDir(), "doc.jsonl")
+	if err := os.WriteFile(doc, []byte(`{"id":"no-dir-doc","title":"Quibble error QB7","body":"Quibble fails with QB7 when the flange slips.","kind":"article","codes":["QB7"]}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := func(env map[string]string, args ...string) (int, string) {
+		var out bytes.Buffer
+		code := run(context.Background(), args, strings.NewReader(""), &out, &out, func(k string) string { return env[k] })
+		return code, out.String()
+	}
+	env := map[string]string{"PAYBOT_DATABASE_URL": dsn, "PAYBOT_DATA": filepath.Join(t.TempDir(), "importer")}
+	if code, out := cmd(env, "kb", "import", doc); code != 0 {
+		t.Fatalf("kb import: %d %s", code, out)
+	}
+	env["PAYBOT_DATA"] = filepath.Join(t.TempDir(), "never-made")
+	for _, args := range [][]string{{"incidents", "list"}, {"report"}, {"kb", "list"}, {"kb", "show", "no-dir-doc"}, {"kb", "search", "QB7 flange"}} {
+		code, out := cmd(env, args...)
+		if code != 0 {
+			t.Errorf("%v without a data directory: exit %d: %s", args, code, out)
+		}
+		if args[0] == "kb" && args[1] != "list" && !strings.Contains(out, "Quibble") {
+			t.Errorf("%v did not find the document in the store: %s", args, out)
+		}
+	}
+	down := map[string]string{"PAYBOT_DATABASE_URL": "postgres://postgres@" + freeAddr(t) + "/test?sslmode=disable&connect_timeout=2",
+		"PAYBOT_DATA": filepath.Join(t.TempDir(), "not-made")}
+	for _, args := range [][]string{{"incidents", "list"}, {"kb", "search", "QB7"}, {"kb", "list"}} {
+		if code, out := cmd(down, args...); code == 0 || !strings.Contains(out, "PostgreSQL is unreachable") {
+			t.Errorf("%v with the database down and no local index: exit %d: %s", args, code, out)
+		}
+		if _, err := os.Stat(down["PAYBOT_DATA"]); err == nil {
+			t.Fatalf("%v with the database down made the data directory", args)
+		}
 	}
 }

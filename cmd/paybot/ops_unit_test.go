@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,6 +40,13 @@ func TestStatusAction(t *testing.T) {
 // TestAuditLog drives an incident through its life on the decorated store
 // and expects one JSON audit line per action, each naming who did it.
 func TestAuditLog(t *testing.T) {
+	// The audit trail is written whatever PAYBOT_LOG_LEVEL says.
+	for _, level := range []string{"info", "warn", "error"} {
+		t.Run(level, func(t *testing.T) { testAuditLog(t, level) })
+	}
+}
+
+func testAuditLog(t *testing.T, level string) {
 	ctx := context.Background()
 	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "paybot.db"))
 	if err != nil {
@@ -46,7 +54,7 @@ func TestAuditLog(t *testing.T) {
 	}
 	defer raw.Close()
 	var buf bytes.Buffer
-	h, _ := newLogHandler(&buf, "json", "info")
+	h, _ := newLogHandler(&buf, "json", level)
 	s := newOpsStore(raw, slog.New(h), nil)
 	ana := incidents.User{Platform: "slack", ID: "U1", Name: "ana"}
 	bo := incidents.User{Platform: "slack", ID: "U2", Name: "bo"}
@@ -98,6 +106,25 @@ func TestAuditLog(t *testing.T) {
 	}
 }
 
+// TestLogLevelFilters: PAYBOT_LOG_LEVEL filters ordinary records, in
+// loggers derived with With too, but never audit records.
+func TestLogLevelFilters(t *testing.T) {
+	var buf bytes.Buffer
+	h, err := newLogHandler(&buf, "text", "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(h).With("component", "x")
+	log.Info("quiet info")
+	log.Debug("quiet debug")
+	log.Warn("loud warn")
+	log.InfoContext(auditContext(context.Background()), "audit info")
+	out := buf.String()
+	if strings.Contains(out, "quiet") || !strings.Contains(out, "loud warn") || !strings.Contains(out, "audit info") || !strings.Contains(out, "component=x") {
+		t.Fatalf("level warn wrote:\n%s", out)
+	}
+}
+
 func TestLogHandlerSettings(t *testing.T) {
 	for _, tc := range []struct {
 		format, level string
@@ -119,6 +146,27 @@ func TestVersionPrintsCommitAndBuildTime(t *testing.T) {
 	}
 	if want := "paybot v1.2.3\ncommit abc123\nbuilt 2026-11-30T08:00:00Z\n"; out.String() != want {
 		t.Fatalf("version:\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestVersionFromBuildInfo: without -ldflags the commit and its time come
+// from the build info, and the time is labelled as the commit's (the
+// build info records no build time).
+func TestVersionFromBuildInfo(t *testing.T) {
+	bi := &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261130080000-abc123def456"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "abc123def456"}, {Key: "vcs.time", Value: "2026-11-30T08:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
+	ver, rev, at, label := buildInfoFrom(bi)
+	if ver != "v0.0.0-20261130080000-abc123def456" || rev != "abc123def456-dirty" || at != "2026-11-30T08:00:00Z" || label != "committed" {
+		t.Errorf("from the build info: %q %q %s %q", ver, rev, label, at)
+	}
+	buildTime = "2026-12-01T00:00:00Z"
+	defer func() { buildTime = "" }()
+	if _, _, at, label := buildInfoFrom(bi); at != buildTime || label != "built" {
+		t.Errorf("with -X main.buildTime: %s %q", label, at)
+	}
+	buildTime = ""
+	if _, rev, at, label := buildInfoFrom(nil); rev != "unknown" || at != "unknown" || label != "built" {
+		t.Errorf("without build info: %q %s %q", rev, label, at)
 	}
 }
 
@@ -219,5 +267,92 @@ func TestGateClosesAfterTwoFailedPings(t *testing.T) {
 	}
 	if g.down.Load() {
 		t.Fatal("the gate stayed closed after the store returned")
+	}
+}
+
+// TestMetricsSeriesExistAtZero: every counter and histogram series of a
+// known label value is exported from the start, so the first increment
+// shows in rate() and increase(); a job kind this binary does not know
+// counts as "other", never as a label of its own.
+func TestMetricsSeriesExistAtZero(t *testing.T) {
+	m := newMetrics()
+	fams, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range fams {
+		for _, s := range f.Metric {
+			var ls []string
+			for _, l := range s.Label {
+				ls = append(ls, l.GetName()+"="+l.GetValue())
+			}
+			got[f.GetName()+"{"+strings.Join(ls, ",")+"}"] = true
+		}
+	}
+	var want []string
+	for _, p := range []string{"slack", "discord"} {
+		for _, n := range []string{"paybot_events_received_total", "paybot_events_deduplicated_total", "paybot_events_processed_total", "paybot_ack_duration_seconds"} {
+			want = append(want, n+"{platform="+p+"}")
+		}
+	}
+	for _, k := range []string{"ladder_step", "sla_warning", "sla_breach", "update_reminder", "review_digest"} {
+		want = append(want, "paybot_jobs_claimed_total{kind="+k+"}", "paybot_jobs_late_total{kind="+k+"}")
+	}
+	want = append(want, "paybot_outbox_delivered_total{}", "paybot_outbox_retried_total{}", "paybot_outbox_failed_total{}",
+		"paybot_search_duration_seconds{}", "paybot_store_stats_errors_total{}")
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("%s is not exported before its first observation", w)
+		}
+	}
+	m.observeJobs(time.Now(), []incidents.Job{{Kind: "made_up_kind", DueAt: time.Now().Add(-time.Hour)}})
+	fams, _ = m.reg.Gather()
+	for _, f := range fams {
+		for _, s := range f.Metric {
+			for _, l := range s.Label {
+				if l.GetValue() == "made_up_kind" {
+					t.Errorf("%s has a series for an unknown job kind", f.GetName())
+				}
+			}
+		}
+	}
+}
+
+// pingStore is a store whose Ping fails while down is set.
+type pingStore struct {
+	fullStore
+	down atomic.Bool
+}
+
+func (p *pingStore) Ping(ctx context.Context) error {
+	if p.down.Load() {
+		return errors.New("connection refused")
+	}
+	return nil
+}
+
+// TestReadyzLogsAnOutageOnce: /readyz is reachable by anyone; while the
+// store is away it answers 503 every time but logs the cause once per
+// outage, not once per request.
+func TestReadyzLogsAnOutageOnce(t *testing.T) {
+	var buf bytes.Buffer
+	h, _ := newLogHandler(&buf, "text", "info")
+	st := &pingStore{}
+	r := &readiness{store: st, storeKind: "postgres", kbOpen: true, log: slog.New(h)}
+	st.down.Store(true)
+	for range 50 {
+		if _, ok := r.check(context.Background()); ok {
+			t.Fatal("ready with the store down")
+		}
+	}
+	st.down.Store(false)
+	if _, ok := r.check(context.Background()); !ok {
+		t.Fatal("not ready with the store back")
+	}
+	st.down.Store(true)
+	r.check(context.Background())
+	if n := strings.Count(buf.String(), "store unreachable"); n != 2 {
+		t.Fatalf("%d log lines for two outages and 51 checks:\n%s", n, buf.String())
 	}
 }

@@ -105,7 +105,7 @@ func actorOf(ch incidents.Change, def incidents.User) incidents.User {
 func (s *opsStore) audit(ctx context.Context, action string, inc *incidents.Incident, who incidents.User, attrs ...any) {
 	base := []any{"audit", true, "action", action, "incident", inc.Ref, "status", string(inc.Status),
 		"actor_platform", who.Platform, "actor_id", who.ID, "actor_name", who.Name}
-	s.log.InfoContext(ctx, "incident "+action, append(base, attrs...)...)
+	s.log.InfoContext(auditContext(ctx), "incident "+action, append(base, attrs...)...)
 }
 
 // countEvent counts an event that took effect with a change, or a

@@ -8,6 +8,13 @@
 //     restart costs no failed calls once it is back. Open connects with a
 //     timeout (connect_timeout, default 5 s) and migrates, so a database that
 //     is down is an error at start, never a hang.
+//   - No call waits on the server without a bound (bound.go): each statement
+//     and batch gets at most 30 s (a caller's earlier deadline wins), the
+//     ping of an idle connection 5 s, and the LISTEN connection checks that
+//     it still answers after 30 s without a notification. A connection whose
+//     peer vanished without closing it (a partition, a dead host) fails its
+//     call instead of holding a goroutine and a pool slot forever, and the
+//     store works again once the server is reachable, without a restart.
 //   - Migrations (migrations/NNNN_name.sql) run in one transaction under an
 //     advisory lock scoped to the schema: replicas starting together migrate
 //     one at a time, and a schema newer than the binary is refused.

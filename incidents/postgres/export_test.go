@@ -1,5 +1,7 @@
 package postgres
 
+import "time"
+
 // ReportKindsWhere exposes the report's timeline condition to the plan test.
 var ReportKindsWhere = reportKindsWhere
 
@@ -9,3 +11,11 @@ var ReportQuery, ReportPlanSettings = reportQuery, reportPlanSettings
 
 // PgTime exposes the binary timestamptz decoder to its test.
 var PgTime = pgTime
+
+// SetBounds shortens the statement, ping and LISTEN-check bounds for a
+// test and returns a function that restores them.
+func SetBounds(statement, ping, listen time.Duration) (restore func()) {
+	s, p, l := statementTimeout, pingTimeout, listenCheck
+	statementTimeout, pingTimeout, listenCheck = statement, ping, listen
+	return func() { statementTimeout, pingTimeout, listenCheck = s, p, l }
+}

@@ -395,6 +395,13 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, retryAt time.Time, err
 		WHERE id = $3 AND status = 'pending'`, retryAt.UTC(), errText, id)
 }
 
+// ReleaseClaim hands a claimed notification back, its attempt uncounted.
+// Errors: ErrNotFound when it is no longer pending.
+func (s *Store) ReleaseClaim(ctx context.Context, id int64, retryAt time.Time) error {
+	return s.noteUpdate(ctx, "release claim", `UPDATE outbox SET next_attempt_at = $1, claimed_until = NULL, attempts = GREATEST(attempts - 1, 0)
+		WHERE id = $2 AND status = 'pending'`, retryAt.UTC(), id)
+}
+
 func (s *Store) noteUpdate(ctx context.Context, what, q string, args ...any) error {
 	// One autocommit statement: one round trip, no BEGIN/COMMIT.
 	err := s.query(ctx, func(c *pgxpool.Pool) error {

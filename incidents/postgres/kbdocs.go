@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paybot/paybot/incidents"
@@ -212,9 +213,22 @@ func (s *Store) listenKB(ctx context.Context, cfg *pgx.ConnConfig, wake func()) 
 	}
 	wake() // changes made while not listening
 	for {
-		if _, err := c.WaitForNotification(ctx); err != nil {
+		wctx, cancel := context.WithTimeout(ctx, listenCheck)
+		_, err := c.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			wake()
+		case ctx.Err() != nil || !pgconn.Timeout(err):
 			return
+		default:
+			// Quiet for listenCheck: a connection whose peer vanished
+			// without closing it would wait here forever, deaf to every
+			// change. It must still answer (the statement is bounded),
+			// else connect again.
+			if _, err := c.Exec(ctx, "SELECT 1"); err != nil {
+				return
+			}
 		}
-		wake()
 	}
 }

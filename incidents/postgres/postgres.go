@@ -80,6 +80,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
+	applyBounds(cfg)
 	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -197,6 +198,11 @@ func migrate(ctx context.Context, c *pgx.Conn) error {
 			return errors.New("no schema to create the tables in: the search_path names a schema that does not exist (CREATE SCHEMA it first) or that this user may not use")
 		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.paybot_migrations'))`); err != nil {
+			if ctx.Err() != nil {
+				// Connected, but another session holds the lock for longer
+				// than the start may wait: say so, not "unreachable".
+				return fmt.Errorf("gave up waiting for the schema's migration lock, which another session holds (a paybot migrating, or one stuck: see pg_locks where locktype = 'advisory'): %w", err)
+			}
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

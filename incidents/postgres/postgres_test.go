@@ -289,3 +289,38 @@ func TestEnqueueBadEventFailsAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenWaitingForMigrationLockSaysSo: a start that cannot get the
+// migration lock in time (another session holds it) names the lock, not
+// an unreachable server.
+func TestOpenWaitingForMigrationLockSaysSo(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := openErr(t, dir) // creates and migrates the schema
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	holder := admin(t)
+	defer holder.Close(ctx)
+	tx, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1 || '.paybot_migrations'))`, schemaOf(dir)); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(testDSN())
+	q := u.Query()
+	q.Set("search_path", schemaOf(dir))
+	u.RawQuery = q.Encode()
+	octx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if s, err := postgres.Open(octx, u.String()); err == nil {
+		s.Close()
+		t.Fatal("opened while another session holds the migration lock")
+	} else if !strings.Contains(err.Error(), "migration lock") {
+		t.Fatalf("error does not name the lock: %v", err)
+	}
+}

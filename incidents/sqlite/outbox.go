@@ -142,6 +142,13 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, retryAt time.Time, err
 		WHERE id = ? AND status = 'pending'`, nanos(retryAt), errText, id)
 }
 
+// ReleaseClaim hands a claimed notification back, its attempt uncounted.
+// Errors: ErrNotFound when it is no longer pending.
+func (s *Store) ReleaseClaim(ctx context.Context, id int64, retryAt time.Time) error {
+	return s.noteUpdate(ctx, "release claim", `UPDATE outbox SET next_attempt_at = ?, claimed_until = 0, attempts = max(attempts - 1, 0)
+		WHERE id = ? AND status = 'pending'`, nanos(retryAt), id)
+}
+
 func (s *Store) noteUpdate(ctx context.Context, what, q string, args ...any) error {
 	err := s.w.do(ctx, func(t *wtx) error {
 		res, err := t.exec(q, args...)

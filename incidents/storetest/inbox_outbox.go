@@ -125,6 +125,45 @@ func testOutboxChannels(t *testing.T, h *harness) {
 	}
 }
 
+// testOutboxReleaseClaim: a claim handed back by a process that could not
+// try it (no adapter for the platform, a shutdown) is claimable again from
+// its retry time with its attempt uncounted, however often it happens; a
+// notification no longer pending cannot be released.
+func testOutboxReleaseClaim(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.fresh(t)
+	inc := newIncident(1, "discord")
+	mustCreate(t, s, inc, incidents.Change{Notify: []incidents.Notification{{Kind: incidents.NotifyThreadPost, Payload: []byte(`{}`),
+		DedupeKey: "d1", ChannelKey: "discord:C1", NextAttemptAt: base}}})
+	at := base
+	for i := range 20 {
+		got, err := s.ClaimNotifications(ctx, at, time.Minute, 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("claim %d = %d notifications, %v", i, len(got), err)
+		}
+		if got[0].Attempts != 1 {
+			t.Fatalf("claim %d counts attempt %d; released claims must not count", i, got[0].Attempts)
+		}
+		if err := s.ReleaseClaim(ctx, got[0].ID, at.Add(2*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if more, _ := s.ClaimNotifications(ctx, at.Add(time.Second), time.Minute, 10); len(more) != 0 {
+			t.Fatalf("released until +2s, claimed again at +1s")
+		}
+		at = at.Add(2 * time.Second)
+	}
+	got, _ := s.ClaimNotifications(ctx, at, time.Minute, 10)
+	if len(got) != 1 {
+		t.Fatal("not claimable after its releases")
+	}
+	if err := s.MarkSent(ctx, got[0].ID, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseClaim(ctx, got[0].ID, at); !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("ReleaseClaim of a sent notification: %v", err)
+	}
+}
+
 // testCommitEvent: a change without incident marks the event and queues
 // its notifications together, or does neither.
 func testCommitEvent(t *testing.T, h *harness) {

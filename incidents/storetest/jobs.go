@@ -25,6 +25,7 @@ func RunJobs(t *testing.T, open Opener) {
 		{"OutboxWithChange", testOutbox},
 		{"JobsRollbackWithConflict", testEffectsRollback},
 		{"OutboxChannels", testOutboxChannels},
+		{"OutboxReleaseClaim", testOutboxReleaseClaim},
 		{"CommitEvent", testCommitEvent},
 		{"ClaimsDisjointAcrossReplicas", testClaimsDisjoint},
 		{"ChannelOrderAcrossReplicas", testChannelOrderAcrossReplicas},

@@ -72,7 +72,9 @@ type Follower struct {
 	applied     atomic.Int64
 	storeSeq    atomic.Int64
 	behindSince atomic.Int64 // unix nanoseconds when first seen behind; 0: caught up
-	lastPoll    atomic.Int64 // unix nanoseconds of the last successful poll
+	lastPoll    atomic.Int64 // unix nanoseconds of the last successful read of the store
+	progress    atomic.Int64 // unix nanoseconds of the last page applied or poll completed
+	rebuilding  atomic.Bool  // a rebuild runs beside the live index
 	rebuilds    atomic.Int64
 }
 
@@ -226,18 +228,27 @@ func (f *Follower) Lag() Lag {
 	return l
 }
 
-// Ready says whether the index has caught up since start and polled the
-// store successfully within the last staleAfter; why explains a false.
+// Ready says whether the index has caught up since start and follows the
+// store: it read from it within the last staleAfter, and when behind it
+// made progress (applied a page of changes) within staleAfter; why
+// explains a false. An index working through a backlog, after a bulk
+// import say, or rebuilding beside the live one for kb index, is ready:
+// every replica falls behind such a write at the same moment, and a
+// balancer that reads readiness would otherwise take them all out of
+// service together while searches still answer.
 func (f *Follower) Ready(staleAfter time.Duration) (ok bool, why string) {
 	if !f.started.Load() {
 		return false, "catching up with the store"
 	}
-	last := time.Unix(0, f.lastPoll.Load())
-	if age := f.opts.Clock().Sub(last); age > staleAfter {
+	if f.rebuilding.Load() {
+		return true, ""
+	}
+	now := f.opts.Clock()
+	if age := now.Sub(time.Unix(0, f.lastPoll.Load())); age > staleAfter {
 		return false, fmt.Sprintf("no change read from the store for %s", age.Round(time.Second))
 	}
-	if l := f.Lag(); l.Seconds > staleAfter.Seconds() {
-		return false, fmt.Sprintf("%d changes behind the store for %.0fs", l.Behind, l.Seconds)
+	if l := f.Lag(); l.Seconds > staleAfter.Seconds() && now.Sub(time.Unix(0, f.progress.Load())) > staleAfter {
+		return false, fmt.Sprintf("%d changes behind the store for %.0fs without progress", l.Behind, l.Seconds)
 	}
 	return true, ""
 }
@@ -258,6 +269,7 @@ func (f *Follower) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		f.lastPoll.Store(f.opts.Clock().UnixNano())
 		if len(ch) == 0 {
 			break
 		}
@@ -272,12 +284,21 @@ func (f *Follower) catchUp(ctx context.Context) error {
 		if f.pos.Seq > f.storeSeq.Load() {
 			f.storeSeq.Store(f.pos.Seq)
 		}
+		f.progress.Store(f.opts.Clock().UnixNano())
 		if len(ch) < pageSize {
 			break
 		}
 	}
 	if st.Generation != f.pos.Generation {
-		if err := f.ix.Rebuild(ctx); err != nil {
+		f.rebuilding.Store(true)
+		err := f.ix.Rebuild(ctx)
+		// The rebuild started from a read of the store: its time counts
+		// as read, so readiness holds from the flag to the end of the poll.
+		now := f.opts.Clock().UnixNano()
+		f.lastPoll.Store(now)
+		f.progress.Store(now)
+		f.rebuilding.Store(false)
+		if err != nil {
 			return fmt.Errorf("kb: rebuild for generation %d: %w", st.Generation, err)
 		}
 		f.pos.Generation = st.Generation
@@ -291,7 +312,9 @@ func (f *Follower) catchUp(ctx context.Context) error {
 	if f.pos.Seq >= f.storeSeq.Load() {
 		f.behindSince.Store(0)
 	}
-	f.lastPoll.Store(f.opts.Clock().UnixNano())
+	now := f.opts.Clock().UnixNano()
+	f.lastPoll.Store(now)
+	f.progress.Store(now)
 	return nil
 }
 

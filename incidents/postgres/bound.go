@@ -1,0 +1,85 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// No call waits on the server without a bound. A connection whose peer
+// went away without closing it (a network partition, a host that died, a
+// proxy that keeps the client side open) never answers and never fails:
+// without a deadline a read on it waits forever, and the goroutine, its
+// pooled connection and everything queued behind them (the outbox, the
+// scheduler, the index follower) stay stuck after the database is back.
+// Three bounds cover the ways a store call reaches the server:
+//
+//   - every statement (Query, QueryRow, Exec, transaction control and
+//     pipelined batches, on both pools and the LISTEN connection) gets at
+//     most statementTimeout, through pgx's tracer hooks, whose returned
+//     context is the one the call runs under; a caller's earlier deadline
+//     still wins. pgx then breaks the connection off and the pool replaces
+//     it;
+//   - the liveness ping pgxpool makes before handing out an idle
+//     connection gets pingTimeout (a frozen idle connection is dropped and
+//     another taken);
+//   - the LISTEN connection checks that it still answers after
+//     listenCheck without a notification, and reconnects when it does not.
+var (
+	statementTimeout = 30 * time.Second
+	pingTimeout      = 5 * time.Second
+	listenCheck      = 30 * time.Second
+)
+
+// boundTracer gives each statement and batch its deadline (see above).
+type boundTracer struct{}
+
+var (
+	_ pgx.QueryTracer = boundTracer{}
+	_ pgx.BatchTracer = boundTracer{}
+)
+
+type cancelKey struct{}
+
+func (boundTracer) start(ctx context.Context) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, statementTimeout)
+	return context.WithValue(ctx, cancelKey{}, cancel)
+}
+
+func (boundTracer) end(ctx context.Context) {
+	if cancel, ok := ctx.Value(cancelKey{}).(context.CancelFunc); ok {
+		cancel()
+	}
+}
+
+// TraceQueryStart implements pgx.QueryTracer.
+func (b boundTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return b.start(ctx)
+}
+
+// TraceQueryEnd implements pgx.QueryTracer.
+func (b boundTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	b.end(ctx)
+}
+
+// TraceBatchStart implements pgx.BatchTracer.
+func (b boundTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return b.start(ctx)
+}
+
+// TraceBatchQuery implements pgx.BatchTracer.
+func (boundTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (b boundTracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchEndData) {
+	b.end(ctx)
+}
+
+// applyBounds sets the statement and ping bounds on a pool's config (and
+// so on every connection config copied from it).
+func applyBounds(cfg *pgxpool.Config) {
+	cfg.ConnConfig.Tracer = boundTracer{}
+	cfg.PingTimeout = pingTimeout
+}
