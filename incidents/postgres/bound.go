@@ -43,7 +43,23 @@ var (
 
 type cancelKey struct{}
 
+// unboundedKey marks a context whose statements keep only the caller's
+// deadline (see unbounded).
+type unboundedKey struct{}
+
+// unbounded exempts ctx's statements from statementTimeout. Schema
+// migrations use it: building an index over a large table can take longer
+// than any one request's bound, and a start cut short there would leave a
+// replica unable to come up at all. They are bounded instead by the
+// caller's context and the migration lock's own wait.
+func unbounded(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unboundedKey{}, true)
+}
+
 func (boundTracer) start(ctx context.Context) context.Context {
+	if ctx.Value(unboundedKey{}) != nil {
+		return ctx
+	}
 	ctx, cancel := context.WithTimeout(ctx, statementTimeout)
 	return context.WithValue(ctx, cancelKey{}, cancel)
 }

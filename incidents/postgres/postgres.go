@@ -183,8 +183,10 @@ func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 }
 
 // migrate applies missing migrations in one transaction, holding an
-// advisory lock scoped to the current schema.
+// advisory lock scoped to the current schema. Its statements are not held
+// to statementTimeout (see unbounded).
 func migrate(ctx context.Context, c *pgx.Conn) error {
+	ctx = unbounded(ctx)
 	ms, err := migrations.Load(migrationFS, "migrations")
 	if err != nil {
 		return err
