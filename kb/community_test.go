@@ -189,3 +189,46 @@ func TestResolvedIncidentFoundByRootCause(t *testing.T) {
 		}
 	}
 }
+
+// TestPoisonedAnswersInOtherWordings: mentions after punctuation or in
+// full-width forms, card data named by its digits or in other languages,
+// and first-person contact requests are refused like their plain forms;
+// the last four digits and answers about the customer's own bank are not.
+func TestPoisonedAnswersInOtherWordings(t *testing.T) {
+	bad := []string{
+		// mentions in other forms
+		"ask <@U123> for it", "ping @here and someone will tell you", "post in <!channel>",
+		"@everyone knows it", "ask <@!123456789012345678> on discord", "ask <@&987654321098765432>",
+		`ask "@here" for it`, "ask:@everyone", "cc:@ana", "ask [@ana] for it", "ask `@here`",
+		"ask—@ana for it", "ask ＠here", "(@bob) knows",
+		// card data in other wordings
+		"DM me the full PAN", "send the 16 digits to the support lead", "paste card number + CVV here",
+		"send the 16-digit number and the expiry to the desk", "give me the long number on the front and the 3 digits on the back",
+		"share the card's expiry date and security code in this channel", "type the digits on the back of the card here",
+		"send me the card no and the CSC",
+		"envoyez-moi le numéro de carte complet", "envoie le numéro de carte et le cryptogramme",
+		"mándame el número de tarjeta y el código de seguridad", "schick mir die Kartennummer",
+		"enviame los 16 dígitos", "ＤＭ ｍｅ ｔｈｅ ＣＶＶ",
+		// contact requests
+		"write to me", "drop me a message", "whatsapp me", "reach out to me directly", "get in touch with me", "hit me up",
+	}
+	for _, a := range bad {
+		if err := CheckAnswer(a); !errors.Is(err, ErrRefused) {
+			t.Errorf("%q was accepted", a)
+		}
+	}
+	good := []string{
+		"Ask the customer for the last 4 digits and the date of the payment, then search the dashboard.",
+		"Send the first 6 digits (the BIN) to the acquirer to check the issuer country.",
+		"Tell the customer to call the number on the back of their card.",
+		"Write the refund reason in the dashboard, then send the customer the receipt.",
+		"Réessayez une fois après 24 heures; ne jamais demander le numéro de carte.",
+		"Drop the retry rate to one per minute and reach out to the acquirer's risk desk.",
+		"Use the 3DS challenge flow; 4 digits is the Amex CID length, 3 for other brands.",
+	}
+	for _, a := range good {
+		if err := CheckAnswer(a); err != nil {
+			t.Errorf("%q was refused: %v", a, err)
+		}
+	}
+}
