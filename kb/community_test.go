@@ -232,3 +232,32 @@ func TestPoisonedAnswersInOtherWordings(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnedAnswerIsFirstForActionAndCodeQuestions: an article that holds
+// the question's codes or says what to do still comes after the answer
+// learned for that very question ("how do I…", "what should I do when…").
+func TestLearnedAnswerIsFirstForActionAndCodeQuestions(t *testing.T) {
+	ctx := context.Background()
+	ix := openWithCorpus(t)
+	learned := map[string]string{
+		"how do I rotate the stripe webhook secret?":             "Roll it in the dashboard, then deploy the new whsec to every replica before the old one expires.",
+		"what should I do when adyen refuses with CVC Declined?": "Let the shopper retype the code once, then offer PayPal.",
+		"ACH return R01 on a payroll debit, what do we do?":      "Re-present once on the Friday after payday; never a third time.",
+		"can we retry do_not_honor on subscription renewals?":    "Once after 24 hours with 3DS, then email the customer.",
+	}
+	for q, a := range learned {
+		d, err := ix.Learn(ctx, q, a, "slack:U1", "Ana", t0, Doc{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, asked := range []string{q, strings.TrimSuffix(q, "?")} {
+			if got, _ := searchTop(t, ix, asked, 5); len(got) == 0 || got[0] != d.ID {
+				t.Errorf("%q: top %v, want the learned answer %s first", asked, got, d.ID)
+			}
+		}
+	}
+	// a different question that shares some words is not put first
+	if got, _ := searchTop(t, ix, "stripe webhook signature secret mismatch", 5); len(got) > 0 && strings.HasPrefix(got[0], "community:") {
+		t.Errorf("a merely related question put the learned answer first: %v", got)
+	}
+}

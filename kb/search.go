@@ -705,6 +705,7 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection, focus map[string]f
 		}
 		h.Score = h.Score/max + bonus + fb
 	}
+	liftLearned(p, out)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
 			return out[i].Score > out[j].Score
@@ -712,6 +713,38 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection, focus map[string]f
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+// learnedFirst is the similarity to a learned question (questionSimilarity)
+// from which its answer ranks first: the question asked again in other
+// words. Under it, a close learned question only adds bonusLearned.
+const learnedFirst = 0.8
+
+// liftLearned puts the community answers whose learned question is close
+// to the question (learnedFirst) in front of every other hit, closest
+// first: however strongly an article matches the codes or the action of
+// the question, the answer someone gave to that very question comes first.
+func liftLearned(p queryPlan, hits []*search.DocumentMatch) {
+	sims := make([]float64, len(hits))
+	top, lift := math.Inf(-1), false
+	for i, h := range hits {
+		if fieldString(h, "kind") == KindCommunity {
+			sims[i] = questionSimilarity(p, fieldString(h, "title"))
+		}
+		if sims[i] >= learnedFirst {
+			lift = true
+		} else {
+			top = math.Max(top, h.Score)
+		}
+	}
+	if !lift || math.IsInf(top, -1) {
+		return
+	}
+	for i, h := range hits {
+		if sims[i] >= learnedFirst && h.Score <= top {
+			h.Score = top + sims[i]
+		}
+	}
 }
 
 func altMatch(alts [][]string, terms map[string]bool) bool {
