@@ -470,7 +470,8 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		}
 	}
 	var have, total, wordHave float64
-	domain := false
+	// typed: a word matched as typed, or corrected into a payments word
+	domain, typed := false, false
 	for _, u := range p.content {
 		if u.code != "" {
 			w := rs.idf("")
@@ -494,6 +495,7 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 			if !isDigits(u.word) {
 				wordHave += w
 			}
+			typed = typed || !u.fixed || domainStems[u.stem] || domainStems[u.word]
 			if !u.fixed && (domainStems[u.stem] || domainStems[u.word]) {
 				domain = true
 			}
@@ -503,7 +505,9 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		return 0
 	}
 	c := have / total
-	if askedCode && !codeMatched {
+	if askedCode && !codeMatched || !typed {
+		// only typo corrections into everyday words matched ("lunch?" read
+		// as "launch"): no evidence that the question is about payments
 		return math.Min(c, ConfidenceThreshold*0.9)
 	}
 	switch {
