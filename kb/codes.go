@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"context"
 	"strings"
 	"unicode"
 
@@ -186,5 +187,38 @@ func splitRawTokens(s string) []string {
 		}
 	}
 	flush()
+	return out
+}
+
+// KnownCodes returns the canonical keys of the codes in text that the
+// index's documents hold as codes and that are written like codes: letters
+// and digits (E0054, SEPA's AM04, a gateway's GW-31) or snake case
+// (do_not_honor), in any spelling. Bare numbers and plain words are left to
+// the context that makes them codes (incidents.ExtractCodes). The bot uses
+// it to tell a thread message that names a code the knowledge base knows
+// from a remark.
+func (ix *Index) KnownCodes(ctx context.Context, text string) []string {
+	if ix.closed.Load() {
+		return nil
+	}
+	g := ix.cur.Load()
+	rs := newReaderStats(ctx, g.idx)
+	defer rs.close()
+	var out []string
+	seen := map[string]bool{}
+	raw := joinSpacedACHCodes(splitRawTokens(text))
+	if len(raw) > maxQueryTokens {
+		raw = raw[:maxQueryTokens]
+	}
+	for _, tok := range raw {
+		low := strings.ToLower(tok)
+		if !paycode.IsPrefixed(low) && !strings.Contains(low, "_") || systemNames[low] {
+			continue
+		}
+		if c := canonCode(low); c != "" && !seen[c] && rs.knownCode(c) {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
 	return out
 }

@@ -33,3 +33,23 @@ func TestShortPrefixedCodesMeet(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownCodes: the codes of a text that the index holds, in any
+// spelling; bare numbers, plain words and codes it does not hold are not.
+func TestKnownCodes(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := openTemp(t)
+	if err := ix.Upsert(ctx, Doc{ID: "acq-e0054", Kind: KindArticle, Title: "Acquirer code E0054 means velocity block", Body: "## What to do\n- Wait an hour."}); err != nil {
+		t.Fatal(err)
+	}
+	got := ix.KnownCodes(ctx, "e-0054 and AM04 on the batch, 05 twice, ZZ99 and do_not_honor, the refund")
+	want := []string{"e54", "am04", "do_not_honor"}
+	if len(got) != len(want) {
+		t.Fatalf("KnownCodes = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("KnownCodes = %v, want %v", got, want)
+		}
+	}
+}

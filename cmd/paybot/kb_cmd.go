@@ -285,9 +285,16 @@ type kbSearcher struct {
 }
 
 var (
-	_ bot.Searcher = (*kbSearcher)(nil)
-	_ bot.Learner  = (*kbSearcher)(nil)
+	_ bot.Searcher   = (*kbSearcher)(nil)
+	_ bot.Learner    = (*kbSearcher)(nil)
+	_ bot.CodeFinder = (*kbSearcher)(nil)
 )
+
+// KnownCodes finds the codes of text that the knowledge base holds
+// (kb.Index.KnownCodes).
+func (s *kbSearcher) KnownCodes(ctx context.Context, text string) []string {
+	return s.index.KnownCodes(ctx, text)
+}
 
 var sourceLabels = map[string]string{
 	"article":   "internal KB",
