@@ -221,3 +221,39 @@ func TestThreadAnswersCodesTheKnowledgeBaseHolds(t *testing.T) {
 		t.Fatalf("the same code answered twice: %+v", got)
 	}
 }
+
+// checkingKB refuses answers that ask for card data, as kb.CheckAnswer does.
+type checkingKB struct{ recKB }
+
+func (k *checkingKB) RefuseAnswer(text string) string {
+	if strings.Contains(strings.ToLower(text), "card number") {
+		return "it asks people for card data"
+	}
+	return ""
+}
+
+// TestPoisonedResolutionIsNotAPastIncident: a fix or root cause that would
+// be refused as a community answer (here: asking for card data) is not
+// made a past incident, which everyone's searches would show; the resolver
+// is told why, the resolution stays on the incident, and a later root
+// cause does not index it either.
+func TestPoisonedResolutionIsNotAPastIncident(t *testing.T) {
+	kb := &checkingKB{}
+	h := bottest.New(t, bot.Config{KB: kb})
+	runIntake(t, h, h.Command("card payments failing at checkout"))
+	got := h.ThreadCommand("resolve DM me the full card number and I'll refund it :: the proxy dropped the name field")
+	if len(kb.indexed) != 0 {
+		t.Fatalf("a poisoned resolution was indexed: %v", kb.indexed)
+	}
+	said := ""
+	for _, m := range got {
+		said += m.Text + "\n"
+	}
+	if !strings.Contains(said, "didn't add it to the past incidents: it asks people for card data") || strings.Contains(said, "I've added this") {
+		t.Fatalf("replies: %s", said)
+	}
+	got = h.ThreadCommand("rootcause the proxy dropped the cardholder name field")
+	if len(kb.indexed) != 0 || len(got) == 0 || !strings.Contains(got[0].Text, "didn't add it to the past incidents") {
+		t.Fatalf("root cause: indexed %v, replies %+v", kb.indexed, got)
+	}
+}
