@@ -133,6 +133,8 @@ var synonymGroups = [][]string{
 	{"outage", "down", "unavailable", "status page"},
 	{"refund", "refunds", "refunded"},
 	{"slow", "latency", "sluggish"},
+	{"small", "tiny", "micro", "low value"},
+	{"many", "hundreds", "thousands", "dozens", "burst", "flood"},
 	{"sepa", "sepa direct debit", "sdd"},
 	{"card number", "pan"},
 	{"notification of change", "noc"},
