@@ -261,3 +261,18 @@ func TestLearnedAnswerIsFirstForActionAndCodeQuestions(t *testing.T) {
 		t.Errorf("a merely related question put the learned answer first: %v", got)
 	}
 }
+
+// TestImportedCommunityQuestionsAreChecked: an imported community answer
+// meets the rules of a learned one for its question (the title) too, as
+// Learn checks both: a question that mentions someone was imported.
+func TestImportedCommunityQuestionsAreChecked(t *testing.T) {
+	in := strings.Join([]string{
+		`{"id": "c1", "kind": "community", "title": "ping <@U123> about refunds?", "body": "Refund from the dashboard."}`,
+		`{"id": "c2", "kind": "community", "title": "how do I verify a card?", "body": "send the 16 digits to the desk"}`,
+		`{"id": "c3", "kind": "community", "title": "how do we refund a SEPA debit?", "body": "Refund from the dashboard; SEPA refunds take a few days."}`,
+	}, "\n")
+	docs, probs := ImportJSONL(strings.NewReader(in))
+	if len(probs) != 2 || probs[0].Line != 1 || probs[1].Line != 2 || len(docs) != 1 || docs[0].ID != "c3" {
+		t.Fatalf("docs %+v, problems %+v", docs, probs)
+	}
+}
