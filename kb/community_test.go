@@ -276,3 +276,24 @@ func TestImportedCommunityQuestionsAreChecked(t *testing.T) {
 		t.Fatalf("docs %+v, problems %+v", docs, probs)
 	}
 }
+
+// TestLearnedAnswerToAPersonalQuestionIsConfident: a question worded in the
+// first person ("my") reads as someone's own money to the near-topic
+// classes, but when the team learned an answer to that very question, the
+// answer is confident.
+func TestLearnedAnswerToAPersonalQuestionIsConfident(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := openTemp(t)
+	q := "how do I reset my 2fa device?"
+	d, err := ix.Learn(ctx, q, "Ask IT for a reset link from the admin console.", "slack:U1", "Ana", t0, Doc{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, res := searchTop(t, ix, q, 3)
+	if len(got) == 0 || got[0] != d.ID || !res.Confident {
+		t.Fatalf("top %v confident=%v, want the learned answer, confident", got, res.Confident)
+	}
+	if _, res := searchTop(t, ix, "how do I pay off my credit card debt faster", 3); res.Confident {
+		t.Fatal("a personal-finance question became confident")
+	}
+}

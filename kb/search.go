@@ -383,11 +383,13 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	}
 	if len(ranked) > 0 {
 		cov = coverage(plan, ranked[0], rs, an)
-		if nearTopic(q) && !typedCodeMatch(plan, ranked[0]) {
+		learned := fieldString(ranked[0], "kind") == KindCommunity && questionSimilarity(plan, fieldString(ranked[0], "title")) >= learnedFirst
+		if nearTopic(q) && !typedCodeMatch(plan, ranked[0]) && !learned {
 			// personal finance, markets, company facts: never an answer,
 			// unless the question types a code that the best hit holds
 			// (a word that happens to be a code, like "bank account",
-			// does not count)
+			// does not count), or someone answered this very question
+			// (a learned answer: "how do I reset my 2fa device?")
 			cov = math.Min(cov, ConfidenceThreshold*0.9)
 		}
 		res.Confident = cov >= ConfidenceThreshold
