@@ -113,7 +113,7 @@ func ownMoney(q string) bool {
 	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'' || r == '’')
 	}) {
-		w = strings.ReplaceAll(w, "’", "'")
+		w = strings.Trim(strings.ReplaceAll(w, "’", "'"), "'") // customers' = customers
 		switch {
 		case merchantCues[w]:
 			return false

@@ -108,3 +108,20 @@ func TestFreshQuestionSets(t *testing.T) {
 		t.Errorf("%d near- or off-topic questions came back confident, want at most %d", confident, knownConfident)
 	}
 }
+
+// TestOwnMoneyClasses: the classes behind the near-topic decision.
+func TestOwnMoneyClasses(t *testing.T) {
+	for q, want := range map[string]bool{
+		"my visa card charges 25% APR, is that normal":         true,
+		"how much money does Stripe make per year":             true,
+		"someone used my debit card online without permission": true,
+		"why are my customers' cards declined":                 false,
+		"my payout has not arrived":                            false,
+		"how do I retry a declined card":                       false,
+		"I think my secret key leaked":                         false,
+	} {
+		if got := ownMoney(q); got != want {
+			t.Errorf("ownMoney(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
