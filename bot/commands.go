@@ -19,6 +19,15 @@ type Learner interface {
 	IndexIncident(ctx context.Context, inc *incidents.Incident) error
 }
 
+// AnswerChecker is optionally implemented by the Learner: whether a text
+// may be served to others as an answer (no mentions of people, no contact
+// details, no asking for card data). It returns "" or the reason why not.
+// A resolution that fails it is not made a past incident: it would be
+// served to everyone who searches, as a community answer would.
+type AnswerChecker interface {
+	RefuseAnswer(text string) string
+}
+
 func (e *Engine) cmdHelp(_ context.Context, r *reply, _ string) error {
 	var b strings.Builder
 	b.WriteString("Paybot coordinates payment incidents. Commands:\n")

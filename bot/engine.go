@@ -20,6 +20,14 @@ type Searcher interface {
 	Ask(ctx context.Context, question string, limit int) (hits []Hit, confident bool, err error)
 }
 
+// CodeFinder is an optional ability of a Searcher: the keys
+// (paycode.Canonical) of the codes in a text that its documents hold as
+// codes, such as an acquirer's E0054, SEPA's AM04 or a gateway's GW-31,
+// which incidents.ExtractCodes does not know by their system.
+type CodeFinder interface {
+	KnownCodes(ctx context.Context, text string) []string
+}
+
 // Config wires an Engine.
 type Config struct {
 	Store    incidents.Store

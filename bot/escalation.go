@@ -332,6 +332,8 @@ func (e *Engine) cmdResolve(ctx context.Context, r *reply, args string) error {
 	msg := fmt.Sprintf("%s resolved %s: %s. The SLA clocks are closed: %s.", e.mention(inc.Conversation.Platform, r.ev.User), inc.Ref, fix, e.slaSummary(inc, now))
 	if incidents.TrivialResolution(fix, cause) {
 		msg += "\nThat says too little to help the next person, so it is not added to the past incidents. Record what happened with /payissue rootcause <text>."
+	} else if why := e.refuseResolution(inc); why != "" {
+		msg += "\n⚠ I didn't add it to the past incidents: " + why + "; it stays on the incident."
 	} else if cause == "" {
 		msg += "\nWhat was the root cause? Record it with /payissue rootcause <text> so the next person finds it."
 	} else {
@@ -350,11 +352,32 @@ func (e *Engine) indexIncident(ctx context.Context, inc *incidents.Incident) {
 	if inc.Status == incidents.StatusResolved && incidents.TrivialResolution(inc.Resolution.Fix, inc.Resolution.RootCause) {
 		return
 	}
+	if e.refuseResolution(inc) != "" {
+		return
+	}
 	if l, ok := e.kb.(Learner); ok {
 		if err := l.IndexIncident(ctx, inc); err != nil {
 			e.log.Warn("indexing resolved incident", "incident", inc.Ref, "err", err)
 		}
 	}
+}
+
+// refuseResolution returns why an incident's fix or root cause may not be
+// served to others as a past incident (AnswerChecker), or "".
+func (e *Engine) refuseResolution(inc *incidents.Incident) string {
+	ac, ok := e.kb.(AnswerChecker)
+	if !ok {
+		return ""
+	}
+	for _, t := range []string{inc.Resolution.Fix, inc.Resolution.RootCause} {
+		if t == "" {
+			continue
+		}
+		if why := ac.RefuseAnswer(t); why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
 func (e *Engine) cmdRootCause(ctx context.Context, r *reply, args string) error {
@@ -370,7 +393,11 @@ func (e *Engine) cmdRootCause(ctx context.Context, r *reply, args string) error 
 	inc.UpdatedAt = now
 	ch := incidents.Change{Timeline: []incidents.TimelineEntry{{IncidentID: inc.ID, At: now, Actor: r.ev.User, Kind: incidents.EventResolution,
 		Text: "root cause: " + cause, Data: map[string]string{"root_cause": cause}}}}
-	r.say(KindText, fmt.Sprintf("Thanks, I recorded the root cause of %s.", inc.Ref))
+	msg := fmt.Sprintf("Thanks, I recorded the root cause of %s.", inc.Ref)
+	if why := e.refuseResolution(inc); why != "" && inc.Status == incidents.StatusResolved {
+		msg += "\n⚠ I didn't add it to the past incidents: " + why + "."
+	}
+	r.say(KindText, msg)
 	if err := r.commit(ctx, inc, ch); err != nil {
 		return err
 	}

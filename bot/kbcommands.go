@@ -18,6 +18,9 @@ type Article struct {
 	Text   string // the whole body (Markdown)
 	URL    string
 	Source string // "internal KB", "community answer by Ana, 2026-11-30", …
+	// Incident is the ref of the incident in whose thread a community
+	// answer was learned ("PAY-3"), or "".
+	Incident string
 }
 
 // ArticleReader is an optional ability of the Searcher: read a whole
@@ -100,12 +103,12 @@ func (e *Engine) cmdUnlearn(ctx context.Context, r *reply, args string) error {
 	if !ok {
 		return userErrorf("The knowledge base can't remove answers in this setup.")
 	}
-	q, err := u.Unlearn(ctx, id, r.ev.User, e.mayRemoveAnswers(ctx, r)) // permissions.go
+	q, err := u.Unlearn(ctx, id, r.ev.User, e.mayRemoveAnswer(ctx, r, id)) // permissions.go
 	switch {
 	case errors.Is(err, ErrNoArticle):
 		return userErrorf("I don't know a community answer with the id %q.", id)
 	case errors.Is(err, ErrNotAuthor):
-		return userErrorf("Only the person who gave that answer, an incident manager or, in an incident's thread, its lead can remove it.")
+		return userErrorf("Only the person who gave that answer, an incident manager or, for an answer learned in an incident's thread, that incident's lead can remove it.")
 	case err != nil:
 		return err
 	}

@@ -243,15 +243,29 @@ func (e *Engine) channelIncident(ctx context.Context, r *reply) (*incidents.Inci
 	return nil, userErrorf("Which incident? This channel has %d open incidents: %s. Give the ref, for example %s %s.", len(here), strings.Join(refs, ", "), example, refs[0])
 }
 
-// mayRemoveAnswers reports whether the sender may remove anyone's
-// community answer (ActRemoveAnswer): an incident manager, or the lead of
-// the incident whose thread this is. Others may remove only their own.
-func (e *Engine) mayRemoveAnswers(ctx context.Context, r *reply) bool {
+// mayRemoveAnswer reports whether the sender may remove the community
+// answer id whoever gave it (ActRemoveAnswer): an incident manager, or the
+// lead of the incident whose thread this is for an answer learned in that
+// thread. Anyone can open an incident and lead it while it has no lead, so
+// a lead's right reaches no further than their incident. Others may remove
+// only their own answers.
+func (e *Engine) mayRemoveAnswer(ctx context.Context, r *reply, id string) bool {
 	inc, _ := e.threadIncident(ctx, r.ev.Conversation)
 	st, hasLead := incidents.StatusOpen, false
 	if inc != nil {
 		st, hasLead = inc.Status, inc.Roles.Lead != nil
 	}
-	ok, _ := incidents.Can(incidents.ActRemoveAnswer, e.policy.RolesOf(r.ev.User, inc, r.ev.At), st, hasLead)
-	return ok
+	roles := e.policy.RolesOf(r.ev.User, inc, r.ev.At)
+	if ok, _ := incidents.Can(incidents.ActRemoveAnswer, roles, st, hasLead); !ok {
+		return false
+	}
+	if roles&incidents.RoleManager != 0 {
+		return true
+	}
+	ar, ok := e.kb.(ArticleReader)
+	if !ok || inc == nil {
+		return false
+	}
+	a, err := ar.Article(ctx, id)
+	return err == nil && a.Incident != "" && strings.EqualFold(a.Incident, inc.Ref)
 }

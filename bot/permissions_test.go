@@ -33,6 +33,18 @@ func (k *learnKB) IndexIncident(_ context.Context, inc *incidents.Incident) erro
 	return nil
 }
 
+// Article says where the answers were learned: community:3f2a in PAY-1's
+// thread, community:9e1b outside any incident.
+func (k *learnKB) Article(_ context.Context, id string) (bot.Article, error) {
+	switch id {
+	case "community:3f2a":
+		return bot.Article{ID: id, Title: "q", Text: "a", Incident: "PAY-1"}, nil
+	case "community:9e1b":
+		return bot.Article{ID: id, Title: "q", Text: "a"}, nil
+	}
+	return bot.Article{}, bot.ErrNoArticle
+}
+
 // Unlearn removes an answer someone else gave only for those allowed to
 // remove any (manager).
 func (k *learnKB) Unlearn(_ context.Context, id string, _ bot.User, manager bool) (string, error) {
@@ -98,6 +110,9 @@ func TestPermissionMatrix(t *testing.T) {
 		{"add a follow-up", setupEscalated, "followup ask Stripe for a bank contact", "Added follow-up 1", "YYYYYYN"},
 		{"merge a duplicate", setupTwo, "merge PAY-1 into PAY-2", "merged PAY-1 into PAY-2", "YYYYYYN"},
 		{"remove someone's community answer", setupEscalated, "unlearn community:3f2a", "Removed the community answer", "NYNNNYN"},
+		// a lead's right reaches no further than the answers learned in
+		// their incident's thread (anyone can open one and lead it)
+		{"remove an answer learned elsewhere", setupEscalated, "unlearn community:9e1b", "Removed the community answer", "NNNNNYN"},
 		{"see the details from elsewhere", setupEscalated, "elsewhere:status PAY-1", "card payments failing at checkout", "YYYYYYN"},
 	} {
 		for i, p := range matrixPeople {

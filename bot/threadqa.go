@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,14 @@ func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Inc
 	for _, c := range incidents.ExtractCodes(text) {
 		if k := c.Key(); k != "" {
 			keys = append(keys, k)
+		}
+	}
+	if cf, ok := e.kb.(CodeFinder); ok {
+		// codes the knowledge base holds that no code system names
+		for _, k := range cf.KnownCodes(ctx, text) {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
 		}
 	}
 	asked := ev.Mention || isQuestion(text)

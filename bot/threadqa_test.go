@@ -182,3 +182,78 @@ func TestIncidentIndexedOnlyWhenResolved(t *testing.T) {
 		t.Fatalf("indexed = %v", kb.indexed)
 	}
 }
+
+// codeKB is a knowledge base whose documents hold codes that no code
+// system names (an acquirer's E0054, SEPA's AM04, a gateway's GW-31).
+type codeKB struct{ recKB }
+
+func (k *codeKB) KnownCodes(_ context.Context, text string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(text)) {
+		switch w {
+		case "am04", "am-04":
+			out = append(out, "am04")
+		case "gw31", "gw-0031":
+			out = append(out, "gw31")
+		}
+	}
+	return out
+}
+
+// TestThreadAnswersCodesTheKnowledgeBaseHolds: a message in a thread that
+// names a code the knowledge base holds gets an answer, also when no code
+// system knows it ("AM04 on the sepa batch" was a note); a remark is still
+// a note, and the same code again is not answered twice.
+func TestThreadAnswersCodesTheKnowledgeBaseHolds(t *testing.T) {
+	kb := &codeKB{}
+	h := bottest.New(t, bot.Config{KB: kb})
+	runIntake(t, h, h.Command("sepa debits coming back"))
+	if got := h.Say("AM04 on the sepa batch"); answerCount(got) != 1 {
+		t.Fatalf("AM04: %+v", got)
+	}
+	if got := h.Say("the batch job is paused"); len(got) != 0 {
+		t.Fatalf("remark answered: %+v", got)
+	}
+	if got := h.Say("GW-0031 on the settlement run"); answerCount(got) != 1 {
+		t.Fatalf("a second new code within the gap: %+v", got)
+	}
+	if got := h.Say("am-04 again on the retry"); answerCount(got) != 0 {
+		t.Fatalf("the same code answered twice: %+v", got)
+	}
+}
+
+// checkingKB refuses answers that ask for card data, as kb.CheckAnswer does.
+type checkingKB struct{ recKB }
+
+func (k *checkingKB) RefuseAnswer(text string) string {
+	if strings.Contains(strings.ToLower(text), "card number") {
+		return "it asks people for card data"
+	}
+	return ""
+}
+
+// TestPoisonedResolutionIsNotAPastIncident: a fix or root cause that would
+// be refused as a community answer (here: asking for card data) is not
+// made a past incident, which everyone's searches would show; the resolver
+// is told why, the resolution stays on the incident, and a later root
+// cause does not index it either.
+func TestPoisonedResolutionIsNotAPastIncident(t *testing.T) {
+	kb := &checkingKB{}
+	h := bottest.New(t, bot.Config{KB: kb})
+	runIntake(t, h, h.Command("card payments failing at checkout"))
+	got := h.ThreadCommand("resolve DM me the full card number and I'll refund it :: the proxy dropped the name field")
+	if len(kb.indexed) != 0 {
+		t.Fatalf("a poisoned resolution was indexed: %v", kb.indexed)
+	}
+	said := ""
+	for _, m := range got {
+		said += m.Text + "\n"
+	}
+	if !strings.Contains(said, "didn't add it to the past incidents: it asks people for card data") || strings.Contains(said, "I've added this") {
+		t.Fatalf("replies: %s", said)
+	}
+	got = h.ThreadCommand("rootcause the proxy dropped the cardholder name field")
+	if len(kb.indexed) != 0 || len(got) == 0 || !strings.Contains(got[0].Text, "didn't add it to the past incidents") {
+		t.Fatalf("root cause: indexed %v, replies %+v", kb.indexed, got)
+	}
+}

@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"context"
 	"strings"
 	"unicode"
 
@@ -58,7 +59,7 @@ func docCodes(d Doc) []string {
 		raw = append(raw, d.ID[i+1:])
 	}
 	for _, tok := range splitRawTokens(d.Title) {
-		if looksLikeCode(tok) && !notCodeNumbers[tok] {
+		if (looksLikeCode(tok) || upperPrefixed(tok)) && !notCodeNumbers[tok] {
 			raw = append(raw, tok)
 		}
 	}
@@ -83,6 +84,34 @@ func docCodes(d Doc) []string {
 	}
 	return out
 }
+
+// upperPrefixed reports whether a title token is written as a code of an
+// upper-case letter prefix and a short number (SEPA's AM04 and MD06, GW-31,
+// AB7), which looksLikeCode leaves to the longer numbers (E0054) because
+// people type such words in lower case too ("v2", "md5"). A code system's
+// own name (DE39, ISO8583) is not a code.
+func upperPrefixed(tok string) bool {
+	if !paycode.IsPrefixed(tok) || systemNames[strings.ToLower(tok)] {
+		return false
+	}
+	for i := 0; i < len(tok) && !(tok[i] >= '0' && tok[i] <= '9'); i++ {
+		if tok[i] >= 'a' && tok[i] <= 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// systemNames are the one-word names of code systems (systemPhrases).
+var systemNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, sp := range systemPhrases {
+		if !strings.Contains(sp.phrase, " ") {
+			m[sp.phrase] = true
+		}
+	}
+	return m
+}()
 
 // notCodeNumbers are numbers that name a standard or its year, never a
 // code ("ISO 8583 action code (1993) 021").
@@ -158,5 +187,38 @@ func splitRawTokens(s string) []string {
 		}
 	}
 	flush()
+	return out
+}
+
+// KnownCodes returns the canonical keys of the codes in text that the
+// index's documents hold as codes and that are written like codes: letters
+// and digits (E0054, SEPA's AM04, a gateway's GW-31) or snake case
+// (do_not_honor), in any spelling. Bare numbers and plain words are left to
+// the context that makes them codes (incidents.ExtractCodes). The bot uses
+// it to tell a thread message that names a code the knowledge base knows
+// from a remark.
+func (ix *Index) KnownCodes(ctx context.Context, text string) []string {
+	if ix.closed.Load() {
+		return nil
+	}
+	g := ix.cur.Load()
+	rs := newReaderStats(ctx, g.idx)
+	defer rs.close()
+	var out []string
+	seen := map[string]bool{}
+	raw := joinSpacedACHCodes(splitRawTokens(text))
+	if len(raw) > maxQueryTokens {
+		raw = raw[:maxQueryTokens]
+	}
+	for _, tok := range raw {
+		low := strings.ToLower(tok)
+		if !paycode.IsPrefixed(low) && !strings.Contains(low, "_") || systemNames[low] {
+			continue
+		}
+		if c := canonCode(low); c != "" && !seen[c] && rs.knownCode(c) {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
 	return out
 }

@@ -10,8 +10,13 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
 )
 
 // Community answers.
@@ -34,7 +39,10 @@ var ErrNotFound = errors.New("no such knowledge-base document")
 var ErrNotAllowed = errors.New("only the author of an answer or an incident manager can remove it")
 
 var (
-	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[\s(])@[A-Za-z0-9._-]{2,}`)
+	// A mention: a platform sequence (<@U1>, <!here>, <#C1>, <@&role>), or
+	// '@' and a name after anything but the local part of an email address
+	// (so "cc:@ana", "\"@here\"" and "[@bob]" are mentions, "a@b.io" is not).
+	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[^A-Za-z0-9._%+-])@[A-Za-z0-9._-]{2,}`)
 	reEmail   = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b`)
 	rePhone   = regexp.MustCompile(`(?:\+|\b00)\d[\d\s().-]{7,}\d|\(\d{3}\)\s*\d{3}[\s.-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b`)
 )
@@ -45,6 +53,11 @@ var (
 // or it asks for card data ("send me your card number", "DM your CVV").
 func CheckAnswer(text string) error {
 	// Cheap tests first: imports run this on every community line.
+	if !isASCII(text) {
+		// accents and full-width forms fold to what the tests read:
+		// "numéro de carte", "＠here", "ｃｖｖ"
+		text = foldText(text)
+	}
 	low := strings.ToLower(text)
 	at := strings.ContainsAny(text, "@<")
 	digits := 0
@@ -197,6 +210,25 @@ func (ix *Index) MayRemoveCommunity(ctx context.Context, id, by string, manager 
 	return d, nil
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldText folds full-width forms to ASCII and strips accents.
+func foldText(s string) string {
+	t := transform.Chain(width.Fold, norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		return s
+	}
+	return out
+}
+
 func containsAny(s string, subs ...string) bool {
 	for _, x := range subs {
 		if strings.Contains(s, x) {
@@ -209,16 +241,85 @@ func containsAny(s string, subs ...string) bool {
 // Words of a request to send something, and of card data.
 var (
 	askVerbs = toSet(strings.Fields(`send dm dms pm message msg email e-mail mail text whatsapp telegram signal share
-		give tell post paste forward provide read call`))
+		give tell post paste forward provide read call type write` + " " + foreignSendVerbs))
 	// verbs that by themselves mean "privately, to a person"
 	privateVerbs = toSet(strings.Fields(`dm dms pm whatsapp telegram signal`))
 	// a word between the verb and the data that makes it a request to the
 	// reader for their own card ("send me your card number")
-	recipientCue = toSet(strings.Fields(`me us your yours my our`))
+	recipientCue = toSet(strings.Fields(`me us your yours my our moi nous votre vos ton ta tes tu tus su sus mir mich uns dein deine deinen ihre ihren seu sua teu tua mi`))
 	cardData     = toSet(strings.Fields(`pan cvv cvv2 cvc cvc2 cid pin pins expiry`))
 	cardNext     = toSet(strings.Fields(`number numbers no num details data info verification`))
-	privacy      = toSet(strings.Fields(`me us privately dm dms pm inbox direct whatsapp telegram`))
+	privacy      = toSet(strings.Fields(`me us privately dm dms pm inbox direct whatsapp telegram moi mir`))
 )
+
+// foreignSendVerbs are "send", "give", "share" and "write" in French,
+// Spanish, Portuguese, Italian, German and Dutch, without accents.
+const foreignSendVerbs = `envoyer envoyez envoie envoies donne donnez donner partage partagez ecris ecrivez
+	envia envie enviar enviame manda mandame mandar dame da comparte compartir escribe escribeme
+	manda mandami invia inviami dammi condividi scrivi
+	schick schicke schicken sende senden gib geben teile teilen schreib schreibe
+	stuur geef deel`
+
+var (
+	// words that are card data by themselves (any language)
+	cardDataWords = toSet(strings.Fields(`pan pans cvv cvv2 cvc cvc2 cid ccv csc cvn cvd pin pins expiry ccnum
+		kartennummer kreditkartennummer kartnummer kaartnummer kortnummer creditcardnummer pruefnummer pruefziffer
+		cryptogramme`))
+	// "numero de carte", "numero de tarjeta", "numero della carta"
+	cardForeign = toSet(strings.Fields(`carte carta tarjeta cartao karte kaart kreditkarte credito`))
+	// numbers of digits that make a card number or a security code
+	digitCounts = toSet(strings.Fields(`3 4 13 14 15 16 17 18 19 three four fifteen sixteen nineteen trois quatre seize
+		tres cuatro dieciseis quatro dezesseis drei vier sechzehn tre quattro sedici`))
+	digitWords = toSet(strings.Fields(`digit digits chiffres chiffre digitos digitos ziffern stellen cifre`))
+)
+
+// cardDataAt reports whether words[i] starts a name of card data: card
+// number, full card, card details, CVV/CVC/CSC, PIN, expiry, security
+// code, "the 16 digits", "the 3 digits on the back", "the long number", and
+// their French, Spanish, Portuguese, Italian and German names. "The last 4
+// digits" (and the first 6) may be shared, so they are not card data.
+func cardDataAt(words []string, i int) bool {
+	w := words[i]
+	at := func(k int) string {
+		if i+k < len(words) {
+			return words[i+k]
+		}
+		return ""
+	}
+	prev := ""
+	if i > 0 {
+		prev = words[i-1]
+	}
+	switch {
+	case cardData[w] || cardDataWords[w]:
+		return true
+	case (w == "card" || w == "card's" || w == "cc") && (cardNext[at(1)] || at(1) == "s" && cardNext[at(2)]):
+		return true
+	case w == "full" && (at(1) == "card" || at(1) == "pan" || at(1) == "number"):
+		return true
+	case (w == "security" || w == "verification") && (at(1) == "code" || at(1) == "number"):
+		return true
+	case w == "expiration" && at(1) == "date", w == "long" && at(1) == "number":
+		return true
+	case w == "numero" || w == "num" || w == "nummer" || w == "code" || w == "codigo" || w == "codice":
+		// numero de carte, codigo de seguridad, code de securite
+		n := at(1)
+		if n == "de" || n == "di" || n == "da" || n == "do" || n == "della" || n == "del" || n == "der" {
+			n = at(2)
+		}
+		return cardForeign[n] || n == "securite" || n == "seguridad" || n == "sicurezza" || n == "seguranca"
+	case digitCounts[w] && digitWords[at(1)]:
+		return prev != "last" && prev != "first" && prev != "ultimos" && prev != "derniers" && prev != "letzten"
+	case digitWords[w] && prev != "last" && prev != "first":
+		// "the digits on the back", "digits of the card"
+		for k := 1; k <= 3; k++ {
+			if n := at(k); n == "back" || n == "front" || n == "card" || n == "reverse" {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // asksForCardData reports whether a lower-case text asks someone to send
 // card data: within one sentence, a request verb (send, DM, email, tell…)
@@ -231,7 +332,7 @@ func asksForCardData(low string) bool {
 	sentences := strings.FieldsFunc(low, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == ';' })
 	for _, sn := range sentences {
 		words := strings.FieldsFunc(sn, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 		})
 		verb, data := -1, -1
 		cue := false
@@ -241,12 +342,7 @@ func asksForCardData(low string) bool {
 			} else if verb >= 0 && recipientCue[w] {
 				cue = true
 			}
-			isData := cardData[w] ||
-				(w == "card" && i+1 < len(words) && cardNext[words[i+1]]) ||
-				(w == "full" && i+1 < len(words) && words[i+1] == "card") ||
-				(w == "security" && i+1 < len(words) && words[i+1] == "code") ||
-				(w == "expiration" && i+1 < len(words) && words[i+1] == "date")
-			if isData {
+			if cardDataAt(words, i) {
 				if verb >= 0 && cue && i-verb <= 10 {
 					return true
 				}
@@ -263,8 +359,8 @@ func asksForCardData(low string) bool {
 
 // Words of moving card data somewhere, and of chat as a destination.
 var (
-	moveVerbs    = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach`))
-	negations    = toSet(strings.Fields(`never not don't dont no nobody without`))
+	moveVerbs    = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach` + " " + foreignSendVerbs))
+	negations    = toSet(strings.Fields(`never not don't dont no nobody without ne pas jamais nunca nie niemals nicht kein keine mai`))
 	chatPlaces   = toSet(strings.Fields(`thread chat channel here slack discord ticket`))
 	placeLinkers = toSet(strings.Fields(`in into to on`))
 	determiners  = toSet(strings.Fields(`the this that our a your their`))
@@ -280,7 +376,7 @@ func movesCardData(low string) bool {
 	sentences := strings.FieldsFunc(low, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == ';' })
 	for _, sn := range sentences {
 		words := strings.FieldsFunc(sn, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '\'')
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'')
 		})
 		negated := false
 		verb, data := -1, -1
@@ -291,19 +387,14 @@ func movesCardData(low string) bool {
 			if moveVerbs[w] {
 				verb = i
 			}
-			isData := cardData[w] ||
-				(w == "card" && i+1 < len(words) && cardNext[words[i+1]]) ||
-				(w == "full" && i+1 < len(words) && (words[i+1] == "card" || words[i+1] == "pan")) ||
-				(w == "security" && i+1 < len(words) && words[i+1] == "code") ||
-				(w == "expiration" && i+1 < len(words) && words[i+1] == "date")
-			if isData {
+			if cardDataAt(words, i) {
 				data = i
 				if verb >= 0 && i-verb <= 10 && !negated {
 					return true
 				}
 			}
 			if data >= 0 && i > data && i-data <= 8 && chatPlaces[w] && !negated &&
-				(placeLinkers[words[i-1]] || i >= 2 && determiners[words[i-1]] && placeLinkers[words[i-2]]) {
+				(w == "here" || placeLinkers[words[i-1]] || i >= 2 && determiners[words[i-1]] && placeLinkers[words[i-2]]) {
 				return true
 			}
 		}
@@ -312,20 +403,30 @@ func movesCardData(low string) bool {
 }
 
 var (
-	contactVerbs = toSet(strings.Fields(`contact ping call dm message text email reach`))
-	persons      = toSet(strings.Fields(`me him her them`))
+	contactVerbs = toSet(strings.Fields(`contact ping call dm pm message msg text email mail reach write drop hit
+		whatsapp telegram signal ring phone buzz touch`))
+	persons = toSet(strings.Fields(`me him her them`))
+	// words that may stand between a contact verb and the person: "write
+	// to me", "drop me a line", "reach out to me", "get in touch with me"
+	contactFillers = toSet(strings.Fields(`to out with a an up`))
 )
 
 // asksToContact reports whether a lower-case text asks the reader to
-// contact a person ("contact me", "ping him", "reach this person").
+// contact a person ("contact me", "ping him", "reach this person", "write
+// to me", "reach out to me", "get in touch with me", "whatsapp me").
 func asksToContact(low string) bool {
 	words := strings.FieldsFunc(low, func(r rune) bool { return !(r >= 'a' && r <= 'z') })
 	for i := 0; i+1 < len(words); i++ {
 		if !contactVerbs[words[i]] {
 			continue
 		}
-		if persons[words[i+1]] || (words[i+1] == "this" && i+2 < len(words) && words[i+2] == "person") {
-			return true
+		for j := i + 1; j < len(words) && j <= i+3; j++ {
+			if persons[words[j]] || (words[j] == "this" && j+1 < len(words) && words[j+1] == "person") {
+				return true
+			}
+			if !contactFillers[words[j]] {
+				break
+			}
 		}
 	}
 	return false

@@ -189,3 +189,111 @@ func TestResolvedIncidentFoundByRootCause(t *testing.T) {
 		}
 	}
 }
+
+// TestPoisonedAnswersInOtherWordings: mentions after punctuation or in
+// full-width forms, card data named by its digits or in other languages,
+// and first-person contact requests are refused like their plain forms;
+// the last four digits and answers about the customer's own bank are not.
+func TestPoisonedAnswersInOtherWordings(t *testing.T) {
+	bad := []string{
+		// mentions in other forms
+		"ask <@U123> for it", "ping @here and someone will tell you", "post in <!channel>",
+		"@everyone knows it", "ask <@!123456789012345678> on discord", "ask <@&987654321098765432>",
+		`ask "@here" for it`, "ask:@everyone", "cc:@ana", "ask [@ana] for it", "ask `@here`",
+		"ask—@ana for it", "ask ＠here", "(@bob) knows",
+		// card data in other wordings
+		"DM me the full PAN", "send the 16 digits to the support lead", "paste card number + CVV here",
+		"send the 16-digit number and the expiry to the desk", "give me the long number on the front and the 3 digits on the back",
+		"share the card's expiry date and security code in this channel", "type the digits on the back of the card here",
+		"send me the card no and the CSC",
+		"envoyez-moi le numéro de carte complet", "envoie le numéro de carte et le cryptogramme",
+		"mándame el número de tarjeta y el código de seguridad", "schick mir die Kartennummer",
+		"enviame los 16 dígitos", "ＤＭ ｍｅ ｔｈｅ ＣＶＶ",
+		// contact requests
+		"write to me", "drop me a message", "whatsapp me", "reach out to me directly", "get in touch with me", "hit me up",
+	}
+	for _, a := range bad {
+		if err := CheckAnswer(a); !errors.Is(err, ErrRefused) {
+			t.Errorf("%q was accepted", a)
+		}
+	}
+	good := []string{
+		"Ask the customer for the last 4 digits and the date of the payment, then search the dashboard.",
+		"Send the first 6 digits (the BIN) to the acquirer to check the issuer country.",
+		"Tell the customer to call the number on the back of their card.",
+		"Write the refund reason in the dashboard, then send the customer the receipt.",
+		"Réessayez une fois après 24 heures; ne jamais demander le numéro de carte.",
+		"Drop the retry rate to one per minute and reach out to the acquirer's risk desk.",
+		"Use the 3DS challenge flow; 4 digits is the Amex CID length, 3 for other brands.",
+	}
+	for _, a := range good {
+		if err := CheckAnswer(a); err != nil {
+			t.Errorf("%q was refused: %v", a, err)
+		}
+	}
+}
+
+// TestLearnedAnswerIsFirstForActionAndCodeQuestions: an article that holds
+// the question's codes or says what to do still comes after the answer
+// learned for that very question ("how do I…", "what should I do when…").
+func TestLearnedAnswerIsFirstForActionAndCodeQuestions(t *testing.T) {
+	ctx := context.Background()
+	ix := openWithCorpus(t)
+	learned := map[string]string{
+		"how do I rotate the stripe webhook secret?":             "Roll it in the dashboard, then deploy the new whsec to every replica before the old one expires.",
+		"what should I do when adyen refuses with CVC Declined?": "Let the shopper retype the code once, then offer PayPal.",
+		"ACH return R01 on a payroll debit, what do we do?":      "Re-present once on the Friday after payday; never a third time.",
+		"can we retry do_not_honor on subscription renewals?":    "Once after 24 hours with 3DS, then email the customer.",
+	}
+	for q, a := range learned {
+		d, err := ix.Learn(ctx, q, a, "slack:U1", "Ana", t0, Doc{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, asked := range []string{q, strings.TrimSuffix(q, "?")} {
+			if got, _ := searchTop(t, ix, asked, 5); len(got) == 0 || got[0] != d.ID {
+				t.Errorf("%q: top %v, want the learned answer %s first", asked, got, d.ID)
+			}
+		}
+	}
+	// a different question that shares some words is not put first
+	if got, _ := searchTop(t, ix, "stripe webhook signature secret mismatch", 5); len(got) > 0 && strings.HasPrefix(got[0], "community:") {
+		t.Errorf("a merely related question put the learned answer first: %v", got)
+	}
+}
+
+// TestImportedCommunityQuestionsAreChecked: an imported community answer
+// meets the rules of a learned one for its question (the title) too, as
+// Learn checks both: a question that mentions someone was imported.
+func TestImportedCommunityQuestionsAreChecked(t *testing.T) {
+	in := strings.Join([]string{
+		`{"id": "c1", "kind": "community", "title": "ping <@U123> about refunds?", "body": "Refund from the dashboard."}`,
+		`{"id": "c2", "kind": "community", "title": "how do I verify a card?", "body": "send the 16 digits to the desk"}`,
+		`{"id": "c3", "kind": "community", "title": "how do we refund a SEPA debit?", "body": "Refund from the dashboard; SEPA refunds take a few days."}`,
+	}, "\n")
+	docs, probs := ImportJSONL(strings.NewReader(in))
+	if len(probs) != 2 || probs[0].Line != 1 || probs[1].Line != 2 || len(docs) != 1 || docs[0].ID != "c3" {
+		t.Fatalf("docs %+v, problems %+v", docs, probs)
+	}
+}
+
+// TestLearnedAnswerToAPersonalQuestionIsConfident: a question worded in the
+// first person ("my") reads as someone's own money to the near-topic
+// classes, but when the team learned an answer to that very question, the
+// answer is confident.
+func TestLearnedAnswerToAPersonalQuestionIsConfident(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := openTemp(t)
+	q := "how do I reset my 2fa device?"
+	d, err := ix.Learn(ctx, q, "Ask IT for a reset link from the admin console.", "slack:U1", "Ana", t0, Doc{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, res := searchTop(t, ix, q, 3)
+	if len(got) == 0 || got[0] != d.ID || !res.Confident {
+		t.Fatalf("top %v confident=%v, want the learned answer, confident", got, res.Confident)
+	}
+	if _, res := searchTop(t, ix, "how do I pay off my credit card debt faster", 3); res.Confident {
+		t.Fatal("a personal-finance question became confident")
+	}
+}

@@ -74,5 +74,54 @@ func nearTopic(q string) bool {
 			return true
 		}
 	}
-	return false
+	return ownMoney(q)
+}
+
+// Whose question it is. The knowledge base answers a merchant's payments
+// people: they write "we", "our checkout", "customers", "the API", "the
+// provider". The phrases above are examples; these are the classes behind
+// them, so that wordings nobody listed are caught too.
+var (
+	// the first person singular that owns or receives: a consumer's own
+	// card, bank, money ("how do I retry" is how merchants ask too)
+	firstPerson = toSet(strings.Fields(`my me mine myself`))
+	// words of markets, a company's money and personal finance
+	financeWords = toSet(strings.Fields(`stock stocks shares shareholder shareholders trading traded invest investing
+		investment investments investor investors dividend dividends revenue revenues profit profits earnings earn earns
+		salary salaries wage wages employee employees hiring career careers ceo founder founders valuation ipo apr
+		mortgage mortgages loan loans tax taxes savings crypto bitcoin ethereum btc eth retirement pension lottery
+		budget budgeting money`))
+	// words of a merchant's side of a payment: whoever writes them asks
+	// about their business, not their own money
+	merchantCues = toSet(strings.Fields(`we we're we've our ours us ourselves customer customers customer's shopper shoppers
+		buyer buyers cardholder cardholders merchant merchants client clients user users checkout integration api apis
+		sdk webhook webhooks endpoint endpoints dashboard payout payouts settlement settlements production prod sandbox
+		staging test testing live mode intent intents site website app server servers deploy deployed release gateway gateways processor acquirer
+		psp key keys secret button buttons form forms page pages terminal terminals reader readers
+		provider providers outage downtime latency timeout timeouts team ticket incident orders order subscribers
+		donors donation donations chargeback chargebacks dispute disputes mid idempotency`))
+)
+
+// ownMoney reports whether q asks about someone's own money or about
+// markets and companies rather than a merchant's payments: written in the
+// first person singular, or with a word of markets or personal finance,
+// and naming nothing of a merchant's side ("my visa card charges 25% APR",
+// "how do I send money to a friend with paypal", "how much money does
+// stripe make per year"; not "how do I verify a webhook signature").
+func ownMoney(q string) bool {
+	first, finance := false, false
+	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'' || r == '’')
+	}) {
+		w = strings.Trim(strings.ReplaceAll(w, "’", "'"), "'") // customers' = customers
+		switch {
+		case merchantCues[w]:
+			return false
+		case firstPerson[w]:
+			first = true
+		case financeWords[w]:
+			finance = true
+		}
+	}
+	return first || finance
 }

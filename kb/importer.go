@@ -173,9 +173,12 @@ func parseJSONLine(raw []byte) (Doc, string) {
 		return Doc{}, fmt.Sprintf("unknown kind %q (want article, community, reference or incident)", j.Kind)
 	}
 	if kind == KindCommunity {
-		// imported community answers meet the same rules as learned ones
-		if err := CheckAnswer(*j.Body); err != nil {
-			return Doc{}, err.Error()
+		// imported community answers meet the same rules as learned ones,
+		// the question (their title) as the answer
+		for _, t := range []string{*j.Body, *j.Title} {
+			if err := CheckAnswer(t); err != nil {
+				return Doc{}, err.Error()
+			}
 		}
 	}
 	d := Doc{

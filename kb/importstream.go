@@ -167,6 +167,9 @@ func ParseStream(ctx context.Context, r io.Reader, per int, progress ImportProgr
 			select {
 			case jobs <- c:
 			case <-ctx.Done():
+				// queued for the consumer but no worker will parse it:
+				// it is done, with nothing in it
+				close(c.done)
 				return false
 			}
 			c = &chunk{first: line + 1, done: make(chan struct{})}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestImportStream: line numbers of rejected lines across parse chunks, a
@@ -60,5 +61,41 @@ func TestImportStream(t *testing.T) {
 	}
 	if d, err := ix.Get(ctx, "doc-4321"); err != nil || d.Title != "Document 4321" {
 		t.Errorf("doc-4321: %+v %v", d, err)
+	}
+}
+
+// TestParseStreamStopsWhenCancelled: a cancelled context (or a batch that
+// fails, which cancels the reader) ends ParseStream with the error. The
+// reader could leave a chunk queued for the consumer but never handed to
+// a parse worker, and the consumer then waited for it for ever (seen as
+// kbstore's TestImportStoreFailsPartWay hanging under load).
+func TestParseStreamStopsWhenCancelled(t *testing.T) {
+	var b strings.Builder
+	for i := 1; i <= 20000; i++ {
+		fmt.Fprintf(&b, `{"id": "doc-%d", "title": "Document %d", "body": "Body."}`+"\n", i, i)
+	}
+	text := b.String()
+	for round := 0; round < 40; round++ {
+		done := make(chan error, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		if round%2 == 0 {
+			cancel()
+		}
+		go func() {
+			_, _, err := ParseStream(ctx, strings.NewReader(text), 500, nil, func(Parsed) error {
+				cancel()
+				return fmt.Errorf("disk full")
+			})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Fatalf("round %d: no error", round)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: ParseStream did not return after its context was cancelled", round)
+		}
+		cancel()
 	}
 }

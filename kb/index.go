@@ -667,10 +667,11 @@ var articlesKey = []byte("kb.articles.hash")
 
 // layoutKey holds the layout of the index's documents (layoutVersion). An
 // index of another layout, built by an earlier version, is rebuilt from its
-// sources when it opens: "2" added the passage documents and their fields.
+// sources when it opens: "2" added the passage documents and their fields;
+// "3" indexes a title's upper-case short codes (AB7, GW-31) as codes.
 var layoutKey = []byte("kb.layout")
 
-const layoutVersion = "2"
+const layoutVersion = "3"
 
 func indexLayout(idx bleve.Index) string {
 	v, err := idx.GetInternal(layoutKey)

@@ -253,8 +253,39 @@ var actionCues = []string{
 
 var meaningCues = []string{"what does", "what is", "what's", "whats", "meaning", "mean ", "means", "explain", "why "}
 
+// Whom a question asks to address: a verb of telling followed, within
+// three words, by the customer or a pronoun for them ("what do I say to a
+// buyer", "how do we explain it to our shoppers", "reply to the
+// cardholder"), in words the cues above do not list.
+var (
+	tellVerbs  = toSet(strings.Fields(`tell say explain reply respond write email message answer inform notify word phrase communicate`))
+	tellWhom   = toSet(strings.Fields(`customer customers customer's shopper shoppers buyer buyers cardholder cardholders client clients payer payers donor donors them him her`))
+	tellFiller = toSet(strings.Fields(`to the a an our my this that these those it angry upset confused worried affected`))
+)
+
+func asksWhatToTell(l string) bool {
+	words := strings.FieldsFunc(l, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '\'') })
+	for i, w := range words {
+		if !tellVerbs[w] {
+			continue
+		}
+		for j := i + 1; j < len(words) && j <= i+4; j++ {
+			if tellWhom[words[j]] {
+				return true
+			}
+			if !tellFiller[words[j]] {
+				break
+			}
+		}
+	}
+	return false
+}
+
 func questionIntent(q string) intent {
 	l := " " + strings.ToLower(q) + " "
+	if asksWhatToTell(l) {
+		return intentCustomer
+	}
 	// In this order: "what do we tell the customer" is about the customer
 	// before it is about doing.
 	for _, c := range []struct {

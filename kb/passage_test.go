@@ -436,3 +436,34 @@ func TestPassageIDsAreReserved(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomerIntentInOtherWords: "what do we tell the customer" asked with
+// other verbs and other names for the customer; a customer who says
+// something is not a question about what to tell them.
+func TestCustomerIntentInOtherWords(t *testing.T) {
+	for q, want := range map[string]intent{
+		"what do I say to a buyer whose apple pay failed":     intentCustomer,
+		"how do we explain it to our shoppers when 3ds fails": intentCustomer,
+		"reply to the cardholder about an expired card":       intentCustomer,
+		"how should we word the email to affected customers":  intentCustomer,
+		"what should we write to them about the refund":       intentCustomer,
+		"customer says they were charged twice":               intentAny,
+		"respond to a chargeback":                             intentAny,
+	} {
+		got := questionIntent(q)
+		if want == intentAny {
+			if got == intentCustomer {
+				t.Errorf("%q: read as asking what to tell the customer", q)
+			}
+			continue
+		}
+		if got != want {
+			t.Errorf("%q: intent %v, want %v", q, got, want)
+		}
+	}
+	ix, _ := openTemp(t)
+	if got, res := searchTop(t, ix, "what do I say to a buyer whose apple pay failed", 1); len(got) == 0 || got[0] != "apple-pay-problems" ||
+		!strings.Contains(res.Hits[0].Snippet, "Tell the customer") {
+		t.Errorf("apple pay: %v %+v", got, res.Hits)
+	}
+}

@@ -133,6 +133,8 @@ var synonymGroups = [][]string{
 	{"outage", "down", "unavailable", "status page"},
 	{"refund", "refunds", "refunded"},
 	{"slow", "latency", "sluggish"},
+	{"small", "tiny", "micro", "low value"},
+	{"many", "hundreds", "thousands", "dozens", "burst", "flood"},
 	{"sepa", "sepa direct debit", "sdd"},
 	{"card number", "pan"},
 	{"notification of change", "noc"},
@@ -260,7 +262,10 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		if isAmount(low) {
 			continue
 		}
-		if looksLikeCode(r) && !notCodeNumbers[r] && !(isDigits(low) && ri+1 < len(raw) && unitWords[strings.ToLower(raw[ri+1])]) {
+		// a letters+number token that the index holds as a code is one,
+		// however it is written (am04 = AM-04 = SEPA's AM04, gw31 = GW-0031)
+		indexed := ts != nil && paycode.IsPrefixed(low) && !systemNames[low] && ts.knownCode(canonCode(low))
+		if (indexed || looksLikeCode(r)) && !notCodeNumbers[r] && !(isDigits(low) && ri+1 < len(raw) && unitWords[strings.ToLower(raw[ri+1])]) {
 			c := canonCode(r)
 			if c == "" {
 				continue

@@ -383,11 +383,13 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 	}
 	if len(ranked) > 0 {
 		cov = coverage(plan, ranked[0], rs, an)
-		if nearTopic(q) && !typedCodeMatch(plan, ranked[0]) {
+		learned := fieldString(ranked[0], "kind") == KindCommunity && questionSimilarity(plan, fieldString(ranked[0], "title")) >= learnedFirst
+		if nearTopic(q) && !typedCodeMatch(plan, ranked[0]) && !learned {
 			// personal finance, markets, company facts: never an answer,
 			// unless the question types a code that the best hit holds
 			// (a word that happens to be a code, like "bank account",
-			// does not count)
+			// does not count), or someone answered this very question
+			// (a learned answer: "how do I reset my 2fa device?")
 			cov = math.Min(cov, ConfidenceThreshold*0.9)
 		}
 		res.Confident = cov >= ConfidenceThreshold
@@ -470,7 +472,8 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		}
 	}
 	var have, total, wordHave float64
-	domain := false
+	// typed: a word matched as typed, or corrected into a payments word
+	domain, typed := false, false
 	for _, u := range p.content {
 		if u.code != "" {
 			w := rs.idf("")
@@ -494,6 +497,7 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 			if !isDigits(u.word) {
 				wordHave += w
 			}
+			typed = typed || !u.fixed || domainStems[u.stem] || domainStems[u.word]
 			if !u.fixed && (domainStems[u.stem] || domainStems[u.word]) {
 				domain = true
 			}
@@ -503,7 +507,9 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		return 0
 	}
 	c := have / total
-	if askedCode && !codeMatched {
+	if askedCode && !codeMatched || !typed {
+		// only typo corrections into everyday words matched ("lunch?" read
+		// as "launch"): no evidence that the question is about payments
 		return math.Min(c, ConfidenceThreshold*0.9)
 	}
 	switch {
@@ -705,6 +711,7 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection, focus map[string]f
 		}
 		h.Score = h.Score/max + bonus + fb
 	}
+	liftLearned(p, out)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
 			return out[i].Score > out[j].Score
@@ -712,6 +719,38 @@ func rerank(p queryPlan, hits search.DocumentMatchCollection, focus map[string]f
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+// learnedFirst is the similarity to a learned question (questionSimilarity)
+// from which its answer ranks first: the question asked again in other
+// words. Under it, a close learned question only adds bonusLearned.
+const learnedFirst = 0.8
+
+// liftLearned puts the community answers whose learned question is close
+// to the question (learnedFirst) in front of every other hit, closest
+// first: however strongly an article matches the codes or the action of
+// the question, the answer someone gave to that very question comes first.
+func liftLearned(p queryPlan, hits []*search.DocumentMatch) {
+	sims := make([]float64, len(hits))
+	top, lift := math.Inf(-1), false
+	for i, h := range hits {
+		if fieldString(h, "kind") == KindCommunity {
+			sims[i] = questionSimilarity(p, fieldString(h, "title"))
+		}
+		if sims[i] >= learnedFirst {
+			lift = true
+		} else {
+			top = math.Max(top, h.Score)
+		}
+	}
+	if !lift || math.IsInf(top, -1) {
+		return
+	}
+	for i, h := range hits {
+		if sims[i] >= learnedFirst && h.Score <= top {
+			h.Score = top + sims[i]
+		}
+	}
 }
 
 func altMatch(alts [][]string, terms map[string]bool) bool {

@@ -285,9 +285,26 @@ type kbSearcher struct {
 }
 
 var (
-	_ bot.Searcher = (*kbSearcher)(nil)
-	_ bot.Learner  = (*kbSearcher)(nil)
+	_ bot.Searcher      = (*kbSearcher)(nil)
+	_ bot.Learner       = (*kbSearcher)(nil)
+	_ bot.CodeFinder    = (*kbSearcher)(nil)
+	_ bot.AnswerChecker = (*kbSearcher)(nil)
 )
+
+// RefuseAnswer is why text may not be served as an answer (kb.CheckAnswer),
+// or "".
+func (s *kbSearcher) RefuseAnswer(text string) string {
+	if err := kb.CheckAnswer(text); err != nil {
+		return strings.TrimPrefix(strings.TrimPrefix(err.Error(), kb.ErrRefused.Error()), ": ")
+	}
+	return ""
+}
+
+// KnownCodes finds the codes of text that the knowledge base holds
+// (kb.Index.KnownCodes).
+func (s *kbSearcher) KnownCodes(ctx context.Context, text string) []string {
+	return s.index.KnownCodes(ctx, text)
+}
 
 var sourceLabels = map[string]string{
 	"article":   "internal KB",
@@ -341,6 +358,11 @@ func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, i
 func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident) error {
 	d := inc.Details
 	fix, cause := inc.Resolution.Fix, inc.Resolution.RootCause
+	for _, t := range []string{fix, cause} {
+		if why := s.RefuseAnswer(t); t != "" && why != "" {
+			return bot.Refusal(why)
+		}
+	}
 	var body []string
 	if fix != "" {
 		body = append(body, "Fix: "+fix)
@@ -349,7 +371,8 @@ func (s *kbSearcher) IndexIncident(ctx context.Context, inc *incidents.Incident)
 		body = append(body, "Root cause: "+cause)
 	}
 	for _, part := range []string{d.ErrorMessages, d.StepsTaken} {
-		if part != "" {
+		// intake answers are served with the incident too
+		if part != "" && s.RefuseAnswer(part) == "" {
 			body = append(body, part)
 		}
 	}

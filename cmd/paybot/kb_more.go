@@ -60,7 +60,11 @@ func (s *kbSearcher) Article(ctx context.Context, id string) (bot.Article, error
 	if err != nil {
 		return bot.Article{}, err
 	}
-	return bot.Article{ID: d.ID, Title: d.Title, Text: d.Body, URL: d.URL, Source: hitSource(d.Kind, d.ID, d.Author, d.Created)}, nil
+	a := bot.Article{ID: d.ID, Title: d.Title, Text: d.Body, URL: d.URL, Source: hitSource(d.Kind, d.ID, d.Author, d.Created)}
+	if ref, ok := strings.CutPrefix(d.Source, "chat "); ok && d.Kind == kb.KindCommunity {
+		a.Incident = ref // LearnAnswer's source in a thread: "chat PAY-3"
+	}
+	return a, nil
 }
 
 // Unlearn removes a community answer for /payissue unlearn.

@@ -1,0 +1,127 @@
+package kb
+
+import (
+	"context"
+	"path"
+	"path/filepath"
+	"testing"
+)
+
+// TestFreshQuestionSets holds the question sets written for issue 11's
+// check by someone who had not read the other sets nor the ranking code
+// (testdata/fresh-*): natural questions without codes, code questions in
+// many spellings (some about the imported documents of
+// fresh-code-docs.jsonl: E0054, PX_112, GW-0031, AB7), questions in the
+// first person singular that a merchant's people ask, and near-topic
+// (personal finance, markets, company facts) and off-topic questions.
+func TestFreshQuestionSets(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := openTemp(t)
+	importFile(t, ix, filepath.Join("testdata", "fresh-code-docs.jsonl"))
+	arts, err := StarterArticles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Doc{}
+	for _, a := range arts {
+		byID[a.ID] = a
+	}
+	for _, set := range []struct {
+		file       string
+		top3       float64
+		confident  float64
+		actionable float64
+	}{
+		{"fresh-natural-questions.jsonl", 0.90, 0.95, 0.80},
+		{"fresh-code-questions.jsonl", 0.95, 1, 0.80},
+		{"fresh-firstperson-questions.jsonl", 1, 1, 0.80},
+	} {
+		qs := readQuestionsFile(t, filepath.Join("testdata", set.file))
+		top3, conf, answerable, acted := 0, 0, 0, 0
+		for _, q := range qs {
+			res, err := ix.Search(ctx, q.Q, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gold := func(id string) bool {
+				for _, g := range q.Gold {
+					if ok, _ := path.Match(g, id); ok {
+						return true
+					}
+				}
+				return false
+			}
+			hit := false
+			for _, h := range res.Hits {
+				hit = hit || gold(h.ID)
+			}
+			if hit {
+				top3++
+			} else {
+				t.Logf("%s: not in the top 3: %q -> %v", set.file, q.Q, res.Hits)
+			}
+			if res.Confident {
+				conf++
+			} else {
+				t.Logf("%s: not confident: %q", set.file, q.Q)
+			}
+			if len(res.Hits) == 0 || !gold(res.Hits[0].ID) {
+				continue
+			}
+			d, isArticle := byID[res.Hits[0].ID]
+			acts := answerSections(d.Body, questionIntent(q.Q))
+			if !isArticle || len(acts) == 0 {
+				continue
+			}
+			answerable++
+			if containsAction(res.Hits[0].Snippet, acts) {
+				acted++
+			} else {
+				t.Logf("%s: the passage does not say what to do: %q -> %s: %s", set.file, q.Q, d.ID, res.Hits[0].Snippet)
+			}
+		}
+		n := float64(len(qs))
+		t.Logf("%s: top-3 %.2f, confident %.2f, what to do shown %d of %d", set.file, float64(top3)/n, float64(conf)/n, acted, answerable)
+		if float64(top3)/n < set.top3 || float64(conf)/n < set.confident || float64(acted) < set.actionable*float64(answerable) {
+			t.Errorf("%s: top-3 %.2f (want >= %.2f), confident %.2f (want >= %.2f), what to do shown %d of %d (want >= %.2f)",
+				set.file, float64(top3)/n, set.top3, float64(conf)/n, set.confident, acted, answerable, set.actionable)
+		}
+	}
+	// Near- and off-topic: none confident, but for the few the classes of
+	// domain.go do not catch yet (logged; a company's jobs, a card for
+	// travelling, which card to get). More than that is a regression.
+	const knownConfident = 4
+	confident := 0
+	for _, f := range []string{"fresh-neartopic.jsonl", "fresh-offtopic.jsonl"} {
+		for _, q := range readQuestionsFile(t, filepath.Join("testdata", f)) {
+			res, cov, err := ix.search(ctx, q.Q, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Confident {
+				confident++
+				t.Logf("%s: confident (coverage %.2f): %q -> %s", f, cov, q.Q, res.Hits[0].ID)
+			}
+		}
+	}
+	if confident > knownConfident {
+		t.Errorf("%d near- or off-topic questions came back confident, want at most %d", confident, knownConfident)
+	}
+}
+
+// TestOwnMoneyClasses: the classes behind the near-topic decision.
+func TestOwnMoneyClasses(t *testing.T) {
+	for q, want := range map[string]bool{
+		"my visa card charges 25% APR, is that normal":         true,
+		"how much money does Stripe make per year":             true,
+		"someone used my debit card online without permission": true,
+		"why are my customers' cards declined":                 false,
+		"my payout has not arrived":                            false,
+		"how do I retry a declined card":                       false,
+		"I think my secret key leaked":                         false,
+	} {
+		if got := ownMoney(q); got != want {
+			t.Errorf("ownMoney(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
