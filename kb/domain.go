@@ -1,6 +1,9 @@
 package kb
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // domainWords is the payments vocabulary used by the confidence decision: a
 // question that matches none of these words in its best hit (and no code)
@@ -74,7 +77,70 @@ func nearTopic(q string) bool {
 			return true
 		}
 	}
+	for _, re := range consumerShapes {
+		if re.MatchString(l) {
+			return true
+		}
+	}
+	if !merchantSide(q) && !hasAny(q, paymentActions) {
+		for _, re := range adviceShapes {
+			if re.MatchString(l) {
+				return true
+			}
+		}
+	}
 	return ownMoney(q)
+}
+
+// consumerShapes are the sentence shapes of someone asking about their own
+// life with money rather than a merchant's payments, whatever else the
+// question names: buying or returning something themselves, their own
+// statement, rent or pay, their friends and landlord, freezing or
+// reporting their own card, a bank's opening hours, a rate of exchange
+// between currencies, a company as an employer or a product's number of
+// users. They hold even beside a merchant's word ("an order I returned", "a
+// charge on my amex statement"), which is why they are shapes, not single
+// words. Matched against nearTopic's lower-cased, de-punctuated form, which
+// starts and ends with a space.
+var consumerShapes = compileShapes(
+	`\bi (returned|bought|ordered|purchased|paid for)\b`,
+	`\b(a|the) (good|better|best|smart) (buy|investment|deal)\b`, `\bbetter buy\b`,
+	`\bmy (\w+ ){0,2}(landlord|rent|paycheck|paycheque|wages|friend|friends|family|mom|dad|wife|husband)\b`,
+	// a card or bank statement, not a merchant's settlement statement
+	`\bmy ((credit|debit|bank|card|amex|visa|mastercard|discover|chase|monthly|last|latest) ){0,2}(statement|bill)\b`,
+	`\b(to|for) (a|my) (friend|friends|family)\b`,
+	`\b(freeze|unfreeze|lock|unlock) my\b`, `\breport (a|my) (lost|stolen) ((credit|debit) )?card ($|to (my|the) bank|online)`,
+	`\bmiss(ed)? (a|my) (\w+ ){0,2}payment\b`,
+	`\b(company|place) to work\b`, `\bhow many people (use|have|own)\b`,
+	`\bhow much (is|are|do|does) (a|an) (\w+ ){1,4}(paid|earn|make)\b`,
+	`\bwhat time does (\w+ ){1,3}(open|close)\b`, `\bopening hours\b`,
+	`\b(open|opens|close|closes) on (saturday|sunday|weekends?|holidays?)\b`,
+	`\bexchange rate (of|between|today)\b`,
+	`\b(euro|euros|dollar|dollars|pound|pounds|yen) (to|into|in) (euro|euros|dollar|dollars|pound|pounds|yen)\b`,
+	`\bsafe to use (at|in|for|abroad)\b`,
+)
+
+// adviceShapes are a consumer's choice between products ("should I get a
+// card with no fee", "is venmo or zelle better") and the places of their
+// day (a gas station, a grocery store, travelling). A merchant weighs
+// choices too ("is a retry or a refund better for our customers") and
+// sells at those places ("customers paying at gas stations"), so these
+// count only when the question names nothing of a merchant's side
+// (merchantCues) and none of the things a merchant does to a payment
+// (paymentActions).
+var adviceShapes = compileShapes(
+	`\bshould i (get|buy|apply for|sign up for|open) (a|an|the) (\w+ ){0,3}(card|loan|mortgage) (with|from|for|or|that|if|to|$)`,
+	`\bor \w+( \w+)? (better|cheaper|safer)\b`, `\bwhich is (better|cheaper|safer)\b`,
+	`\b(gas|petrol) stations?\b`, `\bgrocery (store|shop)\b`,
+	`\b(for|when|while) travell?ing\b`, `\btravell?ing abroad\b`,
+)
+
+func compileShapes(patterns ...string) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(patterns))
+	for i, p := range patterns {
+		out[i] = regexp.MustCompile(p)
+	}
+	return out
 }
 
 // Whose question it is. The knowledge base answers a merchant's payments
@@ -110,10 +176,7 @@ var (
 // stripe make per year"; not "how do I verify a webhook signature").
 func ownMoney(q string) bool {
 	first, finance := false, false
-	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'' || r == '’')
-	}) {
-		w = strings.Trim(strings.ReplaceAll(w, "’", "'"), "'") // customers' = customers
+	for _, w := range questionWords(q) {
 		switch {
 		case merchantCues[w]:
 			return false
@@ -124,4 +187,37 @@ func ownMoney(q string) bool {
 		}
 	}
 	return first || finance
+}
+
+// paymentActions are what a merchant does to a payment. A choice between
+// them ("a retry or a refund") is a merchant's question, while a consumer
+// chooses between products.
+var paymentActions = toSet(strings.Fields(`retry retries retrying refund refunds refunding capture captures
+	void voids reverse reversal cancel resend rotate verify authorize authorise charge charges`))
+
+// merchantSide reports whether q names anything of a merchant's side of a
+// payment (merchantCues).
+func merchantSide(q string) bool { return hasAny(q, merchantCues) }
+
+// hasAny reports whether one of q's words (questionWords) is in set.
+func hasAny(q string, set map[string]bool) bool {
+	for _, w := range questionWords(q) {
+		if set[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// questionWords splits q into lower-case words of letters, digits and
+// apostrophes, with a trailing possessive apostrophe dropped (customers' =
+// customers).
+func questionWords(q string) []string {
+	ws := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'' || r == '’')
+	})
+	for i, w := range ws {
+		ws[i] = strings.Trim(strings.ReplaceAll(w, "’", "'"), "'")
+	}
+	return ws
 }
