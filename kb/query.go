@@ -145,6 +145,10 @@ var synonymGroups = [][]string{
 	{"fraud", "fraudulent"},
 	{"lost", "stolen"},
 	{"declined", "decline", "refused", "denied"},
+	// a currency named in words is a question about currencies (articles
+	// say "currency" and the ISO 4217 code, people the name)
+	{"currency", "brazilian real", "brazilian reais", "reais", "us dollars", "euros", "pound sterling", "pounds sterling",
+		"japanese yen", "mexican pesos", "indian rupees", "canadian dollars", "australian dollars", "swiss francs", "korean won"},
 }
 
 // systemPhrases map words of a question to the code systems they name (the
