@@ -364,6 +364,8 @@ var (
 	chatPlaces   = toSet(strings.Fields(`thread chat channel here slack discord ticket`))
 	placeLinkers = toSet(strings.Fields(`in into to on`))
 	determiners  = toSet(strings.Fields(`the this that our a your their`))
+	// what stands for card data named in the sentence before ("send it")
+	pronounsOfData = toSet(strings.Fields(`it them these those over both`))
 )
 
 // movesCardData reports whether a lower-case text tells anyone to move card
@@ -374,21 +376,31 @@ var (
 // it out of every system that is not built to hold it.
 func movesCardData(low string) bool {
 	sentences := strings.FieldsFunc(low, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == ';' })
+	// named is whether the sentence before named card data without saying
+	// not to: "what's your cvv? send it over" moves it across two
+	// sentences.
+	named := false
 	for _, sn := range sentences {
 		words := strings.FieldsFunc(sn, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'')
 		})
 		negated := false
 		verb, data := -1, -1
+		prevNamed := named
+		named = false
 		for i, w := range words {
 			if negations[w] {
 				negated = true
 			}
 			if moveVerbs[w] {
 				verb = i
+				if prevNamed && !negated && i+1 < len(words) && pronounsOfData[words[i+1]] {
+					return true
+				}
 			}
 			if cardDataAt(words, i) {
 				data = i
+				named = !negated
 				if verb >= 0 && i-verb <= 10 && !negated {
 					return true
 				}
@@ -413,19 +425,55 @@ var (
 
 // asksToContact reports whether a lower-case text asks the reader to
 // contact a person ("contact me", "ping him", "reach this person", "write
-// to me", "reach out to me", "get in touch with me", "whatsapp me").
+// to me", "reach out to me", "get in touch with me", "whatsapp me"), or
+// someone by name in private ("ping ana on slack", "contact ana directly",
+// "ask bob privately"): a name is a word that is not a role, a company or a
+// team (contactRoles), followed by a private channel (privateWays).
 func asksToContact(low string) bool {
 	words := strings.FieldsFunc(low, func(r rune) bool { return !(r >= 'a' && r <= 'z') })
 	for i := 0; i+1 < len(words); i++ {
-		if !contactVerbs[words[i]] {
+		if !contactVerbs[words[i]] && !nameVerbs[words[i]] {
 			continue
 		}
 		for j := i + 1; j < len(words) && j <= i+3; j++ {
-			if persons[words[j]] || (words[j] == "this" && j+1 < len(words) && words[j+1] == "person") {
+			if contactVerbs[words[i]] && (persons[words[j]] || (words[j] == "this" && j+1 < len(words) && words[j+1] == "person")) {
 				return true
 			}
 			if !contactFillers[words[j]] {
+				if j+1 < len(words) && !contactRoles[words[j]] && !persons[words[j]] && privateWay(words[j+1:]) {
+					return true
+				}
 				break
+			}
+		}
+	}
+	return false
+}
+
+var (
+	// verbs that ask someone by name ("ask ana on slack", "talk to bob
+	// directly"), besides contactVerbs
+	nameVerbs = toSet(strings.Fields(`ask talk speak tag`))
+	// who an answer may rightly send people to: roles, companies, teams
+	contactRoles = toSet(strings.Fields(`the a an your our their this that its support issuer issuers bank banks
+		customer customers cardholder cardholders merchant merchants buyer shopper provider providers gateway acquirer
+		processor psp team teams account manager managers desk oncall on call security fraud risk engineering
+		finance ops operations stripe adyen paypal braintree checkout square worldpay klarna visa mastercard amex
+		them us it developer developers someone anyone everyone lead owner admin admins help helpdesk network`))
+)
+
+// privateWay reports whether words begin with a private way of reaching a
+// person: directly, privately, personally, or on/via/in a chat or phone
+// app (on slack, via whatsapp, in a dm).
+func privateWay(words []string) bool {
+	switch words[0] {
+	case "directly", "privately", "personally", "offline":
+		return true
+	case "on", "via", "in", "over", "by":
+		if len(words) > 1 {
+			switch words[1] {
+			case "slack", "discord", "teams", "whatsapp", "telegram", "signal", "dm", "dms", "pm", "phone", "sms", "wechat", "skype":
+				return true
 			}
 		}
 	}

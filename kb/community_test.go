@@ -211,6 +211,11 @@ func TestPoisonedAnswersInOtherWordings(t *testing.T) {
 		"enviame los 16 dígitos", "ＤＭ ｍｅ ｔｈｅ ＣＶＶ",
 		// contact requests
 		"write to me", "drop me a message", "whatsapp me", "reach out to me directly", "get in touch with me", "hit me up",
+		// a person by name, in private
+		"ping ana on slack", "contact ana directly", "ask bob privately about it", "message sarah via whatsapp",
+		"talk to dave directly, he knows", "text marco by sms",
+		// card data named in one sentence and moved in the next
+		"what's your ccv? send it over", "Card number and expiry please. Paste them here.", "I need the cvv. DM it.",
 	}
 	for _, a := range bad {
 		if err := CheckAnswer(a); !errors.Is(err, ErrRefused) {
@@ -225,6 +230,10 @@ func TestPoisonedAnswersInOtherWordings(t *testing.T) {
 		"Réessayez une fois après 24 heures; ne jamais demander le numéro de carte.",
 		"Drop the retry rate to one per minute and reach out to the acquirer's risk desk.",
 		"Use the 3DS challenge flow; 4 digits is the Amex CID length, 3 for other brands.",
+		"Contact the issuer directly; call support on the phone if it is urgent.",
+		"Contact Stripe support directly and ask the account manager on slack for the escalation.",
+		"Ask the customer to check the card number. Then send the decline code to the issuer for review.",
+		"Never ask for the CVV. Send them the hosted payment page link instead.",
 	}
 	for _, a := range good {
 		if err := CheckAnswer(a); err != nil {
