@@ -291,7 +291,9 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
 				// A damaged index (a truncated or overwritten file) is
 				// rebuilt from its sources below: the articles and
 				// sources.jsonl hold every document.
-				ix.repaired = fmt.Sprintf("the index %s was damaged (%v); rebuilt from its sources", cur, err)
+				// bleve's error can span lines (it quotes the mapping it
+				// could not parse): one line in the log.
+				ix.repaired = fmt.Sprintf("the index %s was damaged (%s); rebuilt from its sources", cur, strings.Join(strings.Fields(err.Error()), " "))
 			case indexLayout(idx) != layoutVersion:
 				// Built by an earlier version (without passage documents):
 				// rebuilt from its sources below, once.

@@ -26,6 +26,9 @@ import (
 var version = "dev"
 
 func main() {
+	if h, err := newLogHandler(os.Stderr, os.Getenv("PAYBOT_LOG_FORMAT"), os.Getenv("PAYBOT_LOG_LEVEL")); err == nil {
+		routeLibraryLog(slog.New(h)) // a bad setting is reported by the command itself
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))

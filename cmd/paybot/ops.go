@@ -9,6 +9,7 @@ import (
 	"github.com/paybot/paybot/kb/kbstore"
 	"github.com/spf13/cobra"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -97,6 +98,24 @@ func newLogHandler(w io.Writer, format, level string) (slog.Handler, error) {
 		return levelGate{slog.NewJSONHandler(w, opts), lv}, nil
 	}
 	return nil, fmt.Errorf("PAYBOT_LOG_FORMAT=%q: use json or text", format)
+}
+
+// routeLibraryLog sends what libraries write to Go's standard logger
+// through l, as warnings marked from=library. bleve's index (scorch) writes
+// there when it meets a damaged segment; raw lines on stderr broke a log
+// read as JSON (PAYBOT_LOG_FORMAT=json) and skipped PAYBOT_LOG_LEVEL.
+func routeLibraryLog(l *slog.Logger) {
+	log.SetFlags(0)
+	log.SetOutput(libraryLog{l})
+}
+
+// libraryLog is an io.Writer that turns each standard-logger line into a
+// slog record.
+type libraryLog struct{ l *slog.Logger }
+
+func (w libraryLog) Write(p []byte) (int, error) {
+	w.l.Warn(strings.TrimSpace(string(p)), "from", "library")
+	return len(p), nil
 }
 
 type auditKey struct{}

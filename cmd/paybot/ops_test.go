@@ -6,8 +6,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -494,5 +497,26 @@ func TestPostgresCommandsWithoutDataDir(t *testing.T) {
 		if _, err := os.Stat(down["PAYBOT_DATA"]); err == nil {
 			t.Fatalf("%v with the database down made the data directory", args)
 		}
+	}
+}
+
+// A library's line to Go's standard logger (bleve on a damaged segment)
+// comes out as a record of the configured format, not as a raw line.
+func TestLibraryLogIsStructured(t *testing.T) {
+	var buf bytes.Buffer
+	h, err := newLogHandler(&buf, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prevOut, prevFlags := log.Writer(), log.Flags()
+	t.Cleanup(func() { log.SetOutput(prevOut); log.SetFlags(prevFlags) })
+	routeLibraryLog(slog.New(h))
+	log.Printf("unable to load snapshot, %v, continuing", "failed to load segment")
+	var rec map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &rec); err != nil {
+		t.Fatalf("not one JSON record: %q: %v", buf.String(), err)
+	}
+	if rec["level"] != "WARN" || rec["from"] != "library" || rec["msg"] != "unable to load snapshot, failed to load segment, continuing" {
+		t.Fatalf("record %v", rec)
 	}
 }
