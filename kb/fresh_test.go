@@ -68,16 +68,15 @@ func TestFreshQuestionSets(t *testing.T) {
 			if len(res.Hits) == 0 || !gold(res.Hits[0].ID) {
 				continue
 			}
-			d, isArticle := byID[res.Hits[0].ID]
-			acts := answerSections(d.Body, questionIntent(q.Q))
-			if !isArticle || len(acts) == 0 {
+			ok, shown := actionShown(byID, q.Q, res.Hits[0])
+			if !ok {
 				continue
 			}
 			answerable++
-			if containsAction(res.Hits[0].Snippet, acts) {
+			if shown {
 				acted++
 			} else {
-				t.Logf("%s: the passage does not say what to do: %q -> %s: %s", set.file, q.Q, d.ID, res.Hits[0].Snippet)
+				t.Logf("%s: the passage does not say what to do: %q -> %s: %s", set.file, q.Q, res.Hits[0].ID, res.Hits[0].Snippet)
 			}
 		}
 		n := float64(len(qs))

@@ -173,16 +173,15 @@ func TestHeldoutPassagesAnswer(t *testing.T) {
 		if len(res.Hits) == 0 {
 			continue
 		}
-		d, isArticle := byID[res.Hits[0].ID]
-		acts := answerSections(d.Body, questionIntent(q.Q))
-		if !isArticle || len(acts) == 0 {
+		answerable, shown := actionShown(byID, q.Q, res.Hits[0])
+		if !answerable {
 			continue
 		}
 		total++
-		if containsAction(res.Hits[0].Snippet, acts) {
+		if shown {
 			ok++
 		} else {
-			misses = append(misses, fmt.Sprintf("%q -> %s: %s", q.Q, d.ID, res.Hits[0].Snippet))
+			misses = append(misses, fmt.Sprintf("%q -> %s: %s", q.Q, res.Hits[0].ID, res.Hits[0].Snippet))
 		}
 	}
 	share := float64(ok) / float64(max(total, 1))
@@ -466,4 +465,16 @@ func TestCustomerIntentInOtherWords(t *testing.T) {
 		!strings.Contains(res.Hits[0].Snippet, "Tell the customer") {
 		t.Errorf("apple pay: %v %+v", got, res.Hits)
 	}
+}
+
+// actionShown reports whether hit is an article with a section that
+// answers q's intent (what to do, when to escalate, what to tell the
+// customer), and whether the hit's shown passage holds it.
+func actionShown(byID map[string]Doc, q string, hit Hit) (answerable, shown bool) {
+	d, isArticle := byID[hit.ID]
+	acts := answerSections(d.Body, questionIntent(q))
+	if !isArticle || len(acts) == 0 {
+		return false, false
+	}
+	return true, containsAction(hit.Snippet, acts)
 }
