@@ -113,6 +113,10 @@ var consumerShapes = compileShapes(
 	`\bmiss(ed)? (a|my) (\w+ ){0,2}payment\b`,
 	`\b(company|place) to work\b`, `\bhow many people (use|have|own)\b`,
 	`\bhow much (is|are|do|does) (a|an) (\w+ ){1,4}(paid|earn|make)\b`,
+	`\bhow much does (\w+ ){1,2}pay (\w+ ){0,2}(engineers?|interns?|employees|staff|developers?|managers?|workers|people)\b`,
+	// a company's size and worth, not its API
+	`\bhow many (users|merchants|customers|people|employees|accounts|clients|subscribers|stores|sellers) (does|do) (\w+ ){1,3}have\b`,
+	`\bvalued (higher|more|at)\b`, `\bmarket share\b`, `\bwhich is (bigger|larger)\b`,
 	`\bwhat time does (\w+ ){1,3}(open|close)\b`, `\bopening hours\b`,
 	`\b(open|opens|close|closes) on (saturday|sunday|weekends?|holidays?)\b`,
 	`\bexchange rate (of|between|today)\b`,
@@ -156,7 +160,7 @@ var (
 		investment investments investor investors dividend dividends revenue revenues profit profits earnings earn earns
 		salary salaries wage wages employee employees hiring career careers ceo founder founders valuation ipo apr
 		mortgage mortgages loan loans tax taxes savings crypto bitcoin ethereum btc eth retirement pension lottery
-		budget budgeting money`))
+		budget budgeting money points miles cashback`))
 	// words of a merchant's side of a payment: whoever writes them asks
 	// about their business, not their own money
 	merchantCues = toSet(strings.Fields(`we we're we've our ours us ourselves customer customers customer's shopper shoppers

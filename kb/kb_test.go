@@ -78,6 +78,23 @@ func TestCodeNormalisation(t *testing.T) {
 	if p := analyzeQuery("charged 0.30 twice", nil); containsString(p.codeTerms(), "30") {
 		t.Errorf("an amount became a code: %v", p.codeTerms())
 	}
+	// a number after a word of paying or a currency, or before a currency
+	// or a unit, is an amount or a count, whatever else the question says
+	for q, amount := range map[string]string{
+		"charging in yen gives an amount error, we send 1000 for 10 yen": "10",
+		"we send 1000 for ten yen":                                       "1000",
+		"declined after we charged 51":                                   "51",
+		"usd 12 payment refused":                                         "12",
+		"a 25 euros payment is declined with code 05":                    "25",
+		"webhooks fail for 30 minutes":                                   "30",
+	} {
+		if p := analyzeQuery(q, nil); containsString(p.codeTerms(), amount) || containsString(p.codeTerms(), "0"+amount) {
+			t.Errorf("analyzeQuery(%q): the amount %s became a code: %v", q, amount, p.codeTerms())
+		}
+	}
+	if p := analyzeQuery("a 25 euros payment is declined with code 05", nil); !containsString(p.codeTerms(), "05") {
+		t.Errorf("the code beside an amount was lost: %v", p.codeTerms())
+	}
 }
 
 func containsString(xs []string, s string) bool {

@@ -204,7 +204,15 @@ result resp checkout cko processor refusal`))
 var unitWords = toSet(strings.Fields(`s sec secs second seconds ms millisecond milliseconds min mins minute
 minutes h hr hrs hour hours day days week weeks month months year years times x percent pct customers
 users people orders payments transactions charges cards merchants requests attempts retries ago per
-k usd eur gbp dollars euros`))
+k items units rows events webhooks
+usd eur gbp jpy brl mxn inr cad aud chf sek nok dkk pln krw dollar dollars euro euros yen cent cents
+pound pounds pence penny pennies real reais peso pesos rupee rupees won franc francs krona kronor zloty`))
+
+// amountWords before a number make it an amount, never a code ("we send
+// 1000", "charged 51", "usd 10", "$ 10").
+var amountWords = toSet(strings.Fields(`$ € £ ¥ usd eur gbp jpy brl mxn inr cad aud chf send sends sent sending
+charge charged charging pay pays paid paying bill billed amount amounts total totals refund refunded
+refunding price priced cost costs`))
 
 // Boosts, tuned on the dev questions (see eval_test.go).
 const (
@@ -269,7 +277,9 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		// a letters+number token that the index holds as a code is one,
 		// however it is written (am04 = AM-04 = SEPA's AM04, gw31 = GW-0031)
 		indexed := ts != nil && paycode.IsPrefixed(low) && !systemNames[low] && ts.knownCode(canonCode(low))
-		if (indexed || looksLikeCode(r)) && !notCodeNumbers[r] && !(isDigits(low) && ri+1 < len(raw) && unitWords[strings.ToLower(raw[ri+1])]) {
+		quantity := isDigits(low) && (ri+1 < len(raw) && unitWords[strings.ToLower(raw[ri+1])] ||
+			ri > 0 && amountWords[strings.ToLower(raw[ri-1])])
+		if (indexed || looksLikeCode(r)) && !notCodeNumbers[r] && !quantity {
 			c := canonCode(r)
 			if c == "" {
 				continue
