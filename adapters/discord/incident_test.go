@@ -54,22 +54,7 @@ func TestFullIncident(t *testing.T) {
 	// waitQ waits for the next message in the thread that contains want.
 	waitQ := func(want string) map[string]any {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			msgs := threadMessages(hs.fake, thread)
-			for i := seen; i < len(msgs); i++ {
-				if js := mustJSON(msgs[i]); strings.Contains(js, want) {
-					seen = i + 1
-					return msgs[i]
-				}
-				if strings.Contains(mustJSON(msgs[i]), "doesn't fit") {
-					t.Fatalf("answer refused: %s", mustJSON(msgs[i]))
-				}
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		t.Fatalf("no thread message containing %q; thread: %s", want, mustJSON(threadMessages(hs.fake, thread)))
-		return nil
+		return nextThreadMessage(t, hs.fake, thread, &seen, want, 5*time.Second)
 	}
 	typed := func(id, text string) {
 		hs.a.onMessageCreate(hs.a.Session(), &discordgo.MessageCreate{Message: &discordgo.Message{
@@ -139,6 +124,34 @@ func TestFullIncident(t *testing.T) {
 
 // threadMessages returns what was sent into the thread, in order: channel
 // messages and interaction follow-ups answering in the thread.
+// nextThreadMessage waits up to within for the next message in thread,
+// after the first *seen, that contains want, and moves *seen past it. It
+// waits for the id the fake assigns, which the fake stores a moment after
+// it logs the request. An answer refused for its size fails the test.
+func nextThreadMessage(t *testing.T, f *fakeDiscord, thread string, seen *int, want string, within time.Duration) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		msgs := threadMessages(f, thread)
+	scan:
+		for i := *seen; i < len(msgs); i++ {
+			js := mustJSON(msgs[i])
+			switch {
+			case strings.Contains(js, want) && msgs[i]["id"] == nil:
+				break scan // look again once the fake has stored it
+			case strings.Contains(js, want):
+				*seen = i + 1
+				return msgs[i]
+			case strings.Contains(js, "doesn't fit"):
+				t.Fatalf("answer refused: %s", js)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no thread message containing %q; thread: %s", want, mustJSON(threadMessages(f, thread)))
+	return nil
+}
+
 func threadMessages(f *fakeDiscord, thread string) []map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -447,20 +447,9 @@ func TestReplicasIncident(t *testing.T) {
 		seen := 0
 		waitQ := func(want string) map[string]any {
 			t.Helper()
-			deadline := time.Now().Add(10 * time.Second)
-			for time.Now().Before(deadline) {
-				msgs := threadMessages(fake, thread)
-				for i := seen; i < len(msgs); i++ {
-					if strings.Contains(mustJSON(msgs[i]), want) {
-						seen = i + 1
-						return msgs[i]
-					}
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-			t.Fatalf("no thread message containing %q; thread: %s", want, mustJSON(threadMessages(fake, thread)))
-			return nil
+			return nextThreadMessage(t, fake, thread, &seen, want, 10*time.Second)
 		}
+
 		typed := func(id, text string) {
 			a.onMessageCreate(a.Session(), &discordgo.MessageCreate{Message: &discordgo.Message{
 				ID: id, ChannelID: thread, Type: discordgo.MessageTypeDefault, Content: text,
