@@ -40,9 +40,9 @@ var ErrNotAllowed = errors.New("only the author of an answer or an incident mana
 
 var (
 	// A mention: a platform sequence (<@U1>, <!here>, <#C1>, <@&role>), or
-	// '@' and a name after anything but the local part of an email address
+	// '@' (or Discord's '@&' of a role) and a name after anything but the local part of an email address
 	// (so "cc:@ana", "\"@here\"" and "[@bob]" are mentions, "a@b.io" is not).
-	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[^A-Za-z0-9._%+-])@[A-Za-z0-9._-]{2,}`)
+	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[^A-Za-z0-9._%+-])@[&!]?[A-Za-z0-9._-]{2,}`)
 	reEmail   = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b`)
 	rePhone   = regexp.MustCompile(`(?:\+|\b00)\d[\d\s().-]{7,}\d|\(\d{3}\)\s*\d{3}[\s.-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b`)
 )
@@ -219,9 +219,12 @@ func isASCII(s string) bool {
 	return true
 }
 
-// foldText folds full-width forms to ASCII and strips accents.
+// foldText folds full-width forms to ASCII, strips accents and drops
+// invisible format characters (word joiners, zero-width spaces): the Slack
+// adapter keeps a typed "<@U1>" from becoming live with a word joiner
+// after '<', and "@\u200beveryone" is still @everyone to a reader.
 func foldText(s string) string {
-	t := transform.Chain(width.Fold, norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	t := transform.Chain(width.Fold, norm.NFD, runes.Remove(runes.In(unicode.Mn)), runes.Remove(runes.In(unicode.Cf)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
 		return s
@@ -241,7 +244,8 @@ func containsAny(s string, subs ...string) bool {
 // Words of a request to send something, and of card data.
 var (
 	askVerbs = toSet(strings.Fields(`send dm dms pm message msg email e-mail mail text whatsapp telegram signal share
-		give tell post paste forward provide read call type write` + " " + foreignSendVerbs))
+		give tell post paste forward provide read call type write reply respond answer include drop leave submit
+		enter input need needs want require what whats` + " " + foreignSendVerbs))
 	// verbs that by themselves mean "privately, to a person"
 	privateVerbs = toSet(strings.Fields(`dm dms pm whatsapp telegram signal`))
 	// a word between the verb and the data that makes it a request to the
@@ -359,7 +363,8 @@ func asksForCardData(low string) bool {
 
 // Words of moving card data somewhere, and of chat as a destination.
 var (
-	moveVerbs    = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach` + " " + foreignSendVerbs))
+	moveVerbs = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach post posts
+		reply replies respond responds include includes drop drops leave leaves submit submits` + " " + foreignSendVerbs))
 	negations    = toSet(strings.Fields(`never not don't dont no nobody without ne pas jamais nunca nie niemals nicht kein keine mai`))
 	chatPlaces   = toSet(strings.Fields(`thread chat channel here slack discord ticket`))
 	placeLinkers = toSet(strings.Fields(`in into to on`))
