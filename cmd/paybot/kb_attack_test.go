@@ -450,3 +450,152 @@ func discordPrivateRefusal(bodies [][]byte) bool {
 	}
 	return private
 }
+
+func TestKBAttackProbe5(t *testing.T) {
+	if os.Getenv("KB_PROBE") == "" {
+		t.Skip("exploratory")
+	}
+	s := startKBServe(t, nil)
+	var body strings.Builder
+	body.WriteString("## What to do\\n- Retry the glorpak settlement after <!here> @everyone <@U0ANA> <@&456789012345678901> <#C123> read it.\\n")
+	for i := 0; i < 140; i++ {
+		fmt.Fprintf(&body, "- Step %d of the glorpak runbook: check the ledger, compare the totals, and write down what differs before you retry anything.\\n", i)
+	}
+	line := fmt.Sprintf(`{"id": "glorpak-runbook", "kind": "article", "title": "Glorpak settlement runbook <!channel> @here", "body": "%s"}`, body.String())
+	f := filepath.Join(t.TempDir(), "g.jsonl")
+	os.WriteFile(f, []byte(line+"\n"), 0o600)
+	code, out := runCLI(map[string]string{"PAYBOT_DATA": s.data}, "kb", "import", f)
+	t.Logf("import %d %s", code, out)
+	time.Sleep(1500 * time.Millisecond)
+	mark := s.rec.count()
+	s.slash("CSH", "U0BOB", "show glorpak-runbook")
+	s.settle(500 * time.Millisecond)
+	for _, p := range s.slackPosts(mark) {
+		var blocks []map[string]any
+		json.Unmarshal([]byte(p.Get("blocks")), &blocks)
+		maxb := 0
+		for _, b := range blocks {
+			if tx, ok := b["text"].(map[string]any); ok {
+				maxb = max(maxb, len([]rune(tx["text"].(string))))
+			}
+		}
+		t.Logf("SLACK show -> %s text=%d blocks=%d maxblock=%d live=%v", p.Get("_path"), len(p.Get("text")), len(blocks), maxb,
+			strings.Contains(p.Get("text")+p.Get("blocks"), "<!") || strings.Contains(p.Get("text")+p.Get("blocks"), "<@") || strings.Contains(p.Get("text")+p.Get("blocks"), "<#"))
+		t.Logf("   %.300q", p.Get("text"))
+	}
+	mark = s.rec.count()
+	s.slash("CSH2", "U0BOB", "search glorpak settlement retry")
+	s.settle(500 * time.Millisecond)
+	for _, p := range s.slackPosts(mark) {
+		t.Logf("SLACK search -> %s %q", p.Get("_path"), p.Get("text"))
+	}
+	mark = s.rec.count()
+	s.discord("dsh", "700000000000000002", "show", map[string]string{"id": "glorpak-runbook"})
+	s.settle(500 * time.Millisecond)
+	for _, r := range s.rec.bodies()[mark:] {
+		head, b, _ := strings.Cut(string(r), "\n")
+		var m map[string]any
+		json.Unmarshal([]byte(b), &m)
+		c, _ := m["content"].(string)
+		t.Logf("DSHOW %s len=%d am=%v %.100q", head, len([]rune(c)), m["allowed_mentions"], c)
+	}
+	mark = s.rec.count()
+	s.discord("dsh", "700000000000000002", "search", map[string]string{"question": "glorpak settlement retry"})
+	s.settle(500 * time.Millisecond)
+	t.Logf("DSEARCH %s", s.sent(mark))
+}
+
+// TestKBTextNeverMentionsSignedPaths: an imported article whose title and
+// body hold Slack and Discord mentions (<@U…>, <!here>, <#C…>, <@&role>,
+// @everyone) is shown whole and found by search through signed Slack and
+// Discord requests: no live mention comes out (Slack: no "<@", "<!" or
+// "<#" in what was sent; Discord: allowed_mentions parse []), and the
+// whole article arrives within the platforms' limits (Slack sections of
+// at most 3,000 characters, Discord messages of at most 2,000).
+func TestKBTextNeverMentionsSignedPaths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve")
+	}
+	s := startKBServe(t, nil)
+	var body strings.Builder
+	body.WriteString("## What to do\n- Retry the glorpak settlement after <!here> @everyone <@U0ANA> <@W0ANA> <@&456789012345678901> <#C123> read it.\n")
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&body, "- Step %d of the glorpak runbook: check the ledger, compare the totals, and write down what differs before you retry anything.\n", i)
+	}
+	body.WriteString("- Last step: tell <@U0BOB> the glorpak totals.\n")
+	doc, _ := json.Marshal(map[string]string{"id": "glorpak-runbook", "kind": "article", "title": "Glorpak settlement runbook <!channel> <@U0ANA> @here", "body": body.String()})
+	f := filepath.Join(t.TempDir(), "g.jsonl")
+	if err := os.WriteFile(f, append(doc, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runCLI(map[string]string{"PAYBOT_DATA": s.data}, "kb", "import", f); code != 0 {
+		t.Fatalf("kb import = %d:\n%s", code, out)
+	}
+	// The running bot indexes it within a second.
+	found := false
+	for end := time.Now().Add(5 * time.Second); !found && time.Now().Before(end); {
+		mark := s.rec.count()
+		s.slash("CSH", "U0BOB", "show glorpak-runbook")
+		s.settle(200 * time.Millisecond)
+		for _, p := range s.slackPosts(mark) {
+			found = found || strings.Contains(p.Get("blocks"), "Step 59")
+		}
+	}
+	if !found {
+		t.Fatalf("the imported article was not shown:\n%s\n%s", s.sent(0), s.logs)
+	}
+	mark := s.rec.count()
+	s.slash("CSH", "U0BOB", "show glorpak-runbook")
+	s.slash("CSH2", "U0BOB", "search glorpak settlement retry")
+	s.settle(300 * time.Millisecond)
+	sawStep, sawLast := false, false
+	for _, p := range s.slackPosts(mark) {
+		all := p.Get("text") + p.Get("blocks")
+		if strings.Contains(all, "<@") || strings.Contains(all, "<!") || strings.Contains(all, "<#") {
+			t.Errorf("slack: a live mention in %s: %q", p.Get("_path"), all)
+		}
+		var blocks []map[string]any
+		json.Unmarshal([]byte(p.Get("blocks")), &blocks)
+		for _, b := range blocks {
+			if tx, ok := b["text"].(map[string]any); ok {
+				txt, _ := tx["text"].(string)
+				if n := len([]rune(txt)); n > 3000 {
+					t.Errorf("slack: a section of %d characters", n)
+				}
+				sawStep = sawStep || strings.Contains(txt, "Step 30 ")
+				sawLast = sawLast || strings.Contains(txt, "Last step")
+			}
+		}
+		if len(blocks) > 50 {
+			t.Errorf("slack: %d blocks", len(blocks))
+		}
+	}
+	if !sawStep || !sawLast {
+		t.Errorf("slack: the whole article did not arrive (step 30 %v, last step %v)", sawStep, sawLast)
+	}
+	mark = s.rec.count()
+	s.discord("dsh", "700000000000000002", "show", map[string]string{"id": "glorpak-runbook"})
+	s.discord("dsh", "700000000000000002", "search", map[string]string{"question": "glorpak settlement retry"})
+	s.settle(300 * time.Millisecond)
+	var whole strings.Builder
+	for _, r := range s.rec.bodies()[mark:] {
+		head, b, _ := strings.Cut(string(r), "\n")
+		var m struct {
+			Content         string          `json:"content"`
+			AllowedMentions json.RawMessage `json:"allowed_mentions"`
+		}
+		if json.Unmarshal([]byte(b), &m) != nil || !strings.Contains(head, "/webhooks/") {
+			continue
+		}
+		if n := len([]rune(m.Content)); n > 2000 {
+			t.Errorf("discord: a message of %d characters", n)
+		}
+		if !strings.Contains(string(m.AllowedMentions), `"parse":[]`) {
+			t.Errorf("discord: %s sent with allowed_mentions %s", head, m.AllowedMentions)
+		}
+		whole.WriteString(m.Content)
+	}
+	if !strings.Contains(whole.String(), "Step 30 ") || !strings.Contains(whole.String(), "Last step") {
+		t.Errorf("discord: the whole article did not arrive:\n%s", whole.String())
+	}
+}
