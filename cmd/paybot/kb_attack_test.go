@@ -30,8 +30,11 @@ type kbServe struct {
 	rec  *apiRecorder
 	data string
 	logs *syncBuffer
-	seq  atomic.Int64
 }
+
+// kbSeq numbers trigger ids and interaction ids across replicas: Slack and
+// Discord never repeat one, and the inbox takes a repeat for a redelivery.
+var kbSeq atomic.Int64
 
 const kbAttackConfig = `team:
   - id: mia
@@ -43,7 +46,13 @@ incident_managers: [incident_manager]
 
 func startKBServe(t *testing.T, extra map[string]string) *kbServe {
 	t.Helper()
-	rec := newAPIRecorder(t)
+	return startKBServeWith(t, newAPIRecorder(t), extra)
+}
+
+// startKBServeWith is startKBServe with the fake APIs of rec (replicas
+// share them: any replica may deliver another's answer).
+func startKBServeWith(t *testing.T, rec *apiRecorder, extra map[string]string) *kbServe {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "paybot.yaml")
 	if err := os.WriteFile(cfg, []byte(kbAttackConfig), 0o600); err != nil {
 		t.Fatal(err)
@@ -96,7 +105,7 @@ func (s *kbServe) slackPost(path, contentType, body string, hdr map[string]strin
 // slash sends a signed /payissue command; it returns the HTTP answer and
 // the response_url path the bot may answer on later.
 func (s *kbServe) slash(channel, user, text string) (string, string) {
-	n := s.seq.Add(1)
+	n := kbSeq.Add(1)
 	respPath := "/response/" + strconv.FormatInt(n, 10)
 	form := url.Values{
 		"token": {"x"}, "team_id": {"T1"}, "team_domain": {"t"}, "channel_id": {channel}, "channel_name": {"c"},
@@ -132,7 +141,7 @@ func (s *kbServe) threadMessage(eventID string, retry int, channel, thread, user
 // discord sends a signed /payissue <sub> interaction by user (id) in
 // channel; it returns the HTTP answer.
 func (s *kbServe) discord(channel, user, sub string, opts map[string]string) string {
-	n := s.seq.Add(1)
+	n := kbSeq.Add(1)
 	id := strconv.FormatInt(1300000000000000000+n, 10)
 	var o []any
 	for k, v := range opts {
@@ -201,31 +210,6 @@ func (s *kbServe) dataBytes() []byte {
 	return all
 }
 
-func TestKBAttackProbe2(t *testing.T) {
-	if os.Getenv("KB_PROBE") == "" {
-		t.Skip("exploratory")
-	}
-	s := startKBServe(t, nil)
-	for i, p := range []string{"how do <@U0ANA> refunds work? :: retry later", "how do refunds work? :: @everyone read the dashboard", "how do refunds work? :: ping ana on slack"} {
-		s.slash(fmt.Sprintf("CP%d", i), "U0EVE", "learn "+p)
-	}
-	s.settle(300 * time.Millisecond)
-	filepath.Walk(s.data, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			b, _ := os.ReadFile(p)
-			for _, n := range []string{"U0ANA", "@everyone", "ping ana"} {
-				if i := strings.Index(string(b), n); i >= 0 {
-					lo := max(0, i-150)
-					t.Logf("%s holds %q: %q", p, n, b[lo:min(len(b), i+100)])
-				}
-			}
-		}
-		return nil
-	})
-}
-
-// slackPosts is every chat.postMessage/postEphemeral/response_url body
-// (decoded form or JSON) since mark, with its path.
 func (s *kbServe) slackPosts(mark int) []url.Values {
 	var out []url.Values
 	for _, r := range s.rec.bodies()[mark:] {
@@ -253,133 +237,8 @@ func (s *kbServe) slackPosts(mark int) []url.Values {
 	return out
 }
 
-func TestKBAttackProbe3(t *testing.T) {
-	if os.Getenv("KB_PROBE") == "" {
-		t.Skip("exploratory")
-	}
-	s := startKBServe(t, nil)
-	s.slash("CINC", "U0LEAD", "open stripe declines spiking at checkout")
-	cards := s.rec.waitSlackCards(t, 1)
-	thread := cards["CINC"]
-	t.Logf("thread %s", thread)
-	s.settle(300 * time.Millisecond)
-	for i, a := range []string{"other", "stripe", "production", "30 min ago", "some", "declines at checkout", "skip", "skip", "nothing yet", "yes"} {
-		s.threadMessage(fmt.Sprintf("EvI%d", i), 0, "CINC", thread, "U0LEAD", fmt.Sprintf("1790000000.%06d", i+1), a)
-		s.settle(150 * time.Millisecond)
-	}
-	s.settle(300 * time.Millisecond)
-	msgs := []string{"ACH return R03", "stripe says card_declined generic_decline what now", "AM04 on the sepa batch", "ok I'm looking at the dashboard", "deploy went out at 14:00"}
-	for i, m := range msgs {
-		mark := s.rec.count()
-		ts := fmt.Sprintf("1800000000.%06d", i+1)
-		s.threadMessage(fmt.Sprintf("EvT%d", i), 0, "CINC", thread, "U0LEAD", ts, m)
-		s.threadMessage(fmt.Sprintf("EvT%d", i), 1, "CINC", thread, "U0LEAD", ts, m)  // retry
-		s.threadMessage(fmt.Sprintf("EvT%dB", i), 0, "CINC", thread, "U0LEAD", ts, m) // other event id
-		s.settle(400 * time.Millisecond)
-		for _, p := range s.slackPosts(mark) {
-			t.Logf("MSG %q -> %s thread=%s text=%.400q", m, p.Get("_path"), p.Get("thread_ts"), p.Get("text"))
-		}
-	}
-	// learn in thread
-	mark := s.rec.count()
-	s.threadMessage("EvQ", 0, "CINC", thread, "U0LEAD", "1800000000.000100", "how do we reprocess the quasar batch?")
-	s.settle(300 * time.Millisecond)
-	s.event("EvL", 0, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": "1800000000.000101", "thread_ts": thread, "event_ts": "1800000000.000101",
-		"text": "<@" + stormBotUser + "> learn Rerun the quasar batch from the dashboard after 15:00"})
-	s.settle(300 * time.Millisecond)
-	for _, p := range s.slackPosts(mark) {
-		t.Logf("LEARN -> %s thread=%s text=%.400q", p.Get("_path"), p.Get("thread_ts"), p.Get("text"))
-	}
-	// show
-	for _, id := range []string{"ach-returns-overview", "stripe-do-not-honor"} {
-		mark := s.rec.count()
-		a, _ := s.slash("CSHOW", "U0BOB", "show "+id)
-		s.settle(300 * time.Millisecond)
-		t.Logf("SHOW %s http=%.200q", id, a)
-		for _, p := range s.slackPosts(mark) {
-			t.Logf("  -> %s len(text)=%d blocks=%d %.200q", p.Get("_path"), len(p.Get("text")), len(p.Get("blocks")), p.Get("text"))
-		}
-		d := s.discord("dshow", "700000000000000002", "show", map[string]string{"id": id})
-		s.settle(300 * time.Millisecond)
-		t.Logf("DSHOW http=%.200q", d)
-	}
-	// unlearn
-	q := "how do we rotate the quasar key?"
-	s.slash("CLRN", "U0EVE", "learn "+q+" :: Rotate it from the dashboard settings page")
-	s.settle(300 * time.Millisecond)
-	id := "community:" // compute
-	_ = id
-	for _, who := range []string{"U0BOB", "U0LEAD", "UMGR", "U0EVE"} {
-		mark := s.rec.count()
-		a, _ := s.slash("CLRN", who, "unlearn "+communityID(q, "slack:U0EVE"))
-		s.settle(300 * time.Millisecond)
-		t.Logf("UNLEARN by %s http=%.200q", who, a)
-		for _, p := range s.slackPosts(mark) {
-			t.Logf("  -> %s %.200q", p.Get("_path"), p.Get("text"))
-		}
-	}
-	// lead of an unrelated incident, in its thread
-	s.slash("CLRN", "U0EVE", "learn "+q+" :: Rotate it from the dashboard settings page")
-	s.settle(300 * time.Millisecond)
-	mark = s.rec.count()
-	s.event("EvU", 0, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": "1800000000.000201", "thread_ts": thread, "event_ts": "1800000000.000201",
-		"text": "<@" + stormBotUser + "> unlearn " + communityID(q, "slack:U0EVE")})
-	s.settle(300 * time.Millisecond)
-	for _, p := range s.slackPosts(mark) {
-		t.Logf("UNLEARN lead-in-thread -> %s %.200q", p.Get("_path"), p.Get("text"))
-	}
-	// discord unlearn
-	s.discord("dl", "700000000000000009", "learn", map[string]string{"question": q, "answer": "Rotate it from the settings page"})
-	s.settle(300 * time.Millisecond)
-	did := communityID(q, "discord:700000000000000009")
-	for _, who := range []string{"700000000000000008", "900000000000000001"} {
-		mark := s.rec.count()
-		s.discord("dl", who, "unlearn", map[string]string{"id": did})
-		s.settle(300 * time.Millisecond)
-		t.Logf("DUNLEARN by %s: %.300s", who, s.sent(mark))
-	}
-}
-
 func communityID(q, author string) string { return kb.CommunityID(q, author) }
 
-func TestKBAttackProbe4(t *testing.T) {
-	if os.Getenv("KB_PROBE") == "" {
-		t.Skip("exploratory")
-	}
-	s := startKBServe(t, nil)
-	s.slash("C1", "U0EVE", "learn how do zorblax refunds work? :: &lt;!here&gt; read the zorblax dashboard &amp; &lt;@U0ANA&gt;")
-	s.discord("d1", "700000000000000001", "learn", map[string]string{"question": "how do zorblax payouts work?", "answer": "&lt;!channel&gt; read the zorblax payout page <!channel"})
-	s.discord("d1", "700000000000000001", "learn", map[string]string{"question": "how do zorblax chargebacks work?", "answer": "@\u200beveryone read the zorblax chargeback page, ＠ｅｖｅｒｙｏｎｅ, @​here"})
-	s.settle(300 * time.Millisecond)
-	for _, q := range []string{"zorblax refunds", "zorblax payouts", "zorblax chargebacks"} {
-		mark := s.rec.count()
-		s.slash("C2", "U0BOB", "search "+q)
-		s.settle(300 * time.Millisecond)
-		for _, p := range s.slackPosts(mark) {
-			t.Logf("SLACK %q -> %s %q\n blocks %q", q, p.Get("_path"), p.Get("text"), p.Get("blocks"))
-		}
-		mark = s.rec.count()
-		s.discord("d2", "700000000000000002", "search", map[string]string{"question": q})
-		s.settle(300 * time.Millisecond)
-		t.Logf("DISCORD %q -> %s", q, s.sent(mark))
-	}
-	mark := s.rec.count()
-	s.discord("d3", "700000000000000002", "show", map[string]string{"id": "ach-returns-overview"})
-	s.settle(300 * time.Millisecond)
-	for _, r := range s.rec.bodies()[mark:] {
-		head, body, _ := strings.Cut(string(r), "\n")
-		var m map[string]any
-		json.Unmarshal([]byte(body), &m)
-		c, _ := m["content"].(string)
-		t.Logf("DSHOW %s len=%d runes=%d", head, len(c), len([]rune(c)))
-	}
-}
-
-// TestKBLearnPoisonSignedPaths: answers that mention people or ask for card
-// data in any wording are refused through signed Slack slash commands and
-// signed Discord interactions; the refusal reaches only the person
-// (chat.postEphemeral on Slack, an ephemeral follow-up on Discord) and no
-// community answer is stored.
 func TestKBLearnPoisonSignedPaths(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts serve")
@@ -428,6 +287,36 @@ func TestKBLearnPoisonSignedPaths(t *testing.T) {
 	if code != 0 || strings.Contains(out, "quorf") {
 		t.Errorf("community answers after the poison (%d):\n%s", code, out)
 	}
+
+	// A card number and secrets in a question or an answer are masked
+	// before anything is stored or sent; the warning is private.
+	raw := []string{"4242 4242 4242 4242", "4242424242424242", "4000-0566-5566-5556", "sk_live_51HxAbCdEfGhIjKlMnOpQrStUv", "rk_live_51HxAbCdEfGhIjKlMnOpQrStUv"}
+	mark := s.rec.count()
+	s.slash("CRAW", "U0EVE", "learn why is card 4242 4242 4242 4242 declined? :: retry with key sk_live_51HxAbCdEfGhIjKlMnOpQrStUv")
+	s.settle(200 * time.Millisecond)
+	warned := false
+	for _, p := range s.slackPosts(mark) {
+		warned = warned || strings.Contains(p.Get("text"), "masked") && strings.Contains(p.Get("_path"), "chat.postEphemeral")
+	}
+	if !warned {
+		t.Errorf("slack: no private masking warning:\n%s", s.sent(mark))
+	}
+	mark = s.rec.count()
+	s.discord("draw", "700000000000000001", "learn", map[string]string{"question": "why is card 4000-0566-5566-5556 declined?", "answer": "rotate rk_live_51HxAbCdEfGhIjKlMnOpQrStUv then 4242424242424242 works"})
+	s.settle(200 * time.Millisecond)
+	if got := s.sent(mark); !strings.Contains(got, "masked") || strings.Contains(got, `"content":"⚠️ I masked`) && !strings.Contains(got, `"flags":64`) {
+		t.Errorf("discord: no private masking warning:\n%s", got)
+	}
+	// The running bot still holds its files: read them as they are.
+	scan := append(s.dataBytes(), []byte(s.sent(0))...)
+	scan = append(scan, []byte(s.logs.String())...)
+	// Card digits in any separator form (space, '-', '+', %20, \u2060…).
+	squeezed := strings.NewReplacer("%20", "", "+", "", " ", "", "-", "", "\u2060", "", "%E2%81%A0", "").Replace(string(scan))
+	for _, r := range append(raw, "4000056655665556") {
+		if strings.Contains(string(scan), r) || strings.Contains(squeezed, r) {
+			t.Errorf("%q is in the data directory, the log or what the fake APIs received", r)
+		}
+	}
 }
 
 // discordPrivateRefusal reports whether a "didn't save" message went out as
@@ -451,67 +340,6 @@ func discordPrivateRefusal(bodies [][]byte) bool {
 	return private
 }
 
-func TestKBAttackProbe5(t *testing.T) {
-	if os.Getenv("KB_PROBE") == "" {
-		t.Skip("exploratory")
-	}
-	s := startKBServe(t, nil)
-	var body strings.Builder
-	body.WriteString("## What to do\\n- Retry the glorpak settlement after <!here> @everyone <@U0ANA> <@&456789012345678901> <#C123> read it.\\n")
-	for i := 0; i < 140; i++ {
-		fmt.Fprintf(&body, "- Step %d of the glorpak runbook: check the ledger, compare the totals, and write down what differs before you retry anything.\\n", i)
-	}
-	line := fmt.Sprintf(`{"id": "glorpak-runbook", "kind": "article", "title": "Glorpak settlement runbook <!channel> @here", "body": "%s"}`, body.String())
-	f := filepath.Join(t.TempDir(), "g.jsonl")
-	os.WriteFile(f, []byte(line+"\n"), 0o600)
-	code, out := runCLI(map[string]string{"PAYBOT_DATA": s.data}, "kb", "import", f)
-	t.Logf("import %d %s", code, out)
-	time.Sleep(1500 * time.Millisecond)
-	mark := s.rec.count()
-	s.slash("CSH", "U0BOB", "show glorpak-runbook")
-	s.settle(500 * time.Millisecond)
-	for _, p := range s.slackPosts(mark) {
-		var blocks []map[string]any
-		json.Unmarshal([]byte(p.Get("blocks")), &blocks)
-		maxb := 0
-		for _, b := range blocks {
-			if tx, ok := b["text"].(map[string]any); ok {
-				maxb = max(maxb, len([]rune(tx["text"].(string))))
-			}
-		}
-		t.Logf("SLACK show -> %s text=%d blocks=%d maxblock=%d live=%v", p.Get("_path"), len(p.Get("text")), len(blocks), maxb,
-			strings.Contains(p.Get("text")+p.Get("blocks"), "<!") || strings.Contains(p.Get("text")+p.Get("blocks"), "<@") || strings.Contains(p.Get("text")+p.Get("blocks"), "<#"))
-		t.Logf("   %.300q", p.Get("text"))
-	}
-	mark = s.rec.count()
-	s.slash("CSH2", "U0BOB", "search glorpak settlement retry")
-	s.settle(500 * time.Millisecond)
-	for _, p := range s.slackPosts(mark) {
-		t.Logf("SLACK search -> %s %q", p.Get("_path"), p.Get("text"))
-	}
-	mark = s.rec.count()
-	s.discord("dsh", "700000000000000002", "show", map[string]string{"id": "glorpak-runbook"})
-	s.settle(500 * time.Millisecond)
-	for _, r := range s.rec.bodies()[mark:] {
-		head, b, _ := strings.Cut(string(r), "\n")
-		var m map[string]any
-		json.Unmarshal([]byte(b), &m)
-		c, _ := m["content"].(string)
-		t.Logf("DSHOW %s len=%d am=%v %.100q", head, len([]rune(c)), m["allowed_mentions"], c)
-	}
-	mark = s.rec.count()
-	s.discord("dsh", "700000000000000002", "search", map[string]string{"question": "glorpak settlement retry"})
-	s.settle(500 * time.Millisecond)
-	t.Logf("DSEARCH %s", s.sent(mark))
-}
-
-// TestKBTextNeverMentionsSignedPaths: an imported article whose title and
-// body hold Slack and Discord mentions (<@U…>, <!here>, <#C…>, <@&role>,
-// @everyone) is shown whole and found by search through signed Slack and
-// Discord requests: no live mention comes out (Slack: no "<@", "<!" or
-// "<#" in what was sent; Discord: allowed_mentions parse []), and the
-// whole article arrives within the platforms' limits (Slack sections of
-// at most 3,000 characters, Discord messages of at most 2,000).
 func TestKBTextNeverMentionsSignedPaths(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts serve")
@@ -597,5 +425,259 @@ func TestKBTextNeverMentionsSignedPaths(t *testing.T) {
 	}
 	if !strings.Contains(whole.String(), "Step 30 ") || !strings.Contains(whole.String(), "Last step") {
 		t.Errorf("discord: the whole article did not arrive:\n%s", whole.String())
+	}
+}
+
+func (s *kbServe) openIncidentThread(channel, user string) string {
+	s.t.Helper()
+	s.slash(channel, user, "open stripe declines spiking at checkout")
+	thread := ""
+	for end := time.Now().Add(10 * time.Second); thread == "" && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		s.rec.mu.Lock()
+		thread = s.rec.cards[channel]
+		s.rec.mu.Unlock()
+	}
+	if thread == "" {
+		s.t.Fatalf("no card in %s:\n%s\n%s", channel, s.sent(0), s.logs)
+	}
+	s.settle(200 * time.Millisecond)
+	for i, a := range []string{"other", "stripe", "production", "30 min ago", "some", "declines at checkout", "skip", "skip", "nothing yet", "yes"} {
+		s.threadMessage(fmt.Sprintf("EvI-%s-%d", channel, i), 0, channel, thread, user, fmt.Sprintf("1790000000.%06d", i+1), a)
+		s.settle(100 * time.Millisecond)
+	}
+	s.settle(200 * time.Millisecond)
+	return thread
+}
+
+// TestKBReplicasSignedPaths: two `serve` replicas on one PostgreSQL schema.
+// An answer learned through replica A (signed Slack command) is found
+// through replica B within 2 s; an unlearn through B removes it on A; a
+// question asked in an incident thread through A is the one "learn
+// <answer>" through B answers; Discord learn and unlearn cross the same
+// way.
+func TestKBReplicasSignedPaths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers")
+	}
+	dsn := pgSchema(t, "")
+	rec := newAPIRecorder(t)
+	env := map[string]string{"PAYBOT_DATABASE_URL": dsn}
+	a := startKBServeWith(t, rec, env)
+	b := startKBServeWith(t, rec, env)
+
+	// finds reports whether a search through r shows want, in a channel of
+	// its own (Slack's pacing is per channel).
+	var n atomic.Int64
+	finds := func(r *kbServe, query, want string) bool {
+		mark := rec.count()
+		r.slash(fmt.Sprintf("CQ%d", n.Add(1)), "U0BOB", "search "+query)
+		r.settle(100 * time.Millisecond)
+		for _, p := range r.slackPosts(mark) {
+			if strings.Contains(p.Get("text"), want) {
+				return true
+			}
+		}
+		return false
+	}
+	within := func(d time.Duration, cond func() bool) (time.Duration, bool) {
+		start := time.Now()
+		for time.Since(start) < d {
+			if cond() {
+				return time.Since(start), true
+			}
+		}
+		return time.Since(start), false
+	}
+	q := "why does the quasar zebra reconciler stall?"
+	a.slash("CL1", "U0EVE", "learn "+q+" :: Restart the quasar zebra reconciler after the nightly batch.")
+	if d, ok := within(2*time.Second, func() bool { return finds(b, "quasar zebra reconciler stall", "Restart the quasar zebra reconciler") }); !ok {
+		t.Fatalf("an answer learned through A was not found through B within 2 s (%s)", d)
+	}
+	id := kb.CommunityID(q, "slack:U0EVE")
+	b.slash("CL2", "U0EVE", "unlearn "+id)
+	if d, ok := within(2*time.Second, func() bool { return !finds(a, "quasar zebra reconciler stall", "Restart the quasar zebra reconciler") }); !ok {
+		t.Fatalf("an answer unlearned through B was still found through A after 2 s (%s)", d)
+	}
+
+	// Discord: learned through B, found through A; removed by an incident
+	// manager through A, gone on B.
+	dq := "how do we unstick the glimmer payout queue?"
+	b.discord("dq1", "700000000000000009", "learn", map[string]string{"question": dq, "answer": "Drain the glimmer payout queue from the admin page, then retry."})
+	if _, ok := within(2*time.Second, func() bool { return finds(a, "glimmer payout queue unstick", "Drain the glimmer payout queue") }); !ok {
+		t.Fatal("a Discord answer learned through B was not found through A within 2 s")
+	}
+	a.discord("dq1", "900000000000000001", "unlearn", map[string]string{"id": kb.CommunityID(dq, "discord:700000000000000009")})
+	if _, ok := within(2*time.Second, func() bool { return !finds(b, "glimmer payout queue unstick", "Drain the glimmer payout queue") }); !ok {
+		t.Fatal("a Discord answer removed through A was still found through B after 2 s")
+	}
+
+	// The last question of a thread, asked through A, learned through B.
+	thread := a.openIncidentThread("CINC", "U0LEAD")
+	a.threadMessage("EvQ1", 0, "CINC", thread, "U0LEAD", "1800000000.000100", "how do we reprocess the quasar batch?")
+	a.settle(300 * time.Millisecond)
+	mark := rec.count()
+	b.event("EvL1", 0, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": "1800000000.000101", "thread_ts": thread,
+		"event_ts": "1800000000.000101", "text": "<@" + stormBotUser + "> learn Rerun the quasar batch from the dashboard after 15:00."})
+	b.settle(300 * time.Millisecond)
+	saved := false
+	for _, p := range b.slackPosts(mark) {
+		saved = saved || strings.Contains(p.Get("text"), `saved that as a community answer to "how do we reprocess the quasar batch?"`)
+	}
+	if !saved {
+		t.Fatalf("learn <answer> through B did not use the question asked through A:\n%s", b.sent(mark))
+	}
+}
+
+// TestKBThreadAnswersSignedPaths: in an incident thread on Slack, a message
+// naming a code gets exactly one answer in the thread although Slack
+// redelivers it (X-Slack-Retry-Num), sends it under a second event id, or
+// as both a message and an app_mention; plain remarks get no reply; and
+// "learn <answer>" uses the last question asked there.
+func TestKBThreadAnswersSignedPaths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve")
+	}
+	s := startKBServe(t, nil)
+	thread := s.openIncidentThread("CINC", "U0LEAD")
+	answers := func(mark int) (n int, out []string) {
+		for _, p := range s.slackPosts(mark) {
+			out = append(out, p.Get("_path")+" "+p.Get("text"))
+			if strings.Contains(p.Get("text"), "Here is what I found") {
+				if p.Get("thread_ts") != thread {
+					t.Errorf("an answer outside the thread: %v", p)
+				}
+				n++
+			}
+		}
+		return n, out
+	}
+	for i, m := range []string{"ACH return R03", "stripe says card_declined generic_decline what now", "AM04 on the sepa batch"} {
+		mark := s.rec.count()
+		ts := fmt.Sprintf("1800000000.%06d", i+1)
+		s.threadMessage(fmt.Sprintf("EvT%d", i), 0, "CINC", thread, "U0LEAD", ts, m)
+		s.threadMessage(fmt.Sprintf("EvT%d", i), 1, "CINC", thread, "U0LEAD", ts, m)
+		s.threadMessage(fmt.Sprintf("EvT%dB", i), 0, "CINC", thread, "U0LEAD", ts, m)
+		s.settle(300 * time.Millisecond)
+		if n, out := answers(mark); n != 1 {
+			t.Errorf("%q: %d answers, want 1:\n%s", m, n, strings.Join(out, "\n"))
+		}
+	}
+	mark := s.rec.count()
+	ts := "1800000000.000050"
+	text := "<@" + stormBotUser + "> R29 on the ach file"
+	s.threadMessage("EvM1", 0, "CINC", thread, "U0LEAD", ts, text)
+	s.event("EvA1", 0, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": ts, "thread_ts": thread, "event_ts": ts, "text": text})
+	s.event("EvA1", 2, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": ts, "thread_ts": thread, "event_ts": ts, "text": text})
+	s.settle(300 * time.Millisecond)
+	if n, out := answers(mark); n != 1 {
+		t.Errorf("a mention sent as message and app_mention: %d answers, want 1:\n%s", n, strings.Join(out, "\n"))
+	}
+	mark = s.rec.count()
+	for i, m := range []string{"ok I'm looking at the dashboard", "deploy went out at 14:00"} {
+		s.threadMessage(fmt.Sprintf("EvN%d", i), 0, "CINC", thread, "U0LEAD", fmt.Sprintf("1800000000.%06d", 60+i), m)
+	}
+	s.settle(300 * time.Millisecond)
+	if _, out := answers(mark); len(out) != 0 {
+		t.Errorf("plain remarks drew replies:\n%s", strings.Join(out, "\n"))
+	}
+	s.threadMessage("EvQ", 0, "CINC", thread, "U0LEAD", "1800000000.000100", "how do we reprocess the quasar batch?")
+	s.settle(300 * time.Millisecond)
+	mark = s.rec.count()
+	s.event("EvL", 0, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": "1800000000.000101", "thread_ts": thread,
+		"event_ts": "1800000000.000101", "text": "<@" + stormBotUser + "> learn Rerun the quasar batch from the dashboard after 15:00."})
+	s.settle(300 * time.Millisecond)
+	if !strings.Contains(strings.Join(s.texts(mark), "\n"), `saved that as a community answer to "how do we reprocess the quasar batch?"`) {
+		t.Errorf("learn <answer> in the thread did not use the last question:\n%s", strings.Join(s.texts(mark), "\n"))
+	}
+}
+
+// texts is the text of every Slack post since mark.
+func (s *kbServe) texts(mark int) []string {
+	var out []string
+	for _, p := range s.slackPosts(mark) {
+		out = append(out, p.Get("_path")+" "+p.Get("text"))
+	}
+	return out
+}
+
+// TestKBUnlearnPermissionsSignedPaths: a community answer is removed
+// through signed requests only by its author or an incident manager
+// (incident_managers in the config); a plain channel member and the lead
+// of an unrelated incident (in the channel and in that incident's thread)
+// are refused privately; on Slack and Discord.
+func TestKBUnlearnPermissionsSignedPaths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve")
+	}
+	s := startKBServe(t, nil)
+	thread := s.openIncidentThread("CINC", "U0LEAD")
+	q := "how do we rotate the quasar key?"
+	id := kb.CommunityID(q, "slack:U0EVE")
+	learn := func() {
+		s.slash("CLRN", "U0EVE", "learn "+q+" :: Rotate it from the dashboard settings page.")
+		s.settle(200 * time.Millisecond)
+	}
+	removed := func(mark int) bool {
+		return strings.Contains(strings.Join(s.texts(mark), "\n"), "Removed the community answer")
+	}
+	refusedPrivately := func(mark int) bool {
+		for _, p := range s.slackPosts(mark) {
+			if strings.Contains(p.Get("text"), "Only the person who gave that answer") {
+				return strings.Contains(p.Get("_path"), "chat.postEphemeral")
+			}
+		}
+		return false
+	}
+	learn()
+	for _, c := range []struct {
+		name string
+		send func()
+	}{
+		{"a plain channel member", func() { s.slash("CLRN", "U0BOB", "unlearn "+id) }},
+		{"the lead of an unrelated incident, in the channel", func() { s.slash("CLRN", "U0LEAD", "unlearn "+id) }},
+		{"the lead of an unrelated incident, in its thread", func() {
+			s.event("EvU1", 0, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": "1800000000.000201", "thread_ts": thread,
+				"event_ts": "1800000000.000201", "text": "<@" + stormBotUser + "> unlearn " + id})
+		}},
+	} {
+		mark := s.rec.count()
+		c.send()
+		s.settle(200 * time.Millisecond)
+		if removed(mark) || !refusedPrivately(mark) {
+			t.Errorf("unlearn by %s:\n%s", c.name, strings.Join(s.texts(mark), "\n"))
+		}
+	}
+	for _, who := range []string{"UMGR", "U0EVE"} {
+		mark := s.rec.count()
+		s.slash("CLRN", who, "unlearn "+id)
+		s.settle(200 * time.Millisecond)
+		if !removed(mark) {
+			t.Errorf("unlearn by %s was refused:\n%s", who, strings.Join(s.texts(mark), "\n"))
+		}
+		learn()
+	}
+	// Discord: another member is refused privately, the author and a
+	// manager may remove it.
+	dq := "how do we unstick the glimmer payout queue?"
+	did := kb.CommunityID(dq, "discord:700000000000000009")
+	dlearn := func() {
+		s.discord("dl", "700000000000000009", "learn", map[string]string{"question": dq, "answer": "Drain the glimmer queue from the admin page."})
+		s.settle(200 * time.Millisecond)
+	}
+	dlearn()
+	mark := s.rec.count()
+	s.discord("dl", "700000000000000008", "unlearn", map[string]string{"id": did})
+	s.settle(200 * time.Millisecond)
+	if got := s.sent(mark); strings.Contains(got, "Removed the community answer") || !strings.Contains(got, `"flags":64`) {
+		t.Errorf("discord unlearn by another member:\n%s", got)
+	}
+	for _, who := range []string{"900000000000000001", "700000000000000009"} {
+		mark := s.rec.count()
+		s.discord("dl", who, "unlearn", map[string]string{"id": did})
+		s.settle(200 * time.Millisecond)
+		if !strings.Contains(s.sent(mark), "Removed the community answer") {
+			t.Errorf("discord unlearn by %s was refused:\n%s", who, s.sent(mark))
+		}
+		dlearn()
 	}
 }
