@@ -30,6 +30,8 @@ type kbServe struct {
 	rec  *apiRecorder
 	data string
 	logs *syncBuffer
+	// names are Discord display names by user id ("U <id>" otherwise).
+	names map[string]string
 }
 
 // kbSeq numbers trigger ids and interaction ids across replicas: Slack and
@@ -150,7 +152,7 @@ func (s *kbServe) discord(channel, user, sub string, opts map[string]string) str
 	m := map[string]any{
 		"id": id, "application_id": "app1", "type": 2, "token": "tok" + id, "version": 1,
 		"guild_id": "g1", "channel_id": channel, "channel": map[string]any{"id": channel, "type": 0, "guild_id": "g1"},
-		"member": map[string]any{"user": map[string]any{"id": user, "username": "u" + user, "global_name": "U " + user, "discriminator": "0"},
+		"member": map[string]any{"user": map[string]any{"id": user, "username": "u" + user, "global_name": s.nameOf(user), "discriminator": "0"},
 			"roles": []string{}, "joined_at": "2024-01-01T00:00:00Z", "permissions": "2147483647"},
 		"locale": "en-US", "app_permissions": "2147483647",
 		"data": map[string]any{"id": "cmd1", "name": "payissue", "type": 1, "options": []any{
@@ -172,6 +174,13 @@ func (s *kbServe) discord(channel, user, sub string, opts map[string]string) str
 		s.t.Fatalf("discord: HTTP %d %s", resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+func (s *kbServe) nameOf(user string) string {
+	if n, ok := s.names[user]; ok {
+		return n
+	}
+	return "U " + user
 }
 
 // sent is everything the fake APIs received since mark (an index into
@@ -359,6 +368,10 @@ func TestKBTextNeverMentionsSignedPaths(t *testing.T) {
 	if code, out := runCLI(map[string]string{"PAYBOT_DATA": s.data}, "kb", "import", f); code != 0 {
 		t.Fatalf("kb import = %d:\n%s", code, out)
 	}
+	// A community answer by a Discord member whose display name is a
+	// Slack mention: its source line names them.
+	s.names = map[string]string{"700000000000000077": "<!channel> <@U0ANA>"}
+	s.discord("dn", "700000000000000077", "learn", map[string]string{"question": "how do we retry a glorpak settlement?", "answer": "Retry the glorpak settlement once after the cut-off."})
 	// The running bot indexes it within a second.
 	found := false
 	for end := time.Now().Add(5 * time.Second); !found && time.Now().Before(end); {
@@ -397,6 +410,9 @@ func TestKBTextNeverMentionsSignedPaths(t *testing.T) {
 		if len(blocks) > 50 {
 			t.Errorf("slack: %d blocks", len(blocks))
 		}
+	}
+	if !strings.Contains(strings.Join(s.texts(mark), "\n"), "community answer by") {
+		t.Errorf("slack: the search did not show the community answer:\n%s", strings.Join(s.texts(mark), "\n"))
 	}
 	if !sawStep || !sawLast {
 		t.Errorf("slack: the whole article did not arrive (step 30 %v, last step %v)", sawStep, sawLast)
