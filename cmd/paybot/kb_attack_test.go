@@ -602,11 +602,15 @@ func TestKBThreadAnswersSignedPaths(t *testing.T) {
 	s.threadMessage("EvQ", 0, "CINC", thread, "U0LEAD", "1800000000.000100", "how do we reprocess the quasar batch?")
 	s.settle(300 * time.Millisecond)
 	mark = s.rec.count()
-	s.event("EvL", 0, map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": "1800000000.000101", "thread_ts": thread,
-		"event_ts": "1800000000.000101", "text": "<@" + stormBotUser + "> learn Rerun the quasar batch from the dashboard after 15:00."})
+	learn := map[string]any{"type": "app_mention", "channel": "CINC", "user": "U0LEAD", "ts": "1800000000.000101", "thread_ts": thread,
+		"event_ts": "1800000000.000101", "text": "<@" + stormBotUser + "> learn Rerun the quasar batch from the dashboard after 15:00."}
+	s.event("EvL", 0, learn)
+	s.event("EvL", 1, learn) // redelivered
+	s.event("EvL2", 0, learn)
 	s.settle(300 * time.Millisecond)
-	if !strings.Contains(strings.Join(s.texts(mark), "\n"), `saved that as a community answer to "how do we reprocess the quasar batch?"`) {
-		t.Errorf("learn <answer> in the thread did not use the last question:\n%s", strings.Join(s.texts(mark), "\n"))
+	saved := strings.Count(strings.Join(s.texts(mark), "\n"), `saved that as a community answer to "how do we reprocess the quasar batch?"`)
+	if saved != 1 {
+		t.Errorf("learn <answer> in the thread (sent three times) confirmed %d times, want once with the last question:\n%s", saved, strings.Join(s.texts(mark), "\n"))
 	}
 }
 
@@ -674,6 +678,13 @@ func TestKBUnlearnPermissionsSignedPaths(t *testing.T) {
 			t.Errorf("unlearn by %s was refused:\n%s", who, strings.Join(s.texts(mark), "\n"))
 		}
 		learn()
+	}
+	// Another person's answer to the same question is added beside it,
+	// never in its place.
+	s.slash("CLRN", "UMGR", "learn "+q+" :: Rotate it with the key rotation runbook.")
+	s.settle(200 * time.Millisecond)
+	if _, out := runCLI(map[string]string{"PAYBOT_DATA": s.data}, "kb", "list", "--kind", "community"); strings.Count(out, q) != 2 {
+		t.Errorf("two people's answers to one question:\n%s", out)
 	}
 	// Discord: another member is refused privately, the author and a
 	// manager may remove it.
