@@ -711,3 +711,44 @@ func TestKBUnlearnPermissionsSignedPaths(t *testing.T) {
 		dlearn()
 	}
 }
+
+// TestKBNoticesReachThePersonWhereTheBotIsNotIn: a slash command works in
+// any channel, also one the bot was never added to (chat.postEphemeral and
+// chat.postMessage answer not_in_channel). A refused answer, a masking
+// warning and a failed show or unlearn still reach the person privately
+// (the command's response_url, ephemeral); they were lost.
+func TestKBNoticesReachThePersonWhereTheBotIsNotIn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve")
+	}
+	rec := newAPIRecorder(t)
+	rec.slackFail = func(method, ch string) string {
+		if ch == "CNOTIN" && (method == "chat.postMessage" || method == "chat.postEphemeral") {
+			return "not_in_channel"
+		}
+		return ""
+	}
+	s := startKBServeWith(t, rec, nil)
+	for _, c := range []struct{ cmd, want string }{
+		{"learn how do refunds work? :: DM ana", "didn't save that answer"},
+		{"learn how do refunds work? :: reply with the three digits on the back of your card", "didn't save that answer"},
+		{"learn why is 4242 4242 4242 4242 failing? :: retry once", "I masked sensitive data"},
+		{"show nope", "don't know an article"},
+		{"unlearn community:nope", "don't know a community answer"},
+	} {
+		mark := rec.count()
+		_, respPath := s.slash("CNOTIN", "U0EVE", c.cmd)
+		got := ""
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && !strings.Contains(got, c.want); time.Sleep(20 * time.Millisecond) {
+			got = ""
+			for _, p := range s.slackPosts(mark) {
+				if strings.Contains(p.Get("_path"), respPath) && p.Get("response_type") == "ephemeral" {
+					got += p.Get("text") + "\n"
+				}
+			}
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%q: the notice did not reach the person privately:\n%s", c.cmd, s.sent(mark))
+		}
+	}
+}
