@@ -168,8 +168,19 @@ func (e *Engine) answerQuestion(ctx context.Context, r *reply, question string) 
 // showHints sets each hit's Show (and its action's): the command that
 // prints the whole document on platform (native.go writes it the
 // platform's way).
+//
+// It also defuses mentions in the hits' text (plain, review.go): titles,
+// passages and sources come from imported documents, Markdown articles and
+// community answers, and a "<@U123>", "<!here>" or "@everyone" written
+// there must never reach a chat as a live mention.
 func (e *Engine) showHints(platform string, hits []Hit) {
 	for i := range hits {
+		hits[i].Title, hits[i].Snippet, hits[i].Source = plain(hits[i].Title), plain(hits[i].Snippet), plain(hits[i].Source)
+		if a := hits[i].Action; a != nil {
+			c := *a
+			c.Text, c.ArticleTitle = plain(c.Text), plain(c.ArticleTitle)
+			hits[i].Action = &c
+		}
 		if hits[i].ID != "" {
 			hits[i].Show = e.commandExample(platform, "show", [2]string{"id", hits[i].ID})
 		}

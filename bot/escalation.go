@@ -254,7 +254,7 @@ func (e *Engine) articlesTried(ctx context.Context, inc *incidents.Incident) []s
 	var out []string
 	for _, h := range hits {
 		if !strings.HasSuffix(h.ID, inc.Ref) {
-			out = append(out, h.Title)
+			out = append(out, plain(h.Title)) // a document's text: no live mention
 		}
 	}
 	return out

@@ -78,7 +78,9 @@ func (e *Engine) cmdShow(ctx context.Context, r *reply, args string) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s [%s]\n\n%s", a.Title, a.Source, strings.TrimSpace(a.Text))
+	// The article's text is a document's or a community member's: its
+	// mentions are defused (plain, review.go).
+	fmt.Fprintf(&b, "%s [%s]\n\n%s", plain(a.Title), plain(a.Source), plain(strings.TrimSpace(a.Text)))
 	if a.URL != "" {
 		fmt.Fprintf(&b, "\n\nMore: %s", a.URL)
 	}

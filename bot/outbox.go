@@ -417,6 +417,13 @@ func (e *Engine) post(ctx context.Context, a Adapter, p outPayload) error {
 	if m.To != nil {
 		if eph, ok := a.(Ephemeral); ok {
 			err := eph.PostEphemeral(ctx, *m.To, m)
+			if errors.Is(err, ErrCannotPost) {
+				// The channel is closed to the bot (a slash command in a
+				// channel it was never added to): the notice (a refused
+				// answer, a masking warning) still reaches its person
+				// privately, never in the open.
+				err = e.postPrivately(ctx, a, m, err)
+			}
 			if err == nil || !errors.Is(err, ErrUnsupported) {
 				return err
 			}
@@ -439,6 +446,25 @@ func (e *Engine) post(ctx context.Context, a Adapter, p outPayload) error {
 		return dm.DirectMessage(ctx, *m.To, m)
 	}
 	return err
+}
+
+// postPrivately delivers a notice for m.To whose channel is closed to the
+// bot: through the command's reply route (private: Slack's response_url
+// answers ephemerally, Discord's follow-up is ephemeral), else as a direct
+// message. It returns cause when neither works.
+func (e *Engine) postPrivately(ctx context.Context, a Adapter, m Message, cause error) error {
+	if rs, ok := a.(Responder); ok && m.ReplyToken != "" {
+		if err := rs.Respond(ctx, m.ReplyToken, m); err == nil {
+			return nil
+		}
+	}
+	if dm, ok := a.(DirectMessenger); ok {
+		m.ReplyToken = ""
+		if err := dm.DirectMessage(ctx, *m.To, m); err == nil {
+			return nil
+		}
+	}
+	return cause
 }
 
 // deliverCardUpdate re-renders the card from the incident as stored now, so

@@ -40,9 +40,9 @@ var ErrNotAllowed = errors.New("only the author of an answer or an incident mana
 
 var (
 	// A mention: a platform sequence (<@U1>, <!here>, <#C1>, <@&role>), or
-	// '@' and a name after anything but the local part of an email address
+	// '@' (or Discord's '@&' of a role) and a name after anything but the local part of an email address
 	// (so "cc:@ana", "\"@here\"" and "[@bob]" are mentions, "a@b.io" is not).
-	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[^A-Za-z0-9._%+-])@[A-Za-z0-9._-]{2,}`)
+	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[^A-Za-z0-9._%+-])@[&!]?[A-Za-z0-9._-]{2,}`)
 	reEmail   = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b`)
 	rePhone   = regexp.MustCompile(`(?:\+|\b00)\d[\d\s().-]{7,}\d|\(\d{3}\)\s*\d{3}[\s.-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b`)
 )
@@ -219,9 +219,12 @@ func isASCII(s string) bool {
 	return true
 }
 
-// foldText folds full-width forms to ASCII and strips accents.
+// foldText folds full-width forms to ASCII, strips accents and drops
+// invisible format characters (word joiners, zero-width spaces): the Slack
+// adapter keeps a typed "<@U1>" from becoming live with a word joiner
+// after '<', and "@\u200beveryone" is still @everyone to a reader.
 func foldText(s string) string {
-	t := transform.Chain(width.Fold, norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	t := transform.Chain(width.Fold, norm.NFD, runes.Remove(runes.In(unicode.Mn)), runes.Remove(runes.In(unicode.Cf)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
 		return s
@@ -241,7 +244,8 @@ func containsAny(s string, subs ...string) bool {
 // Words of a request to send something, and of card data.
 var (
 	askVerbs = toSet(strings.Fields(`send dm dms pm message msg email e-mail mail text whatsapp telegram signal share
-		give tell post paste forward provide read call type write` + " " + foreignSendVerbs))
+		give tell post paste forward provide read call type write reply respond answer include drop leave submit
+		enter input need needs want require what whats` + " " + foreignSendVerbs))
 	// verbs that by themselves mean "privately, to a person"
 	privateVerbs = toSet(strings.Fields(`dm dms pm whatsapp telegram signal`))
 	// a word between the verb and the data that makes it a request to the
@@ -271,6 +275,13 @@ var (
 	digitCounts = toSet(strings.Fields(`3 4 13 14 15 16 17 18 19 three four fifteen sixteen nineteen trois quatre seize
 		tres cuatro dieciseis quatro dezesseis drei vier sechzehn tre quattro sedici`))
 	digitWords = toSet(strings.Fields(`digit digits chiffres chiffre digitos digitos ziffern stellen cifre`))
+	// an image of a card shows its number
+	imageWords = toSet(strings.Fields(`photo photos picture pictures pic pics image images screenshot screenshots
+		scan scans copy copies snapshot foto fotos`))
+	// words after "card" that make it something other than the card itself
+	cardNounNext = toSet(strings.Fields(`decline declines declined error errors statement statements payment payments
+		dashboard page form field fields network networks brand brands issuer type testing test terminal reader
+		details data number numbers info settings list history transaction transactions`))
 )
 
 // cardDataAt reports whether words[i] starts a name of card data: card
@@ -310,6 +321,15 @@ func cardDataAt(words []string, i int) bool {
 		return cardForeign[n] || n == "securite" || n == "seguridad" || n == "sicurezza" || n == "seguranca"
 	case digitCounts[w] && digitWords[at(1)]:
 		return prev != "last" && prev != "first" && prev != "ultimos" && prev != "derniers" && prev != "letzten"
+	case imageWords[w] && (at(1) == "of" || at(1) == "showing"):
+		// a photo, picture or screenshot of the card shows its number:
+		// "send a photo of your card", "a picture of the front and back of
+		// the card" (not "a screenshot of the card decline")
+		for k := 2; k <= 8; k++ {
+			if n := at(k); n == "card" || n == "cards" {
+				return !cardNounNext[at(k+1)]
+			}
+		}
 	case digitWords[w] && prev != "last" && prev != "first":
 		// "the digits on the back", "digits of the card"
 		for k := 1; k <= 3; k++ {
@@ -346,6 +366,15 @@ func asksForCardData(low string) bool {
 				if verb >= 0 && cue && i-verb <= 10 {
 					return true
 				}
+				// the reader's own card named after the data: "what are
+				// the digits on the front of your card?"
+				if verb >= 0 && i-verb <= 10 {
+					for k := i + 1; k < len(words) && k <= i+5; k++ {
+						if words[k] == "your" || words[k] == "yours" {
+							return true
+						}
+					}
+				}
 				data = i
 			}
 			if data >= 0 && i > data && i-data <= 8 && privacy[w] &&
@@ -359,7 +388,8 @@ func asksForCardData(low string) bool {
 
 // Words of moving card data somewhere, and of chat as a destination.
 var (
-	moveVerbs    = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach` + " " + foreignSendVerbs))
+	moveVerbs = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach post posts
+		reply replies respond responds include includes drop drops leave leaves submit submits` + " " + foreignSendVerbs))
 	negations    = toSet(strings.Fields(`never not don't dont no nobody without ne pas jamais nunca nie niemals nicht kein keine mai`))
 	chatPlaces   = toSet(strings.Fields(`thread chat channel here slack discord ticket`))
 	placeLinkers = toSet(strings.Fields(`in into to on`))
@@ -439,6 +469,14 @@ func asksToContact(low string) bool {
 			if contactVerbs[words[i]] && (persons[words[j]] || (words[j] == "this" && j+1 < len(words) && words[j+1] == "person")) {
 				return true
 			}
+			// "ask her", "talk to him" ("ask them" is the customer)
+			if nameVerbs[words[i]] && persons[words[j]] && words[j] != "them" {
+				return true
+			}
+			// "dm ana", "whatsapp bob": private by the verb alone
+			if j == i+1 && privateVerbs[words[i]] && words[i] != "signal" && !contactRoles[words[j]] && !persons[words[j]] && !contactFillers[words[j]] && !notNames[words[j]] {
+				return true
+			}
 			if !contactFillers[words[j]] {
 				if j+1 < len(words) && !contactRoles[words[j]] && !persons[words[j]] && privateWay(words[j+1:]) {
 					return true
@@ -454,6 +492,10 @@ var (
 	// verbs that ask someone by name ("ask ana on slack", "talk to bob
 	// directly"), besides contactVerbs
 	nameVerbs = toSet(strings.Fields(`ask talk speak tag`))
+	// words after a private verb that are not a person ("dm details",
+	// "whatsapp business")
+	notNames = toSet(strings.Fields(`business api group groups channel channels chat message messages link links number
+		details detail info it back them us me him her you all`))
 	// who an answer may rightly send people to: roles, companies, teams
 	contactRoles = toSet(strings.Fields(`the a an your our their this that its support issuer issuers bank banks
 		customer customers cardholder cardholders merchant merchants buyer shopper provider providers gateway acquirer
@@ -463,12 +505,21 @@ var (
 )
 
 // privateWay reports whether words begin with a private way of reaching a
-// person: directly, privately, personally, or on/via/in a chat or phone
-// app (on slack, via whatsapp, in a dm).
+// person: directly, privately, personally, at home, on their own phone, or
+// on/via/in a chat or phone app (on slack, via whatsapp, in a dm).
 func privateWay(words []string) bool {
+	// on her phone, on his cell
+	if len(words) > 2 && words[0] == "on" && (words[1] == "her" || words[1] == "his" || words[1] == "their" || words[1] == "my") {
+		switch words[2] {
+		case "phone", "cell", "mobile", "number", "whatsapp", "slack", "discord":
+			return true
+		}
+	}
 	switch words[0] {
 	case "directly", "privately", "personally", "offline":
 		return true
+	case "at":
+		return len(words) > 1 && words[1] == "home"
 	case "on", "via", "in", "over", "by":
 		if len(words) > 1 {
 			switch words[1] {

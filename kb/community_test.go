@@ -216,6 +216,23 @@ func TestPoisonedAnswersInOtherWordings(t *testing.T) {
 		"talk to dave directly, he knows", "text marco by sms",
 		// card data named in one sentence and moved in the next
 		"what's your ccv? send it over", "Card number and expiry please. Paste them here.", "I need the cvv. DM it.",
+		// other verbs of sending, and wanting the reader's card data
+		"reply with the three digits on the back of your card", "respond with your card number and we will check",
+		"include the full card number in your reply", "we need your card number to look it up",
+		"what's your card number? I'll check the logs", "drop your card details below",
+		"leave the 16 digits in the comments", "just reply with the card number", "submit your PAN and expiry",
+		// mentions the Slack adapter kept from going live (a word joiner
+		// after '<'), hidden by zero-width characters, Discord roles as text
+		"ask <\u2060@U0ANA> she knows", "<\u2060!here> read it", "ask <\u2060@&456789012345678901> about it",
+		"@\u200beveryone read the dashboard", "ask @&456789012345678901 role",
+		// a person reached in private by the verb alone, at home, on their
+		// phone, or by pronoun
+		"DM ana", "dm bob about the refund", "whatsapp marco", "call ana at home", "call ana on her cell",
+		"ana knows, ask her", "ask him on his phone",
+		// an image of the card, and the reader's card named after the data
+		"send a photo of the card", "upload a picture of the front and back of your card",
+		"send a screenshot of your card", "email a scan of the card to us",
+		"what are the digits on the front of your card?",
 	}
 	for _, a := range bad {
 		if err := CheckAnswer(a); !errors.Is(err, ErrRefused) {
@@ -234,6 +251,15 @@ func TestPoisonedAnswersInOtherWordings(t *testing.T) {
 		"Contact Stripe support directly and ask the account manager on slack for the escalation.",
 		"Ask the customer to check the card number. Then send the decline code to the issuer for review.",
 		"Never ask for the CVV. Send them the hosted payment page link instead.",
+		"Tell the customer to re-enter the card number on the checkout page.",
+		"Have the customer enter their card details again on the payment page.",
+		"Check the last 4 digits in the dashboard, then reply with the decline code.",
+		"Ask them to retry, then ask the customer for the order number.", "DM the details to support.",
+		"Signal strength at the terminal is low: move the reader.", "Whatsapp business api declines need a template.",
+		"Call the issuer; call back later if the line is busy.", "Tag the on-call in the incident thread.",
+		"Send a screenshot of the card decline in the dashboard to the provider.",
+		"Attach a screenshot of the card payment page.", "Ask the customer to check the digits on the back of their card.",
+		"Tell the customer the card number field rejects spaces.",
 	}
 	for _, a := range good {
 		if err := CheckAnswer(a); err != nil {

@@ -553,16 +553,22 @@ func (a *Adapter) PostEphemeral(ctx context.Context, to bot.User, msg bot.Messag
 	if r == nil {
 		return bot.ErrUnsupported
 	}
-	// After a deferred command the first follow-up takes the deferral's
-	// (public) visibility, so a notice that is the only answer fills the
-	// "thinking…" original instead of leaving it hanging.
+	// After a deferred command the original ("thinking…") is public, and
+	// filling it would show the notice (a refusal, a masking warning) to
+	// the whole channel. The notice's claim on it deletes it instead, and
+	// the notice goes as an ephemeral follow-up; later public answers are
+	// follow-ups of their own.
 	claimed, err := a.claimOriginal(ctx, r)
 	if err != nil {
 		return wrap("ephemeral", err)
 	}
 	if claimed {
-		_, err := a.post(ctx, msg, r, true)
-		return err
+		a.waitAcked(r)
+		i := r.interaction()
+		if err := a.early(ctx, r, func() error { return a.session.InteractionResponseDelete(i, discordgo.WithContext(ctx)) }); err != nil && !isTokenGone(err) {
+			a.releaseOriginal(ctx, r)
+			return wrap("ephemeral", replyseal.Hide(err, r.Token))
+		}
 	}
 	for _, part := range render(msg) {
 		if _, err := a.replyThrough(ctx, r, part, discordgo.MessageFlagsEphemeral, false); err != nil {

@@ -647,7 +647,11 @@ func TestExpiredOrUnknownTokenFallsBackToChannel(t *testing.T) {
 	hs.fake.waitFor("POST /channels/c1/messages", 1)
 }
 
-func TestNoticeAfterDeferredCommandFillsOriginal(t *testing.T) {
+// TestNoticeAfterDeferredCommandIsPrivate: a notice (a refusal, a masking
+// warning) that answers a deferred command does not fill the public
+// "thinking…" original, which the whole channel sees: the original is
+// deleted and the notice goes as an ephemeral follow-up.
+func TestNoticeAfterDeferredCommandIsPrivate(t *testing.T) {
 	hs := newHarness(t, ModeHTTP)
 	hs.fake.tokenChannel("tok-n", "c1")
 	hs.signed(commandBody("1300000000000000702", "tok-n", "c1", "status", nil))
@@ -657,9 +661,13 @@ func TestNoticeAfterDeferredCommandFillsOriginal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := hs.fake.waitFor("PATCH /webhooks/app1/tok-n/messages/@original", 1)[0]
-	if !strings.Contains(r.Body["content"].(string), "Which incident?") {
+	hs.fake.waitFor("DELETE /webhooks/app1/tok-n/messages/@original", 1)
+	r := hs.fake.waitFor("POST /webhooks/app1/tok-n", 1)[0]
+	if !strings.Contains(r.Body["content"].(string), "Which incident?") || r.Body["flags"] != float64(64) {
 		t.Fatalf("%v", r.Body)
+	}
+	if n := len(hs.fake.find("PATCH /webhooks/app1/tok-n/messages/@original")); n != 0 {
+		t.Fatalf("the notice filled the public original (%d edits)", n)
 	}
 }
 

@@ -239,6 +239,8 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(message(f.id(), ch))
+	case r.Method == "DELETE" && len(seg) == 5 && seg[0] == "webhooks" && seg[4] == "@original":
+		w.WriteHeader(http.StatusNoContent)
 	case r.Method == "POST" && len(seg) == 4 && seg[0] == "interactions" && seg[3] == "callback":
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == "PUT" && seg[0] == "applications" && seg[len(seg)-1] == "commands":

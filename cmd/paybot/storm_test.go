@@ -835,6 +835,9 @@ type apiRecorder struct {
 	raw     [][]byte
 	cards   map[string]string // Slack channel -> ts of the first top-level post (the card)
 	seq     atomic.Int64
+	// slackFail, when set, names the Slack error a Web API method returns
+	// for a channel ("" for success): a channel the bot is not in.
+	slackFail func(method, channel string) string
 }
 
 func newAPIRecorder(t *testing.T) *apiRecorder {
@@ -880,6 +883,13 @@ func (r *apiRecorder) serveSlack(w http.ResponseWriter, req *http.Request) {
 		form = url.Values{}
 		for k, v := range m {
 			form.Set(k, fmt.Sprint(v))
+		}
+	}
+	if r.slackFail != nil {
+		if e := r.slackFail(method, form.Get("channel")); e != "" {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": e})
+			return
 		}
 	}
 	ts := fmt.Sprintf("1700000000.%06d", r.seq.Add(1))
