@@ -560,6 +560,13 @@ func TestEphemeralNotice(t *testing.T) {
 	hs.signed(componentBody("1300000000000000301", "tok-e", "th1", "c1", "q1", "pb:step:category:x", 2, nil))
 	conv := bot.Conversation{Platform: "discord", Channel: "c1", Thread: "th1"}
 	to := bot.User{Platform: "discord", ID: "u1"}
+	// The interaction becomes the person's latest just after its response
+	// is written (answered), so a notice sent at once could miss it.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if r, _ := hs.a.latestFor(context.Background(), "u1", "th1"); r != nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err := hs.a.PostEphemeral(context.Background(), to, bot.Message{Conversation: conv, Kind: bot.KindNotice, Text: "I masked a card number ending 4242.", To: &to}); err != nil {
 		t.Fatal(err)
 	}
