@@ -22,6 +22,24 @@ import (
 // storeOpener opens one more handle on the same database (a replica).
 type storeOpener func(t testing.TB) kbstore.Store
 
+// startFollower opens an index in a new temporary folder and starts a
+// follower of st on it (opts.Dir is that folder's); the index closes when
+// the test ends, after the cleanups the test registers later.
+func startFollower(ctx context.Context, t *testing.T, st kbstore.Store, opts kbstore.Options) (*kb.Index, *kbstore.Follower) {
+	t.Helper()
+	ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	opts.Dir = dir
+	f := kbstore.New(ix, st, opts)
+	if err := f.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ix, f
+}
+
 func sqliteStores(t testing.TB) storeOpener {
 	path := filepath.Join(t.TempDir(), "paybot.db")
 	return func(t testing.TB) kbstore.Store {
@@ -286,17 +304,10 @@ func TestWriteMasksCardData(t *testing.T) {
 func TestPostgresNotifyWakesFollower(t *testing.T) {
 	open := postgresStores(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := kbstore.New(ix, open(t), kbstore.Options{Dir: dir, Interval: 10 * time.Second})
-	if err := f.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ix, f := startFollower(ctx, t, open(t), kbstore.Options{Interval: 10 * time.Second})
 	done := make(chan struct{})
 	go func() { defer close(done); f.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; ix.Close() })
+	t.Cleanup(func() { cancel(); <-done })
 	time.Sleep(300 * time.Millisecond) // LISTEN is set up
 	if _, err := kbstore.Write(ctx, open(t), time.Now(), zebraDoc); err != nil {
 		t.Fatal(err)

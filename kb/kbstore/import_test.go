@@ -206,15 +206,7 @@ func count(t *testing.T, ix *kb.Index) uint64 {
 func TestImportReadsNothingBack(t *testing.T) {
 	ctx := context.Background()
 	st := &interleavingStore{Store: sqliteStores(t)(t)}
-	ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	f := kbstore.New(ix, st, kbstore.Options{Dir: dir})
-	if err := f.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ix, f := startFollower(ctx, t, st, kbstore.Options{})
 	text, _, unique := importLines(4500)
 	if _, _, err := f.Import(ctx, strings.NewReader(text), nil); err != nil {
 		t.Fatal(err)
@@ -237,15 +229,7 @@ func TestImportReadsNothingBack(t *testing.T) {
 func TestImportStoreFailsPartWay(t *testing.T) {
 	ctx := context.Background()
 	st := &interleavingStore{Store: sqliteStores(t)(t), fail: 4}
-	ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	f := kbstore.New(ix, st, kbstore.Options{Dir: dir})
-	if err := f.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ix, f := startFollower(ctx, t, st, kbstore.Options{})
 	text, _, _ := importLines(5300)
 	if _, _, err := f.Import(ctx, strings.NewReader(text), nil); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("import: %v", err)

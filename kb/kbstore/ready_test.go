@@ -52,15 +52,7 @@ func TestReadyWhileWorkingThroughABacklog(t *testing.T) {
 		return time.Unix(0, clock.Load())
 	}
 	st := &slowStore{Store: sqliteStores(t)(t), clock: &clock}
-	ix, dir, _, err := kbstore.OpenIndex(ctx, t.TempDir(), kb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	f := kbstore.New(ix, st, kbstore.Options{Dir: dir, Clock: now})
-	if err := f.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, f := startFollower(ctx, t, st, kbstore.Options{Clock: now})
 	st.f = f
 	docs := make([]kb.Doc, 12000) // three pages
 	for i := range docs {
