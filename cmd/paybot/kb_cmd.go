@@ -333,12 +333,17 @@ func (s *kbSearcher) Ask(ctx context.Context, question string, limit int) ([]bot
 	return hits, res.Confident, nil
 }
 
+// chatSource is the source of an answer learned in chat; one learned in an
+// incident's thread adds the incident's ref ("chat PAY-3"), which Article
+// reads back as the answer's incident.
+const chatSource = "chat"
+
 // LearnAnswer stores by's answer (kb.Index.Learn); a refused answer comes
 // back as a bot.Refusal with its reason.
 func (s *kbSearcher) LearnAnswer(ctx context.Context, question, answer string, inc *incidents.Incident, by bot.User) error {
-	extra := kb.Doc{Source: "chat"}
+	extra := kb.Doc{Source: chatSource}
 	if inc != nil {
-		extra.Source = "chat " + inc.Ref
+		extra.Source = chatSource + " " + inc.Ref
 		extra.Provider = strings.ToLower(inc.Details.Provider)
 		extra.Category = inc.Details.Category
 	}

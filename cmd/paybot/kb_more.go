@@ -61,8 +61,8 @@ func (s *kbSearcher) Article(ctx context.Context, id string) (bot.Article, error
 		return bot.Article{}, err
 	}
 	a := bot.Article{ID: d.ID, Title: d.Title, Text: d.Body, URL: d.URL, Source: hitSource(d.Kind, d.ID, d.Author, d.Created)}
-	if ref, ok := strings.CutPrefix(d.Source, "chat "); ok && d.Kind == kb.KindCommunity {
-		a.Incident = ref // LearnAnswer's source in a thread: "chat PAY-3"
+	if ref, ok := strings.CutPrefix(d.Source, chatSource+" "); ok && d.Kind == kb.KindCommunity {
+		a.Incident = ref // learned in that incident's thread (LearnAnswer)
 	}
 	return a, nil
 }
