@@ -190,6 +190,17 @@ func splitRawTokens(s string) []string {
 	return out
 }
 
+// questionTokens splits a question into raw tokens as the search reads
+// them: ACH codes typed with a space joined ("r 01"), at most
+// maxQueryTokens.
+func questionTokens(q string) []string {
+	raw := joinSpacedACHCodes(splitRawTokens(q))
+	if len(raw) > maxQueryTokens {
+		raw = raw[:maxQueryTokens]
+	}
+	return raw
+}
+
 // KnownCodes returns the canonical keys of the codes in text that the
 // index's documents hold as codes and that are written like codes: letters
 // and digits (E0054, SEPA's AM04, a gateway's GW-31) or snake case
@@ -206,11 +217,7 @@ func (ix *Index) KnownCodes(ctx context.Context, text string) []string {
 	defer rs.close()
 	var out []string
 	seen := map[string]bool{}
-	raw := joinSpacedACHCodes(splitRawTokens(text))
-	if len(raw) > maxQueryTokens {
-		raw = raw[:maxQueryTokens]
-	}
-	for _, tok := range raw {
+	for _, tok := range questionTokens(text) {
 		low := strings.ToLower(tok)
 		if !paycode.IsPrefixed(low) && !strings.Contains(low, "_") || systemNames[low] {
 			continue

@@ -245,10 +245,7 @@ const (
 
 // analyzeQuery builds the plan. ts may be nil (no typo correction).
 func analyzeQuery(q string, ts termStats) queryPlan {
-	raw := joinSpacedACHCodes(splitRawTokens(q))
-	if len(raw) > maxQueryTokens {
-		raw = raw[:maxQueryTokens]
-	}
+	raw := questionTokens(q)
 	var p queryPlan
 
 	// word sequence (lower case) with explicit-code marks
