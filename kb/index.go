@@ -264,6 +264,13 @@ func normaliseDoc(d Doc) (Doc, error) {
 	return d, nil
 }
 
+// Exists reports whether dataDir holds a knowledge-base index (one Open
+// would open rather than create).
+func Exists(dataDir string) bool {
+	_, err := os.Stat(filepath.Join(dataDir, "kb", currentFile))
+	return err == nil
+}
+
 // Open opens the knowledge base under dataDir/kb, creating it and indexing
 // the starter articles, opts.ArticlesDir and any persisted sources on first
 // use. An existing index is opened without re-indexing (only Markdown

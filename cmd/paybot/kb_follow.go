@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,12 +74,6 @@ func (a *app) openKBCLI(ctx context.Context) (*kbCLI, func(), error) {
 // openKBCLIRead is openKBCLI for the commands that only read (kb search,
 // eval, show, list): when the store cannot be opened they warn and read
 // the local index as it is, rather than fail.
-// hasLocalIndex reports whether the data directory holds a search index.
-func (a *app) hasLocalIndex() bool {
-	_, err := os.Stat(filepath.Join(a.dataDir, "kb", "CURRENT"))
-	return err == nil
-}
-
 func (a *app) openKBCLIRead(ctx context.Context) (*kbCLI, func(), error) {
 	return a.openKBCLIMode(ctx, true)
 }
@@ -89,7 +81,7 @@ func (a *app) openKBCLIRead(ctx context.Context) (*kbCLI, func(), error) {
 func (a *app) openKBCLIMode(ctx context.Context, readOnly bool) (*kbCLI, func(), error) {
 	tuneGCForIndexing()
 	store, err := a.openStore(ctx)
-	if err != nil && readOnly && !a.hasLocalIndex() {
+	if err != nil && readOnly && !kb.Exists(a.dataDir) {
 		// Nothing local to answer from (with PostgreSQL the data directory
 		// need not exist): the store's error, and no empty index created.
 		return nil, nil, err
