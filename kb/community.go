@@ -75,7 +75,7 @@ func CheckAnswer(text string) error {
 		return fmt.Errorf("%w: it holds an email address; answers say what to do, contacts live in the escalation policy", ErrRefused)
 	case digits >= 9 && rePhone.MatchString(text):
 		return fmt.Errorf("%w: it holds a phone number; answers say what to do, contacts live in the escalation policy", ErrRefused)
-	case asksToContact(low):
+	case asksToContact(low) || namesAPerson(text):
 		return fmt.Errorf("%w: it asks people to contact someone; write what to do instead", ErrRefused)
 	}
 	return nil
@@ -275,6 +275,10 @@ var (
 	digitCounts = toSet(strings.Fields(`3 4 13 14 15 16 17 18 19 three four fifteen sixteen nineteen trois quatre seize
 		tres cuatro dieciseis quatro dezesseis drei vier sechzehn tre quattro sedici`))
 	digitWords = toSet(strings.Fields(`digit digits chiffres chiffre digitos digitos ziffern stellen cifre`))
+	// words that may stand between "a photo of" and "card" when the
+	// picture is of the card ("a photo of the front and back of your card")
+	imageOfCard = toSet(strings.Fields(`the a your their his her my our customer's customers front back and both sides
+		side of whole full physical credit debit payment bank`))
 	// an image of a card shows its number
 	imageWords = toSet(strings.Fields(`photo photos picture pictures pic pics image images screenshot screenshots
 		scan scans copy copies snapshot foto fotos`))
@@ -283,6 +287,23 @@ var (
 		dashboard page form field fields network networks brand brands issuer type testing test terminal reader
 		details data number numbers info settings list history transaction transactions`))
 )
+
+// lastOrFirst reports whether the digits at words[i] are the last or the
+// first few ("the last 4 digits", "last four digits", "les derniers
+// chiffres"), which may be shared: the word before, or the one before a
+// count.
+func lastOrFirst(words []string, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-2; k-- {
+		switch words[k] {
+		case "last", "first", "ultimos", "derniers", "letzten", "ultimi", "primeros", "premiers", "ersten":
+			return true
+		}
+		if !digitCounts[words[k]] {
+			return false
+		}
+	}
+	return false
+}
 
 // cardDataAt reports whether words[i] starts a name of card data: card
 // number, full card, card details, CVV/CVC/CSC, PIN, expiry, security
@@ -296,10 +317,6 @@ func cardDataAt(words []string, i int) bool {
 			return words[i+k]
 		}
 		return ""
-	}
-	prev := ""
-	if i > 0 {
-		prev = words[i-1]
 	}
 	switch {
 	case cardData[w] || cardDataWords[w]:
@@ -320,20 +337,27 @@ func cardDataAt(words []string, i int) bool {
 		}
 		return cardForeign[n] || n == "securite" || n == "seguridad" || n == "sicurezza" || n == "seguranca"
 	case digitCounts[w] && digitWords[at(1)]:
-		return prev != "last" && prev != "first" && prev != "ultimos" && prev != "derniers" && prev != "letzten"
+		return !lastOrFirst(words, i+1)
 	case imageWords[w] && (at(1) == "of" || at(1) == "showing"):
 		// a photo, picture or screenshot of the card shows its number:
 		// "send a photo of your card", "a picture of the front and back of
 		// the card" (not "a screenshot of the card decline")
+		// the picture is of the card itself when only words of which
+		// card and which side stand before it ("of the error message
+		// shown after the card was entered" is a picture of a message)
 		for k := 2; k <= 8; k++ {
-			if n := at(k); n == "card" || n == "cards" {
+			n := at(k)
+			if n == "card" || n == "cards" {
 				return !cardNounNext[at(k+1)]
 			}
+			if !imageOfCard[n] {
+				return false
+			}
 		}
-	case digitWords[w] && prev != "last" && prev != "first":
+	case digitWords[w] && !lastOrFirst(words, i):
 		// "the digits on the back", "digits of the card"
 		for k := 1; k <= 3; k++ {
-			if n := at(k); n == "back" || n == "front" || n == "card" || n == "reverse" {
+			if n := at(k); n == "back" || n == "front" || n == "card" || n == "reverse" || n == "signature" || n == "strip" {
 				return true
 			}
 		}
@@ -355,14 +379,21 @@ func asksForCardData(low string) bool {
 			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 		})
 		verb, data := -1, -1
-		cue := false
+		cue, negated := false, false
 		for i, w := range words {
-			if askVerbs[w] {
+			negated = negated || negations[w]
+			switch {
+			case requestsData(words, i):
+				// "request the PIN", "collect the long number", "ask the
+				// customer for the CVV", "have them read out the code":
+				// asking for the data is the request, whoever is asked
+				verb, cue = i, true
+			case askVerbs[w]:
 				verb, cue = i, privateVerbs[w]
-			} else if verb >= 0 && recipientCue[w] {
+			case verb >= 0 && recipientCue[w]:
 				cue = true
 			}
-			if cardDataAt(words, i) {
+			if cardDataAt(words, i) && !negated {
 				if verb >= 0 && cue && i-verb <= 10 {
 					return true
 				}
@@ -386,11 +417,35 @@ func asksForCardData(low string) bool {
 	return false
 }
 
+// requestsData reports whether words[i] asks for something to be handed
+// over: request, collect, obtain, gather or note down; "ask" with a "for"
+// after it ("ask the customer for the CVV", not "ask the customer to
+// check the card number"); "read" with "out", "back" or "aloud".
+func requestsData(words []string, i int) bool {
+	w := words[i]
+	switch w {
+	case "request", "requests", "requesting", "collect", "collects", "collecting", "obtain", "obtains", "gather", "note", "jot":
+		return w != "note" && w != "jot" || i+1 < len(words) && words[i+1] == "down"
+	case "ask", "asks", "asking":
+		for k := i + 1; k < len(words) && k <= i+5; k++ {
+			if words[k] == "for" {
+				return true
+			}
+			if words[k] == "to" {
+				return false
+			}
+		}
+	case "read", "reads":
+		return i+1 < len(words) && (words[i+1] == "out" || words[i+1] == "back" || words[i+1] == "aloud")
+	}
+	return false
+}
+
 // Words of moving card data somewhere, and of chat as a destination.
 var (
 	moveVerbs = toSet(strings.Fields(`send sends share shares paste pastes forward dm email upload attach post posts
 		reply replies respond responds include includes drop drops leave leaves submit submits` + " " + foreignSendVerbs))
-	negations    = toSet(strings.Fields(`never not don't dont no nobody without ne pas jamais nunca nie niemals nicht kein keine mai`))
+	negations    = toSet(strings.Fields(`never not don't dont no nobody without instead avoid rather ne pas jamais nunca nie niemals nicht kein keine mai`))
 	chatPlaces   = toSet(strings.Fields(`thread chat channel here slack discord ticket`))
 	placeLinkers = toSet(strings.Fields(`in into to on`))
 	determiners  = toSet(strings.Fields(`the this that our a your their`))
@@ -418,6 +473,7 @@ func movesCardData(low string) bool {
 		verb, data := -1, -1
 		prevNamed := named
 		named = false
+
 		for i, w := range words {
 			if negations[w] {
 				negated = true
@@ -435,10 +491,24 @@ func movesCardData(low string) bool {
 					return true
 				}
 			}
-			if data >= 0 && i > data && i-data <= 8 && chatPlaces[w] && !negated &&
-				(w == "here" || placeLinkers[words[i-1]] || i >= 2 && determiners[words[i-1]] && placeLinkers[words[i-2]]) {
+			if data >= 0 && i > data && i-data <= 8 && chatPlaces[w] && !negated && (w == "here" || linkedPlace(words, i)) {
 				return true
 			}
+		}
+		// a sentence that says not to ("the full card number is never
+		// needed") names no data for the next one to move
+		named = named && !negated
+	}
+	return false
+}
+
+// linkedPlace reports whether the chat place words[i] is a destination: a
+// linker (in, into, to, on) before it, with up to two words between ("in
+// the thread", "into the support chat").
+func linkedPlace(words []string, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		if placeLinkers[words[k]] {
+			return true
 		}
 	}
 	return false
@@ -447,7 +517,9 @@ func movesCardData(low string) bool {
 var (
 	contactVerbs = toSet(strings.Fields(`contact ping call dm pm message msg text email mail reach write drop hit
 		whatsapp telegram signal ring phone buzz touch`))
-	persons = toSet(strings.Fields(`me him her them`))
+	// a person: "them" is left out, since in advice it is the issuer or
+	// the customer ("call them and ask for the authorization code")
+	persons = toSet(strings.Fields(`me him her`))
 	// words that may stand between a contact verb and the person: "write
 	// to me", "drop me a line", "reach out to me", "get in touch with me"
 	contactFillers = toSet(strings.Fields(`to out with a an up`))
@@ -469,8 +541,8 @@ func asksToContact(low string) bool {
 			if contactVerbs[words[i]] && (persons[words[j]] || (words[j] == "this" && j+1 < len(words) && words[j+1] == "person")) {
 				return true
 			}
-			// "ask her", "talk to him" ("ask them" is the customer)
-			if nameVerbs[words[i]] && persons[words[j]] && words[j] != "them" {
+			// "ask her", "talk to him"
+			if nameVerbs[words[i]] && persons[words[j]] {
 				return true
 			}
 			// "dm ana", "whatsapp bob": private by the verb alone
@@ -502,6 +574,77 @@ var (
 		processor psp team teams account manager managers desk oncall on call security fraud risk engineering
 		finance ops operations stripe adyen paypal braintree checkout square worldpay klarna visa mastercard amex
 		them us it developer developers someone anyone everyone lead owner admin admins help helpdesk network`))
+)
+
+// namesAPerson reports whether text sends the reader to a person named
+// with capitals ("Ask our colleague Tom Becker", "Talk to Mr. Patel",
+// "Just call Priya, she knows", "Ask Dave in accounts", "Contact Sarah
+// Chen at extension 4412", "Ping John Smith on Slack"): a contact verb,
+// then a capitalised name that is not a role or a company, with a sign
+// that it is a person: a title or "colleague" before it, or after it a
+// private way (privateWay), a pronoun (he, she), an extension, or a team
+// it sits in ("in accounts"). "Contact Stripe support directly" and
+// "Contact American Express" name companies.
+func namesAPerson(text string) bool {
+	toks := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	low := make([]string, len(toks))
+	for i, t := range toks {
+		low[i] = strings.ToLower(t)
+	}
+	for i := range toks {
+		if !contactVerbs[low[i]] && !nameVerbs[low[i]] {
+			continue
+		}
+		j, titled := i+1, false
+		for ; j < len(toks) && j <= i+4 && (contactFillers[low[j]] || personIntro[low[j]]); j++ {
+			titled = titled || personIntro[low[j]] && low[j] != "our" && low[j] != "my"
+		}
+		k := j
+		for k < len(toks) && k < j+3 && nameShaped(toks[k]) && !contactRoles[low[k]] && !companyWords[low[k]] {
+			k++
+		}
+		if k == j {
+			continue
+		}
+		if titled || privateWay(low[k:]) {
+			return true
+		}
+		for m := k; m < len(low) && m < k+8; m++ {
+			if personCues[low[m]] || (low[m] == "in" || low[m] == "from") && m+1 < len(low) && teamWords[low[m+1]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nameShaped reports whether a word is written as a name: a capital, then
+// at least one lower-case letter and no other capital ("Priya", not "ATM").
+func nameShaped(w string) bool {
+	rs := []rune(w)
+	if len(rs) < 2 || !unicode.IsUpper(rs[0]) {
+		return false
+	}
+	for _, r := range rs[1:] {
+		if !unicode.IsLower(r) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	// words before a name: a title, or who the person is to the writer
+	personIntro = toSet(strings.Fields(`our my colleague colleagues coworker co worker teammate friend mr mrs ms miss dr`))
+	// words after a name that make it a person
+	personCues = toSet(strings.Fields(`he she him her his extension ext`))
+	// teams a person sits in ("Dave in accounts")
+	teamWords = toSet(strings.Fields(`accounts accounting finance billing ops operations engineering support risk sales
+		legal it security compliance payments treasury`))
+	// companies people are rightly sent to (besides contactRoles)
+	companyWords = toSet(strings.Fields(`american express wells fargo capital one chase citi citibank barclays hsbc
+		santander revolut monzo wise discover jcb unionpay apple google amazon shopify mollie razorpay authorize net
+		global payments first data fiserv elavon nuvei rapyd ebanx dlocal payoneer bank of america`))
 )
 
 // privateWay reports whether words begin with a private way of reaching a
