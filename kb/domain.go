@@ -122,6 +122,8 @@ var consumerShapes = compileShapes(
 	`\bexchange rate (of|between|today)\b`,
 	`\b(euro|euros|dollar|dollars|pound|pounds|yen) (to|into|in) (euro|euros|dollar|dollars|pound|pounds|yen)\b`,
 	`\bsafe to use (at|in|for|abroad)\b`,
+	// a consumer's own cards, cash and wallet
+	`\b(wallet|purse) (was |got |has been )?(stolen|lost)\b`, `\bcancel (all )?(my |her |his |the )?cards\b`,
 )
 
 // adviceShapes are a consumer's choice between products ("should I get a
@@ -137,6 +139,10 @@ var adviceShapes = compileShapes(
 	`\bor \w+( \w+)? (better|cheaper|safer)\b`, `\bwhich is (better|cheaper|safer)\b`,
 	`\b(gas|petrol) stations?\b`, `\bgrocery (store|shop)\b`,
 	`\b(for|when|while) travell?ing\b`, `\btravell?ing abroad\b`,
+	// someone else's own card, and where a consumer pays
+	`\b(her|his) (\w+ )?(card|cards|bank|account|wallet|pin)\b`,
+	`\b(at|on|in) (the|an?) (airport|bus|train|tram|subway|mall|cinema|bar|pub|concert|kiosk|casino|taxi)\b`,
+	`\bbuying (\w+ )?tickets\b`, `\batms?\b`,
 )
 
 func compileShapes(patterns ...string) []*regexp.Regexp {
@@ -169,7 +175,9 @@ var (
 		staging test testing live mode intent intents site website app server servers deploy deployed release gateway gateways processor acquirer
 		psp key keys secret button buttons form forms page pages terminal terminals reader readers
 		provider providers outage downtime latency timeout timeouts team ticket incident orders order subscribers
-		donors donation donations chargeback chargebacks dispute disputes mid idempotency`))
+		donors donation donations chargeback chargebacks dispute disputes mid idempotency
+		request requests response responses iframe 3ds 3ds2 sca challenge capture captures captured preauth
+		preauthorization authorization authorisation auth sdk`))
 )
 
 // ownMoney reports whether q asks about someone's own money or about

@@ -148,6 +148,8 @@ func TestMerchantQuestionsAreNotConsumerShapes(t *testing.T) {
 		"3ds challenge fails for travellers using foreign cards",
 		"what is the best way to handle insufficient funds declines",
 		"my monthly settlement statement from adyen shows a new fee",
+		"my charge request returns card declined", "my 3ds2 challenge never completes in the iframe",
+		"our atm network returns pin blocked for customers", "customer says his card was declined twice",
 	} {
 		if nearTopic(q) {
 			t.Errorf("nearTopic(%q) = true: a merchant's question read as a consumer's", q)
