@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,11 +28,27 @@ import (
 //     another taken);
 //   - the LISTEN connection checks that it still answers after
 //     listenCheck without a notification, and reconnects when it does not.
+//
+// The bounds are atomic because tests shorten them while goroutines of
+// stores opened earlier (a LISTEN loop winding down, a pool's background
+// health check) may still read them.
 var (
-	statementTimeout = 30 * time.Second
-	pingTimeout      = 5 * time.Second
-	listenCheck      = 30 * time.Second
+	statementTimeout = newBound(30 * time.Second)
+	pingTimeout      = newBound(5 * time.Second)
+	listenCheck      = newBound(30 * time.Second)
 )
+
+// bound is a duration read and replaced atomically.
+type bound struct{ ns atomic.Int64 }
+
+func newBound(d time.Duration) *bound {
+	b := &bound{}
+	b.set(d)
+	return b
+}
+
+func (b *bound) get() time.Duration  { return time.Duration(b.ns.Load()) }
+func (b *bound) set(d time.Duration) { b.ns.Store(int64(d)) }
 
 // boundTracer gives each statement and batch its deadline (see above).
 type boundTracer struct{}
@@ -60,7 +77,7 @@ func (boundTracer) start(ctx context.Context) context.Context {
 	if ctx.Value(unboundedKey{}) != nil {
 		return ctx
 	}
-	ctx, cancel := context.WithTimeout(ctx, statementTimeout)
+	ctx, cancel := context.WithTimeout(ctx, statementTimeout.get())
 	return context.WithValue(ctx, cancelKey{}, cancel)
 }
 
@@ -97,5 +114,5 @@ func (b boundTracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.Trace
 // so on every connection config copied from it).
 func applyBounds(cfg *pgxpool.Config) {
 	cfg.ConnConfig.Tracer = boundTracer{}
-	cfg.PingTimeout = pingTimeout
+	cfg.PingTimeout = pingTimeout.get()
 }

@@ -22,9 +22,9 @@ func TestStatementBoundAndMigrationExemption(t *testing.T) {
 	}
 	cfg.Tracer = boundTracer{}
 	ctx := context.Background()
-	saved := statementTimeout
-	statementTimeout = 150 * time.Millisecond
-	t.Cleanup(func() { statementTimeout = saved })
+	saved := statementTimeout.get()
+	statementTimeout.set(150 * time.Millisecond)
+	t.Cleanup(func() { statementTimeout.set(saved) })
 
 	connect := func() *pgx.Conn {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -15,7 +15,13 @@ var PgTime = pgTime
 // SetBounds shortens the statement, ping and LISTEN-check bounds for a
 // test and returns a function that restores them.
 func SetBounds(statement, ping, listen time.Duration) (restore func()) {
-	s, p, l := statementTimeout, pingTimeout, listenCheck
-	statementTimeout, pingTimeout, listenCheck = statement, ping, listen
-	return func() { statementTimeout, pingTimeout, listenCheck = s, p, l }
+	s, p, l := statementTimeout.get(), pingTimeout.get(), listenCheck.get()
+	statementTimeout.set(statement)
+	pingTimeout.set(ping)
+	listenCheck.set(listen)
+	return func() {
+		statementTimeout.set(s)
+		pingTimeout.set(p)
+		listenCheck.set(l)
+	}
 }

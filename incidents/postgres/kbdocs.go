@@ -213,7 +213,7 @@ func (s *Store) listenKB(ctx context.Context, cfg *pgx.ConnConfig, wake func()) 
 	}
 	wake() // changes made while not listening
 	for {
-		wctx, cancel := context.WithTimeout(ctx, listenCheck)
+		wctx, cancel := context.WithTimeout(ctx, listenCheck.get())
 		_, err := c.WaitForNotification(wctx)
 		cancel()
 		switch {
