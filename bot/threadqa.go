@@ -19,11 +19,12 @@ import (
 // memory, so that any replica can answer "/payissue learn <answer>" with
 // the last question asked there. The bot answers a question text once per
 // thread, and a message without a question mark at most once per
-// threadAnswerGap unless it names a code not answered before, so a busy
-// thread is not flooded.
+// threadAnswerGap unless it names a code or finds an article not offered
+// there before, so a busy thread is not flooded.
 
-// threadAnswerGap is the least time between two answers in one thread,
-// unless a new code appears.
+// threadAnswerGap is the least time between two answers to questions
+// without a question mark in one thread, unless a new code or article
+// appears.
 const threadAnswerGap = 30 * time.Second
 
 // Timeline data keys of a recorded question.
@@ -105,66 +106,95 @@ func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Inc
 		entry.Data[dataCodes] = strings.Join(keys, " ")
 	}
 	explicit := ev.Mention || strings.HasSuffix(text, "?")
-	answer := e.shouldAnswer(ctx, inc, text, keys, ev.At, explicit)
+	st := e.threadState(ctx, inc)
+	var hits []Hit
+	answer := false
+	switch {
+	case st.asked[normQuestion(text)]:
+		// the same question was answered here before
+	case explicit:
+		answer = true
+	case e.kb != nil:
+		// A question without a question mark, or a code named in passing:
+		// answer only when the knowledge base is sure, so remarks that
+		// merely read like questions ("is the deploy done") draw no "I
+		// don't know"; and within threadAnswerGap of the last answer only
+		// when it brings something new (a code, or an article not yet
+		// offered here), so a busy thread is not flooded.
+		found, confident, err := e.kb.Ask(ctx, text, 3)
+		if err != nil {
+			return err
+		}
+		if confident && len(found) > 0 && st.fresh(keys, found[0].ID, ev.At) {
+			hits, answer = found, true
+		}
+	}
 	if answer {
 		entry.Data[dataAnswered] = "1"
 	}
 	if err := r.save(ctx, inc, entry); err != nil {
 		return err
 	}
-	if !answer {
+	switch {
+	case !answer:
 		return nil
-	}
-	if explicit {
+	case explicit:
 		return e.answerQuestion(ctx, r, text)
-	}
-	// A question without a question mark, or a code named in passing: answer
-	// only when the knowledge base is sure, so remarks that merely read like
-	// questions ("is the deploy done") draw no "I don't know".
-	if e.kb == nil {
-		return nil
-	}
-	hits, confident, err := e.kb.Ask(ctx, text, 3)
-	if err != nil || !confident || len(hits) == 0 {
-		return err
 	}
 	e.showHints(r.ev.Conversation.Platform, hits)
 	m := r.say(KindAnswers, answersText(hits))
 	m.Hits = hits
+	e.recordOfferedInThread(ctx, r, hits) // review.go
 	return nil
 }
 
-// shouldAnswer decides from the thread's timeline (the store, shared by
-// replicas): not when the same question text was answered before, and not
-// within threadAnswerGap of the last answer unless a code is new or the
-// question is explicit (a question mark, or addressed to the bot).
-func (e *Engine) shouldAnswer(ctx context.Context, inc *incidents.Incident, text string, keys []string, now time.Time, explicit bool) bool {
+// threadQA is what an incident's timeline (the store, shared by replicas)
+// says about the answers given in its thread.
+type threadQA struct {
+	asked   map[string]bool // normalised texts of the questions answered
+	codes   map[string]bool // code keys named in answered questions
+	offered map[string]bool // ids of the documents offered in answers
+	last    time.Time       // when the last question was answered
+}
+
+func (e *Engine) threadState(ctx context.Context, inc *incidents.Incident) threadQA {
+	st := threadQA{asked: map[string]bool{}, codes: map[string]bool{}, offered: map[string]bool{}}
 	tl, err := e.store.Timeline(ctx, inc.ID)
 	if err != nil {
-		return true
+		return st // answer rather than stay silent on a read error
 	}
-	norm := normQuestion(text)
-	seenCodes := map[string]bool{}
-	var last time.Time
 	for _, t := range tl {
+		if t.Kind == incidents.EventKBOffered {
+			for _, id := range strings.Split(t.Data["ids"], "\n") {
+				if id != "" {
+					st.offered[id] = true
+				}
+			}
+			continue
+		}
 		if t.Data[dataAnswered] != "1" {
 			continue
 		}
-		if normQuestion(t.Text) == norm {
-			return false
-		}
+		st.asked[normQuestion(t.Text)] = true
 		for _, k := range strings.Fields(t.Data[dataCodes]) {
-			seenCodes[k] = true
+			st.codes[k] = true
 		}
-		if t.At.After(last) {
-			last = t.At
+		if t.At.After(st.last) {
+			st.last = t.At
 		}
 	}
-	if explicit || last.IsZero() || now.Sub(last) >= threadAnswerGap {
+	return st
+}
+
+// fresh reports whether an implicit question at now, naming the code keys
+// and best answered by the document top, may be answered: after
+// threadAnswerGap, or sooner when a code or the document is new here.
+func (st threadQA) fresh(keys []string, top string, now time.Time) bool {
+	if st.last.IsZero() || now.Sub(st.last) >= threadAnswerGap || !st.offered[top] {
 		return true
 	}
 	for _, k := range keys {
-		if !seenCodes[k] {
+		if !st.codes[k] {
 			return true
 		}
 	}

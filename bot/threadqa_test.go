@@ -257,3 +257,65 @@ func TestPoisonedResolutionIsNotAPastIncident(t *testing.T) {
 		t.Fatalf("root cause: indexed %v, replies %+v", kb.indexed, got)
 	}
 }
+
+// topicKB answers with an article named by the question's first word that
+// it knows ("webhooks …" -> "webhooks"), else "a1".
+type topicKB struct{ recKB }
+
+func (k *topicKB) Ask(ctx context.Context, q string, n int) ([]bot.Hit, bool, error) {
+	k.recKB.Ask(ctx, q, n)
+	for _, topic := range []string{"webhooks", "refunds", "payouts"} {
+		if strings.Contains(q, topic) {
+			return []bot.Hit{{ID: topic, Title: "About " + topic, Snippet: "Do this.", Source: "internal KB"}}, true, nil
+		}
+	}
+	return []bot.Hit{{ID: "a1", Title: "An article", Snippet: "Do this.", Source: "internal KB"}}, true, nil
+}
+
+// TestThreadAnswersNewTopicsWithinTheGap: questions without a question
+// mark asked one after another in a thread are each answered when they
+// find an article not offered there yet; one that finds an article
+// already offered waits for the gap. Every answer is on the timeline as
+// offered (the review counts them).
+func TestThreadAnswersNewTopicsWithinTheGap(t *testing.T) {
+	kb := &topicKB{}
+	h := bottest.New(t, bot.Config{KB: kb})
+	runIntake(t, h, h.Command("checkout failing"))
+	inc := h.Incident()
+	offeredEntries := func() int {
+		tl, err := h.Store.Timeline(context.Background(), inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range tl {
+			if e.Kind == incidents.EventKBOffered {
+				n++
+			}
+		}
+		return n
+	}
+	before := offeredEntries()
+	for _, step := range []struct {
+		text string
+		want int
+	}{
+		{"how do we fix webhooks failing", 1},
+		{"how do we speed up refunds", 1},
+		{"what about the webhooks timing out", 0}, // webhooks already offered, within the gap
+		{"why are payouts late", 1},
+		{"any idea what else to check", 0}, // a1, offered when the intake ended
+	} {
+		h.Clock.Advance(2 * time.Second)
+		if got := answerCount(h.Say(step.text)); got != step.want {
+			t.Errorf("%q: %d answers, want %d", step.text, got, step.want)
+		}
+	}
+	h.Clock.Advance(31 * time.Second)
+	if got := answerCount(h.Say("what about the webhooks timing out again")); got != 1 {
+		t.Errorf("after the gap: %d answers, want 1", got)
+	}
+	if got := offeredEntries() - before; got != 4 {
+		t.Errorf("%d answers offered on the timeline, want 4", got)
+	}
+}
