@@ -75,7 +75,7 @@ func CheckAnswer(text string) error {
 		return fmt.Errorf("%w: it holds an email address; answers say what to do, contacts live in the escalation policy", ErrRefused)
 	case digits >= 9 && rePhone.MatchString(text):
 		return fmt.Errorf("%w: it holds a phone number; answers say what to do, contacts live in the escalation policy", ErrRefused)
-	case asksToContact(low) || namesAPerson(text):
+	case asksToContact(low) || namesAPerson(text) || namesSomeone(text):
 		return fmt.Errorf("%w: it asks people to contact someone; write what to do instead", ErrRefused)
 	}
 	return nil
@@ -644,13 +644,21 @@ var (
 	// companies people are rightly sent to (besides contactRoles)
 	companyWords = toSet(strings.Fields(`american express wells fargo capital one chase citi citibank barclays hsbc
 		santander revolut monzo wise discover jcb unionpay apple google amazon shopify mollie razorpay authorize net
-		global payments first data fiserv elavon nuvei rapyd ebanx dlocal payoneer bank of america`))
+		global payments first data fiserv elavon nuvei rapyd ebanx dlocal payoneer bank of america worldline nexi
+		ingenico cybersource paysafe bluesnap paymentech tsys heartland moneris paystack flutterwave mercado pago
+		pagseguro alipay wechat paytm cashfree gocardless plaid dwolla marqeta airwallex payu ccbill opayo sagepay
+		trustly sofort ideal bancontact twint swish vipps mobilepay blik pix upi sepa nacha fedwire swift venmo zelle
+		affirm afterpay sezzle zip recurly chargebee zuora paddle fastspring chase amex mastercard maestro diners
+		unionpay cielo stone getnet redsys computop payone unzer concardis evo worldpay vantiv tabby tamara checkout`))
 )
 
 // privateWay reports whether words begin with a private way of reaching a
 // person: directly, privately, personally, at home, on their own phone, or
 // on/via/in a chat or phone app (on slack, via whatsapp, in a dm).
 func privateWay(words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
 	// on her phone, on his cell
 	if len(words) > 2 && words[0] == "on" && (words[1] == "her" || words[1] == "his" || words[1] == "their" || words[1] == "my") {
 		switch words[2] {
