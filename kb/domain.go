@@ -124,6 +124,15 @@ var consumerShapes = compileShapes(
 	`\bsafe to use (at|in|for|abroad)\b`,
 	// a consumer's own cards, cash and wallet
 	`\b(wallet|purse) (was |got |has been )?(stolen|lost)\b`, `\bcancel (all )?(my |her |his |the )?cards\b`,
+	// a buyer's own dispute with a shop, and their own parcel
+	`\b(chargeback|dispute|refund|complaint|complain) (\w+ ){0,3}(against|from|with|about) (a|an|the|this|that) (\w+ )?(shop|store|seller|retailer|vendor|website|airline|hotel|restaurant|gym|company)\b`,
+	`\b(never|hasn't|has not|didn't|did not) (\w+ )?(shipped|delivered|arrived|sent) my\b`,
+	`\bmy (order|package|parcel|purchase|delivery|item|items) (never|hasn't|has not|didn't|did not|was never|wasn't|is late|is missing|got lost)\b`,
+	// a company as an employer: jobs, pay, interviews
+	`\b(get|find|land|apply for|applying for|want|looking for) (a |an )?(job|jobs|internship|internships|position)\b`,
+	`\b(salary|salaries|compensation|internship|internships|career|careers|interview|interviews|interviewing|hiring process|glassdoor|work culture|pay band|stock options) (at|with|for|in|of)\b`,
+	`\b(engineer|engineers|developer|developers|manager|managers|analyst|analysts|intern|interns) (salary|salaries|pay|compensation)\b`,
+	`\bwork(ing)? at (stripe|adyen|paypal|square|braintree|klarna|visa|mastercard|amex|american express|worldpay|wise|revolut|block|checkout com|affirm|plaid|marqeta|fiserv)\b`,
 )
 
 // adviceShapes are a consumer's choice between products ("should I get a
@@ -166,7 +175,7 @@ var (
 		investment investments investor investors dividend dividends revenue revenues profit profits earnings earn earns
 		salary salaries wage wages employee employees hiring career careers ceo founder founders valuation ipo apr
 		mortgage mortgages loan loans tax taxes savings crypto bitcoin ethereum btc eth retirement pension lottery
-		budget budgeting money points miles cashback`))
+		budget budgeting money points miles cashback interest apy`))
 	// words of a merchant's side of a payment: whoever writes them asks
 	// about their business, not their own money
 	merchantCues = toSet(strings.Fields(`we we're we've our ours us ourselves customer customers customer's shopper shoppers

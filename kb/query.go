@@ -145,6 +145,11 @@ var synonymGroups = [][]string{
 	{"fraud", "fraudulent"},
 	{"lost", "stolen"},
 	{"declined", "decline", "refused", "denied"},
+	// a sudden rise, however people put it
+	{"spike", "spikes", "spiking", "spiked", "surge", "surging", "through the roof", "skyrocketed", "skyrocketing",
+		"shot up", "jumped", "sudden increase", "went up", "up sharply", "exploded", "ballooned"},
+	// a fall of a rate
+	{"dropped", "drop", "fell", "plunged", "plummeted", "tanked", "went down", "decreased", "crashed"},
 	// a currency named in words is a question about currencies (articles
 	// say "currency" and the ISO 4217 code, people the name)
 	{"currency", "brazilian real", "brazilian reais", "reais", "us dollars", "euros", "pound sterling", "pounds sterling",
@@ -168,6 +173,9 @@ var systemPhrases = []struct {
 	{"iso8583", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, true},
 	{"8583", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, true},
 	{"response code", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
+	{"rc", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
+	{"resp code", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
+	{"reason code", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
 	{"issuer", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
 	{"acquirer", []string{"iso8583_1987_field39", "iso8583_1993_action_code"}, false},
 	{"transstatusreason", []string{"3ds-transstatusreason"}, true},
@@ -208,6 +216,94 @@ k items units rows events webhooks
 usd eur gbp jpy brl mxn inr cad aud chf sek nok dkk pln krw dollar dollars euro euros yen cent cents
 pound pounds pence penny pennies real reais peso pesos rupee rupees won franc francs krona kronor zloty`))
 
+// rateWords before a number make it a level, never a code ("auth rate
+// dropped to 70", "approval ratio of 85"), unless a code word stands
+// between them ("decline rate of response code 51").
+var rateWords = toSet(strings.Fields(`rate rates ratio ratios percentage percentages approval conversion share`))
+
+// rangeWords join two numbers into a range or a change ("from 92 to 70",
+// "between 5 and 10"): when one end is a quantity, so is the other.
+var rangeWords = toSet(strings.Fields(`to from between and or vs versus like about around`))
+
+// numberQuantities marks the bare numbers of raw (q's questionTokens)
+// that are quantities, never codes: a unit after them ("8 seconds"), an
+// amount word before them ("charged 51"), a percent sign ("92%"), a rate
+// word shortly before them ("auth rate dropped to 70"), or the other end
+// of a range with such a number ("from 92% to like 70").
+func numberQuantities(q string, raw []string) []bool {
+	percent := map[string]bool{}
+	for i := strings.IndexByte(q, '%'); i >= 0; i = strings.IndexByte(q, '%') {
+		j := i
+		for j > 0 && (q[j-1] == ' ' || q[j-1] >= '0' && q[j-1] <= '9' || q[j-1] == '.' || q[j-1] == ',') {
+			j--
+		}
+		if n := strings.Trim(strings.TrimSpace(q[j:i]), ".,"); n != "" {
+			percent[n] = true
+		}
+		q = q[i+1:]
+	}
+	lows := make([]string, len(raw))
+	for i, r := range raw {
+		lows[i] = strings.ToLower(r)
+	}
+	out := make([]bool, len(raw))
+	for i, low := range lows {
+		if !isDigits(low) {
+			continue
+		}
+		out[i] = percent[low] || i+1 < len(lows) && unitWords[lows[i+1]] || i > 0 && amountWords[lows[i-1]]
+		if out[i] || i > 0 && codeContext[lows[i-1]] {
+			continue
+		}
+		for j := i - 1; j >= 0 && j >= i-4; j-- {
+			if codeContext[lows[j]] && !rateWords[lows[j]] {
+				break
+			}
+			if rateWords[lows[j]] {
+				out[i] = true
+				break
+			}
+		}
+	}
+	// ranges, both ways
+	for pass := 0; pass < 2; pass++ {
+		for i, low := range lows {
+			if out[i] || !isDigits(low) || i > 0 && codeContext[lows[i-1]] {
+				continue
+			}
+			for j := i - 1; j >= 0 && j >= i-4 && !out[i]; j-- {
+				if isDigits(lows[j]) {
+					out[i] = out[j] && between(lows[j+1:i])
+					break
+				}
+			}
+			for j := i + 1; j < len(lows) && j <= i+4 && !out[i]; j++ {
+				if isDigits(lows[j]) {
+					out[i] = out[j] && between(lows[i+1:j])
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// between reports whether the words between two numbers join them into a
+// range ("to", "to like", "and").
+func between(ws []string) bool {
+	if len(ws) == 0 {
+		return false
+	}
+	joined := false
+	for _, w := range ws {
+		if !rangeWords[w] && !unitWords[w] {
+			return false
+		}
+		joined = joined || rangeWords[w]
+	}
+	return joined
+}
+
 // amountWords before a number make it an amount, never a code ("we send
 // 1000", "charged 51", "usd 10", "$ 10").
 var amountWords = toSet(strings.Fields(`$ € £ ¥ usd eur gbp jpy brl mxn inr cad aud chf send sends sent sending
@@ -246,6 +342,7 @@ const (
 // analyzeQuery builds the plan. ts may be nil (no typo correction).
 func analyzeQuery(q string, ts termStats) queryPlan {
 	raw := questionTokens(q)
+	quantities := numberQuantities(q, raw)
 	var p queryPlan
 
 	// word sequence (lower case) with explicit-code marks
@@ -274,8 +371,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		// a letters+number token that the index holds as a code is one,
 		// however it is written (am04 = AM-04 = SEPA's AM04, gw31 = GW-0031)
 		indexed := ts != nil && paycode.IsPrefixed(low) && !systemNames[low] && ts.knownCode(canonCode(low))
-		quantity := isDigits(low) && (ri+1 < len(raw) && unitWords[strings.ToLower(raw[ri+1])] ||
-			ri > 0 && amountWords[strings.ToLower(raw[ri-1])])
+		quantity := quantities[ri]
 		if (indexed || looksLikeCode(r)) && !notCodeNumbers[r] && !quantity {
 			c := canonCode(r)
 			if c == "" {

@@ -472,6 +472,7 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		}
 	}
 	var have, total, wordHave float64
+	wordsHave := 0 // content words (not numbers, not codes) the hit holds
 	// typed: a word matched as typed, or corrected into a payments word
 	domain, typed := false, false
 	for _, u := range p.content {
@@ -496,6 +497,7 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 			have += w
 			if !isDigits(u.word) {
 				wordHave += w
+				wordsHave++
 			}
 			typed = typed || !u.fixed || domainStems[u.stem] || domainStems[u.word]
 			if !u.fixed && (domainStems[u.stem] || domainStems[u.word]) {
@@ -519,6 +521,10 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 		return c
 	case wordHave == 0:
 		return 0 // only bare numbers matched ("what's 2+2"): no evidence of a payments question
+	case wordsHave < 2:
+		// one everyday word, however rare ("the meaning of life"
+		// against "invalid auth life cycle"): no evidence either
+		return math.Min(c*0.75, ConfidenceThreshold*0.9)
 	}
 	return c * 0.75
 }
