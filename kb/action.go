@@ -221,16 +221,16 @@ func bestAction(hc hitCode, cands []actionCandidate, stems []string) *HitAction 
 		if s.Kind != SectionAction {
 			continue
 		}
-		if _, sc := bestOf(s, codeStems); sc > secScore {
+		if _, sc := bestOf(s, codeStems, nil); sc > secScore {
 			sec, secScore = i, sc
 		}
 	}
 	s := best.secs[sec]
 	var text string
 	if namesCode(s, hc.code) {
-		text = s.Passages[firstBest(s, codeStems)]
+		text = s.Passages[firstBest(s, codeStems, nil)]
 	} else {
-		text = sectionText(s, codeStems)
+		text = sectionText(s, codeStems, nil)
 	}
 	return &HitAction{
 		Code:      hc.code,

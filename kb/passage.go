@@ -305,14 +305,19 @@ const maxPassageText = 400
 // passageScore is how well one passage (a bullet or paragraph) matches the
 // question: one point per question stem it holds, three for a code of the
 // question (R03, not R01).
-func passageScore(p string, stems []string) float64 {
+//
+// w weighs stems (nil or absent: 1): passageOf halves the words that most
+// of the document's passages hold, the subject of the whole article
+// ("refund" in the refunds article), so that the word that tells its
+// lines apart ("pending", "429") chooses.
+func passageScore(p string, stems []string, w stemWeights) float64 {
 	low := strings.ToLower(p)
 	var s float64
 	for _, st := range stems {
-		if st == "" || !strings.Contains(low, st) {
+		if st == "" || !holdsStem(low, st) {
 			continue
 		}
-		s++
+		s += w.of(st)
 		if strings.ContainsAny(st, "0123456789") {
 			s += 2
 		}
@@ -320,23 +325,127 @@ func passageScore(p string, stems []string) float64 {
 	return s
 }
 
-// bestOf returns the index of the passage of s that matches best (the
-// first on a tie) and its score; -1 when s has none.
-func bestOf(s Section, stems []string) (int, float64) {
-	best, score := -1, -1.0
-	for i, p := range s.Passages {
-		if sc := passageScore(p, stems); sc > score {
-			best, score = i, sc
+// holdsStem reports whether the lower-case text low holds the stem st: a
+// word of low that is st or stems to it ("retries" for "retri"), not a
+// word that merely starts with it ("report" for "repo", "chargeback" for
+// "charg"). Stems with anything but letters (codes: "r01", "do not
+// honor", "20xxx") match as substrings.
+func holdsStem(low, st string) bool {
+	for _, r := range st {
+		if r < 'a' || r > 'z' {
+			return strings.Contains(low, st)
 		}
 	}
-	return best, score
+	for from := 0; from < len(low); {
+		i := strings.Index(low[from:], st)
+		if i < 0 {
+			return false
+		}
+		i += from
+		from = i + 1
+		if i > 0 && isWordByte(low[i-1]) {
+			continue
+		}
+		e := i + len(st)
+		for e < len(low) && isWordByte(low[e]) {
+			e++
+		}
+		if e == i+len(st) || stem(low[i:e]) == st {
+			return true
+		}
+	}
+	return false
+}
+
+// stemWeights weigh the question's stems in passageScore.
+type stemWeights map[string]float64
+
+func (w stemWeights) of(st string) float64 {
+	if v, ok := w[st]; ok {
+		return v
+	}
+	return 1
+}
+
+// commonStemShare is the share of a document's passages above which a
+// stem is the document's subject rather than what tells its lines apart.
+const commonStemShare = 0.3
+
+// titleStemWeight weighs a stem of the document's title: the article is
+// about it as a whole ("apple pay" in the Apple Pay article), so it tells
+// none of its lines apart.
+const titleStemWeight = 0.25
+
+// docWeights halves the stems that more than commonStemShare of the
+// passages of secs hold (at least three passages), and weighs those of the
+// title at titleStemWeight.
+func docWeights(secs []Section, title string, stems []string) stemWeights {
+	n := 0
+	for _, s := range secs {
+		n += len(s.Passages)
+	}
+	w := stemWeights{} // not nil: bestOf gives the first action its prior
+	lowTitle := strings.ToLower(title)
+	for _, st := range stems {
+		if st != "" && !strings.ContainsAny(st, "0123456789") && strings.Contains(lowTitle, st) {
+			w[st] = titleStemWeight
+		}
+	}
+	if n < 4 {
+		return w
+	}
+	for _, st := range stems {
+		if st == "" || strings.ContainsAny(st, "0123456789") {
+			continue
+		}
+		c := 0
+		for _, s := range secs {
+			for _, p := range s.Passages {
+				if holdsStem(strings.ToLower(p), st) {
+					c++
+				}
+			}
+		}
+		if _, inTitle := w[st]; !inTitle && c >= 3 && float64(c) > commonStemShare*float64(n) {
+			w[st] = 0.5
+		}
+	}
+	return w
+}
+
+// firstLinePrior is what the first point of a "What to do" section is
+// worth before any word matches: it is usually the main action, and one
+// half-weight word on a later point ("limit", from the synonyms of 429)
+// is no reason to pass it over; one full word is.
+const firstLinePrior = 0.75
+
+// bestOf returns the index of the passage of s that matches best (the
+// first on a tie) and its score; -1 when s has none.
+//
+// In a "What to do" section the first point starts with firstLinePrior
+// when w is not nil (passageOf; the action lookup of action.go passes
+// nil), which chooses the index only: the score returned is the
+// passage's own.
+func bestOf(s Section, stems []string, w stemWeights) (int, float64) {
+	best, score, raw := -1, -1.0, -1.0
+	for i, p := range s.Passages {
+		sc := passageScore(p, stems, w)
+		ranked := sc
+		if i == 0 && s.Kind == SectionAction && w != nil {
+			ranked += firstLinePrior
+		}
+		if ranked > score {
+			best, score, raw = i, ranked, sc
+		}
+	}
+	return best, raw
 }
 
 // sectionText is the sentence or two of s that answer: its best passage,
 // and, when that is short, the next best one that also matches the
 // question (or the one after it, when none matches).
-func sectionText(s Section, stems []string) string {
-	i, sc := bestOf(s, stems)
+func sectionText(s Section, stems []string, w stemWeights) string {
+	i, sc := bestOf(s, stems, w)
 	if i < 0 {
 		return ""
 	}
@@ -349,7 +458,7 @@ func sectionText(s Section, stems []string) string {
 		if j == i {
 			continue
 		}
-		if c := passageScore(p, stems); c > ssc {
+		if c := passageScore(p, stems, w); c > ssc {
 			second, ssc = j, c
 		}
 	}
@@ -376,23 +485,25 @@ func sectionText(s Section, stems []string) string {
 // "What to do" section, escalation section or customer wording (reference
 // records, community answers, plain imports) show their best line.
 func passage(body, question string, stems []string, matched map[int]float64) string {
-	return passageOf(Sections(body), body, question, stems, matched)
+	return passageOf(Sections(body), "", body, question, stems, matched)
 }
 
-// passageOf is passage with the body's sections already parsed (nil: none).
-func passageOf(secs []Section, body, question string, stems []string, matched map[int]float64) string {
+// passageOf is passage with the body's sections already parsed (nil: none)
+// and the document's title, whose words say what every line is about.
+func passageOf(secs []Section, title, body, question string, stems []string, matched map[int]float64) string {
 	if secs == nil && hasSections(body) {
 		secs = Sections(body)
 	}
 	it := questionIntent(question)
 	stems = linkCodes(secs, stems)
+	w := docWeights(secs, title, stems)
 	find := func(kind string) int {
 		best, bestScore := -1, -1.0
 		for i, s := range secs {
 			if s.Kind != kind {
 				continue
 			}
-			_, sc := bestOf(s, stems)
+			_, sc := bestOf(s, stems, w)
 			sc += 3 * matched[i]
 			if sc > bestScore {
 				best, bestScore = i, sc
@@ -403,17 +514,17 @@ func passageOf(secs []Section, body, question string, stems []string, matched ma
 	action, escalate, customer, meaning := find(SectionAction), find(SectionEscalate), find(SectionCustomer), find(SectionMeaning)
 	switch {
 	case it == intentEscalate && escalate >= 0:
-		return truncate(sectionText(secs[escalate], stems), maxPassageText)
+		return truncate(sectionText(secs[escalate], stems, w), maxPassageText)
 	case it == intentCustomer && customer >= 0 && action >= 0:
-		act := truncate(secs[action].Passages[firstBest(secs[action], stems)], 200)
-		return truncate(act+" Tell the customer: "+sectionText(secs[customer], stems), maxPassageText)
+		act := truncate(secs[action].Passages[firstBest(secs[action], stems, w)], 200)
+		return truncate(act+" Tell the customer: "+sectionText(secs[customer], stems, w), maxPassageText)
 	case it == intentCustomer && customer >= 0:
-		return truncate(sectionText(secs[customer], stems), maxPassageText)
+		return truncate(sectionText(secs[customer], stems, w), maxPassageText)
 	case action < 0:
 		return snippet(body, stems)
 	}
-	out := sectionText(secs[action], stems)
-	_, actScore := bestOf(secs[action], stems)
+	out := sectionText(secs[action], stems, w)
+	_, actScore := bestOf(secs[action], stems, w)
 	// Before the action, the first sentence of another section when it
 	// answers what the action does not: the meaning, for a meaning question
 	// or a code that only the meaning section names; any section, when it
@@ -428,15 +539,15 @@ func passageOf(secs []Section, body, question string, stems []string, matched ma
 			if i == action || sec.Kind == SectionCustomer || matched[i] < 0.99 {
 				continue
 			}
-			if _, sc := bestOf(sec, stems); sc >= 2 && sc > actScore+1 {
+			if _, sc := bestOf(sec, stems, w); sc >= 2 && sc > actScore+1 {
 				lead = i
 			}
 		}
 	}
 	if lead >= 0 {
-		i, _ := bestOf(secs[lead], stems)
+		i, _ := bestOf(secs[lead], stems, w)
 		if it == intentMeaning && lead == meaning {
-			i = firstBest(secs[lead], stems)
+			i = firstBest(secs[lead], stems, w)
 		}
 		out = firstSentence(secs[lead].Passages[i]) + " " + out
 	}
@@ -445,8 +556,8 @@ func passageOf(secs []Section, body, question string, stems []string, matched ma
 
 // firstBest is the index of the best passage of s, preferring the first
 // one when none matches the question (it usually says what the code is).
-func firstBest(s Section, stems []string) int {
-	i, sc := bestOf(s, stems)
+func firstBest(s Section, stems []string, w stemWeights) int {
+	i, sc := bestOf(s, stems, w)
 	if sc <= 0 || i < 0 {
 		return 0
 	}
@@ -502,7 +613,7 @@ func linkCodes(secs []Section, stems []string) []string {
 			if len(codes) == 0 {
 				continue
 			}
-			if sc := passageScore(p, stems); sc > bestScore {
+			if sc := passageScore(p, stems, nil); sc > bestScore {
 				best, bestScore = codes, sc
 			}
 		}

@@ -374,7 +374,7 @@ func (ix *Index) search(ctx context.Context, q string, limit int) (res Result, c
 		if hit.Kind == KindIncident && (fieldString(h, "fix") != "" || fieldString(h, "rootcause") != "") {
 			hit.Snippet = incidentSnippet(fieldString(h, "fix"), fieldString(h, "rootcause"))
 		} else {
-			hit.Snippet = passageOf(sc.of(h), fieldString(h, "body"), q, stems, pm.sections[h.ID])
+			hit.Snippet = passageOf(sc.of(h), fieldString(h, "title"), fieldString(h, "body"), q, stems, pm.sections[h.ID])
 		}
 		res.Hits = append(res.Hits, hit)
 	}
