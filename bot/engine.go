@@ -198,10 +198,12 @@ func (e *Engine) process(ctx context.Context, ev Event) error {
 				e.log.Info("masked sensitive data", "event", ev.ID, "findings", len(ev.Masked))
 			}
 		}
-		routeErr := e.route(ctx, r, ev)
-		if routeErr == nil && r.write != nil {
-			routeErr = r.flush(ctx)
-		}
+		routeErr := e.guard("event", ev.ID, func() error {
+			if err := e.route(ctx, r, ev); err != nil || r.write == nil {
+				return err
+			}
+			return r.flush(ctx)
+		})
 		// The outbox records card and thread ids on the incident while
 		// people talk in its thread: a change that lost that race is made
 		// again on the fresh incident rather than refused.
@@ -255,6 +257,8 @@ func userMessage(err error) string {
 		return "Someone else changed this incident at the same moment. Please try again."
 	case errors.Is(err, incidents.ErrTransition):
 		return "That isn't possible in the incident's current status."
+	case errors.Is(err, ErrInternal):
+		return "I hit a bug handling that and nothing was changed; it is logged for the maintainers. Please rephrase, or use /payissue escalate if this is urgent."
 	default:
 		return "Something went wrong on my side and nothing was changed. Please try again in a moment."
 	}

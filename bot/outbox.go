@@ -263,7 +263,7 @@ func (e *Engine) kickOutbox() {
 func (e *Engine) deliverOne(ctx context.Context, n incidents.Notification) bool {
 	dctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	stop := e.heartbeat(n.ID)
-	err := e.deliverNotification(dctx, n)
+	err := e.guard("delivery", n.DedupeKey, func() error { return e.deliverNotification(dctx, n) })
 	stop()
 	cancel()
 	// The outcome is recorded even when the delivery was cut short.

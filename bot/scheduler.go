@@ -75,7 +75,7 @@ func (e *Engine) RunDueJobs(ctx context.Context) (int, error) {
 			sem <- struct{}{}
 			go func(j incidents.Job) {
 				defer func() { <-sem; wg.Done() }()
-				if err := e.runJob(ctx, js, j); err != nil {
+				if err := e.guard("job", fmt.Sprintf("%s:%d", j.Kind, j.ID), func() error { return e.runJob(ctx, js, j) }); err != nil {
 					// The lease runs out and the job is tried again.
 					e.log.Error("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", err)
 					return
