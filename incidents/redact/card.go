@@ -84,8 +84,7 @@ func IsCardNumber(s string) bool {
 //	rest of 6 (16–19).
 //
 // Maestro's 12–15 digit lengths are left out on purpose: they are all but
-// extinct and 13-digit ids starting 5 or 6 are common. A context word still
-// catches them.
+// extinct and 13-digit ids starting 5 or 6 are common.
 func brand(d []byte) string {
 	n := len(d)
 	if n < 13 || n > 19 {
@@ -155,11 +154,12 @@ func brand(d []byte) string {
 
 // isSep reports whether c may separate the groups of a card number in the
 // view: what people type between groups (space, tab, dash, dot, slash,
-// underscore, comma, colon, '+' from a form-encoded URL) and a line break.
+// underscore, comma, colon, '+' from a form-encoded URL, brackets and
+// quotes: "(4111)(1111)(1111)(1111)", ["4111","1111",…]) and a line break.
 func isSep(c byte) bool {
 	switch c {
 	case ' ', '\t', '-', '.', '/', '_', '+', ',', ':', '\n', '\r',
-		'|', ';', '~', '*', '\'', '\\':
+		'|', ';', '~', '*', '\'', '\\', '(', ')', '[', ']', '{', '}', '"':
 		return true
 	}
 	return false
@@ -407,18 +407,18 @@ func (r *redactor) groupedCard(i, j int) int {
 	if ng < 2 {
 		return 0
 	}
-	// Five or more groups of four joined by one and the same separator make
-	// a 20+ digit number, not a card: skip its groups of four, unless a
-	// context word says it is a card. A group of another length is scanned
-	// on its own. ("4242-4242-4242-4242 / 5555 5555 5555 4444" is two.)
-	// Exactly five groups may be a card beside a four-digit number ("since
-	// 2024 4111 1111 1111 1111", "4111 1111 1111 1111 2024"): the first or
-	// the last four groups are checked as a card.
-	if ng >= 5 && r.sameSepFours(groups[:5]) && !r.hasContext(i) {
+	// Five or more groups of four joined by one and the same separator are
+	// a run longer than any card: a reference number, or cards and other
+	// four-digit groups written one after another ("4111 1111 1111 1111
+	// 4242 4242 4242 4242", a card then "0129 7373" for expiry and CVC,
+	// "since 2024 4111 1111 1111 1111"). Every four consecutive groups that
+	// make a card (Luhn, a brand's range) are masked, left to right, so no
+	// card survives whatever stands beside it, with or without a context
+	// word. The rest of the run stays as it is.
+	if ng >= 5 && r.sameSepFours(groups[:5]) {
 		sep := s[groups[0].b:groups[1].a]
+		fours := append([]span(nil), groups[:5]...)
 		k = groups[4].b
-		last := groups[4].a // where the last group of four starts
-		fours := 5
 		for {
 			l := len(sep)
 			if k+l+4 > len(s) || s[k:k+l] != sep || !isDigit(s[k+l]) {
@@ -431,22 +431,33 @@ func (r *redactor) groupedCard(i, j int) int {
 			if e-k-l != 4 {
 				break
 			}
-			last = k + l
+			fours = append(fours, span{k + l, e})
 			k = e
-			fours++
 		}
-		if fours == 5 {
-			if e := r.cardOfGroups(groups[0:4]); e > 0 {
-				return e
+		glued := k < len(s) && isLetter(s[k])
+		masked := 0 // end of the last card masked, or 0
+		for w := 0; w+4 <= len(fours); {
+			// the run's last group glued to letters ("…1111abc") is no
+			// clean end for a card
+			if glued && w+4 == len(fours) {
+				break
 			}
-			if k == len(s) || !isLetter(s[k]) {
-				if e := r.cardOfGroups(groups[1:5]); e > 0 {
-					return e
-				}
+			if e := r.cardOfGroups(fours[w : w+4]); e > 0 {
+				masked = e
+				w += 4
+				continue
 			}
+			w++
+		}
+		if masked == k {
+			return k
 		}
 		// Scanning resumes at the last group: it may be the first line of
 		// a number cut by a line break.
+		last := fours[len(fours)-1].a
+		if masked > last {
+			return masked
+		}
 		return last
 	}
 	for e := ng - 1; e >= 1; e-- {
@@ -538,58 +549,4 @@ func (r *redactor) sameSepFours(g []span) bool {
 		}
 	}
 	return true
-}
-
-// hasContext reports whether a card context word ("card", "pan", "cc", a
-// brand name, ...) appears in the 48 bytes before i. The look-back stops at
-// the previous finding and at mask characters ('•', ']'), so that a second
-// pass over the output sees the same context (idempotence).
-func (r *redactor) hasContext(i int) bool {
-	s := r.s
-	lo := i - 48
-	if lo < r.last {
-		lo = r.last
-	}
-	if lo < 0 {
-		lo = 0
-	}
-	found := false
-	for p := lo; p < i; {
-		c := s[p]
-		switch {
-		case c == ']' || (c == 0xE2 && strings.HasPrefix(s[p:], "•")):
-			found = false
-			p++
-		case isLetter(c):
-			q := p + 1
-			for q < i && isLetter(s[q]) {
-				q++
-			}
-			if (p == 0 || !isLetter(s[p-1])) && isContextWord(s[p:q]) {
-				found = true
-			}
-			p = q
-		default:
-			p++
-		}
-	}
-	return found
-}
-
-var contextWords = [...]string{
-	"pan", "cc", "ccn", "ccnum", "credit", "debit", "visa", "mastercard", "amex",
-	"maestro", "discover", "jcb", "unionpay", "diners", "mir", "rupay", "troy",
-	"uatp", "humo", "uzcard",
-}
-
-func isContextWord(w string) bool {
-	if hasPrefixFold(w, "card") {
-		return true
-	}
-	for _, c := range contextWords {
-		if len(w) == len(c) && hasPrefixFold(w, c) {
-			return true
-		}
-	}
-	return false
 }

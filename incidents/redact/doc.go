@@ -14,12 +14,13 @@
 // timestamp after "card_declined" stays). It may be written plain, grouped
 // (a first group of four, groups of 4–6, a last group of 1–9: 4-4-4-4,
 // 4-6-5, 4-6-9, …) with runs of up to three separators of any kind, mixed
-// (space, tab, dash, dot, slash, underscore, comma, colon, '+', line
-// breaks), or cut in two by a line break. Left alone on purpose: IBAN-shaped
-// strings, decimal fractions, '+'-prefixed phone numbers of up to 15 digits,
-// the tail of a longer grouped number, and six or more groups of four joined
-// by one separator (a 24+ digit reference); of exactly five, the first or
-// last four groups are checked as a card. An unbroken run glued to letters
+// (space, tab, dash, dot, slash, underscore, comma, colon, '+', brackets,
+// quotes, line breaks), or cut in two by a line break. In a run of five or
+// more groups of four joined by one separator (two cards back to back, a
+// card then its expiry and CVC, a long reference), every four consecutive
+// groups that make a card are masked, left to right. Left alone on
+// purpose: IBAN-shaped strings, decimal fractions, '+'-prefixed phone
+// numbers of up to 15 digits and the tail of a longer grouped number. An unbroken run glued to letters
 // ("ORD4242…") is still checked, since a masked order id costs less than a
 // leaked PAN; a grouped one needs clean edges.
 //

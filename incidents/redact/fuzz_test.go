@@ -14,7 +14,7 @@ import (
 // three separators of any kind) and numbers cut in two by a line break. It
 // leaves out what Redact leaves on purpose: a '+'-prefixed run of up to 15
 // digits (phone), a run after "<digit>." (decimal fraction), runs inside a
-// valid IBAN, chains of six or more groups of four (24+ digit numbers), a
+// valid IBAN, groups of a chain of six or more fours that make no card, a
 // grouped number glued to letters and the four digits of our own mask. It
 // is written independently of the scanner (brute force over group chains),
 // as the fuzz oracle.
@@ -126,8 +126,17 @@ func leakedCards(s string) []string {
 				until++
 			}
 			if until-x >= 6 {
-				// a 24+ digit number: exempt, but for its last group,
-				// which may start a number cut by a line break
+				// six or more groups of four: any four consecutive ones
+				// that make a card are a leak (the last four only when
+				// the run does not run on into letters); its last group
+				// may also start a number cut by a line break
+				glued := runs[until-1].b < len(s) && isLetter(s[runs[until-1].b])
+				for w := x; w+3 < until; w++ {
+					if glued && w+3 == until-1 {
+						break
+					}
+					check(w, w+3)
+				}
 				foursUntil = until - 1
 				continue
 			}

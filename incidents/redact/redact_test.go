@@ -60,7 +60,14 @@ func TestRedact(t *testing.T) {
 		{"uuid", "req 550e8400-e29b-41d4-a716-446655440000", "", "", ""},
 		{"five groups of four", "ref 4242 4242 4242 4242 4242", "ref " + m + "4242 4242", "card", ""},
 		{"year before card", "since 2024 4111 1111 1111 1111 declined", "since 2024 " + m + "1111 declined", "card", ""},
-		{"six groups of four", "ref 4242 4242 4242 4242 4242 4242", "", "", ""},
+		// A run of groups of four holds a card wherever four of them make
+		// one: two cards back to back, a card then its expiry and CVC.
+		{"six groups of four", "ref 4242 4242 4242 4242 4242 4242", "ref " + m + "4242 4242 4242", "card", ""},
+		{"card beside more groups", "ids 4111 1111 1111 1111 2222 3333", "ids " + m + "1111 2222 3333", "card", ""},
+		{"two cards in a row", "4111 1111 1111 1111 4242 4242 4242 4242", m + "1111 " + m + "4242", "card,card", ""},
+		{"two cards after a word", "declined: 5555 5555 5555 4444 4111 1111 1111 1111", "declined: " + m + "4444 " + m + "1111", "card,card", ""},
+		{"card, expiry and cvc", "4111 1111 1111 1111 0129 7373", m + "1111 0129 7373", "card", ""},
+		{"card in the middle of a run", "ref 1234 4111 1111 1111 1111 5678 9999", "ref 1234 " + m + "1111 5678 9999", "card", ""},
 		{"five fours, no card", "ref 1234 5678 9012 3456 7890", "", "", ""},
 		{"amounts", "$1,234.56 and 4242.00 EUR", "", "", ""},
 		{"mask is stable", m + "4242 4242 4242 4242", "", "", ""},
