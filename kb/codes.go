@@ -194,11 +194,34 @@ func splitRawTokens(s string) []string {
 // them: ACH codes typed with a space joined ("r 01"), at most
 // maxQueryTokens.
 func questionTokens(q string) []string {
-	raw := joinSpacedACHCodes(splitRawTokens(q))
+	raw := joinSpacedACHCodes(splitGluedContext(splitRawTokens(q)))
 	if len(raw) > maxQueryTokens {
 		raw = raw[:maxQueryTokens]
 	}
 	return raw
+}
+
+// gluedContext are the words people glue to a response code ("rc05",
+// "RC51", "resp05"): the token is that word and the code.
+var gluedContext = []string{"rc", "resp", "de39"}
+
+// splitGluedContext splits a token of a context word glued to a code of
+// one to three digits into the two.
+func splitGluedContext(toks []string) []string {
+	for i := 0; i < len(toks); i++ {
+		low := strings.ToLower(toks[i])
+		for _, w := range gluedContext {
+			rest := strings.TrimPrefix(low, w)
+			if rest == low || len(rest) < 1 || len(rest) > 3 || !isDigits(rest) {
+				continue
+			}
+			toks = append(toks[:i+1], toks[i:]...)
+			toks[i], toks[i+1] = toks[i][:len(w)], rest
+			i++
+			break
+		}
+	}
+	return toks
 }
 
 // KnownCodes returns the canonical keys of the codes in text that the

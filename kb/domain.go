@@ -105,7 +105,10 @@ func nearTopic(q string) bool {
 var consumerShapes = compileShapes(
 	`\bi (returned|bought|ordered|purchased|paid for)\b`,
 	`\b(a|the) (good|better|best|smart) (buy|investment|deal)\b`, `\bbetter buy\b`,
-	`\bmy (\w+ ){0,2}(landlord|rent|paycheck|paycheque|wages|friend|friends|family|mom|dad|wife|husband)\b`,
+	`\bmy (\w+ ){0,2}(landlord|rent|paycheck|paycheque|wages|friend|friends|family|mom|dad|wife|husband|son|daughter|kid|kids|child|children|mother|father|brother|sister|grandma|grandpa|grandmother|grandfather|parents|partner|girlfriend|boyfriend|roommate|neighbor|neighbour)\b`,
+	// a buyer's own dispute with their card's issuer
+	`\b(dispute|chargeback|charge back|refund|reverse) (a|the|this|that) (charge|transaction|payment|purchase) (on|from) my\b`,
+	`\bon my (own )?(visa|mastercard|amex|credit card|debit card|card|statement|bank account|bank statement)\b`,
 	// a card or bank statement, not a merchant's settlement statement
 	`\bmy ((credit|debit|bank|card|amex|visa|mastercard|discover|chase|monthly|last|latest) ){0,2}(statement|bill)\b`,
 	`\b(to|for) (a|my) (friend|friends|family)\b`,
@@ -175,7 +178,8 @@ var (
 		investment investments investor investors dividend dividends revenue revenues profit profits earnings earn earns
 		salary salaries wage wages employee employees hiring career careers ceo founder founders valuation ipo apr
 		mortgage mortgages loan loans tax taxes savings crypto bitcoin ethereum btc eth retirement pension lottery
-		budget budgeting money points miles cashback interest apy`))
+		budget budgeting money points miles cashback interest apy layoff layoffs news announce announced announcement
+		acquisition acquisitions acquired merger lawsuit`))
 	// words of a merchant's side of a payment: whoever writes them asks
 	// about their business, not their own money
 	merchantCues = toSet(strings.Fields(`we we're we've our ours us ourselves customer customers customer's shopper shoppers

@@ -62,6 +62,32 @@ func TestFresh2QuestionSets(t *testing.T) {
 	checkUnconfident(t, ix, "fresh2-neartopic.jsonl", "fresh2-offtopic.jsonl")
 }
 
+// TestFresh3QuestionSets holds a third outsider's sets, with its own
+// gateway documents (fresh3-code-docs.jsonl: Q-0417, PRC_88, GW-4412, AX-07,
+// ZT301 …): amounts written with a currency sign ("$900", "$1"), codes glued
+// to "rc" ("rc05"), an ACH "return code 1", typos ("payot", "chargebak"),
+// and near-topic questions about a buyer's own dispute, a relative's app and
+// a company's layoffs.
+func TestFresh3QuestionSets(t *testing.T) {
+	sh := sharedDir(t)
+	ix, _ := openTemp(t)
+	importFile(t, ix, filepath.Join(sh, "corpus", "reference-codes.jsonl"))
+	importFile(t, ix, filepath.Join("testdata", "fresh3-code-docs.jsonl"))
+	arts, err := StarterArticles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Doc{}
+	for _, a := range arts {
+		byID[a.ID] = a
+	}
+	checkAnswerableSets(t, ix, byID, []questionSet{
+		{"fresh3-natural-questions.jsonl", 0.95, 0.95, 0.80},
+		{"fresh3-code-questions.jsonl", 0.95, 1, 0.80},
+	})
+	checkUnconfident(t, ix, "fresh3-neartopic.jsonl", "fresh3-offtopic.jsonl")
+}
+
 // questionSet is a file of testdata questions with gold ids and the least
 // top-3 share, confident share and share of answerable questions whose
 // shown passage says what to do.

@@ -242,6 +242,9 @@ func numberQuantities(q string, raw []string) []bool {
 		}
 		q = q[i+1:]
 	}
+	for _, n := range moneyNumbers(q) {
+		percent[n] = true
+	}
 	lows := make([]string, len(raw))
 	for i, r := range raw {
 		lows[i] = strings.ToLower(r)
@@ -283,6 +286,54 @@ func numberQuantities(q string, raw []string) []bool {
 					break
 				}
 			}
+		}
+	}
+	return out
+}
+
+// currencySigns are the symbols written before (or after) an amount.
+var currencySigns = []string{"$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₪", "₫", "₱", "฿", "R$", "US$", "C$", "A$"}
+
+// moneyNumbers returns the whole-number parts of the amounts in q written
+// with a currency sign before or after them ("$1", "$ 900", "€51,50",
+// "900€"): "1", "900", "51", "900".
+func moneyNumbers(q string) []string {
+	var out []string
+	for _, sign := range currencySigns {
+		for rest := q; ; {
+			i := strings.Index(rest, sign)
+			if i < 0 {
+				break
+			}
+			// after the sign
+			k := i + len(sign)
+			for k < len(rest) && rest[k] == ' ' {
+				k++
+			}
+			e := k
+			for e < len(rest) && rest[e] >= '0' && rest[e] <= '9' {
+				e++
+			}
+			if e > k {
+				out = append(out, rest[k:e])
+			}
+			// before the sign
+			b := i
+			for b > 0 && rest[b-1] == ' ' {
+				b--
+			}
+			a := b
+			for a > 0 && (rest[a-1] >= '0' && rest[a-1] <= '9' || rest[a-1] == '.' || rest[a-1] == ',') {
+				a--
+			}
+			if a < b {
+				whole := rest[a:b]
+				if d := strings.IndexAny(whole, ".,"); d >= 0 && len(whole)-d == 3 {
+					whole = whole[:d] // 51,50 or 51.50
+				}
+				out = append(out, strings.NewReplacer(",", "", ".", "").Replace(whole))
+			}
+			rest = rest[i+len(sign):]
 		}
 	}
 	return out
@@ -352,6 +403,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		single   bool   // the raw token was a single letter (3DS status)
 		fromCode int    // index of the raw token
 		fixed    bool   // typo-corrected
+		quantity bool   // a number that is an amount, a count or a level
 	}
 	var seq []tok
 	type rawCode struct {
@@ -393,7 +445,7 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		}
 		for _, part := range strings.FieldsFunc(low, func(r rune) bool { return r == '_' || r == '-' }) {
 			part = strings.ReplaceAll(part, "\u2019", "'")
-			seq = append(seq, tok{word: part, single: len(part) == 1 && len(r) == 1, fromCode: ri})
+			seq = append(seq, tok{word: part, single: len(part) == 1 && len(r) == 1, fromCode: ri, quantity: quantity})
 		}
 	}
 
@@ -556,6 +608,11 @@ func analyzeQuery(q string, ts termStats) queryPlan {
 		if t.single && !explicit[w] {
 			continue
 		}
+		if t.quantity {
+			// "$900", "92%", "3 days": no evidence about the topic, and
+			// not a word to search ("900" is an action code's title)
+			continue
+		}
 		wseen[w] = true
 		p.words = append(p.words, w)
 		u := contentUnit{word: w, fixed: t.fixed}
@@ -688,8 +745,8 @@ func correctWord(w string, ts termStats) []string {
 			return
 		}
 		seen[c] = true
-		if enStop[c] {
-			return
+		if enStop[c] || stopWords[c] {
+			return // a fix into a word the search drops ("payot" -> "paybot") loses the word
 		}
 		df := ts.candidate(stem(c))
 		if df == 0 {
@@ -795,12 +852,33 @@ var achContext = map[string]bool{"ach": true, "nacha": true, "return": true, "re
 // joinSpacedACHCodes turns "r 01" into "R01" (and "c 5" into "C5") when the
 // question is about ACH; elsewhere a lone letter before a number means
 // nothing in particular.
+// achReturnBefore reports whether the words just before raw[i] are a
+// return word, optionally followed by "code", "reason" or "reason code"
+// ("return code", "returned with code", "return reason").
+func achReturnBefore(raw []string, i int) bool {
+	j := i - 1
+	for n := 0; n < 3 && j >= 0; n++ {
+		switch strings.ToLower(raw[j]) {
+		case "code", "reason", "with", "#", "no", "number":
+			j--
+			continue
+		case "return", "returned", "returns":
+			return true
+		}
+		return false
+	}
+	return false
+}
+
 func joinSpacedACHCodes(raw []string) []string {
-	ach := false
+	ach, achNamed := false, false
 	for _, t := range raw {
-		if achContext[strings.ToLower(t)] {
+		switch low := strings.ToLower(t); {
+		case low == "ach" || low == "nacha" || low == "echeck":
+			// named outright: "return code 1" is R01, not an issuer's 01
+			ach, achNamed = true, true
+		case achContext[low]:
 			ach = true
-			break
 		}
 	}
 	out := make([]string, 0, len(raw))
@@ -817,6 +895,17 @@ func joinSpacedACHCodes(raw []string) []string {
 		if ach && (t == "r" || t == "R" || t == "c" || t == "C") && i+1 < len(raw) && len(raw[i+1]) <= 2 && isDigits(raw[i+1]) {
 			out = append(out, strings.ToUpper(t)+raw[i+1])
 			i++
+			continue
+		}
+		// "ach return code 1", "returned with code 29", "return reason 03":
+		// in an ACH question, a number of one or two digits after a return
+		// word (and "code" or "reason") is an R code
+		if achNamed && isDigits(t) && len(t) <= 2 && achReturnBefore(raw, i) {
+			n := t
+			if len(n) == 1 {
+				n = "0" + n
+			}
+			out = append(out, "R"+n)
 			continue
 		}
 		out = append(out, t)

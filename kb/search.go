@@ -500,7 +500,10 @@ func coverage(p queryPlan, top *search.DocumentMatch, rs *readerStats, an analys
 				wordsHave++
 			}
 			typed = typed || !u.fixed || domainStems[u.stem] || domainStems[u.word]
-			if !u.fixed && (domainStems[u.stem] || domainStems[u.word]) {
+			// a typo fixed into a long payments word ("chargebak") is
+			// evidence too; a short one may be an everyday word that
+			// happens to sit one edit away ("lunch", "launch")
+			if (!u.fixed || len(u.word) >= 8) && (domainStems[u.stem] || domainStems[u.word]) {
 				domain = true
 			}
 		}

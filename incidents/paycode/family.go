@@ -27,7 +27,7 @@ var families = []Family{
 		Systems: []string{"iso8583_1993_action_code"}},
 	{Key: "nacha-return", Name: "Nacha ACH return codes (R01–R85)", URL: "https://docs.moov.io/guides/ach/returns/", Systems: []string{"ach-return", "ach"}},
 	{Key: "nacha-noc", Name: "Nacha notification of change codes (C01…)", URL: "https://jackhenry.dev/payments-orchestrator/docs/payments/payments-1/noc-and-return-ach-codes/",
-		Systems: []string{"ach-noc_change"}},
+		Systems: []string{"ach-noc_change", "ach-noc"}},
 	{Key: "3ds-transstatus", Name: "EMV 3-D Secure transStatus values", URL: "https://docs.adyen.com/online-payments/classic-integrations/api-integration-ecommerce/3d-secure/raw-3d-secure-responses",
 		Systems: []string{"3ds-transstatus"}},
 	{Key: "3ds-transstatusreason", Name: "EMV 3-D Secure transStatusReason values", URL: "https://www.checkout.com/docs/risk-management/3d-secure/sessions/understand-authentication-failures",
