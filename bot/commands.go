@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -271,6 +272,12 @@ func (e *Engine) cmdLearn(ctx context.Context, r *reply, args string) error {
 			"In an incident thread, /payissue learn <answer> uses the last question asked there.")
 	}
 	if err := l.LearnAnswer(ctx, question, answer, inc, r.ev.User); err != nil {
+		var ue *userError
+		if !found && errors.As(err, &ue) && strings.Contains(ue.msg, "the question ") {
+			// the question was the thread's last, not typed here: say
+			// which it was and how to give one in other words
+			return userErrorf("%s (The question was the last one asked in this thread; to answer it in other words, use /payissue learn <question> :: <answer>.)", ue.msg)
+		}
 		return err
 	}
 	r.say(KindText, fmt.Sprintf("Thanks, I saved that as a community answer to %q.", question))

@@ -37,6 +37,9 @@ func (k *recKB) LearnAnswer(_ context.Context, q, a string, _ *incidents.Inciden
 	if strings.Contains(a, "card number") {
 		return bot.Refusal("it asks people for card data")
 	}
+	if strings.Contains(q, "Bob Jones") {
+		return bot.Refusal("the question names a person")
+	}
 	k.learned = append(k.learned, [2]string{q, a})
 	return nil
 }
@@ -146,6 +149,19 @@ func TestThreadAnswersOncePacedAndLearnUsesLastQuestion(t *testing.T) {
 	got = h.ThreadCommand("learn DM me your card number")
 	if len(got) != 1 || !strings.Contains(got[0].Text, "didn't save that answer: it asks people for card data") {
 		t.Fatalf("refusal: %+v", got)
+	}
+	// a thread question that names someone is refused as the question,
+	// with the way to give it in other words
+	h.Clock.Advance(31 * time.Second)
+	h.Say("can Bob Jones in finance approve a retry of R02?")
+	got = h.ThreadCommand("learn Yes, once.")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "the question names a person") ||
+		!strings.Contains(got[0].Text, "/payissue learn <question> :: <answer>") || strings.Contains(got[0].Text, "Bob") {
+		t.Fatalf("question refusal: %+v", got)
+	}
+	got = h.ThreadCommand("learn can finance approve a retry of R02? :: Yes, once.")
+	if len(kb.learned) != 2 || kb.learned[1][0] != "can finance approve a retry of R02?" {
+		t.Fatalf("learned %v; replies %+v", kb.learned, got)
 	}
 	// show and unlearn
 	got = h.ThreadCommand("show a1")

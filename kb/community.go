@@ -45,13 +45,74 @@ var (
 	reMention = regexp.MustCompile(`<[@!#][^>]*>|(^|[^A-Za-z0-9._%+-])@[&!]?[A-Za-z0-9._-]{2,}`)
 	reEmail   = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b`)
 	rePhone   = regexp.MustCompile(`(?:\+|\b00)\d[\d\s().-]{7,}\d|\(\d{3}\)\s*\d{3}[\s.-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b`)
+	// an internal line: "ext. 4411", "extension #12", "x4411", "call 4411"
+	reExtension = regexp.MustCompile(`(?i)(?:^|[\s(])x\.?\d{3,5}\b|\b(?:ext|extn|extension)\b\.?\s*(?:no\.?\s*|#\s*)?\d{2,6}\b|\b(?:call|dial|ring|phone)\s+(?:us\s+|me\s+|him\s+|her\s+)?(?:at\s+|on\s+)?\d{3,6}\b(?:[^\d.,-]|[.,]\D|[.,]?$)`)
+	// "cc#", "card #", "acct#": a number sign after a card word
+	reNumberSign = regexp.MustCompile(`\b(cc|card|cards|acct|account)\s?#`)
 )
 
 // CheckAnswer returns nil when text may be stored as a community answer, or
 // an error wrapping ErrRefused that says why not: it mentions or points to a
-// person (@someone, <@U…>, an email address, a phone number, "contact me"),
-// or it asks for card data ("send me your card number", "DM your CVV").
+// person (@someone, <@U…>, an email address, a phone number or extension,
+// "contact me", "ask Ana", "see John Smith"), or it asks for card data or
+// has it handled ("send me your card number", "DM your CVV", "write down
+// the customer's card number").
 func CheckAnswer(text string) error {
+	switch refusal(text, false) {
+	case refuseCard:
+		return fmt.Errorf("%w: it asks people for card data or has it handled (card number, CVV, PIN or expiry); nobody should ask for, send, write down or key in those", ErrRefused)
+	case refuseMention:
+		return fmt.Errorf("%w: it mentions a person or a channel; write what to do, and use /payissue escalate to reach people", ErrRefused)
+	case refuseEmail:
+		return fmt.Errorf("%w: it holds an email address; answers say what to do, contacts live in the escalation policy", ErrRefused)
+	case refusePhone:
+		return fmt.Errorf("%w: it holds a phone number or an extension; answers say what to do, contacts live in the escalation policy", ErrRefused)
+	case refusePerson:
+		return fmt.Errorf("%w: it sends people to someone by name; write what to do, and use /payissue escalate to reach people", ErrRefused)
+	}
+	return nil
+}
+
+// CheckQuestion is CheckAnswer for the question a community answer is
+// learned for: the question becomes the answer's title, shown to everyone
+// who finds the answer, so it may not mention, name or give the contact of
+// a person either ("can Bob Jones in finance approve a retry?", "can Bob
+// approve it?"), nor ask for card data. Card numbers typed into it are
+// masked when it is stored (RedactDoc), as in answers. Errors: one
+// wrapping ErrRefused whose reason starts "the question".
+func CheckQuestion(text string) error {
+	what := ""
+	switch refusal(text, true) {
+	case refuseNone:
+		return nil
+	case refuseCard:
+		what = "asks people for card data or has it handled (card number, CVV, PIN or expiry)"
+	case refuseMention:
+		what = "mentions a person or a channel"
+	case refuseEmail:
+		what = "holds an email address"
+	case refusePhone:
+		what = "holds a phone number or an extension"
+	case refusePerson:
+		what = "names a person"
+	}
+	return fmt.Errorf("%w: the question %s; it becomes the answer's title, which everyone who finds the answer sees, so ask it without names, contacts or card data", ErrRefused, what)
+}
+
+// Why a text is refused (refusal).
+const (
+	refuseNone = iota
+	refuseCard
+	refuseMention
+	refuseEmail
+	refusePhone
+	refusePerson
+)
+
+// refusal is why text may not be stored (refuseNone when it may). A
+// question is held to one more rule than an answer: it names nobody at all
+// (namesAnyone), since it is shown as the answer's title.
+func refusal(text string, question bool) int {
 	// Cheap tests first: imports run this on every community line.
 	if !isASCII(text) {
 		// accents and full-width forms fold to what the tests read:
@@ -59,6 +120,10 @@ func CheckAnswer(text string) error {
 		text = foldText(text)
 	}
 	low := strings.ToLower(text)
+	if strings.IndexByte(low, '#') >= 0 {
+		// "CC#", "card #": the number of the card
+		low = reNumberSign.ReplaceAllString(low, "$1 number")
+	}
 	at := strings.ContainsAny(text, "@<")
 	digits := 0
 	for i := 0; i < len(text); i++ {
@@ -67,18 +132,20 @@ func CheckAnswer(text string) error {
 		}
 	}
 	switch {
-	case asksForCardData(low) || movesCardData(low):
-		return fmt.Errorf("%w: it asks people for card data (card number, CVV, PIN or expiry); nobody should ever send those in chat", ErrRefused)
+	case asksForCardData(low) || movesCardData(low) || handlesCardData(low):
+		return refuseCard
 	case at && reMention.MatchString(text):
-		return fmt.Errorf("%w: it mentions a person or a channel; write what to do, and use /payissue escalate to reach people", ErrRefused)
+		return refuseMention
 	case at && reEmail.MatchString(text):
-		return fmt.Errorf("%w: it holds an email address; answers say what to do, contacts live in the escalation policy", ErrRefused)
-	case digits >= 9 && rePhone.MatchString(text):
-		return fmt.Errorf("%w: it holds a phone number; answers say what to do, contacts live in the escalation policy", ErrRefused)
-	case asksToContact(low) || namesAPerson(text) || namesSomeone(text):
-		return fmt.Errorf("%w: it asks people to contact someone; write what to do instead", ErrRefused)
+		return refuseEmail
+	case digits >= 9 && rePhone.MatchString(text), digits >= 2 && reExtension.MatchString(text):
+		return refusePhone
+	case asksToContact(low) || namesAPerson(text) || namesSomeone(text) || reachesHandle(text):
+		return refusePerson
+	case question && namesAnyone(text):
+		return refusePerson
 	}
-	return nil
+	return refuseNone
 }
 
 // CommunityID is the id of author's answer to question: one per question
@@ -91,8 +158,9 @@ func CommunityID(question, author string) string {
 }
 
 // Learn stores author's answer to question as a community answer, after
-// CheckAnswer on both texts. at is the time of the answer. It returns the
-// stored document. Errors: one wrapping ErrRefused, or the index's.
+// CheckAnswer on the answer and CheckQuestion on the question. at is the
+// time of the answer. It returns the stored document. Errors: one wrapping
+// ErrRefused, or the index's.
 //
 // authorID is the author's identity ("slack:U123"), authorName the name
 // shown with the answer.
@@ -118,7 +186,7 @@ func AnswerDoc(question, answer, authorID, authorName string, at time.Time, extr
 	if err := CheckAnswer(answer); err != nil {
 		return Doc{}, err
 	}
-	if err := CheckAnswer(question); err != nil {
+	if err := CheckQuestion(question); err != nil {
 		return Doc{}, err
 	}
 	d := extra
@@ -288,6 +356,60 @@ var (
 		details data number numbers info settings list history transaction transactions`))
 )
 
+var (
+	numberWords = toSet(strings.Fields(`number numbers no num nr nbr`))
+	// words that may stand between "full" and the card's number
+	fullCardWords = toSet(strings.Fields(`primary account acct credit debit long 13 14 15 16 17 18 19 sixteen fifteen
+		nineteen digit digits card card's s customer customers cardholder cardholder's their your his her`))
+	// a card named a test card is public ("the test card number 4242…")
+	testCardWords = toSet(strings.Fields(`test testing sandbox dummy sample example fake`))
+	// words between "the numbers" and "card": "the numbers on the front
+	// of their card"
+	onCardWords = toSet(strings.Fields(`on of the their your his her a customer customers customer's cardholder
+		cardholders s front back face credit debit physical`))
+	// verbs that use a number on a card as a phone number
+	dialVerbs = toSet(strings.Fields(`call calls calling dial dials dialing ring phone`))
+)
+
+// numberOnCard reports whether the number (or code) at words[i] is one
+// printed on a card: "the numbers on their card", "the number on the front
+// of the card", "the code on the back". A single number on the back of a
+// card, or one called or dialled, is the issuer's phone number ("call the
+// number on the back of their card").
+func numberOnCard(words []string, i int) bool {
+	on, back := false, false
+	for k := i + 1; k < len(words) && k <= i+6; k++ {
+		switch n := words[k]; {
+		case n == "card" || n == "cards":
+			if !on || k+1 < len(words) && cardNounNext[words[k+1]] {
+				return false
+			}
+			if words[i] == "numbers" {
+				return true
+			}
+			if back {
+				return false
+			}
+			for m := i - 1; m >= 0 && m >= i-4; m-- {
+				if dialVerbs[words[m]] {
+					return false
+				}
+			}
+			return true
+		case n == "on" || n == "of":
+			on = true
+		case n == "back":
+			back = true
+		case !onCardWords[n]:
+			return false
+		}
+		if on && back && (words[i] == "code" || words[i] == "codes") {
+			return true // "the code on the back": the CVV
+		}
+	}
+	return false
+}
+
 // lastOrFirst reports whether the digits at words[i] are the last or the
 // first few ("the last 4 digits", "last four digits", "les derniers
 // chiffres"), which may be shared: the word before, or the one before a
@@ -318,16 +440,42 @@ func cardDataAt(words []string, i int) bool {
 		}
 		return ""
 	}
+	if i > 0 && testCardWords[words[i-1]] {
+		// "the test card number", "a sandbox PAN": test cards are public
+		return false
+	}
 	switch {
 	case cardData[w] || cardDataWords[w]:
 		return true
 	case (w == "card" || w == "card's" || w == "cc") && (cardNext[at(1)] || at(1) == "s" && cardNext[at(2)]):
 		return true
-	case w == "full" && (at(1) == "card" || at(1) == "pan" || at(1) == "number"):
+	case w == "card" && (at(1) == "account" || at(1) == "acct") && numberWords[at(2)]:
+		// "the card account number"
+		return true
+	case w == "primary" && at(1) == "account" && numberWords[at(2)]:
+		// "the primary account number": the PAN spelt out
+		return true
+	case (w == "account" || w == "acct") && numberWords[at(1)] && (at(2) == "of" || at(2) == "on") &&
+		(at(3) == "card" || at(4) == "card" || at(5) == "card"):
+		// "the account number of the card"
+		return true
+	case w == "full":
+		// "full card", "full PAN", "full number", "the full 16-digit card
+		// number", "the full primary account number"
+		for k := 1; k <= 4; k++ {
+			n := at(k)
+			if n == "card" || n == "pan" || n == "cc" || numberWords[n] && n != "no" || n == "details" {
+				return true
+			}
+			if !fullCardWords[n] {
+				return false
+			}
+		}
+	case (numberWords[w] || w == "code" || w == "codes") && numberOnCard(words, i):
 		return true
 	case (w == "security" || w == "verification") && (at(1) == "code" || at(1) == "number"):
 		return true
-	case w == "expiration" && at(1) == "date", w == "long" && at(1) == "number":
+	case (w == "expiration" || w == "exp") && at(1) == "date", w == "long" && at(1) == "number":
 		return true
 	case w == "numero" || w == "num" || w == "nummer" || w == "code" || w == "codigo" || w == "codice":
 		// numero de carte, codigo de seguridad, code de securite
@@ -336,8 +484,10 @@ func cardDataAt(words []string, i int) bool {
 			n = at(2)
 		}
 		return cardForeign[n] || n == "securite" || n == "seguridad" || n == "sicurezza" || n == "seguranca"
-	case digitCounts[w] && digitWords[at(1)]:
-		return !lastOrFirst(words, i+1)
+	case digitCounts[w] && (digitWords[at(1)] || at(1) == "numbers" || at(1) == "figures"):
+		// "the sixteen digits", "the 16 numbers"; not the digits of a test
+		// card ("the sixteen-digit test card")
+		return !lastOrFirst(words, i+1) && !testCardWords[at(2)]
 	case imageWords[w] && (at(1) == "of" || at(1) == "showing"):
 		// a photo, picture or screenshot of the card shows its number:
 		// "send a photo of your card", "a picture of the front and back of
@@ -378,18 +528,36 @@ func asksForCardData(low string) bool {
 		words := strings.FieldsFunc(sn, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 		})
-		verb, data := -1, -1
+		verb, data, askTo := -1, -1, -1
 		cue, negated := false, false
 		for i, w := range words {
 			negated = negated || negations[w]
+			if w == "to" {
+				// "ask the customer to …", "get them to …"
+				for k := i - 1; k >= 0 && k >= i-5; k-- {
+					if askers[words[k]] {
+						askTo = i
+						break
+					}
+				}
+			}
 			switch {
-			case requestsData(words, i):
+			case requestsData(words, i) || confirmVerbs[w]:
 				// "request the PIN", "collect the long number", "ask the
-				// customer for the CVV", "have them read out the code":
-				// asking for the data is the request, whoever is asked
+				// customer for the CVV", "have them read out the code",
+				// "confirm the full card number": asking for the data,
+				// or having it said back, is the request, whoever is asked
 				verb, cue = i, true
 			case askVerbs[w]:
-				verb, cue = i, privateVerbs[w]
+				// "send me …" waits for its cue; "tell you the numbers",
+				// and "ask the customer to give the card number", hand it
+				// over; a request just made still holds ("ask the
+				// customer what the card number is")
+				c := privateVerbs[w] || i+1 < len(words) && words[i+1] == "you" && youVerbs[w] ||
+					askTo >= 0 && askTo == i-1 && handOverVerbs[w]
+				if !cue || i-verb > 5 || c {
+					verb, cue = i, c
+				}
 			case verb >= 0 && recipientCue[w]:
 				cue = true
 			}
@@ -417,18 +585,38 @@ func asksForCardData(low string) bool {
 	return false
 }
 
+var (
+	// verbs that have card data said back: "confirm the full card number"
+	confirmVerbs = toSet(strings.Fields(`confirm confirms confirming verify verifies verifying repeat repeats
+		recite recites dictate dictates spell spells`))
+	// verbs that ask someone to do what follows "to": "ask the customer
+	// to …", "get them to …", "tell the cardholder to …"
+	askers = toSet(strings.Fields(`ask asks asking tell tells get gets need needs want wants have has instruct
+		invite encourage remind request require expect let`))
+	// verbs that hand data over when someone is asked to do them ("ask
+	// the customer to give the card number"); not enter, type or check,
+	// which the customer does on the payment page
+	handOverVerbs = toSet(strings.Fields(`tell give send share provide read say forward email mail text message
+		msg dm pm post paste reply respond submit whatsapp`))
+	// verbs of handing over to "you": "tell you the numbers"
+	youVerbs = toSet(strings.Fields(`tell give send share read email text message msg dm pm forward provide`))
+)
+
 // requestsData reports whether words[i] asks for something to be handed
-// over: request, collect, obtain, gather or note down; "ask" with a "for"
-// after it ("ask the customer for the CVV", not "ask the customer to
-// check the card number"); "read" with "out", "back" or "aloud".
+// over: request, collect, obtain, gather or note down; "ask" with a "for",
+// "what" or "which" after it ("ask the customer for the CVV", not "ask the
+// customer to check the card number"); "read" with "out", "back" or
+// "aloud" after it.
 func requestsData(words []string, i int) bool {
 	w := words[i]
 	switch w {
 	case "request", "requests", "requesting", "collect", "collects", "collecting", "obtain", "obtains", "gather", "note", "jot":
 		return w != "note" && w != "jot" || i+1 < len(words) && words[i+1] == "down"
 	case "ask", "asks", "asking":
+		// "ask the customer for …", "ask the customer what the card
+		// number is"
 		for k := i + 1; k < len(words) && k <= i+5; k++ {
-			if words[k] == "for" {
+			if words[k] == "for" || words[k] == "what" || words[k] == "which" {
 				return true
 			}
 			if words[k] == "to" {
@@ -436,7 +624,12 @@ func requestsData(words []string, i int) bool {
 			}
 		}
 	case "read", "reads":
-		return i+1 < len(words) && (words[i+1] == "out" || words[i+1] == "back" || words[i+1] == "aloud")
+		// "read out the code", "read the card number out loud"
+		for k := i + 1; k < len(words) && k <= i+6; k++ {
+			if words[k] == "out" || words[k] == "back" || words[k] == "aloud" {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -498,6 +691,170 @@ func movesCardData(low string) bool {
 		// a sentence that says not to ("the full card number is never
 		// needed") names no data for the next one to move
 		named = named && !negated
+	}
+	return false
+}
+
+var (
+	// verbs of getting card data from someone: "get the sixteen digits
+	// from the customer", "take the card number over the phone"
+	acquireVerbs = toSet(strings.Fields(`get grab take fetch obtain collect gather pull receive`))
+	// verbs of handling card data yourself: writing it down, keeping it,
+	// keying it in ("write down the card number", "key in the full PAN
+	// yourself in the virtual terminal")
+	handleVerbs = toSet(strings.Fields(`write note jot copy keep save store record log retain memorize memorise
+		remember screenshot key type punch enter input put stash transcribe`))
+	// words after card data that make it the name of a thing on a screen
+	// ("type the test number in the card number field")
+	cardUIWords = toSet(strings.Fields(`field fields form forms box boxes input inputs element elements iframe page
+		pages reader readers screen`))
+	// words after card data that make it the subject of what follows
+	// ("note the card number is masked"), or keep it away ("keep the card
+	// number out of chat")
+	cardDataThen = toSet(strings.Fields(`is are was were must should will can may might has have gets does out away off
+		never isn't aren't`))
+	// words of a card's name that the data may run on with ("the card
+	// number field")
+	cardNameWords = toSet(strings.Fields(`card cards card's s cc number numbers no num pan cvv cvc expiry date
+		security code details data info verification`))
+	// words that end "don", "can" and "won" as "don't", "can't", "won't"
+	negatedT = toSet(strings.Fields(`don can won shouldn mustn didn doesn isn aren wouldn couldn`))
+)
+
+// handlesCardData reports whether a lower-case text tells the reader to get
+// card data from someone or to handle it themselves: an instruction (a verb
+// that starts a clause, or follows "then", "just", "you"…) to get, take or
+// collect it, or to write, note, copy, keep, save, record, key in, type in
+// or put it somewhere, with the data as its object within 8 words ("Get the
+// sixteen digits from the customer", "Write down the customer's card
+// number", "key in the full PAN yourself"). Not: what someone is got to do
+// ("get the customer to re-enter the card number"), the customer's own card
+// ("enter your card details"), a field of a form ("type it in the card
+// number field"), the data as the subject of a clause ("note the card
+// number is masked") or kept away ("keep the card number out of chat"), or
+// an instruction that says not to.
+func handlesCardData(low string) bool {
+	if strings.ContainsAny(low, "\"\u201c") {
+		// a quoted message to the customer ("Please enter the new card
+		// details and try again") has them enter their own card on the
+		// payment page; a quoted instruction to the reader ("key in the
+		// customer's PAN yourself") is still one
+		low = reQuoted.ReplaceAllStringFunc(low, func(q string) string {
+			if toTheCustomer(q) {
+				return "."
+			}
+			return q
+		})
+	}
+	clauses := strings.FieldsFunc(low, func(r rune) bool {
+		return r == '.' || r == '!' || r == '?' || r == '\n' || r == ';' || r == ',' || r == ':' || r == '(' || r == ')' || r == '"'
+	})
+	for _, cl := range clauses {
+		words := strings.FieldsFunc(cl, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+		})
+		negated := false
+		for v, w := range words {
+			if negations[w] || w == "t" && v > 0 && negatedT[words[v-1]] {
+				negated = true
+			}
+			if negated || !acquireVerbs[w] && !handleVerbs[w] {
+				continue
+			}
+			if v > 0 && !imperativeLead[words[v-1]] && words[v-1] != "ll" || v > 0 && words[v-1] == "to" && toSomeoneElse(words, v-1) {
+				// not the reader's instruction: "the customer keys in…",
+				// "tell the customer to enter the card number on the
+				// checkout page"
+				continue
+			}
+			if v > 0 && andOr[words[v-1]] && toSomeoneElseBefore(words, v) {
+				continue // "ask the customer to insert the card and enter the PIN"
+			}
+		object:
+			for k := v + 1; k < len(words) && k <= v+8; k++ {
+				switch n := words[k]; {
+				case n == "to" || negations[n]:
+					break object // "get the customer to re-enter the card number"
+				case n == "your" || n == "yours":
+					break object // the customer's own card: "enter your card details"
+				case cardDataAt(words, k):
+					if !dataNamesAThing(words, k) && !(words[k] == "pin" && enterVerbs[w]) {
+						// the PIN is entered by its cardholder on a PIN pad
+						return true
+					}
+					break object
+				}
+			}
+		}
+	}
+	return false
+}
+
+var (
+	reQuoted = regexp.MustCompile(`"[^"]*"|\x{201c}[^\x{201d}]*\x{201d}`)
+	andOr    = toSet(strings.Fields(`and or then`))
+	// verbs of entering: a PIN is entered by its cardholder
+	enterVerbs = toSet(strings.Fields(`enter key type input punch`))
+)
+
+// toTheCustomer reports whether a quoted lower-case text is a message to
+// the customer about their own card: it says "please", "you" or "your",
+// and names nobody else's card, no terminal and no "yourself".
+func toTheCustomer(q string) bool {
+	ws := strings.FieldsFunc(q, func(r rune) bool { return !(r >= 'a' && r <= 'z') })
+	polite := false
+	for _, w := range ws {
+		switch w {
+		case "please", "you", "your":
+			polite = true
+		case "yourself", "customer", "customers", "cardholder", "cardholders", "caller", "their", "his", "her",
+			"terminal", "virtual", "moto":
+			return false
+		}
+	}
+	return polite
+}
+
+// toSomeoneElseBefore reports whether the verb at words[v], after "and" or
+// "or", goes on with what someone else was asked to do before it ("ask the
+// customer to insert the card and enter the PIN").
+func toSomeoneElseBefore(words []string, v int) bool {
+	for k := v - 1; k >= 0; k-- {
+		if words[k] == "to" && toSomeoneElse(words, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// whoElse are the people an instruction may be for, other than the reader.
+var whoElse = toSet(strings.Fields(`customer customers cardholder cardholders them they shopper shoppers buyer buyers
+	user users caller callers client clients him her payer payers merchant merchants`))
+
+// toSomeoneElse reports whether the "to" at words[i] follows someone other
+// than the reader ("tell the customer to", "get them to"), not "you need
+// to" or "remember to".
+func toSomeoneElse(words []string, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-4; k-- {
+		if whoElse[words[k]] {
+			return true
+		}
+	}
+	return false
+}
+
+// dataNamesAThing reports whether the card data named at words[i] is the
+// name of a field or a page, the subject of what follows, or kept away:
+// "the card number field", "the card number is masked", "the PAN out of
+// the logs".
+func dataNamesAThing(words []string, i int) bool {
+	for k := i + 1; k < len(words) && k <= i+4; k++ {
+		switch n := words[k]; {
+		case cardUIWords[n] || cardDataThen[n]:
+			return true
+		case !cardNameWords[n]:
+			return false
+		}
 	}
 	return false
 }
@@ -649,7 +1006,8 @@ var (
 		pagseguro alipay wechat paytm cashfree gocardless plaid dwolla marqeta airwallex payu ccbill opayo sagepay
 		trustly sofort ideal bancontact twint swish vipps mobilepay blik pix upi sepa nacha fedwire swift venmo zelle
 		affirm afterpay sezzle zip recurly chargebee zuora paddle fastspring chase amex mastercard maestro diners
-		unionpay cielo stone getnet redsys computop payone unzer concardis evo worldpay vantiv tabby tamara checkout`))
+		unionpay cielo stone getnet redsys computop payone unzer concardis evo worldpay vantiv tabby tamara checkout
+		schwab fidelity vanguard morgan stanley`))
 )
 
 // privateWay reports whether words begin with a private way of reaching a

@@ -2,6 +2,7 @@ package kb
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -332,6 +333,22 @@ func TestImportedCommunityQuestionsAreChecked(t *testing.T) {
 	if len(probs) != 2 || probs[0].Line != 1 || probs[1].Line != 2 || len(docs) != 1 || docs[0].ID != "c3" {
 		t.Fatalf("docs %+v, problems %+v", docs, probs)
 	}
+	// a question that names someone, and a Markdown community answer, too
+	in = `{"id": "c4", "kind": "community", "title": "can Bob Jones in finance approve a retry?", "body": "Yes, once."}`
+	if docs, probs := ImportJSONL(strings.NewReader(in)); len(docs) != 0 || len(probs) != 1 || !strings.Contains(probs[0].Reason, "the question names a person") {
+		t.Fatalf("docs %+v, problems %+v", docs, probs)
+	}
+	for _, md := range []string{
+		"---\ntitle: can Bob approve a retry?\nkind: community\n---\nYes, once.\n",
+		"---\ntitle: how do I verify a card?\nkind: community\n---\nWrite down the customer's card number first.\n",
+	} {
+		if _, err := ParseArticle("c5.md", []byte(md)); !errors.Is(err, ErrRefused) {
+			t.Errorf("Markdown community answer %q: %v", md, err)
+		}
+	}
+	if _, err := ParseArticle("c6.md", []byte("---\ntitle: how do we refund a SEPA debit?\nkind: community\n---\nRefund from the dashboard.\n")); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestLearnedAnswerToAPersonalQuestionIsConfident: a question worded in the
@@ -352,5 +369,85 @@ func TestLearnedAnswerToAPersonalQuestionIsConfident(t *testing.T) {
 	}
 	if _, res := searchTop(t, ix, "how do I pay off my credit card debt faster", 3); res.Confident {
 		t.Fatal("a personal-finance question became confident")
+	}
+}
+
+// TestQuestionsNamingSomeoneAreRefused: the learned question becomes the
+// answer's title, shown to everyone who finds it, so a question that names
+// a person, mentions one or holds a contact is refused, with a reason that
+// says it is the question; card numbers typed into it are still masked,
+// and the questions people ask (the test sets) pass.
+func TestQuestionsNamingSomeoneAreRefused(t *testing.T) {
+	bad := []struct{ kind, q string }{
+		{"full name", "can Bob Jones in finance approve a retry of R02?"},
+		{"full name", "is Priya Sharma the refund approver?"},
+		{"first name", "can Bob approve a retry of R02?"}, {"first name", "did Ana fix the R02 retries?"},
+		{"first name", "can I retry after Julia's deploy?"},
+		{"first name", "can bob in finance approve it?"}, {"first name", "bob approves refunds over 5000?"},
+		{"contact", "should I ping ana about R02?"}, {"contact", "should we ask j.smith about R02?"},
+		{"mention", "who is @ana?"}, {"mention", "ask <@U0ANA> about R02?"},
+		{"email", "email ana@example.com about refunds?"}, {"phone", "call +44 20 7946 0958 for refunds?"},
+		{"extension", "is ext. 4411 the refunds desk?"},
+	}
+	ix, _ := openTemp(t)
+	for _, c := range bad {
+		err := CheckQuestion(c.q)
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the question ") {
+			t.Errorf("%s: %q: %v, want a refusal of the question", c.kind, c.q, err)
+		}
+		if _, err := AnswerDoc(c.q, "Retry once after 24 hours.", "slack:U1", "x", t0, Doc{}); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the question ") {
+			t.Errorf("%s: AnswerDoc(%q): %v", c.kind, c.q, err)
+		}
+		if _, err := ix.Learn(context.Background(), c.q, "Retry once after 24 hours.", "slack:U1", "x", t0, Doc{}); !errors.Is(err, ErrRefused) {
+			t.Errorf("%s: Learn(%q): %v", c.kind, c.q, err)
+		}
+	}
+	if n, _ := ix.List(KindCommunity); len(n) != 0 {
+		t.Fatalf("a refused question was stored: %+v", n)
+	}
+	good := []string{
+		"what does Chase decline code 05 mean?", "why do Apple Pay payments fail in Safari?", "Will the retry on Monday work?",
+		"Can Stripe retry R01?", "what is the San Francisco office's payout account?", "is Visa Account Updater on?",
+		"Why does Adyen return Refused?", "why did the payout to Paris fail?", "what does payment_intent.succeeded mean?",
+		"why does São Paulo acquiring fail?", "Does Mercado Pago support Pix refunds?", "What does Klarna's Pay Later need?",
+		"Why did the payout fail on May 3?", "can finance approve a retry of R02?", "who approves a refund above 5000 euros?",
+	}
+	for _, q := range good {
+		if err := CheckQuestion(q); err != nil {
+			t.Errorf("%q was refused: %v", q, err)
+		}
+	}
+	// the test sets' questions name nobody (some that describe card data
+	// pasted somewhere are refused as card data, as before)
+	files, _ := filepath.Glob(filepath.Join("testdata", "*questions*.jsonl"))
+	n := 0
+	for _, fn := range files {
+		b, err := os.ReadFile(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			var j struct {
+				Q string `json:"q"`
+			}
+			if json.Unmarshal([]byte(line), &j) != nil || j.Q == "" {
+				continue
+			}
+			n++
+			if k := refusal(j.Q, true); k != refuseNone && k != refuseCard {
+				t.Errorf("%s: %q refused: %v", filepath.Base(fn), j.Q, CheckQuestion(j.Q))
+			}
+		}
+	}
+	if n < 300 {
+		t.Fatalf("read %d questions from %v", n, files)
+	}
+	// a card number in the question is masked in the stored title
+	d, err := ix.Learn(context.Background(), "why is card 4242 4242 4242 4242 declined?", "Retry once after 24 hours.", "slack:U1", "x", t0, Doc{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ix.Get(context.Background(), d.ID); err != nil || strings.Contains(got.Title, "4242 4242 4242 4242") {
+		t.Fatalf("stored title %q, %v", got.Title, err)
 	}
 }

@@ -173,12 +173,14 @@ func parseJSONLine(raw []byte) (Doc, string) {
 		return Doc{}, fmt.Sprintf("unknown kind %q (want article, community, reference or incident)", j.Kind)
 	}
 	if kind == KindCommunity {
-		// imported community answers meet the same rules as learned ones,
-		// the question (their title) as the answer
-		for _, t := range []string{*j.Body, *j.Title} {
-			if err := CheckAnswer(t); err != nil {
-				return Doc{}, err.Error()
-			}
+		// imported community answers meet the same rules as learned ones:
+		// the answer CheckAnswer's, the question (their title)
+		// CheckQuestion's
+		if err := CheckAnswer(*j.Body); err != nil {
+			return Doc{}, err.Error()
+		}
+		if err := CheckQuestion(*j.Title); err != nil {
+			return Doc{}, err.Error()
 		}
 	}
 	d := Doc{
@@ -271,6 +273,15 @@ func ParseArticle(name string, data []byte) (Doc, error) {
 	}
 	if !validKind(kind) {
 		return Doc{}, fmt.Errorf("%s: unknown kind %q", name, m.Kind)
+	}
+	if kind == KindCommunity {
+		// a community answer in Markdown meets the rules of a learned one
+		if err := CheckAnswer(body); err != nil {
+			return Doc{}, fmt.Errorf("%s: %w", name, err)
+		}
+		if err := CheckQuestion(m.Title); err != nil {
+			return Doc{}, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	src := m.Source
 	if src == "" {
