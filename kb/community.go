@@ -69,6 +69,8 @@ func CheckAnswer(text string) error {
 		return fmt.Errorf("%w: it holds a phone number or an extension; answers say what to do, contacts live in the escalation policy", ErrRefused)
 	case refusePerson:
 		return fmt.Errorf("%w: it sends people to someone by name; write what to do, and use /payissue escalate to reach people", ErrRefused)
+	case refuseUnchecked:
+		return fmt.Errorf("%w: it could not be checked (an internal error); rephrase it", ErrRefused)
 	}
 	return nil
 }
@@ -95,6 +97,8 @@ func CheckQuestion(text string) error {
 		what = "holds a phone number or an extension"
 	case refusePerson:
 		what = "names a person"
+	case refuseUnchecked:
+		what = "could not be checked (an internal error)"
 	}
 	return fmt.Errorf("%w: the question %s; it becomes the answer's title, which everyone who finds the answer sees, so ask it without names, contacts or card data", ErrRefused, what)
 }
@@ -107,12 +111,25 @@ const (
 	refuseEmail
 	refusePhone
 	refusePerson
+	refuseUnchecked // a check failed: refused, to be safe
 )
 
 // refusal is why text may not be stored (refuseNone when it may). A
 // question is held to one more rule than an answer: it names nobody at all
 // (namesAnyone), since it is shown as the answer's title.
-func refusal(text string, question bool) int {
+//
+// A bug in one of the checks (a panic) refuses the text rather than
+// taking down the chat worker or an import: refuseUnchecked.
+func refusal(text string, question bool) (why int) {
+	defer func() {
+		if recover() != nil {
+			why = refuseUnchecked
+		}
+	}()
+	return checkText(text, question)
+}
+
+func checkText(text string, question bool) int {
 	// Cheap tests first: imports run this on every community line.
 	if !isASCII(text) {
 		// accents and full-width forms fold to what the tests read:
