@@ -47,7 +47,16 @@ var questionPhrases = []string{
 	"how do", "how to", "how can", "how should", "any idea", "anyone know", "does anyone", "is it safe",
 	"is it ok", "do we retry", "retry?", "what does", "what is", "what's", "whats", "why is", "why are",
 	"why do", "why does", "help with", "not sure what", "wondering",
+	// requests, as support agents write them ("kindly advise", "pls help")
+	"kindly", "please advise", "pls advise", "plz advise", "advise pls", "advise please", "please help", "pls help",
+	"plz help", "need help", "help needed", "help pls", "help please", "need advice", "any advice", "any suggestion",
+	"how come", "what to do", "what do i do", "whats next", "what's next", "who do we call", "who to call",
+	"who should we", "is this normal", "is it normal", "is this a big deal",
 }
+
+// questionEnds are last words that make a message a question ("customer
+// card is decline why", "payout not arrived how").
+var questionEnds = map[string]bool{"why": true, "how": true, "pls": true, "plz": true, "please": true, "asap": true}
 
 // isQuestion reports whether a thread message asks something.
 func isQuestion(text string) bool {
@@ -57,7 +66,11 @@ func isQuestion(text string) bool {
 	}
 	first, _, _ := strings.Cut(t, " ")
 	first = strings.Trim(first, ",.:;!")
-	if questionStarts[first] && len(strings.Fields(t)) >= 2 {
+	words := strings.Fields(t)
+	if questionStarts[first] && len(words) >= 2 {
+		return true
+	}
+	if len(words) >= 3 && questionEnds[strings.Trim(words[len(words)-1], ",.:;!")] {
 		return true
 	}
 	l := " " + t + " "
@@ -107,6 +120,7 @@ func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Inc
 	}
 	explicit := ev.Mention || strings.HasSuffix(text, "?")
 	st := e.threadState(ctx, inc)
+	query := withIncidentCodes(text, keys, inc)
 	var hits []Hit
 	answer := false
 	switch {
@@ -121,7 +135,7 @@ func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Inc
 		// don't know"; and within threadAnswerGap of the last answer only
 		// when it brings something new (a code, or an article not yet
 		// offered here), so a busy thread is not flooded.
-		found, confident, err := e.kb.Ask(ctx, text, 3)
+		found, confident, err := e.kb.Ask(ctx, query, 3)
 		if err != nil {
 			return err
 		}
@@ -139,13 +153,40 @@ func (e *Engine) threadMessage(ctx context.Context, r *reply, inc *incidents.Inc
 	case !answer:
 		return nil
 	case explicit:
-		return e.answerQuestion(ctx, r, text)
+		return e.answerQuestion(ctx, r, query)
 	}
 	e.showHints(r.ev.Conversation.Platform, hits)
 	m := r.say(KindAnswers, answersText(hits))
 	m.Hits = hits
 	e.recordOfferedInThread(ctx, r, hits) // review.go
 	return nil
+}
+
+// nextStepPhrases ask what to do next without saying about what: in an
+// incident's thread, about its codes.
+var nextStepPhrases = []string{"retry", "what now", "what next", "now what", "what do we do", "what should we",
+	"what should i", "next step", "how do we fix", "how to fix", "what to do", "how do we handle", "can we"}
+
+// withIncidentCodes is the question asked of the knowledge base for a
+// thread message: a question about the next step that names no code of its
+// own ("can we retry", "what now") is asked about the incident's codes
+// ("can we retry do_not_honor"), so the answer fits the incident rather
+// than any decline. Other messages are asked as written.
+func withIncidentCodes(text string, keys []string, inc *incidents.Incident) string {
+	if len(keys) > 0 || len(inc.Details.Codes) == 0 {
+		return text
+	}
+	low := strings.ToLower(text)
+	for _, p := range nextStepPhrases {
+		if strings.Contains(low, p) {
+			var codes []string
+			for _, c := range inc.Details.Codes {
+				codes = append(codes, c.Value)
+			}
+			return text + " " + strings.Join(codes, " ")
+		}
+	}
+	return text
 }
 
 // threadQA is what an incident's timeline (the store, shared by replicas)

@@ -101,6 +101,12 @@ func TestIsQuestion(t *testing.T) {
 		"the team is reading the logs":      false,
 		"ok":                                false,
 		"what":                              false,
+		"kindly advise, the payout of friday is not arrive in our bank account still": true,
+		"pls help payout not arrived":           true,
+		"customer card is decline why":          true,
+		"who do we call":                        true,
+		"is this a big deal":                    true,
+		"please check the logs, deploy is done": false,
 	} {
 		if got := bot.IsQuestion(text); got != want {
 			t.Errorf("IsQuestion(%q) = %v, want %v", text, got, want)
@@ -333,5 +339,32 @@ func TestThreadAnswersNewTopicsWithinTheGap(t *testing.T) {
 	}
 	if got := offeredEntries() - before; got != 4 {
 		t.Errorf("%d answers offered on the timeline, want 4", got)
+	}
+}
+
+// TestNextStepQuestionsUseTheIncidentsCodes: "can we retry" in the thread of
+// an incident about do_not_honor is asked about do_not_honor; a question
+// that names its own code, or is not about the next step, is asked as
+// written.
+func TestNextStepQuestionsUseTheIncidentsCodes(t *testing.T) {
+	kb := &recKB{}
+	h := bottest.New(t, bot.Config{KB: kb})
+	runIntake(t, h, h.Command("declines at checkout"))
+	last := func() string {
+		kb.mu.Lock()
+		defer kb.mu.Unlock()
+		return kb.asked[len(kb.asked)-1]
+	}
+	h.Say("can we retry these?")
+	if q := last(); !strings.Contains(q, "do_not_honor") || !strings.HasPrefix(q, "can we retry these?") {
+		t.Errorf("asked %q, want the question with the incident's codes", q)
+	}
+	h.Say("what does R01 mean?")
+	if q := last(); q != "what does R01 mean?" {
+		t.Errorf("asked %q, want the question as written", q)
+	}
+	h.Say("why is the dashboard slow?")
+	if q := last(); q != "why is the dashboard slow?" {
+		t.Errorf("asked %q, want the question as written", q)
 	}
 }

@@ -131,6 +131,13 @@ var consumerShapes = compileShapes(
 	`\b(chargeback|dispute|refund|complaint|complain) (\w+ ){0,3}(against|from|with|about) (a|an|the|this|that) (\w+ )?(shop|store|seller|retailer|vendor|website|airline|hotel|restaurant|gym|company)\b`,
 	`\b(never|hasn't|has not|didn't|did not) (\w+ )?(shipped|delivered|arrived|sent) my\b`,
 	`\bmy (order|package|parcel|purchase|delivery|item|items) (never|hasn't|has not|didn't|did not|was never|wasn't|is late|is missing|got lost)\b`,
+	// a customer writing to the shop: "refund me", "your website", "I tried to pay"
+	`\brefund me\b`, `\b(renewed|charged|billed|debited) my\b`,
+	`\b(on|in|from|with|at) your (website|site|app|store|shop|company|service|platform)\b`,
+	`\bi (tried|was trying|try|am trying|wanted) to (pay|buy|order|purchase|check out|checkout|subscribe)\b`,
+	// a career in payments: interviews, certifications, becoming one
+	`\binterview(s|ing)?\b`, `\b(become|becoming) (a|an) (\w+ ){0,3}(auditor|engineer|developer|manager|analyst|consultant|qsa|specialist|assessor)\b`,
+	`\b(certification|certifications|certified|resume|internship)\b`,
 	// a company as an employer: jobs, pay, interviews
 	`\b(get|find|land|apply for|applying for|want|looking for) (a |an )?(job|jobs|internship|internships|position)\b`,
 	`\b(salary|salaries|compensation|internship|internships|career|careers|interview|interviews|interviewing|hiring process|glassdoor|work culture|pay band|stock options) (at|with|for|in|of)\b`,
