@@ -58,8 +58,11 @@ func TestFresh2QuestionSets(t *testing.T) {
 	checkAnswerableSets(t, ix, byID, []questionSet{
 		{"fresh2-natural-questions.jsonl", 0.95, 1, 0.80},
 		{"fresh2-code-questions.jsonl", 0.95, 1, 0.80},
+		// a fourth outsider's, written as support agents, on-call
+		// developers pasting error lines and finance people type
+		{"fresh4-questions.jsonl", 0.95, 0.95, 0.80},
 	})
-	checkUnconfident(t, ix, "fresh2-neartopic.jsonl", "fresh2-offtopic.jsonl")
+	checkUnconfident(t, ix, "fresh2-neartopic.jsonl", "fresh2-offtopic.jsonl", "fresh4-neartopic.jsonl", "fresh4-offtopic.jsonl")
 }
 
 // TestFresh3QuestionSets holds a third outsider's sets, with its own
