@@ -336,8 +336,14 @@ func holdsStem(low, st string) bool {
 			return strings.Contains(low, st)
 		}
 	}
+	// Look for words starting with the stem less its last letter: a stem
+	// may end where its words do not ("bodi" of body, "verifi" of verify).
+	pre := st
+	if len(pre) > 3 {
+		pre = pre[:len(pre)-1]
+	}
 	for from := 0; from < len(low); {
-		i := strings.Index(low[from:], st)
+		i := strings.Index(low[from:], pre)
 		if i < 0 {
 			return false
 		}
@@ -346,15 +352,28 @@ func holdsStem(low, st string) bool {
 		if i > 0 && isWordByte(low[i-1]) {
 			continue
 		}
-		e := i + len(st)
+		e := i + len(pre)
 		for e < len(low) && isWordByte(low[e]) {
 			e++
 		}
-		if e == i+len(st) || stem(low[i:e]) == st {
+		if w := low[i:e]; w == st || sameStem(stem(w), st) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameStem reports whether two stems are one word's: equal, or one a
+// prefix of the other by a letter when both are long enough ("verifi" of
+// verify, "verif" of verification); "report" is not "repo".
+func sameStem(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	return len(b) >= 5 && len(a)-len(b) == 1 && strings.HasPrefix(a, b)
 }
 
 // stemWeights weigh the question's stems in passageScore.
