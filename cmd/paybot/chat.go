@@ -285,7 +285,8 @@ func (a *app) serve(ctx context.Context) error {
 	gate := &storeGate{}
 	go gate.run(ctx, a.store.Ping, time.Second, log)
 	srv := newHTTPServer(a.metrics.instrumentAck(gate.wrap(mux)))
-	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version,
+	ver, rev, _, _ := buildInfo() // ops.go: what `paybot version` prints
+	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", ver, "commit", rev,
 		"store", a.storeKind())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -22,7 +22,9 @@ import (
 	"github.com/paybot/paybot/kb/kbstore"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
+// version is set at build time with -ldflags "-X main.version=…"; it is
+// read through buildInfo (ops.go), never directly, so that every place
+// that shows the version shows the same one.
 var version = "dev"
 
 func main() {
@@ -160,11 +162,12 @@ func newRootCmd(a *app) *cobra.Command {
 	if dataDir == "" {
 		dataDir = "paybot-data"
 	}
+	ver, _, _, _ := buildInfo()
 	root := &cobra.Command{
 		Use:           "paybot",
 		Short:         "Paybot coordinates payment incidents in chat",
 		Long:          rootLong,
-		Version:       version,
+		Version:       ver, // --version prints versionText, as `paybot version` does
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -191,7 +194,8 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.SetVersionTemplate("paybot {{.Version}}\n")
+	// A template: the text's own braces (from -ldflags) are quoted.
+	root.SetVersionTemplate(strings.NewReplacer("{{", `{{"{{"}}`, "}}", `{{"}}"}}`).Replace(versionText()))
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataDir, "data", dataDir, "data directory (env PAYBOT_DATA)")
 	pf.StringVar(&a.configPath, "config", a.getenv("PAYBOT_CONFIG"), "YAML config file (env PAYBOT_CONFIG)")
