@@ -58,7 +58,8 @@ type Store struct {
 
 // Open connects to the database named by dsn (a postgres:// URL or a
 // key=value string; pool_max_conns=N sets the pool size, default 10, to
-// which a pool of 3 for recording inbound events is added;
+// which a pool of 3 for recording inbound events is added, and one LISTEN
+// connection while KBNotifications runs;
 // connect_timeout=S bounds a connection attempt, default 5 s; a search_path
 // parameter selects the schema), pings it and brings the schema up to date.
 // Replicas that start together migrate one at a time, serialised by an

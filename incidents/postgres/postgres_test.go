@@ -444,3 +444,58 @@ func TestCheckDSN(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionsPerProcess: the most connections one process's store
+// opens is pool_max_conns, plus the 3 of the acknowledgement pool, plus
+// the knowledge base's LISTEN connection (outside both pools) while
+// KBNotifications runs: what the README tells operators to size
+// max_connections for.
+func TestConnectionsPerProcess(t *testing.T) {
+	admin(t).Close(context.Background())
+	dir := t.TempDir()
+	s, err := openErr(t, dir) // pool_max_conns=4
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	count := func() int {
+		a := admin(t)
+		defer a.Close(context.Background())
+		var n int
+		if err := a.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, appName(dir)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := s.KBNotifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, release, err := postgres.HoldConns(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if held != 4+3 {
+		t.Fatalf("the pools hold %d connections, want pool_max_conns 4 + 3", held)
+	}
+	want := 4 + 3 + 1
+	var n int
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if n = count(); n >= want {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n = count(); n != want {
+		t.Fatalf("%d connections with both pools full and LISTEN on, want %d = pool_max_conns + 3 + 1", n, want)
+	}
+	cancel() // the LISTEN connection closes with its context
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && n > want-1; time.Sleep(50 * time.Millisecond) {
+		n = count()
+	}
+	if n != want-1 {
+		t.Errorf("%d connections after KBNotifications ended, want %d", n, want-1)
+	}
+}
