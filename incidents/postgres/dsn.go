@@ -334,12 +334,7 @@ func dsnSecrets(dsn string) []string {
 	var raw []string
 	if m := schemeRE.FindStringSubmatch(dsn); m != nil {
 		p := dsn[len(m[0]):]
-		// Both readings of where the user:password part ends: pgx's and
-		// the last '@' (a password holding '/' or '@').
-		for _, at := range []int{userinfoEnd(p), strings.LastIndexByte(p, '@')} {
-			if at < 0 {
-				continue
-			}
+		if at := userinfoEnd(p); at >= 0 {
 			if _, pw, ok := strings.Cut(p[:at], ":"); ok {
 				raw = append(raw, pw)
 			}
@@ -421,10 +416,6 @@ func (e *safeError) Unwrap() error { return e.err }
 func scrubbed(err error, dsn string) error {
 	if err == nil {
 		return nil
-	}
-	var se *safeError
-	if errors.As(err, &se) && se == err {
-		return err
 	}
 	return &safeError{msg: scrubDSN(err.Error(), dsn), err: err}
 }
