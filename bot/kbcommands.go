@@ -50,7 +50,7 @@ func Refusal(reason string) error {
 }
 
 func (e *Engine) registerKBCommands() {
-	e.register(&command{name: "show", aliases: []string{"article"}, usage: "/payissue show <article id>", help: "print a whole knowledge-base article (its id is in the search answer)", run: e.cmdShow})
+	e.register(&command{name: "show", aliases: []string{"article"}, usage: "/payissue show <article id>", help: "print a whole knowledge-base article (a search answer's \"Whole article:\" line gives the command with its id)", run: e.cmdShow})
 	e.register(&command{name: "unlearn", usage: "/payissue unlearn <answer id>", help: "remove a community answer (its author or an incident manager)", run: e.cmdUnlearn})
 }
 
@@ -64,7 +64,7 @@ const maxShow = 12000
 func (e *Engine) cmdShow(ctx context.Context, r *reply, args string) error {
 	id := strings.TrimSpace(args)
 	if id == "" {
-		return userErrorf("Which article? Give its id, for example: /payissue show stripe-do-not-honor")
+		return userErrorf("Which article? Give its id, for example: %s", e.commandExample(r.ev.Conversation.Platform, "show", [2]string{"id", "stripe-do-not-honor"}))
 	}
 	ar, ok := e.kb.(ArticleReader)
 	if !ok {
@@ -72,7 +72,10 @@ func (e *Engine) cmdShow(ctx context.Context, r *reply, args string) error {
 	}
 	a, err := ar.Article(ctx, id)
 	if errors.Is(err, ErrNoArticle) {
-		return userErrorf("I don't know an article with the id %q. The id is shown in brackets after each search answer.", id)
+		// Every platform ends a search answer with a "Whole article:"
+		// line holding the show command with the id (the brackets after
+		// a title hold its source, such as [internal KB]).
+		return userErrorf("I don't know an article with the id %q. The \"Whole article:\" line under each search answer gives the command with the article's id, for example %s", id, e.commandExample(r.ev.Conversation.Platform, "show", [2]string{"id", "stripe-do-not-honor"}))
 	}
 	if err != nil {
 		return err
@@ -99,7 +102,7 @@ func (e *Engine) cmdShow(ctx context.Context, r *reply, args string) error {
 func (e *Engine) cmdUnlearn(ctx context.Context, r *reply, args string) error {
 	id := strings.TrimSpace(args)
 	if id == "" {
-		return userErrorf("Which answer? Give its id, for example: /payissue unlearn community:3f2a…")
+		return userErrorf("Which answer? Give its id, from the \"Whole article:\" line under the search answer that shows it, for example: %s", e.commandExample(r.ev.Conversation.Platform, "unlearn", [2]string{"id", "community:3f2a…"}))
 	}
 	u, ok := e.kb.(Unlearner)
 	if !ok {

@@ -85,11 +85,25 @@ func ImportJSONL(r io.Reader) (docs []Doc, problems []LineError) {
 // be imported (ImportJSONL's rules) and returns its 1-based number, or 0
 // when no line would be, with every line's problem then. It lets a caller
 // refuse a file of nothing but bad lines before it creates anything; r is
-// read only as far as the first good line. Errors: the reader's.
+// read only as far as the first good line (and no problem is returned
+// then). Errors: the reader's.
 func FirstImportable(r io.Reader) (int, []LineError, error) {
-	br := bufio.NewReaderSize(r, 64*1024)
-	var problems []LineError
-	for line := 1; ; line++ {
+	line, _, problems, err := ReadToFirstImportable(bufio.NewReaderSize(r, 64*1024))
+	if line > 0 {
+		problems = nil
+	}
+	return line, problems, err
+}
+
+// ReadToFirstImportable is FirstImportable for a stream that can be read
+// only once (stdin, a pipe): it leaves br just past the first line that
+// would be imported and returns that line's bytes too (a UTF-8 byte order
+// mark of line 1 removed) and the problems of the lines before it, so that
+// the caller can import the line and the rest of br, numbering the lines
+// from line on. line is 0 when no line would be imported; br is then at
+// its end. Errors: the reader's.
+func ReadToFirstImportable(br *bufio.Reader) (line int, raw []byte, problems []LineError, err error) {
+	for line = 1; ; line++ {
 		raw, err := br.ReadBytes('\n')
 		if len(raw) > 0 {
 			if line == 1 {
@@ -98,16 +112,16 @@ func FirstImportable(r io.Reader) (int, []LineError, error) {
 			switch _, reason := parseJSONLine(raw); reason {
 			case "-":
 			case "":
-				return line, nil, nil
+				return line, raw, problems, nil
 			default:
 				problems = append(problems, LineError{Line: line, Reason: reason})
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			return 0, problems, nil
+			return 0, nil, problems, nil
 		}
 		if err != nil {
-			return 0, problems, err
+			return 0, nil, problems, err
 		}
 	}
 }

@@ -1,9 +1,12 @@
 package kb
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -509,5 +512,34 @@ func TestFirstImportable(t *testing.T) {
 	docs, _ := ImportJSONL(strings.NewReader("not json\n{\"id\": \"c\", \"title\": \"C\", \"body\": \"c\"}"))
 	if len(docs) != 1 {
 		t.Fatalf("ImportJSONL disagrees: %v", docs)
+	}
+}
+
+// TestReadToFirstImportable: a stream read once stops just past its first
+// good line, which it returns with the problems before it; the rest of
+// the stream is left to read.
+func TestReadToFirstImportable(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		line     int
+		raw      string
+		problems []int
+		rest     string
+	}{
+		{"not json\n\n{\"id\": \"a\", \"title\": \"A\", \"body\": \"a\"}\nnext\n", 3, "{\"id\": \"a\", \"title\": \"A\", \"body\": \"a\"}\n", []int{1}, "next\n"},
+		{"\xef\xbb\xbf{\"id\": \"a\", \"title\": \"A\", \"body\": \"a\"}", 1, "{\"id\": \"a\", \"title\": \"A\", \"body\": \"a\"}", nil, ""},
+		{"bad\n{\"id\": 1}\n\n", 0, "", []int{1, 2}, ""},
+		{"", 0, "", nil, ""},
+	} {
+		br := bufio.NewReaderSize(strings.NewReader(tc.in), 16) // smaller than a line
+		line, raw, problems, err := ReadToFirstImportable(br)
+		rest, _ := io.ReadAll(br)
+		var got []int
+		for _, p := range problems {
+			got = append(got, p.Line)
+		}
+		if err != nil || line != tc.line || string(raw) != tc.raw || fmt.Sprint(got) != fmt.Sprint(tc.problems) || string(rest) != tc.rest {
+			t.Errorf("%q: line %d raw %q problems %v rest %q err %v", tc.in, line, raw, got, rest, err)
+		}
 	}
 }

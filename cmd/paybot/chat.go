@@ -44,8 +44,7 @@ func (a *app) newEngine(ctx context.Context, log *slog.Logger) (*bot.Engine, fun
 	}
 	follow, closeKB, err := a.openKBFollowing(ctx, raw, log) // kb_follow.go
 	if err != nil {
-		log.Warn("knowledge base unavailable", "err", err)
-		fmt.Fprintf(a.stderr, "paybot: knowledge base unavailable: %v\n", err)
+		a.operatorWarn(log, fmt.Sprintf("knowledge base unavailable: %v", err), "knowledge base unavailable", "err", err) // kb_follow.go
 	} else {
 		cfg.KB = &kbSearcher{index: follow.Index(), follow: follow, metrics: a.metrics}
 		a.kbOpen, a.kbFollow = true, follow
@@ -108,6 +107,10 @@ func (a *app) chat(ctx context.Context, o chatOptions) error {
 		return err
 	}
 	defer closeLog()
+	// The log goes to paybot.log: what the person at the console must
+	// know is also said on stderr, plainly, unless logs are JSON
+	// (operatorWarn).
+	a.consoleNotes = !jsonLogs(a.getenv)
 	eng, closeAll, err := a.newEngine(ctx, log)
 	if err != nil {
 		return err
@@ -285,7 +288,8 @@ func (a *app) serve(ctx context.Context) error {
 	gate := &storeGate{}
 	go gate.run(ctx, a.store.Ping, time.Second, log)
 	srv := newHTTPServer(a.metrics.instrumentAck(gate.wrap(mux)))
-	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", version,
+	ver, rev, _, _ := buildInfo() // ops.go: what `paybot version` prints
+	log.Info("paybot serving", "addr", ln.Addr().String(), "adapters", strings.Join(started, ","), "version", ver, "commit", rev,
 		"store", a.storeKind())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

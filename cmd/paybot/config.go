@@ -14,6 +14,7 @@ import (
 
 	"github.com/paybot/paybot/adapters/email"
 	"github.com/paybot/paybot/incidents"
+	"github.com/paybot/paybot/incidents/postgres"
 )
 
 // Config is the YAML configuration file. Every setting has an embedded
@@ -137,6 +138,14 @@ func readConfig(path string) (*Config, []incidents.Problem, error) {
 			problems = append(problems, at(vals["timezone"], fmt.Sprintf("timezone %q is not a known IANA zone (for example Europe/Berlin)", cfg.Timezone)))
 		} else {
 			cfg.location = loc
+		}
+	}
+	if cfg.DatabaseURL != "" {
+		// The form only (scheme, and what pgx parses), never the
+		// server: config check runs where the database may not be
+		// reachable. The message holds no password (postgres.CheckDSN).
+		if err := postgres.CheckDSN(cfg.DatabaseURL); err != nil {
+			problems = append(problems, at(vals["database_url"], "database_url: "+strings.TrimPrefix(err.Error(), incidents.ErrInvalid.Error()+": postgres dsn: ")))
 		}
 	}
 	flowOK := true

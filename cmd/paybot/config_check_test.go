@@ -34,6 +34,9 @@ func TestConfigCheckProblems(t *testing.T) {
 		{"routing_wait_negative", 1, `5:15: "-5m" is not a duration`},
 		{"routing_never_fires", 1, `5:5: routing rule "security" can never fire: rule "everything" (line 2) before it matches every incident`},
 		{"incident_managers_unknown", 1, `4:21: incident_managers: "incident_manger" is neither a team id nor a team role, did you mean incident_manager?`},
+		{"database_url_scheme", 1, `2:15: database_url: the scheme "mysql" is not PostgreSQL's`},
+		{"database_url_slash", 1, `2:15: database_url: an '@' follows the host, so the user name or password holds a '/'`},
+		{"database_url_keyvalue", 1, `1:15: database_url: invalid port`},
 		{"provider_no_contacts", 0, `1:1: warning: the intake offers Adyen, PayPal, Braintree, Checkout.com, Square, Authorize.Net and Worldpay, but providers: has no contacts for them`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -45,7 +48,7 @@ func TestConfigCheckProblems(t *testing.T) {
 			if !strings.Contains(out, path+":"+tc.want) {
 				t.Errorf("want %s:%s\ngot:\n%s", path, tc.want, out)
 			}
-			for _, leak := range []string{"main.", "yaml.Node", "map[string]string", "!!seq", "!!str"} {
+			for _, leak := range []string{"main.", "yaml.Node", "map[string]string", "!!seq", "!!str", "Xk9v", "LongSecret", "Rest2"} {
 				if strings.Contains(out+errOut, leak) {
 					t.Errorf("message shows Go or YAML internals (%s):\n%s", leak, out)
 				}

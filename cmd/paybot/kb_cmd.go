@@ -61,25 +61,37 @@ func newKBIndexCmd(a *app) *cobra.Command {
 func newKBImportCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "import FILE...",
-		Short: "Import JSON Lines documents",
+		Short: "Import JSON Lines documents (FILE - reads stdin)",
 		Long: `Import JSON Lines documents into the knowledge base (creating the data
 directory if needed). Each rejected line is reported on stderr as
 FILE:LINE: reason; the good lines are imported all the same, and the exit
 code is then 3 so that a script notices. A FILE that cannot be read fails
 the command before anything is opened; on a data directory that does not
-exist yet, files with no line to import create nothing.`,
-		Args: minArgs(1, "give one or more JSON Lines files"),
+exist yet, files with no line to import create nothing.
+
+FILE - reads stdin; a pipe, a FIFO, /dev/stdin or a process substitution
+(<(zcat docs.jsonl.gz)) is read once, as it comes, and never written to
+disk as it is. Ctrl-C or SIGTERM stops the import (exit 1); what was
+imported by then stays.`,
+		Example: "  paybot kb import docs.jsonl\n  zcat docs.jsonl.gz | paybot kb import -",
+		Args:    minArgs(1, "give one or more JSON Lines files, or - for stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if proceed, err := a.kbImportPreflight(args); !proceed { // kb_import.go
+			ctx := cmd.Context()
+			ins, err := a.openImportInputs(ctx, args) // kb_import.go
+			if err != nil {
 				return err
 			}
-			kc, done, err := a.openKBCLI(cmd.Context()) // kb_follow.go
+			defer closeImportInputs(ins)
+			if proceed, err := a.kbImportPreflight(ins); !proceed {
+				return err
+			}
+			kc, done, err := a.openKBCLI(ctx) // kb_follow.go
 			if err != nil {
 				return err
 			}
 			defer done()
 			defer a.kbNote(kc)
-			return a.kbImport(cmd.Context(), kc.index, args)
+			return a.kbImport(ctx, kc.index, ins)
 		},
 	}
 }

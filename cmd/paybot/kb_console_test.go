@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestConsoleAnswersAndPastIncidents: in the console, a question gets
@@ -87,4 +89,63 @@ func containsText(msgs []richOut, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestShowHintPointsAtTheWholeArticleLine: /payissue show with an unknown
+// id tells where the id is, on every platform: in the "Whole article:"
+// line under each search answer, with the command as that platform types
+// it; and the search answers there do carry that line. (It said "in
+// brackets after each search answer", where the chat shows the source,
+// [internal KB].)
+func TestShowHintPointsAtTheWholeArticleLine(t *testing.T) {
+	msgs := chatRunRaw(t, t.TempDir(), "/payissue show nope", "/payissue search do not honor", "/payissue show")
+	if len(msgs) < 3 {
+		t.Fatalf("replies: %+v", msgs)
+	}
+	for _, want := range []string{`don't know an article with the id "nope"`, `"Whole article:" line`, "/payissue show stripe-do-not-honor"} {
+		if !strings.Contains(msgs[0].Text, want) {
+			t.Errorf("console hint lacks %q: %s", want, msgs[0].Text)
+		}
+	}
+	if strings.Contains(msgs[0].Text, "brackets") || !containsText(msgs, "Whole article: /payissue show ") {
+		t.Errorf("console: the hint does not match the answer:\n%+v", msgs)
+	}
+	if !strings.Contains(msgs[len(msgs)-1].Text, "for example: /payissue show stripe-do-not-honor") {
+		t.Errorf("console: show without an id: %s", msgs[len(msgs)-1].Text)
+	}
+
+	s := startKBServe(t, nil)
+	wait := func(what string, mark int, http string, wants ...string) {
+		t.Helper()
+		got := ""
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			got = http + "\n" + s.sent(mark)
+			if d, err := url.QueryUnescape(got); err == nil { // Slack's form bodies
+				got += "\n" + d
+			}
+			all := true
+			for _, w := range wants {
+				all = all && strings.Contains(got, w)
+			}
+			if all {
+				return
+			}
+		}
+		t.Errorf("%s: want %q in:\n%s", what, wants, got)
+	}
+	mark := s.rec.count()
+	http, _ := s.slash("CHINT", "U0EVE", "show nope")
+	wait("slack hint", mark, http, `Whole article:`, "/payissue show stripe-do-not-honor")
+	mark = s.rec.count()
+	http, _ = s.slash("CHINT", "U0EVE", "search do not honor")
+	wait("slack answer", mark, http, "Whole article: `/payissue show ")
+	mark = s.rec.count()
+	http = s.discord("700000000000000009", "700000000000000001", "show", map[string]string{"id": "nope"})
+	wait("discord hint", mark, http, `Whole article:`, "/payissue show id:stripe-do-not-honor")
+	mark = s.rec.count()
+	http = s.discord("700000000000000009", "700000000000000001", "search", map[string]string{"question": "do not honor"})
+	wait("discord answer", mark, http, "Whole article: /payissue show id:")
+	if strings.Contains(s.sent(0), "shown in brackets") {
+		t.Error("a platform still says the id is shown in brackets")
+	}
 }

@@ -36,7 +36,7 @@ func (a *app) openKBFollowing(ctx context.Context, store fullStore, log *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
-	a.reportKB(ix)
+	a.reportKB(ix, log)
 	if spare {
 		log.Info("knowledge base: the data directory's index is held by another paybot; this process follows the store in a spare index", "dir", dir)
 	}
@@ -107,7 +107,7 @@ func (a *app) openKBCLIMode(ctx context.Context, readOnly bool) (*kbCLI, func(),
 		store.Close()
 		return nil, nil, err
 	}
-	a.reportKB(ix)
+	a.reportKB(ix, nil)
 	f := kbstore.New(ix, ks, kbstore.Options{Dir: dir, ArticlesDir: a.cfg.KB.ArticlesDir, Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err := f.Start(ctx); err != nil {
 		ix.Close()
@@ -245,13 +245,32 @@ func (a *app) kbImportStream(ctx context.Context, index *kb.Index, r io.Reader, 
 	return index.ImportStream(ctx, r, progress)
 }
 
-// reportKB says on stderr what opening the index skipped (bad or
-// symlinked articles) and repaired (a damaged index rebuilt).
-func (a *app) reportKB(index *kb.Index) {
+// reportKB says what opening the index skipped (bad or symlinked
+// articles) and repaired (a damaged index rebuilt): through log in serve
+// and chat (operatorWarn), as plain lines on stderr for the kb commands
+// (log nil).
+func (a *app) reportKB(index *kb.Index, log *slog.Logger) {
 	if r := index.Repaired(); r != "" {
-		fmt.Fprintf(a.stderr, "paybot: knowledge base: %s\n", r)
+		a.operatorWarn(log, "knowledge base: "+r, "knowledge base: index repaired", "detail", r)
 	}
 	for _, p := range index.ArticleProblems() {
-		fmt.Fprintf(a.stderr, "paybot: articles_dir: %s (skipped)\n", p)
+		a.operatorWarn(log, fmt.Sprintf("articles_dir: %s (skipped)", p), "articles_dir: article skipped", "problem", p.String())
+	}
+}
+
+// operatorWarn reports a problem to whoever runs paybot. In serve and
+// chat (log set) it is a log record: on stderr for serve, in paybot.log
+// for the console chat, whose user also gets the plain line on stderr
+// unless PAYBOT_LOG_FORMAT is json; so with JSON logs nothing but JSON
+// records reaches stderr. Without log (the kb commands) it is the plain
+// line "paybot: <plain>" on stderr.
+func (a *app) operatorWarn(log *slog.Logger, plain, msg string, args ...any) {
+	if log == nil {
+		fmt.Fprintf(a.stderr, "paybot: %s\n", plain)
+		return
+	}
+	log.Warn(msg, args...)
+	if a.consoleNotes {
+		fmt.Fprintf(a.stderr, "paybot: %s\n", plain)
 	}
 }

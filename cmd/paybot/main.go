@@ -22,7 +22,9 @@ import (
 	"github.com/paybot/paybot/kb/kbstore"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
+// version is set at build time with -ldflags "-X main.version=…"; it is
+// read through buildInfo (ops.go), never directly, so that every place
+// that shows the version shows the same one.
 var version = "dev"
 
 func main() {
@@ -52,6 +54,9 @@ type app struct {
 	metrics *metrics
 	// kbFollow: the knowledge base follows the store (kb_follow.go).
 	kbFollow *kbstore.Follower
+	// consoleNotes: the console chat, with text logs in paybot.log, also
+	// says operatorWarn's problems on stderr.
+	consoleNotes bool
 }
 
 // Exit codes that scripts can rely on.
@@ -125,20 +130,45 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "paybot:", redact.String(err.Error()))
+	if cmd == nil {
+		cmd = root
+	}
+	code := exitFailure
 	var ue usageError
-	if errors.As(err, &ue) {
-		if cmd == nil {
-			cmd = root
-		}
-		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
-		return exitUsage
-	}
 	var ee exitError
-	if errors.As(err, &ee) {
-		return ee.code
+	switch {
+	case errors.As(err, &ue):
+		code = exitUsage
+	case errors.As(err, &ee):
+		code = ee.code
 	}
-	return exitFailure
+	msg := redact.String(err.Error())
+	if serving(cmd, root) && jsonLogs(getenv) {
+		// serve and chat with JSON logs: stderr is a stream of JSON
+		// records, the last one included.
+		attrs := []any{"err", msg, "exit", code}
+		if code == exitUsage {
+			attrs = append(attrs, "usage", cmd.UseLine())
+		}
+		slog.New(slog.NewJSONHandler(stderr, nil)).Error("paybot stopped", attrs...)
+		return code
+	}
+	fmt.Fprintln(stderr, "paybot:", msg)
+	if code == exitUsage {
+		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
+	}
+	return code
+}
+
+// serving reports whether cmd runs the bot (serve, chat, or paybot
+// without a command), whose stderr is its log.
+func serving(cmd, root *cobra.Command) bool {
+	return cmd.Name() == "serve" || cmd.Name() == "chat" || (cmd == root && root.Flags().NArg() == 0)
+}
+
+// jsonLogs reports whether PAYBOT_LOG_FORMAT asks for JSON logs.
+func jsonLogs(getenv func(string) string) bool {
+	return strings.ToLower(getenv("PAYBOT_LOG_FORMAT")) == "json" // as newLogHandler reads it
 }
 
 const rootLong = `Paybot coordinates payment incidents in chat.
@@ -160,11 +190,12 @@ func newRootCmd(a *app) *cobra.Command {
 	if dataDir == "" {
 		dataDir = "paybot-data"
 	}
+	ver, _, _, _ := buildInfo()
 	root := &cobra.Command{
 		Use:           "paybot",
 		Short:         "Paybot coordinates payment incidents in chat",
 		Long:          rootLong,
-		Version:       version,
+		Version:       ver, // --version prints versionText, as `paybot version` does
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -191,7 +222,8 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.SetVersionTemplate("paybot {{.Version}}\n")
+	// A template: the text's own braces (from -ldflags) are quoted.
+	root.SetVersionTemplate(strings.NewReplacer("{{", `{{"{{"}}`, "}}", `{{"}}"}}`).Replace(versionText()))
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataDir, "data", dataDir, "data directory (env PAYBOT_DATA)")
 	pf.StringVar(&a.configPath, "config", a.getenv("PAYBOT_CONFIG"), "YAML config file (env PAYBOT_CONFIG)")

@@ -35,10 +35,15 @@ var (
 // records (vcs.time, timeLabel "committed"): the build info holds no build
 // time, and printing a commit's time as "built" would date an old commit's
 // fresh build to the commit.
+// It is the one source of the version: `paybot version`, `paybot
+// --version` and serve's start log all read it.
 func buildInfo() (ver, rev, at, timeLabel string) {
-	bi, _ := debug.ReadBuildInfo()
+	bi, _ := readBuildInfo()
 	return buildInfoFrom(bi)
 }
+
+// readBuildInfo is debug.ReadBuildInfo; tests replace it.
+var readBuildInfo = debug.ReadBuildInfo
 
 // buildInfoFrom is buildInfo reading bi (nil: none).
 func buildInfoFrom(bi *debug.BuildInfo) (ver, rev, at, timeLabel string) {
@@ -74,8 +79,13 @@ func buildInfoFrom(bi *debug.BuildInfo) (ver, rev, at, timeLabel string) {
 }
 
 func printVersion(w io.Writer) {
+	io.WriteString(w, versionText())
+}
+
+// versionText is what `paybot version` and `paybot --version` print.
+func versionText() string {
 	ver, rev, at, label := buildInfo()
-	fmt.Fprintf(w, "paybot %s\ncommit %s\n%s %s\n", ver, rev, label, at)
+	return fmt.Sprintf("paybot %s\ncommit %s\n%s %s\n", ver, rev, label, at)
 }
 
 // newLogHandler builds the slog handler from PAYBOT_LOG_FORMAT (text, the

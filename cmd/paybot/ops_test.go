@@ -520,3 +520,64 @@ func TestLibraryLogIsStructured(t *testing.T) {
 		t.Fatalf("record %v", rec)
 	}
 }
+
+// TestServeConnectionBudget: a serve on PostgreSQL opens at most
+// pool_max_conns + 3 (its acknowledgement pool) + 1 (the knowledge base's
+// LISTEN) connections, under a burst of commands too: the count the
+// README sizes max_connections with.
+func TestServeConnectionBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	app := fmt.Sprintf("paybot_budget_%d", time.Now().UnixNano())
+	dsn := pgSchema(t, "") + "&pool_max_conns=2&application_name=" + app
+	base, _ := startServe(t, map[string]string{
+		"PAYBOT_DATABASE_URL":  dsn,
+		"SLACK_BOT_TOKEN":      "xoxb-test",
+		"SLACK_SIGNING_SECRET": opsTestSecret,
+		"SLACK_API_URL":        okSlackAPI(t),
+	})
+	waitStatus(t, base, "/readyz", 200, 10*time.Second)
+	c, err := pgx.Connect(context.Background(), testPostgresDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	count := func(where string) int {
+		var n int
+		if err := c.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`+where, app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(` AND query LIKE 'LISTEN %'`); n != 1 {
+		t.Errorf("%d LISTEN connections, want 1", n)
+	}
+	const budget = 2 + 3 + 1
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := slackCommand(t, base, fmt.Sprintf("checkout declines %d", i), fmt.Sprintf("trig-budget-%d", i))
+			resp.Body.Close()
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	peak := 0
+	for end := time.Now().Add(3 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		peak = max(peak, count(""))
+		select {
+		case <-done:
+			if time.Now().After(end) {
+				t.Logf("peak %d connections (budget %d)", peak, budget)
+				if peak > budget || peak < 4 {
+					t.Errorf("peak %d connections, want at most %d = pool_max_conns 2 + 3 + 1 (and the pools in use)", peak, budget)
+				}
+				return
+			}
+		default:
+		}
+	}
+}

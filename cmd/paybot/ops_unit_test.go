@@ -356,3 +356,51 @@ func TestReadyzLogsAnOutageOnce(t *testing.T) {
 		t.Fatalf("%d log lines for two outages and 51 checks:\n%s", n, buf.String())
 	}
 }
+
+// TestVersionOneSource: `paybot version`, `paybot --version` and serve's
+// start log show the same version and commit, whether they come from
+// -ldflags (the Dockerfile's build args) or from the build info (go
+// install, go build in a checkout).
+func TestVersionOneSource(t *testing.T) {
+	defer func(r func() (*debug.BuildInfo, bool)) { readBuildInfo = r }(readBuildInfo)
+	defer func() { version, commit, buildTime = "dev", "", "" }()
+	for _, tc := range []struct {
+		name                    string
+		version, commit, built  string
+		bi                      *debug.BuildInfo
+		wantVersion, wantCommit string
+	}{
+		{"ldflags", "v1.2.3", "abc123", "2026-11-30T08:00:00Z", nil, "v1.2.3", "abc123"},
+		{"build info", "dev", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v0.4.0"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "def456"}, {Key: "vcs.time", Value: "2026-11-30T08:00:00Z"}}}, "v0.4.0", "def456"},
+		{"neither", "dev", "", "", nil, "dev", "unknown"},
+		{"braces", "v1.0.0-{{x}}", "{{.Name}}", "", nil, "v1.0.0-{{x}}", "{{.Name}}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			version, commit, buildTime = tc.version, tc.commit, tc.built
+			readBuildInfo = func() (*debug.BuildInfo, bool) { return tc.bi, tc.bi != nil }
+			var cmdOut, flagOut bytes.Buffer
+			if code := run(context.Background(), []string{"version"}, strings.NewReader(""), &cmdOut, &cmdOut, func(string) string { return "" }); code != 0 {
+				t.Fatal(code)
+			}
+			if code := run(context.Background(), []string{"--version"}, strings.NewReader(""), &flagOut, &flagOut, func(string) string { return "" }); code != 0 {
+				t.Fatal(code)
+			}
+			if !strings.HasPrefix(cmdOut.String(), "paybot "+tc.wantVersion+"\ncommit "+tc.wantCommit+"\n") || flagOut.String() != cmdOut.String() {
+				t.Errorf("version:\n%s--version:\n%s", cmdOut.String(), flagOut.String())
+			}
+			_, logs := startServe(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": okSlackAPI(t), "PAYBOT_LOG_FORMAT": "json"})
+			var start struct{ Version, Commit string }
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(l, `"paybot serving"`) {
+					var rec map[string]any
+					json.Unmarshal([]byte(l), &rec)
+					start.Version, _ = rec["version"].(string)
+					start.Commit, _ = rec["commit"].(string)
+				}
+			}
+			if start.Version != tc.wantVersion || start.Commit != tc.wantCommit {
+				t.Errorf("serve's start log: version %q commit %q, want %q %q\n%s", start.Version, start.Commit, tc.wantVersion, tc.wantCommit, logs)
+			}
+		})
+	}
+}

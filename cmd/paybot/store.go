@@ -53,18 +53,33 @@ func (a *app) databaseURL() string {
 	return a.lookup("PAYBOT_DATABASE_URL")
 }
 
+// databaseURLName names where the database URL comes from, for messages
+// (never the URL itself, which holds the password).
+func (a *app) databaseURLName() string {
+	if a.getenv("PAYBOT_DATABASE_URL") == "" && a.cfg != nil && a.cfg.DatabaseURL != "" {
+		if a.configPath != "" {
+			return "database_url in " + a.configPath
+		}
+		return "database_url"
+	}
+	return "PAYBOT_DATABASE_URL"
+}
+
 // openStore opens PostgreSQL when a database URL is configured, else the
 // embedded SQLite store in the data directory.
 func (a *app) openStore(ctx context.Context) (fullStore, error) {
 	if dsn := a.databaseURL(); dsn != "" {
 		octx, cancel := context.WithTimeout(ctx, dbOpenTimeout)
 		defer cancel()
+		// postgres.Open's errors never hold the password, whatever the
+		// URL looks like (incidents/postgres/dsn.go); the URL itself is
+		// never printed nor logged.
 		s, err := postgres.Open(octx, dsn)
 		if err != nil {
 			if errors.Is(err, incidents.ErrInvalid) {
-				return nil, fmt.Errorf("PAYBOT_DATABASE_URL: %w", err)
+				return nil, fmt.Errorf("%s: %w", a.databaseURLName(), err)
 			}
-			return nil, fmt.Errorf("PostgreSQL is unreachable or refused the schema (PAYBOT_DATABASE_URL): %w", err)
+			return nil, fmt.Errorf("PostgreSQL is unreachable or refused the schema (%s): %w", a.databaseURLName(), err)
 		}
 		return s, nil
 	}

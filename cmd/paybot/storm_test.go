@@ -562,7 +562,12 @@ func (st *storm) kbImport(n int) {
 	// Community lines that ask for card data are refused (exit 3): the
 	// rest is imported, and the refused ones must not leak either.
 	var partial exitError
-	if err := a.kbImport(st.ctx, st.index, []string{file}); err != nil && !(errors.As(err, &partial) && partial.code == exitPartial) {
+	ins, err := a.openImportInputs(st.ctx, []string{file})
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	defer closeImportInputs(ins)
+	if err := a.kbImport(st.ctx, st.index, ins); err != nil && !(errors.As(err, &partial) && partial.code == exitPartial) {
 		st.t.Fatal(err)
 	}
 	st.sent.Add(int64(n))

@@ -5,9 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,94 +58,48 @@ type Store struct {
 
 // Open connects to the database named by dsn (a postgres:// URL or a
 // key=value string; pool_max_conns=N sets the pool size, default 10, to
-// which a pool of 3 for recording inbound events is added;
+// which a pool of 3 for recording inbound events is added, and one LISTEN
+// connection while KBNotifications runs;
 // connect_timeout=S bounds a connection attempt, default 5 s; a search_path
 // parameter selects the schema), pings it and brings the schema up to date.
 // Replicas that start together migrate one at a time, serialised by an
 // advisory lock. Errors: ErrInvalid for a malformed dsn; a wrapped
 // connection error when the server cannot be reached.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	dsn, maxConns, err := takeMaxConns(dsn)
+	cfg, err := parseDSN(dsn) // dsn.go: its errors never hold the password
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("%w: postgres dsn: %v", incidents.ErrInvalid, err)
-	}
-	cfg.MaxConns = int32(maxConns)
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	applyBounds(cfg)
+	// What pgx says on connecting names the server, the user and the
+	// database, not the password; it is scrubbed all the same (scrubbed),
+	// in case a password was also given where pgx did not expect one.
 	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, scrubbed(fmt.Errorf("postgres: %w", err), dsn)
 	}
 	s := &Store{pool: p}
 	err = p.AcquireFunc(ctx, func(c *pgxpool.Conn) error { return migrate(ctx, c.Conn()) })
 	if err != nil {
 		p.Close()
-		return nil, fmt.Errorf("postgres: connect and migrate (%s): %w", redactDSN(cfg.ConnConfig), err)
+		return nil, scrubbed(fmt.Errorf("postgres: connect and migrate (%s): %w", serverName(cfg.ConnConfig), err), dsn)
 	}
 	ackCfg := cfg.Copy()
 	ackCfg.MaxConns, ackCfg.MinConns = ackConns, 1
 	if s.ackPool, err = pgxpool.NewWithConfig(ctx, ackCfg); err != nil {
 		p.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, scrubbed(fmt.Errorf("postgres: %w", err), dsn)
 	}
 	s.startEnqueuers()
 	return s, nil
 }
 
-// redactDSN names the server without the password, for error messages.
-func redactDSN(c *pgx.ConnConfig) string {
+// serverName names the server without the password, for error messages.
+func serverName(c *pgx.ConnConfig) string {
 	return fmt.Sprintf("host=%s port=%d database=%s user=%s", c.Host, c.Port, c.Database, c.User)
-}
-
-// takeMaxConns removes pool_max_conns from a URL or key=value DSN.
-func takeMaxConns(dsn string) (string, int, error) {
-	n := defaultMaxConns
-	parse := func(v string) error {
-		i, err := strconv.Atoi(v)
-		if err != nil || i < 1 {
-			return fmt.Errorf("%w: pool_max_conns=%q", incidents.ErrInvalid, v)
-		}
-		n = i
-		return nil
-	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			// url.Error repeats the whole URL, password included: keep
-			// only the reason.
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			return "", 0, fmt.Errorf("%w: postgres dsn: %v", incidents.ErrInvalid, err)
-		}
-		q := u.Query()
-		if v := q.Get("pool_max_conns"); v != "" {
-			if err := parse(v); err != nil {
-				return "", 0, err
-			}
-			q.Del("pool_max_conns")
-			u.RawQuery = q.Encode()
-		}
-		return u.String(), n, nil
-	}
-	var keep []string
-	for _, f := range strings.Fields(dsn) {
-		if v, ok := strings.CutPrefix(f, "pool_max_conns="); ok {
-			if err := parse(v); err != nil {
-				return "", 0, err
-			}
-			continue
-		}
-		keep = append(keep, f)
-	}
-	return strings.Join(keep, " "), n, nil
 }
 
 // Close closes the pool, waiting for connections in use to be released.

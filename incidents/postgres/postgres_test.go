@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"strings"
@@ -322,5 +323,179 @@ func TestOpenWaitingForMigrationLockSaysSo(t *testing.T) {
 		t.Fatal("opened while another session holds the migration lock")
 	} else if !strings.Contains(err.Error(), "migration lock") {
 		t.Fatalf("error does not name the lock: %v", err)
+	}
+}
+
+// TestDSNErrorsNeverShowThePassword: whatever a password holds (the
+// characters that end a part of a URL: / # ? @ : %, and spaces and quotes
+// in a key=value string), no error of CheckDSN or Open shows it or a piece
+// of it: not when the URL cannot be parsed, not when the parser reads a
+// piece of the password as the port, host or database, not when the
+// server cannot be reached.
+func TestDSNErrorsNeverShowThePassword(t *testing.T) {
+	ctx := context.Background()
+	const head, tail = "Xk9vLongSecretPart1", "Rest2Secret"
+	pieces := []string{head, tail, "LongSecret", "Xk9v", "Rest2"}
+	var cases []string
+	for _, sep := range []string{"/", "#", "?", "@", ":", "%", "%zz", "%2F", "/?#@:%"} {
+		pw := head + sep + tail
+		cases = append(cases,
+			"postgres://paybot:"+pw+"@127.0.0.1:1/paybot?connect_timeout=1",
+			"postgresql://paybot:"+pw+"@db.internal:5432/paybot",
+			"postgres://paybot:"+pw+"@127.0.0.1:1",
+			"postgres://paybot@127.0.0.1:1/paybot?connect_timeout=1&password="+pw,
+			"postgres://paybot@127.0.0.1:1/paybot?password="+pw+"&sslmode=bogus",
+			"host=127.0.0.1 port=1 connect_timeout=1 user=paybot password="+pw,
+			"host=127.0.0.1 port=x user=paybot password="+pw,
+			"mysql://paybot:"+pw+"@db.internal/paybot",
+		)
+	}
+	cases = append(cases,
+		// a numeric first piece parses as the port
+		"postgres://paybot:123456/"+tail+"@127.0.0.1:1/paybot",
+		"postgres://paybot:123456?x=y@127.0.0.1:1/paybot",
+		"postgres://paybot:"+head+"/"+tail+"?connect_timeout=1",
+		// key=value: quoted with spaces, an escaped quote, spaces around
+		// '=', unquoted with a space, unterminated, the password last
+		"host=127.0.0.1 port=1 connect_timeout=1 password='"+head+" "+tail+"'",
+		"host=127.0.0.1 port=1 connect_timeout=1 password = '"+head+`\' `+tail+"'",
+		"host=127.0.0.1 port=zz password='"+head+" "+tail+"'",
+		"host=127.0.0.1 password="+head+" "+tail+" dbname=x",
+		"host=127.0.0.1 password='"+head+" "+tail,
+		"host=127.0.0.1 sslpassword="+head+" port=zz",
+		"host=127.0.0.1 port=1 password="+head+`\ `+tail+" pool_max_conns=0",
+	)
+	for _, dsn := range cases {
+		t.Run(dsn, func(t *testing.T) {
+			for name, err := range map[string]error{"CheckDSN": postgres.CheckDSN(dsn), "Open": func() error { _, err := postgres.Open(ctx, dsn); return err }()} {
+				if err == nil {
+					if name == "Open" {
+						t.Errorf("Open: no error")
+					}
+					continue
+				}
+				for _, p := range pieces {
+					if strings.Contains(err.Error(), p) {
+						t.Errorf("%s shows %q: %v", name, p, err)
+					}
+				}
+				if strings.Contains(err.Error(), "123456") {
+					t.Errorf("%s shows the password's first piece: %v", name, err)
+				}
+			}
+		})
+	}
+	// Random passwords of those characters: no four of them in a row.
+	r := rand.New(rand.NewPCG(1, 2))
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/#?@:% '\\"
+	for i := 0; i < 300; i++ {
+		b := make([]byte, 12+r.IntN(12))
+		for j := range b {
+			b[j] = chars[r.IntN(len(chars))]
+		}
+		pw := string(b)
+		for _, dsn := range []string{
+			"postgres://paybot:" + pw + "@127.0.0.1:1/paybot?connect_timeout=1",
+			"host=127.0.0.1 port=1 connect_timeout=1 password=" + pw,
+			"host=127.0.0.1 port=1 connect_timeout=1 password='" + pw + "'",
+		} {
+			err := postgres.CheckDSN(dsn)
+			if err == nil {
+				continue // parses: Open's connection errors are tried above
+			}
+			for k := 0; k+4 <= len(pw); k++ {
+				if piece := pw[k : k+4]; strings.Trim(piece, " /#?@:%'\\") == piece && strings.Contains(err.Error(), piece) {
+					t.Fatalf("CheckDSN(%q) shows %q: %v", dsn, piece, err)
+				}
+			}
+		}
+	}
+}
+
+// TestCheckDSN: the forms Open takes pass, without connecting; others are
+// ErrInvalid with the reason.
+func TestCheckDSN(t *testing.T) {
+	for _, tc := range []struct {
+		dsn  string
+		want string // "" passes
+	}{
+		{"postgres://paybot:s3cret@db.internal:5432/paybot?sslmode=disable", ""},
+		{"postgresql://paybot:a%2Fb%40c%3Fd%23e%25f@db.internal/paybot", ""},
+		{"postgres://paybot:Xk9v#Rest2@db.internal/paybot", ""}, // '#' and '?' end no part of the user:password for pgx
+		{"postgres://db.internal/paybot?user=ana@example&pool_max_conns=3", ""},
+		{"postgres://[::1]:5432,db2:5433/paybot", ""},
+		{"host=db.internal dbname=paybot password = 'a b\\'c' pool_max_conns=4", ""},
+		{"mysql://x@y/z", `the scheme "mysql" is not PostgreSQL's`},
+		{"", "empty"},
+		{"db.internal:5432", "neither a postgres:// URL nor key=value"},
+		{"postgres://paybot:Xk9v/Rest@db.internal/paybot", "an '@' follows the host"},
+		{"postgres://paybot:Xk9v%zz@db.internal/paybot", "the user name or password cannot be read"},
+		{"postgres://db.internal:port/paybot", "the port is not a number"},
+		{"host=db.internal port=zz", "invalid port"},
+		{"postgres://db.internal/paybot?sslmode=bogus", "sslmode is invalid"},
+		{"postgres://db.internal/paybot?pool_max_conns=0", "pool_max_conns"},
+	} {
+		err := postgres.CheckDSN(tc.dsn)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("CheckDSN(%q) = %v", tc.dsn, err)
+		case tc.want != "" && (!errors.Is(err, incidents.ErrInvalid) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("CheckDSN(%q) = %v, want ErrInvalid saying %q", tc.dsn, err, tc.want)
+		}
+	}
+}
+
+// TestConnectionsPerProcess: the most connections one process's store
+// opens is pool_max_conns, plus the 3 of the acknowledgement pool, plus
+// the knowledge base's LISTEN connection (outside both pools) while
+// KBNotifications runs: what the README tells operators to size
+// max_connections for.
+func TestConnectionsPerProcess(t *testing.T) {
+	admin(t).Close(context.Background())
+	dir := t.TempDir()
+	s, err := openErr(t, dir) // pool_max_conns=4
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	count := func() int {
+		a := admin(t)
+		defer a.Close(context.Background())
+		var n int
+		if err := a.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, appName(dir)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := s.KBNotifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, release, err := postgres.HoldConns(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if held != 4+3 {
+		t.Fatalf("the pools hold %d connections, want pool_max_conns 4 + 3", held)
+	}
+	want := 4 + 3 + 1
+	var n int
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if n = count(); n >= want {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n = count(); n != want {
+		t.Fatalf("%d connections with both pools full and LISTEN on, want %d = pool_max_conns + 3 + 1", n, want)
+	}
+	cancel() // the LISTEN connection closes with its context
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && n > want-1; time.Sleep(50 * time.Millisecond) {
+		n = count()
+	}
+	if n != want-1 {
+		t.Errorf("%d connections after KBNotifications ended, want %d", n, want-1)
 	}
 }
