@@ -17,14 +17,7 @@ import (
 func TestFreshQuestionSets(t *testing.T) {
 	ix, _ := openTemp(t)
 	importFile(t, ix, filepath.Join("testdata", "fresh-code-docs.jsonl"))
-	arts, err := StarterArticles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]Doc{}
-	for _, a := range arts {
-		byID[a.ID] = a
-	}
+	byID := starterByID(t)
 	checkAnswerableSets(t, ix, byID, []questionSet{
 		{"fresh-natural-questions.jsonl", 0.90, 0.95, 0.80},
 		{"fresh-code-questions.jsonl", 0.95, 1, 0.80},
@@ -47,14 +40,7 @@ func TestFresh2QuestionSets(t *testing.T) {
 	sh := sharedDir(t)
 	ix, _ := openTemp(t)
 	importFile(t, ix, filepath.Join(sh, "corpus", "reference-codes.jsonl"))
-	arts, err := StarterArticles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]Doc{}
-	for _, a := range arts {
-		byID[a.ID] = a
-	}
+	byID := starterByID(t)
 	checkAnswerableSets(t, ix, byID, []questionSet{
 		{"fresh2-natural-questions.jsonl", 0.95, 1, 0.80},
 		{"fresh2-code-questions.jsonl", 0.95, 1, 0.80},
@@ -76,6 +62,17 @@ func TestFresh3QuestionSets(t *testing.T) {
 	ix, _ := openTemp(t)
 	importFile(t, ix, filepath.Join(sh, "corpus", "reference-codes.jsonl"))
 	importFile(t, ix, filepath.Join("testdata", "fresh3-code-docs.jsonl"))
+	byID := starterByID(t)
+	checkAnswerableSets(t, ix, byID, []questionSet{
+		{"fresh3-natural-questions.jsonl", 0.95, 0.95, 0.80},
+		{"fresh3-code-questions.jsonl", 0.95, 1, 0.80},
+	})
+	checkUnconfident(t, ix, "fresh3-neartopic.jsonl", "fresh3-offtopic.jsonl")
+}
+
+// starterByID is the starter articles by id.
+func starterByID(t *testing.T) map[string]Doc {
+	t.Helper()
 	arts, err := StarterArticles()
 	if err != nil {
 		t.Fatal(err)
@@ -84,11 +81,7 @@ func TestFresh3QuestionSets(t *testing.T) {
 	for _, a := range arts {
 		byID[a.ID] = a
 	}
-	checkAnswerableSets(t, ix, byID, []questionSet{
-		{"fresh3-natural-questions.jsonl", 0.95, 0.95, 0.80},
-		{"fresh3-code-questions.jsonl", 0.95, 1, 0.80},
-	})
-	checkUnconfident(t, ix, "fresh3-neartopic.jsonl", "fresh3-offtopic.jsonl")
+	return byID
 }
 
 // questionSet is a file of testdata questions with gold ids and the least

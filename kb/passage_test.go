@@ -155,14 +155,7 @@ func answerSections(body string, it intent) []string {
 func TestHeldoutPassagesAnswer(t *testing.T) {
 	ctx := context.Background()
 	ix := openWithCorpus(t)
-	arts, err := StarterArticles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]Doc{}
-	for _, a := range arts {
-		byID[a.ID] = a
-	}
+	byID := starterByID(t)
 	total, ok := 0, 0
 	var misses []string
 	for _, q := range readQuestionsFile(t, filepath.Join("testdata", "heldout-questions.jsonl")) {
