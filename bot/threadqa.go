@@ -54,6 +54,18 @@ var questionPhrases = []string{
 	"who should we", "is this normal", "is it normal", "is this a big deal",
 }
 
+// auxiliaries start a question only with a subject after them: "will we
+// lose the payments" asks, "will update in 10 min" and "should be fixed
+// now" report (remarkVerbs follow them directly).
+var auxiliaries = map[string]bool{"will": true, "would": true, "should": true, "shall": true, "can": true,
+	"could": true, "may": true, "must": true, "need": true, "have": true, "has": true}
+
+var remarkVerbs = map[string]bool{"update": true, "check": true, "be": true, "look": true, "follow": true,
+	"circle": true, "report": true, "keep": true, "post": true, "send": true, "ping": true, "share": true,
+	"confirm": true, "let": true, "get": true, "do": true, "try": true, "monitor": true, "revert": true,
+	"deploy": true, "restart": true, "rerun": true, "come": true, "go": true, "escalated": true, "done": true,
+	"fixed": true, "resolved": true, "been": true, "to": true}
+
 // questionEnds are last words that make a message a question ("customer
 // card is decline why", "payout not arrived how").
 var questionEnds = map[string]bool{"why": true, "how": true, "pls": true, "plz": true, "please": true, "asap": true}
@@ -67,7 +79,7 @@ func isQuestion(text string) bool {
 	first, _, _ := strings.Cut(t, " ")
 	first = strings.Trim(first, ",.:;!")
 	words := strings.Fields(t)
-	if questionStarts[first] && len(words) >= 2 {
+	if questionStarts[first] && len(words) >= 2 && !(auxiliaries[first] && remarkVerbs[strings.Trim(words[1], ",.:;!")]) {
 		return true
 	}
 	if len(words) >= 3 && questionEnds[strings.Trim(words[len(words)-1], ",.:;!")] {

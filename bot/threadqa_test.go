@@ -107,6 +107,9 @@ func TestIsQuestion(t *testing.T) {
 		"who do we call":                        true,
 		"is this a big deal":                    true,
 		"please check the logs, deploy is done": false,
+		"will update in 10 min":                 false,
+		"should be fixed now":                   false,
+		"will we lose these payments":           true,
 	} {
 		if got := bot.IsQuestion(text); got != want {
 			t.Errorf("IsQuestion(%q) = %v, want %v", text, got, want)

@@ -364,6 +364,91 @@ func (r *redactor) emitCard(i, j int, name string, d []byte) {
 		label = name + " card ending " + string(last4)
 	}
 	r.emit(i, j, KindCard, label, cardMaskPrefix, last4)
+	r.cardTail(j)
+}
+
+// expiryMask replaces an expiry date typed after a card number.
+const expiryMask = "••/••"
+
+// cardTail masks what people type right after a card number without a
+// label, or with a short one: its expiry date (MM/YY, MM/YYYY, MM-YY,
+// MM YY, MMYY; after "exp", "expiry" or "expires" too) and then a three-
+// or four-digit security code ("4111 1111 1111 1111 12/27 123",
+// "…1111, 12/2027, 123", "…1111 1227 123"). A security code may never be
+// stored (PCI DSS 4.0 req. 3.3.1), and an expiry beside the last four is
+// card data too. A group that runs on into more digits ("… 1111 2222
+// 3333") is a longer number, not a code, and is left.
+func (r *redactor) cardTail(end int) {
+	s := r.s
+	k := end
+	// skip separators and one label word
+	skip := func(k int) int {
+		for n := 0; n < 3 && k < len(s) && (isSep(s[k]) && s[k] != '\n' && s[k] != '\r'); n++ {
+			k++
+		}
+		return k
+	}
+	run := func(k int) int { // end of the digit run at k
+		e := k
+		for e < len(s) && isDigit(s[e]) {
+			e++
+		}
+		return e
+	}
+	month := func(a string) bool { return len(a) == 2 && (a[0] == '0' && a[1] >= '1' || a[0] == '1' && a[1] <= '2') }
+	clean := func(e int) bool { // nothing word-like, and no further group, after e
+		if e < len(s) && isAlnum(s[e]) {
+			return false
+		}
+		n := skip(e)
+		return n == e || n >= len(s) || !isDigit(s[n])
+	}
+	a := skip(k)
+	if a == k && a < len(s) && s[a] != ' ' {
+		return // glued to what follows: not a separate field
+	}
+	for _, w := range []string{"exp.", "exp:", "exp", "expiry", "expires", "expiration"} {
+		if len(s)-a > len(w) && strings.EqualFold(s[a:a+len(w)], w) && !isLetter(s[a+len(w)]) {
+			a = skip(a + len(w))
+			break
+		}
+	}
+	if a >= len(s) || !isDigit(s[a]) {
+		return
+	}
+	b := run(a)
+	expEnd := -1
+	switch {
+	case b-a == 2 && month(s[a:b]):
+		if m := skip(b); m > b && m-b == 1 && m < len(s) && isDigit(s[m]) {
+			if e := run(m); (e-m == 2 || e-m == 4) && (e == len(s) || !isAlnum(s[e])) {
+				expEnd = e
+			}
+		}
+	case b-a == 4 && month(s[a:a+2]) && clean(b) || b-a == 4 && month(s[a:a+2]) && cvcAfter(s, skip(b), run):
+		expEnd = b
+	}
+	if expEnd > 0 {
+		r.emit(a, expEnd, KindCard, "Expiry date", expiryMask, nil)
+		a = skip(expEnd)
+		if a == expEnd || a >= len(s) || !isDigit(s[a]) {
+			return
+		}
+		b = run(a)
+	}
+	if (b-a == 3 || b-a == 4) && clean(b) {
+		r.emit(a, b, KindCVV, "CVV", cvvMask, nil)
+	}
+}
+
+// cvcAfter reports whether a three- or four-digit run that ends the
+// number starts at k.
+func cvcAfter(s string, k int, run func(int) int) bool {
+	if k >= len(s) || !isDigit(s[k]) {
+		return false
+	}
+	e := run(k)
+	return (e-k == 3 || e-k == 4) && (e == len(s) || !isAlnum(s[e]))
 }
 
 type span struct{ a, b int }

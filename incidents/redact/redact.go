@@ -126,6 +126,10 @@ func isAlnum(c byte) bool  { return class[c] != cOther }
 func (r *redactor) scan() {
 	s := r.s
 	for i := 0; i < len(s); {
+		if i < r.last {
+			i = r.last // never inside what is masked (a card's expiry and CVC after it)
+			continue
+		}
 		switch class[s[i]] {
 		case cDigit:
 			i = r.digits(i)

@@ -37,7 +37,7 @@ func TestRedact(t *testing.T) {
 		{"after card:", "card:4000056655665556", "card:" + m + "5556", "card", ""},
 		{"json", `{"pan":"5105105105105100"}`, `{"pan":"` + m + `5100"}`, "card", ""},
 		{"glued to letters", "ORD4242424242424242", "ORD" + m + "4242", "card", ""},
-		{"followed by expiry", "4242 4242 4242 4242 12/27 cvv 123", m + "4242 12/27 cvv •••", "card,cvv", ""},
+		{"followed by expiry", "4242 4242 4242 4242 12/27 cvv 123", m + "4242 ••/•• cvv •••", "card,card,cvv", ""},
 		{"grouped after date", "2024-05-12 4242 4242 4242 4242", "2024-05-12 " + m + "4242", "card", ""},
 		{"two cards", "4242424242424242, 5555555555554444", m + "4242, " + m + "4444", "card,card", ""},
 		// A context word never makes a card of a number outside the brands'
@@ -45,7 +45,7 @@ func TestRedact(t *testing.T) {
 		{"context any range", "card 9792123412341235", "", "", ""},
 		{"context plus", "pan +4242424242422", "", "", ""},
 		{"ms timestamp after card word", "card_declined 1764489612341", "", "", ""},
-		{"context 5x4", "card 4242 4242 4242 4242 1234", "card " + m + "4242 1234", "card", ""},
+		{"context 5x4", "card 4242 4242 4242 4242 1234", "card " + m + "4242 ••/••", "card,card", ""},
 
 		// cards: not cards
 		{"20 digits", "ref 42424242424242424242", "", "", ""},
@@ -58,7 +58,7 @@ func TestRedact(t *testing.T) {
 		{"iban compact", "GB82WEST12345698765432 and BE68539007547034", "", "", ""},
 		{"iban FR", "FR14 2004 1010 0505 0001 3M02 606", "", "", ""},
 		{"uuid", "req 550e8400-e29b-41d4-a716-446655440000", "", "", ""},
-		{"five groups of four", "ref 4242 4242 4242 4242 4242", "ref " + m + "4242 4242", "card", ""},
+		{"five groups of four", "ref 4242 4242 4242 4242 4242", "ref " + m + "4242 •••", "card,cvv", ""},
 		{"year before card", "since 2024 4111 1111 1111 1111 declined", "since 2024 " + m + "1111 declined", "card", ""},
 		// A run of groups of four holds a card wherever four of them make
 		// one: two cards back to back, a card then its expiry and CVC.
@@ -66,7 +66,7 @@ func TestRedact(t *testing.T) {
 		{"card beside more groups", "ids 4111 1111 1111 1111 2222 3333", "ids " + m + "1111 2222 3333", "card", ""},
 		{"two cards in a row", "4111 1111 1111 1111 4242 4242 4242 4242", m + "1111 " + m + "4242", "card,card", ""},
 		{"two cards after a word", "declined: 5555 5555 5555 4444 4111 1111 1111 1111", "declined: " + m + "4444 " + m + "1111", "card,card", ""},
-		{"card, expiry and cvc", "4111 1111 1111 1111 0129 7373", m + "1111 0129 7373", "card", ""},
+		{"card, expiry and cvc", "4111 1111 1111 1111 0129 7373", m + "1111 ••/•• •••", "card,card,cvv", ""},
 		{"card in the middle of a run", "ref 1234 4111 1111 1111 1111 5678 9999", "ref 1234 " + m + "1111 5678 9999", "card", ""},
 		{"five fours, no card", "ref 1234 5678 9012 3456 7890", "", "", ""},
 		{"amounts", "$1,234.56 and 4242.00 EUR", "", "", ""},
@@ -190,6 +190,28 @@ func TestIsCardNumber(t *testing.T) {
 	} {
 		if got := IsCardNumber(tt.in); got != tt.want {
 			t.Errorf("IsCardNumber(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestCardTail: what people type right after a card number without a label
+// (its expiry and security code) is masked with it; a card followed by a
+// longer number, a word or a line break keeps what follows.
+func TestCardTail(t *testing.T) {
+	const m = "•••• •••• •••• "
+	for in, want := range map[string]string{
+		"customer card 4000056655665556 12/27 123 declined": "customer card " + m + "5556 ••/•• ••• declined",
+		"card 4111 1111 1111 1111 12 27 123":                "card " + m + "1111 ••/•• •••",
+		"card 4111111111111111 1227 123":                    "card " + m + "1111 ••/•• •••",
+		"card 4111 1111 1111 1111, 12/2027, 123":            "card " + m + "1111, ••/••, •••",
+		"card 4111 1111 1111 1111 exp: 12/27":               "card " + m + "1111 exp: ••/••",
+		"card 4111 1111 1111 1111 123":                      "card " + m + "1111 •••",
+		"card 4111 1111 1111 1111 declined at 12:30":        "card " + m + "1111 declined at 12:30",
+		"card 4111 1111 1111 1111\n2027 was the year":       "card " + m + "1111\n2027 was the year",
+		"ids 4111 1111 1111 1111 2222 3333":                 "ids " + m + "1111 2222 3333",
+	} {
+		if got := String(in); got != want {
+			t.Errorf("String(%q)\n got %q\nwant %q", in, got, want)
 		}
 	}
 }
