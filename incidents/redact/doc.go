@@ -18,7 +18,9 @@
 // quotes, line breaks), or cut in two by a line break. In a run of five or
 // more groups of four joined by one separator (two cards back to back, a
 // card then its expiry and CVC, a long reference), every four consecutive
-// groups that make a card are masked, left to right. Left alone on
+// groups that make a card are masked, left to right. An expiry date and a
+// three- or four-digit code typed right after a card are masked with it
+// (cardTail). Left alone on
 // purpose: IBAN-shaped strings, decimal fractions, '+'-prefixed phone
 // numbers of up to 15 digits and the tail of a longer grouped number. An unbroken run glued to letters
 // ("ORD4242…") is still checked, since a masked order id costs less than a
