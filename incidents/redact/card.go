@@ -396,12 +396,24 @@ func (r *redactor) cardTail(end int) {
 		return e
 	}
 	month := func(a string) bool { return len(a) == 2 && (a[0] == '0' && a[1] >= '1' || a[0] == '1' && a[1] <= '2') }
-	clean := func(e int) bool { // nothing word-like, and no further group, after e
-		if e < len(s) && isAlnum(s[e]) {
+	// clean: the run a..e is a field of its own: nothing word-like after
+	// it, no further group on its line, and no card starting at it ("1234"
+	// before "\n5678…" may be the first group of the next card, which must
+	// stay whole to be found)
+	clean := func(a, e int) bool {
+		if e < len(s) && isAlnum(s[e]) || r.cardAt(a) {
 			return false
 		}
 		n := skip(e)
 		return n == e || n >= len(s) || !isDigit(s[n])
+	}
+	// cvcAfter: a three- or four-digit code that ends the number at k
+	cvcAfter := func(k int) bool {
+		if k >= len(s) || !isDigit(s[k]) {
+			return false
+		}
+		e := run(k)
+		return (e-k == 3 || e-k == 4) && clean(k, e)
 	}
 	a := skip(k)
 	if a == k && a < len(s) && s[a] != ' ' {
@@ -421,11 +433,11 @@ func (r *redactor) cardTail(end int) {
 	switch {
 	case b-a == 2 && month(s[a:b]):
 		if m := skip(b); m > b && m-b == 1 && m < len(s) && isDigit(s[m]) {
-			if e := run(m); (e-m == 2 || e-m == 4) && (e == len(s) || !isAlnum(s[e])) {
+			if e := run(m); (e-m == 2 || e-m == 4) && (clean(a, e) || cvcAfter(skip(e))) {
 				expEnd = e
 			}
 		}
-	case b-a == 4 && month(s[a:a+2]) && clean(b) || b-a == 4 && month(s[a:a+2]) && cvcAfter(s, skip(b), run):
+	case b-a == 4 && month(s[a:a+2]) && (clean(a, b) || cvcAfter(skip(b))):
 		expEnd = b
 	}
 	if expEnd > 0 {
@@ -436,19 +448,9 @@ func (r *redactor) cardTail(end int) {
 		}
 		b = run(a)
 	}
-	if (b-a == 3 || b-a == 4) && clean(b) {
+	if (b-a == 3 || b-a == 4) && clean(a, b) {
 		r.emit(a, b, KindCVV, "CVV", cvvMask, nil)
 	}
-}
-
-// cvcAfter reports whether a three- or four-digit run that ends the
-// number starts at k.
-func cvcAfter(s string, k int, run func(int) int) bool {
-	if k >= len(s) || !isDigit(s[k]) {
-		return false
-	}
-	e := run(k)
-	return (e-k == 3 || e-k == 4) && (e == len(s) || !isAlnum(s[e]))
 }
 
 type span struct{ a, b int }
@@ -467,8 +469,10 @@ func (r *redactor) groupedCard(i, j int) int {
 		return 0 // grouped cards are written with clean edges (not "d32b3892-7008-…")
 	}
 	// The tail of a longer grouped number ("ref 7860 4148 2254 09179") is
-	// not a card: a group that follows a clean group of four is not a start.
-	if r.prevGroupOfFour(i) {
+	// not a card: a group that follows a clean group of four is not a
+	// start, unless a card starts there ("3445 3528-2873 4813 5179": a
+	// stray group, or the last line of another number, before a card).
+	if r.prevGroupOfFour(i) && !r.cardAt(i) {
 		return 0
 	}
 	var groups [6]span
@@ -532,6 +536,11 @@ func (r *redactor) groupedCard(i, j int) int {
 				w += 4
 				continue
 			}
+			if w > 0 && r.cardAt(fours[w].a) {
+				// a card of another shape starts here (4-4-4-4-3 after a
+				// stray group): scan on from its first group
+				return fours[w].a
+			}
 			w++
 		}
 		if masked == k {
@@ -545,37 +554,105 @@ func (r *redactor) groupedCard(i, j int) int {
 		}
 		return last
 	}
+	// The groups may make a card at more than one length: take the longest
+	// (a 19-digit card is not a 16-digit one and its last three), unless a
+	// shorter one leaves the next groups starting a card of their own (a
+	// 14-digit card followed by a 16-digit one: the first group of the
+	// second must not be swallowed into a longer first card).
+	var valid []int
 	for e := ng - 1; e >= 1; e-- {
-		total := 4
-		ok := true
-		for g := 1; g <= e; g++ {
-			l := groups[g].b - groups[g].a
-			if g < e && (l < 4 || l > 6) || g == e && l > 9 {
-				ok = false
-				break
-			}
-			total += l
+		if r.groupsCard(groups[:e+1]) != "" {
+			valid = append(valid, e)
 		}
-		if !ok || total < 13 || total > 19 || groups[e].b < len(s) && isLetter(s[groups[e].b]) {
-			continue
+	}
+	if len(valid) == 0 {
+		return 0
+	}
+	e := valid[0]
+	for _, short := range valid[1:] {
+		if r.cardAt(groups[short+1].a) {
+			e = short
+			break
 		}
+	}
+	var buf [19]byte
+	n := 0
+	for g := 0; g <= e; g++ {
+		n += copy(buf[n:], s[groups[g].a:groups[g].b])
+	}
+	r.emitCard(i, groups[e].b, brand(buf[:n]), buf[:n])
+	return groups[e].b
+}
+
+// groupsCard returns the brand when the groups g (a first group of four,
+// then groups of 4–6 and a last group of 1–9) make a card, else "".
+func (r *redactor) groupsCard(g []span) string {
+	s := r.s
+	total := 0
+	for k, sp := range g {
+		l := sp.b - sp.a
+		if k > 0 && k < len(g)-1 && (l < 4 || l > 6) || k == len(g)-1 && l > 9 {
+			return ""
+		}
+		total += l
+	}
+	if total < 13 || total > 19 || g[len(g)-1].b < len(s) && isLetter(s[g[len(g)-1].b]) {
+		return ""
+	}
+	var buf [19]byte
+	n := 0
+	for _, sp := range g {
+		n += copy(buf[n:], s[sp.a:sp.b])
+	}
+	if !luhn(buf[:n]) {
+		return ""
+	}
+	return brand(buf[:n])
+}
+
+// cardAt reports whether a card starts at s[k]: an unbroken run of 13–19
+// digits, or groups joined by separators (see groupedCard) that make one.
+func (r *redactor) cardAt(k int) bool {
+	s := r.s
+	var groups [6]span
+	ng := 0
+	for ng < len(groups) && k < len(s) && isDigit(s[k]) {
+		b := k
+		for b < len(s) && isDigit(s[b]) {
+			b++
+		}
+		groups[ng] = span{k, b}
+		ng++
+		l, _ := sepAt(s, b)
+		if l == 0 {
+			break
+		}
+		k = b + l
+	}
+	if ng == 0 {
+		return false
+	}
+	// an unbroken run, or two runs (a number cut by a line break)
+	for k := 1; k <= min(ng, 2); k++ {
 		var buf [19]byte
 		n := 0
-		for g := 0; g <= e; g++ {
-			n += copy(buf[n:], s[groups[g].a:groups[g].b])
+		for _, sp := range groups[:k] {
+			if n+sp.b-sp.a > len(buf) {
+				n = 0
+				break
+			}
+			n += copy(buf[n:], s[sp.a:sp.b])
 		}
-		d := buf[:n]
-		if !luhn(d) {
-			continue
+		if n >= 13 && luhn(buf[:n]) && brand(buf[:n]) != "" {
+			return true
 		}
-		name := brand(d)
-		if name == "" {
-			continue
-		}
-		r.emitCard(i, groups[e].b, name, d)
-		return groups[e].b
 	}
-	return 0
+	for e := ng - 1; e >= 1; e-- {
+		if r.groupsCard(groups[:e+1]) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // prevGroupOfFour reports whether s[i] follows a group of exactly four
